@@ -1,0 +1,30 @@
+"""Seals every test off from the developer's own store, config, cache and corpus."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+REALWORLD = SHARED / "realworld"
+SAMPLE_POSTS = ROOT / "sample_posts"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point XDG folders and POSTIL_* variables at a temporary folder."""
+    home = tmp_path_factory.mktemp("home")
+    for var, sub in (
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_STATE_HOME", "state"),
+    ):
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.setenv("POSTIL_STORE", str(home / "data" / "postil" / "annotations.json"))
+    monkeypatch.delenv("POSTIL_CORPUS", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    yield home

@@ -1,0 +1,1 @@
+"""Scanning, parsing, the metadata cache and the query language (no Textual import)."""

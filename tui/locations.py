@@ -1,0 +1,57 @@
+"""Where postil keeps its files. Read at call time so environment and tests can override."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "postil"
+
+SAMPLE_POSTS = Path(__file__).resolve().parent.parent / "sample_posts"
+"""The bundled archive, the corpus when nothing else is configured."""
+
+
+def data_dir() -> Path:
+    """The user data folder (created by the code that writes into it, mode 0700)."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def cache_dir() -> Path:
+    """The user cache folder: the metadata cache lives here, never in the corpus."""
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def config_dir() -> Path:
+    """The user config folder."""
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def config_file() -> Path:
+    """The config file (TOML)."""
+    return config_dir() / "config.toml"
+
+
+def store_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The annotation store: ``--store``, else ``POSTIL_STORE``, else the data folder's."""
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get("POSTIL_STORE")
+    if env:
+        return Path(env).expanduser()
+    return data_dir() / "annotations.json"
+
+
+def default_corpus() -> list[Path]:
+    """``POSTIL_CORPUS`` (paths joined with ``:``), else the bundled sample_posts/."""
+    env = os.environ.get("POSTIL_CORPUS")
+    if env:
+        return [Path(p).expanduser() for p in env.split(os.pathsep) if p]
+    return [SAMPLE_POSTS]
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) with mode 0700 if missing; return it."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path

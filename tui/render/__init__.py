@@ -1,0 +1,1 @@
+"""Post body -> blocks -> Rich renderables and canonical text (no Textual import)."""
