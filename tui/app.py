@@ -1,0 +1,284 @@
+"""The Textual app: the composition root that hands corpus, store and config to screens.
+
+``make_app`` is the one factory the CLI (``run_app``) and the tests use. The app loads the
+corpus in a thread worker (progress posted in batches), then fills the library screen.
+Everything the screens need comes in through their constructors or the app's attributes
+``corpus``, ``store`` and ``config``; nothing is a module-level singleton.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.theme import Theme
+from textual.worker import get_current_worker
+
+from tui.config import Config, SortOrder, load_config, resolve_corpus, resolve_store, save_config
+from tui.corpus.model import LoadResult
+from tui.screens.library import LibraryScreen
+
+if TYPE_CHECKING:
+    from annotations.store import AnnotationStore
+
+PROGRESS_INTERVAL = 0.05
+"""Seconds between two progress messages: the loader may call back thousands of times."""
+
+
+class PostilApp(App[None]):
+    """Browse, filter, read and annotate an archive of post files."""
+
+    CSS_PATH: ClassVar[list[str | Path]] = ["app.tcss", "reader.tcss"]  # type: ignore[misc]
+    TITLE = "postil"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", tooltip="Quit postil.", id="app.quit"),
+        Binding(
+            "question_mark", "help", "Help", tooltip="Show every key of this screen.", id="app.help"
+        ),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            show=False,
+            tooltip="Open the command palette: open a post, filter, sort, export, theme.",
+            id="app.palette",
+        ),
+    ]
+
+    @dataclass
+    class CorpusProgress(Message):
+        """Loading went on: ``done`` of ``total`` files read (posted from the loader thread)."""
+
+        done: int
+        total: int
+
+    @dataclass
+    class CorpusLoaded(Message):
+        """The corpus finished loading (posted from the loader thread)."""
+
+        result: LoadResult
+        seconds: float
+        """How long loading took, for the status line and the benchmark."""
+
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        store: AnnotationStore,
+        *,
+        config: Config,
+        config_path: Path | None = None,
+        notices: Sequence[str] = (),
+        use_cache: bool = True,
+    ) -> None:
+        """Build the app; nothing is read until it runs.
+
+        Args:
+            paths: The corpus folders (or files) to load.
+            store: The annotation store, already opened (read-only when corrupt).
+            config: The settings read from the config file (or given by a test).
+            config_path: Where theme and sort changes are saved; None saves to the default
+                config file.
+            notices: One-sentence notices to show once the app runs (e.g. a broken config).
+            use_cache: Whether the loader may use its metadata cache.
+        """
+        super().__init__()
+        self.paths: list[Path] = list(paths)
+        """The corpus folders being shown."""
+        self.store: AnnotationStore = store
+        """The annotation store shared by every screen."""
+        self.config: Config = config
+        """The current settings; replaced (never mutated) when the theme or sort changes."""
+        self.config_path = config_path
+        self.corpus: LoadResult = LoadResult(roots=[str(p) for p in self.paths])
+        """The loaded corpus; empty until ``CorpusLoaded`` arrives."""
+        self.is_loaded = False
+        """True once the corpus has loaded."""
+        self.load_seconds: float | None = None
+        """How long the last corpus load took."""
+        self.use_cache = use_cache
+        self._notices = list(notices)
+        self._library: LibraryScreen | None = None
+        if config.theme and config.theme in self.available_themes:
+            self.theme = config.theme
+
+    def get_default_screen(self) -> LibraryScreen:
+        """The library is the first screen and stays at the bottom of the stack."""
+        self._library = LibraryScreen(sort=self.config.sort)
+        return self._library
+
+    @property
+    def library(self) -> LibraryScreen:
+        """The library screen (created with the app's first screen)."""
+        assert self._library is not None, "the library exists once the app runs"
+        return self._library
+
+    def on_mount(self) -> None:
+        """Show pending notices, install signal handlers and start loading."""
+        for notice in self._notices:
+            self.notify(notice, severity="warning", timeout=10, markup=False)
+        if getattr(self.store, "read_only", False):
+            reason = getattr(self.store, "read_only_reason", None) or "it could not be read"
+            self.notify(
+                f"The annotation store {self.store.path} is read-only: {reason}",
+                title="Store read-only",
+                severity="error",
+                timeout=float("inf"),
+                markup=False,
+            )
+        self.theme_changed_signal.subscribe(self, self._on_theme_changed)
+        self._install_signal_handlers()
+        self.load_corpus()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @work(
+        thread=True, exclusive=True, group="corpus", exit_on_error=False, description="load corpus"
+    )
+    def load_corpus(self) -> None:
+        """Load the corpus in a thread, posting progress at most every few milliseconds."""
+        from tui.corpus.loader import load_corpus
+
+        worker = get_current_worker()
+        started = time.perf_counter()
+        last = 0.0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last
+            now = time.perf_counter()
+            if now - last >= PROGRESS_INTERVAL or done >= total:
+                last = now
+                if not worker.is_cancelled:
+                    self.post_message(self.CorpusProgress(done, total))
+
+        result = load_corpus(self.paths, use_cache=self.use_cache, progress=progress)
+        if not worker.is_cancelled:
+            self.post_message(self.CorpusLoaded(result, time.perf_counter() - started))
+
+    @on(CorpusProgress)
+    def _show_progress(self, event: CorpusProgress) -> None:
+        self.library.show_progress(event.done, event.total)
+
+    @on(CorpusLoaded)
+    def _corpus_loaded(self, event: CorpusLoaded) -> None:
+        self.corpus = event.result
+        self.is_loaded = True
+        self.load_seconds = event.seconds
+        self.library.set_corpus(event.result)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Show the keys of the current screen."""
+        from tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def set_sort(self, sort: SortOrder) -> None:
+        """Sort the library by ``sort`` and remember it in the config file."""
+        self.library.set_sort(sort)
+        self._update_config(replace(self.config, sort=sort))
+
+    # -- config ----------------------------------------------------------------------------
+
+    def _on_theme_changed(self, theme: Theme) -> None:
+        if theme.name != self.config.theme:
+            self._update_config(replace(self.config, theme=theme.name))
+
+    def _update_config(self, config: Config) -> None:
+        self.config = config
+        self._save_config(config)
+
+    @work(
+        thread=True, exclusive=True, group="config", exit_on_error=False, description="save config"
+    )
+    def _save_config(self, config: Config) -> None:
+        """Write the config file off the event loop; a failure is a notice, not a crash."""
+        try:
+            save_config(config, self.config_path)
+        except OSError as error:
+            self.call_from_thread(
+                self.notify,
+                f"Could not save the settings: {error.strerror or error}.",
+                severity="warning",
+                markup=False,
+            )
+
+    # -- signals ---------------------------------------------------------------------------
+
+    def _install_signal_handlers(self) -> None:
+        """Save drafts and exit on SIGHUP/SIGTERM: Textual does not handle them itself.
+
+        A closed terminal or a dropped SSH connection sends SIGHUP; without a handler the
+        process dies and a note being typed is lost.
+        """
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(signum, self._hang_up)
+            except (NotImplementedError, RuntimeError, ValueError):
+                # Not the main thread (e.g. some test runners) or no signal support.
+                pass
+
+    def _hang_up(self) -> None:
+        """Flush every screen's unsaved text to its draft store, then exit."""
+        self.save_drafts()
+        self.exit()
+
+    def save_drafts(self) -> None:
+        """Ask every screen holding unsaved text to save it as a draft (``save_draft()``)."""
+        for screen in self.screen_stack:
+            save_draft: Callable[[], None] | None = getattr(screen, "save_draft", None)
+            if save_draft is not None:
+                try:
+                    save_draft()
+                except Exception as error:  # noqa: BLE001 - never die while saving drafts
+                    self.log.error(f"saving a draft failed: {error!r}")
+
+
+def make_app(
+    paths: Sequence[str | Path],
+    *,
+    store_path: Path | str | None = None,
+    use_cache: bool = True,
+    config: Config | None = None,
+) -> PostilApp:
+    """The one factory for the CLI and the tests.
+
+    Args:
+        paths: Corpus folders from the command line (empty: environment, config, sample).
+        store_path: ``--store``; None falls back to ``POSTIL_STORE``, config, data folder.
+        use_cache: Whether the loader may use its metadata cache.
+        config: Settings to use instead of reading the config file (tests).
+
+    Returns:
+        The app, ready to ``run()`` or ``run_test()``.
+    """
+    from annotations.store import AnnotationStore
+
+    notices: list[str] = []
+    if config is None:
+        config, notice = load_config()
+        if notice:
+            notices.append(notice)
+    corpus = resolve_corpus(paths, config)
+    store = AnnotationStore(resolve_store(store_path, config))
+    return PostilApp(corpus, store, config=config, notices=notices, use_cache=use_cache)
+
+
+def run_app(paths: Sequence[str | Path], store: str | Path | None = None) -> None:
+    """Run the app on ``paths`` with the store at ``store`` (CLI entry point)."""
+    app = make_app(paths, store_path=store)
+    app.run()

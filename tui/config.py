@@ -1,0 +1,180 @@
+"""The user's config file: corpus folders, theme, store path and sort order.
+
+The file is TOML in ``locations.config_file()``. It is read with ``tomllib`` and written
+with the tiny writer below (only strings and lists of strings are ever written), so no
+extra dependency is needed. A broken file never stops the app: the defaults are used and
+the caller shows the one-sentence notice that :func:`load_config` returns.
+
+Precedence, highest first: command-line arguments, environment (``POSTIL_CORPUS``,
+``POSTIL_STORE``), the config file, the built-in defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal, get_args
+
+from tui import locations
+
+SortOrder = Literal["newest", "oldest", "title", "author"]
+"""The orders the post list can be sorted in."""
+
+SORT_ORDERS: tuple[SortOrder, ...] = get_args(SortOrder)
+"""Every sort order, in the order the palette lists them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The settings read from the config file (all optional there)."""
+
+    corpus: tuple[str, ...] = ()
+    """Corpus folders to open when no path is given on the command line."""
+    theme: str | None = None
+    """The Textual theme name last chosen; None means Textual's default."""
+    store: str | None = None
+    """The annotation store file; None means the data folder's ``annotations.json``."""
+    sort: SortOrder = "newest"
+    """The post list's sort order."""
+    unknown: tuple[str, ...] = field(default=(), compare=False)
+    """Keys found in the file that postil does not know (kept out of the notice's way)."""
+
+
+def load_config(path: Path | None = None) -> tuple[Config, str | None]:
+    """Read the config file.
+
+    Args:
+        path: The file to read; defaults to ``locations.config_file()``.
+
+    Returns:
+        The config (defaults when the file is missing or broken) and a one-sentence
+        notice for the user when something in the file could not be used, else None.
+    """
+    path = path or locations.config_file()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config(), None
+    except OSError as error:
+        return (
+            Config(),
+            f"Could not read the config file {path} ({error.strerror}); using defaults.",
+        )
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        return Config(), f"The config file {path} is not valid TOML ({error}); using defaults."
+    return _from_mapping(data, path)
+
+
+def _from_mapping(data: dict[str, object], path: Path) -> tuple[Config, str | None]:
+    """Build a Config from parsed TOML, collecting the values that cannot be used."""
+    bad: list[str] = []
+    config = Config(unknown=tuple(sorted(set(data) - {"corpus", "theme", "store", "sort"})))
+    corpus = data.get("corpus")
+    if isinstance(corpus, str):
+        corpus = [corpus]
+    if isinstance(corpus, list) and all(isinstance(item, str) for item in corpus):
+        config = replace(config, corpus=tuple(str(item) for item in corpus))
+    elif corpus is not None:
+        bad.append("corpus")
+    for key in ("theme", "store"):
+        value = data.get(key)
+        if isinstance(value, str) and value:
+            config = replace(config, **{key: value})
+        elif value is not None:
+            bad.append(key)
+    sort = data.get("sort")
+    if sort in SORT_ORDERS:
+        config = replace(config, sort=sort)
+    elif sort is not None:
+        bad.append("sort")
+    if bad:
+        keys = ", ".join(bad)
+        return (
+            config,
+            f"The config file {path} has unusable values for {keys}; defaults used there.",
+        )
+    return config, None
+
+
+def dump_config(config: Config) -> str:
+    """Serialise ``config`` as TOML (only the keys that differ from the defaults)."""
+    lines = ["# postil settings (rewritten by the app when the theme or sort order changes)"]
+    if config.corpus:
+        items = ", ".join(_toml_string(item) for item in config.corpus)
+        lines.append(f"corpus = [{items}]")
+    if config.theme:
+        lines.append(f"theme = {_toml_string(config.theme)}")
+    if config.store:
+        lines.append(f"store = {_toml_string(config.store)}")
+    if config.sort != "newest":
+        lines.append(f"sort = {_toml_string(config.sort)}")
+    return "\n".join(lines) + "\n"
+
+
+def save_config(config: Config, path: Path | None = None) -> None:
+    """Write ``config`` atomically (temporary file, fsync, rename); blocking: call from a thread.
+
+    Args:
+        config: The settings to write.
+        path: The file to write; defaults to ``locations.config_file()``.
+
+    Raises:
+        OSError: When the folder or file cannot be written.
+    """
+    path = path or locations.config_file()
+    locations.ensure_private_dir(path.parent)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    data = dump_config(config).encode("utf-8")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _toml_string(value: str) -> str:
+    """Quote ``value`` as a TOML basic string."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    out = []
+    for char in escaped:
+        if ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def resolve_corpus(cli_paths: Sequence[str | Path], config: Config) -> list[Path]:
+    """The corpus folders to open: CLI paths, else ``POSTIL_CORPUS``, else config, else sample.
+
+    ``tui/cli.py`` passes ``locations.default_corpus()`` when no path was given, which is
+    the bundled sample unless ``POSTIL_CORPUS`` is set: that case counts as "no path" here
+    so the config's corpus can win over the built-in default.
+    """
+    paths = [Path(p).expanduser() for p in cli_paths]
+    from_env = bool(os.environ.get("POSTIL_CORPUS"))
+    is_default = not paths or (not from_env and paths == [locations.SAMPLE_POSTS])
+    if not is_default:
+        return paths
+    if from_env:
+        return locations.default_corpus()
+    if config.corpus:
+        return [Path(p).expanduser() for p in config.corpus]
+    return [locations.SAMPLE_POSTS]
+
+
+def resolve_store(cli_store: str | Path | None, config: Config) -> Path:
+    """The store file: ``--store``, else ``POSTIL_STORE``, else config, else the data folder's."""
+    if cli_store or os.environ.get("POSTIL_STORE") or not config.store:
+        return locations.store_path(cli_store)
+    return Path(config.store).expanduser()
