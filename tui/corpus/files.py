@@ -1,0 +1,157 @@
+"""Reading post files: bytes to text, and front matter apart from the body.
+
+Encodings (decided here, documented in README.md): UTF-8, with or without a BOM, is the
+format. A file that is not UTF-8 is still accepted when its bytes decode strictly as one
+of the two encodings Chinese archives were commonly written in:
+
+1. GB2312/GBK/GB18030: tried first when the bytes decode strictly as GB2312 (recorded as
+   ``"gb18030"``, its superset);
+2. Big5, when the bytes decode strictly as Big5 (Big5 text almost never fits GB2312's
+   byte ranges, so step 1 does not swallow it);
+3. GB18030 for the rest of what it decodes (GBK-only characters).
+
+Anything else is an `UndecodableFile`. A file with NUL bytes is a `BinaryFile`. The
+loader reports fallback-decoded files as recovered problems, so nothing is silent.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tui.corpus.errors import BinaryFile, EmptyFile, UndecodableFile, UnreadableFile
+
+BOM = b"\xef\xbb\xbf"
+
+FM_BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)
+"""python-frontmatter's YAML delimiter: a line of three or more dashes.
+
+The same expression as the reference reader, so both split a file in the same place.
+"""
+
+FALLBACK_ENCODINGS = ("gb18030", "big5")
+"""The encodings `decode_bytes` may return besides ``"utf-8"``."""
+
+
+def read_bytes(path: str | Path, limit: int | None = None) -> bytes:
+    """Read a file's bytes (the first ``limit`` bytes when given).
+
+    Args:
+        path: The file.
+        limit: Read at most this many bytes; None reads everything.
+
+    Returns:
+        The bytes read.
+
+    Raises:
+        UnreadableFile: The operating system refused (permissions, a folder, I/O error).
+    """
+    try:
+        with open(path, "rb") as f:
+            return f.read() if limit is None else f.read(limit)
+    except PermissionError:
+        raise UnreadableFile("permission denied.") from None
+    except IsADirectoryError:
+        raise UnreadableFile("it is a folder, not a file.") from None
+    except FileNotFoundError:
+        raise UnreadableFile("the file does not exist (any more).") from None
+    except OSError as exc:
+        raise UnreadableFile(f"it cannot be read ({exc.strerror or exc}).") from None
+
+
+def decode_bytes(data: bytes, *, partial: bool = False) -> tuple[str, str]:
+    """Decode a post file's bytes as documented in this module.
+
+    Args:
+        data: The bytes (a whole file, or its first chunk when ``partial``).
+        partial: The bytes may end inside a multi-byte character: drop an incomplete
+            trailing sequence instead of calling the file undecodable.
+
+    Returns:
+        (text with CRLF/CR normalised to "\\n" and the BOM removed, encoding name).
+
+    Raises:
+        EmptyFile: No bytes, or only whitespace.
+        BinaryFile: NUL bytes.
+        UndecodableFile: Not text in any accepted encoding.
+    """
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    if not data.strip():
+        raise EmptyFile("the file is empty.")
+    if b"\x00" in data:
+        raise BinaryFile("it contains NUL bytes, so it is a binary file, not text.")
+    text, encoding = _decode(data, partial)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, encoding
+
+
+def _decode(data: bytes, partial: bool) -> tuple[str, str]:
+    """Try UTF-8, then the fallbacks; trim up to 3 trailing bytes of a partial read."""
+    trims = range(4) if partial else range(1)
+    for codec, name in (
+        ("utf-8", "utf-8"),
+        ("gb2312", "gb18030"),
+        ("big5", "big5"),
+        ("gb18030", "gb18030"),
+    ):
+        for trim in trims:
+            try:
+                return (data[: len(data) - trim] if trim else data).decode(codec), name
+            except UnicodeDecodeError:
+                continue
+    raise UndecodableFile("it is not UTF-8 text (nor GB18030 or Big5).")
+
+
+def read_text(path: str | Path) -> tuple[str, str]:
+    """Read and decode a whole post file.
+
+    Args:
+        path: The file.
+
+    Returns:
+        (text with the BOM stripped and CRLF/CR normalised to "\\n", encoding name).
+
+    Raises:
+        CorpusError: A `FileProblem` subclass with a one-sentence reason.
+    """
+    return decode_bytes(read_bytes(path))
+
+
+def split_front_matter(text: str) -> tuple[str | None, str]:
+    """Split YAML front matter from the body, exactly where python-frontmatter does.
+
+    Leading whitespace is ignored; the front matter sits between two lines of three or
+    more dashes. A file without an opening line, or without a closing one, has no front
+    matter.
+
+    Args:
+        text: A decoded post file.
+
+    Returns:
+        (the front matter's YAML text, or None; the body after the closing line).
+    """
+    stripped = text.lstrip()
+    if not FM_BOUNDARY.match(stripped):
+        return None, text
+    parts = FM_BOUNDARY.split(stripped, 2)
+    if len(parts) < 3:
+        return None, text
+    return parts[1], parts[2]
+
+
+def read_body(path: str | Path) -> str:
+    """The body of a post file: what follows the front matter (archive header included).
+
+    Args:
+        path: The file.
+
+    Returns:
+        The decoded, newline-normalised body.
+
+    Raises:
+        CorpusError: A `FileProblem` subclass with a one-sentence reason.
+    """
+    text, _ = read_text(path)
+    return split_front_matter(text)[1]

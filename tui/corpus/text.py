@@ -1,0 +1,61 @@
+"""Small text cleaners shared by the corpus (and reused by the renderer).
+
+Text from post files is untrusted: control characters are removed before anything is
+drawn or printed, and titles/authors are entity-decoded and whitespace-collapsed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""ESC and the other C0 controls except tab and newline, DEL, and the C1 controls."""
+
+_WHITESPACE = re.compile(r"\s+")
+
+_MAX_UNESCAPE_ROUNDS = 3
+"""Some archives escape twice (``&amp;#22338;``); three rounds cover them without looping."""
+
+
+def sanitize(text: str) -> str:
+    """Remove ESC, C0 (except tab and newline), DEL and C1 control characters.
+
+    Args:
+        text: Untrusted text.
+
+    Returns:
+        The text without control characters.
+    """
+    return _CONTROL.sub("", text)
+
+
+def unescape_entities(text: str) -> str:
+    """Decode HTML entities repeatedly until the text stops changing (at most 3 rounds).
+
+    Args:
+        text: Text that may contain (doubly) escaped entities.
+
+    Returns:
+        The decoded text.
+    """
+    for _ in range(_MAX_UNESCAPE_ROUNDS):
+        if "&" not in text:
+            break
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def clean_line(text: str) -> str:
+    """A one-line display value: entities decoded, controls removed, whitespace collapsed.
+
+    Args:
+        text: A raw title or author from a post file.
+
+    Returns:
+        The cleaned value, stripped, on one line.
+    """
+    return _WHITESPACE.sub(" ", sanitize(unescape_entities(text))).strip()
