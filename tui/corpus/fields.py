@@ -1,0 +1,204 @@
+"""Front matter values to a post's fields: aliases, dates, lists, cleaned text.
+
+Everything here is pure and total: any value YAML can produce is turned into a field
+value or reported as unusable, never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from tui.corpus.text import clean_line, sanitize
+
+TITLE_KEYS = ("title",)
+DATE_KEYS = ("date",)
+AUTHOR_KEYS = ("author", "authors")
+TAG_KEYS = ("tags",)
+CATEGORY_KEYS = ("categories", "category")
+SOURCE_KEYS = ("from", "source", "url", "link")
+KNOWN_KEYS = frozenset(
+    TITLE_KEYS + DATE_KEYS + AUTHOR_KEYS + TAG_KEYS + CATEGORY_KEYS + SOURCE_KEYS
+)
+"""Keys read into fields; every other key is kept as an extra."""
+
+_OFFSET_DATE = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?"
+)
+_BARE_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})-")
+
+
+def fold_keys(mapping: Mapping[Any, Any]) -> dict[str, Any]:
+    """Lower-case the keys; when two keys fold together the first non-empty value wins.
+
+    Args:
+        mapping: The front matter mapping (keys may be any YAML scalar).
+
+    Returns:
+        A dict keyed by lower-cased string keys, in the original order.
+    """
+    folded: dict[str, Any] = {}
+    for key, value in mapping.items():
+        name = str(key).strip().lower()
+        if name not in folded or _is_empty(folded[name]):
+            folded[name] = value
+    return folded
+
+
+def pick(fields: Mapping[str, Any], keys: Iterable[str]) -> Any:
+    """The first non-empty value among ``keys`` (aliases, in order of preference)."""
+    for key in keys:
+        value = fields.get(key)
+        if not _is_empty(value):
+            return value
+    return None
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def as_text(value: Any) -> str:
+    """Render any YAML value as one line of text (lists joined with ", ")."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(as_text(item) for item in value if not _is_empty(item))
+    if isinstance(value, dict):
+        return ", ".join(f"{as_text(k)}: {as_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def clean_title(value: Any) -> str:
+    """A title: entity-decoded (up to 3 rounds), controls removed, whitespace collapsed."""
+    return clean_line(as_text(value))
+
+
+def clean_author(value: Any) -> str:
+    """An author or a list of authors joined with ", ", cleaned like a title."""
+    if isinstance(value, list | tuple):
+        return ", ".join(a for a in (clean_line(as_text(v)) for v in value) if a)
+    return clean_line(as_text(value))
+
+
+def clean_list(value: Any) -> tuple[str, ...]:
+    """Tags or categories: a list, or one string split on commas; empties and repeats dropped."""
+    if _is_empty(value):
+        return ()
+    items: list[Any]
+    if isinstance(value, str):
+        items = value.split(",")
+    elif isinstance(value, list | tuple | set):
+        items = list(value)
+    else:
+        items = [value]
+    seen: dict[str, None] = {}
+    for item in items:
+        text = clean_line(as_text(item))
+        if text:
+            seen.setdefault(text, None)
+    return tuple(seen)
+
+
+def clean_source(value: Any) -> str | None:
+    """The source URL, stripped; None when empty."""
+    text = sanitize(as_text(value)).strip()
+    return text or None
+
+
+def to_utc(value: datetime) -> datetime:
+    """An aware UTC datetime; naive values are taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def parse_date(value: Any) -> datetime | None:
+    """Parse a front matter date in any accepted form.
+
+    Accepts a YAML timestamp or date, ISO 8601 (``Z``, offsets, fractions),
+    ``YYYY-MM-DD HH:MM:SS +0800``, a bare date (midnight UTC) and RFC 2822.
+
+    Args:
+        value: The raw value from the front matter.
+
+    Returns:
+        An aware UTC datetime, or None when the value is not a usable date.
+    """
+    if isinstance(value, datetime):
+        return to_utc(value)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tzinfo=UTC)
+    if not isinstance(value, str):
+        return None
+    return _parse_date_text(value.strip())
+
+
+def _parse_date_text(text: str) -> datetime | None:
+    """The string forms, most common first; impossible values give None."""
+    try:
+        if m := _OFFSET_DATE.fullmatch(text):
+            return _from_match(m)
+        if m := _BARE_DATE.fullmatch(text):
+            y, mo, d = (int(g) for g in m.groups())
+            return datetime(y, mo, d, tzinfo=UTC)
+    except (ValueError, OverflowError):
+        return None
+    try:
+        return to_utc(datetime.fromisoformat(text))
+    except ValueError:
+        pass
+    try:
+        return to_utc(parsedate_to_datetime(text))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _from_match(m: re.Match[str]) -> datetime:
+    """Build the datetime of an `_OFFSET_DATE` match (may raise ValueError)."""
+    y, mo, d, hh, mm, ss, frac, tz = m.groups()
+    micro = int((frac or "0")[:6].ljust(6, "0"))
+    value = datetime(int(y), int(mo), int(d), int(hh), int(mm), int(ss or 0), micro)
+    if tz and tz != "Z":
+        sign = 1 if tz[0] == "+" else -1
+        digits = tz[1:].replace(":", "")
+        offset = sign * (int(digits[:2]) * 60 + int(digits[2:]))
+        return value.replace(tzinfo=UTC) - timedelta(minutes=offset)
+    return value.replace(tzinfo=UTC)
+
+
+def date_from_epoch_ms(ms: int) -> datetime | None:
+    """The ``<!--epoch-ms-->`` marker as an aware UTC datetime (None when out of range)."""
+    try:
+        return datetime.fromtimestamp(ms / 1000, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def date_from_file_name(name: str) -> datetime | None:
+    """A ``YYYY-MM-DD-`` file name prefix as midnight UTC (None when absent or impossible)."""
+    m = _FILE_DATE.match(name)
+    if m is None:
+        return None
+    try:
+        return datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def title_from_file_name(name: str) -> str:
+    """A file name without its extension and ``YYYY-MM-DD-`` prefix, as a last-resort title."""
+    stem = name.rsplit(".", 1)[0] if "." in name[1:] else name
+    stem = _FILE_DATE.sub("", stem, count=1) or stem
+    return clean_line(stem)

@@ -1,0 +1,221 @@
+"""Loading a corpus: scan, reuse the metadata cache, parse what changed (on both cores).
+
+This is the corpus package's front door: `load_corpus` for a set of folders,
+`resolve_post` to turn a user's POST argument into a post, `load_single` for one file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+from tui.corpus.cache import MetadataCache
+from tui.corpus.errors import FileProblem, PostNotFound
+from tui.corpus.ids import dedupe_ids
+from tui.corpus.model import LoadResult, Post
+from tui.corpus.parse import Parsed, parse_file
+from tui.corpus.scan import FileEntry, scan
+
+Progress = Callable[[int, int], None]
+"""progress(done, total): files handled so far out of all files found."""
+
+POOL_THRESHOLD = 2000
+"""Parse in worker processes only above this many files: a pool costs ~0.1-0.2 s to start."""
+
+_CHUNK = 500
+"""Files per worker task: large enough to amortise pickling, small for smooth progress."""
+
+_PROGRESS_EVERY = 500
+
+
+def load_corpus(
+    paths: Sequence[str | Path],
+    *,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> LoadResult:
+    """Load every post below ``paths``.
+
+    Args:
+        paths: Corpus folders (or single files).
+        use_cache: Read and update the metadata cache (False: parse everything, write
+            nothing).
+        progress: Called now and then with (done, total), from the calling thread.
+        workers: Worker processes for a cold parse; None picks the CPU count, 1 parses in
+            this process.
+
+    Returns:
+        Posts newest first (undated last, then by path) with distinct ids, the problems
+        met (sorted by path) and the absolute roots.
+
+    Raises:
+        MissingPath: A path does not exist (a `CorpusError` with a one-sentence message).
+    """
+    found = scan(paths)
+    cache = MetadataCache.load(found.roots) if use_cache else MetadataCache(found.roots)
+    total = len(found.files)
+    results: list[Parsed | None] = [None] * total
+    todo: list[int] = []
+    for index, entry in enumerate(found.files):
+        hit = cache.get(entry) if use_cache else None
+        if hit is None:
+            todo.append(index)
+        else:
+            results[index] = hit
+    done = total - len(todo)
+    if progress is not None:
+        progress(done, total)
+    for index, parsed in _parse_all(
+        [found.files[i] for i in todo], todo, workers, progress, done, total
+    ):
+        results[index] = parsed
+        cache.put(found.files[index], parsed)
+    if use_cache and cache.changed:
+        cache.save()
+    posts = [r.post for r in results if r is not None and r.post is not None]
+    problems = [p for r in results if r is not None for p in r.problems]
+    problems.extend(found.problems)
+    problems.sort(key=lambda p: p.path)
+    return LoadResult(posts=sort_posts(dedupe_ids(posts)), problems=problems, roots=found.roots)
+
+
+def sort_posts(posts: Sequence[Post]) -> list[Post]:
+    """Newest first, undated last; ties by path so the order is stable."""
+    ordered = sorted(posts, key=lambda p: p.path)
+    ordered.sort(key=lambda p: (p.date is None, -(p.date.timestamp()) if p.date else 0.0))
+    return ordered
+
+
+def _parse_all(
+    entries: list[FileEntry],
+    indexes: list[int],
+    workers: int | None,
+    progress: Progress | None,
+    done: int,
+    total: int,
+) -> list[tuple[int, Parsed]]:
+    """Parse ``entries`` serially or in a process pool; returns (index, result) pairs."""
+    n_workers = workers if workers is not None else (os.cpu_count() or 1)
+    if n_workers > 1 and len(entries) > POOL_THRESHOLD:
+        pooled = _parse_pooled(entries, indexes, n_workers, progress, done, total)
+        if pooled is not None:
+            return pooled
+    out: list[tuple[int, Parsed]] = []
+    for k, (index, entry) in enumerate(zip(indexes, entries, strict=True), start=1):
+        out.append((index, _parse_entry(entry)))
+        if progress is not None and k % _PROGRESS_EVERY == 0:
+            progress(done + k, total)
+    if progress is not None and entries:
+        progress(done + len(entries), total)
+    return out
+
+
+def _parse_entry(entry: FileEntry) -> Parsed:
+    return parse_file(entry.path, entry.rel_path, entry.size, entry.mtime_ns)
+
+
+def _parse_chunk(entries: list[FileEntry]) -> list[Parsed]:
+    """Worker-process task: parse a chunk of files."""
+    return [_parse_entry(e) for e in entries]
+
+
+def _parse_pooled(
+    entries: list[FileEntry],
+    indexes: list[int],
+    n_workers: int,
+    progress: Progress | None,
+    done: int,
+    total: int,
+) -> list[tuple[int, Parsed]] | None:
+    """Parse in worker processes; None when a pool cannot be used (then parse serially).
+
+    Workers are spawned, not forked: the app loads from a thread, and forking a process
+    that has threads can deadlock the child.
+    """
+    import multiprocessing
+
+    chunks = [entries[i : i + _CHUNK] for i in range(0, len(entries), _CHUNK)]
+    out: list[tuple[int, Parsed]] = []
+    try:
+        with ProcessPoolExecutor(
+            n_workers, mp_context=multiprocessing.get_context("spawn")
+        ) as pool:
+            futures: list[Future[list[Parsed]]] = [pool.submit(_parse_chunk, c) for c in chunks]
+            for n, future in enumerate(futures):
+                start = n * _CHUNK
+                for k, parsed in enumerate(future.result()):
+                    out.append((indexes[start + k], parsed))
+                if progress is not None:
+                    progress(done + min(start + _CHUNK, len(entries)), total)
+    except (OSError, RuntimeError, ImportError):
+        return None  # e.g. no /dev/shm, or spawning refused: the serial path still works
+    return out
+
+
+def load_single(path: str | Path) -> Post:
+    """Parse one post file on its own (for ``postil show FILE`` outside a corpus).
+
+    Args:
+        path: The file.
+
+    Returns:
+        The post; its rel_path is the file name.
+
+    Raises:
+        CorpusError: The file is missing, or cannot be read as a post (a `FileProblem`
+            with the reason).
+    """
+    found = scan([path])
+    if found.problems:
+        problem = found.problems[0]
+        raise FileProblem(f"'{problem.path}' cannot be read: {problem.reason}")
+    if not found.files:
+        raise FileProblem(f"'{path}' is not a regular file.")
+    entry = found.files[0]
+    parsed = _parse_entry(entry)
+    if parsed.post is None:
+        problem = parsed.problems[0]
+        error = FileProblem(f"'{entry.path}' cannot be read: {problem.reason}")
+        error.kind = problem.kind
+        raise error
+    return parsed.post
+
+
+def resolve_post(ref: str, result: LoadResult) -> Post:
+    """Find the post a user means: a path to a post file, a post id or a unique id prefix.
+
+    A path that exists but is not part of the corpus is loaded on its own.
+
+    Args:
+        ref: The user's POST argument.
+        result: The loaded corpus.
+
+    Returns:
+        The post.
+
+    Raises:
+        PostNotFound: No post (or more than one) matches ``ref``.
+        CorpusError: ``ref`` is a file that cannot be read as a post.
+    """
+    if os.path.isfile(ref):
+        wanted = os.path.realpath(ref)
+        for post in result.posts:
+            if post.path == ref or os.path.realpath(post.path) == wanted:
+                return post
+        return load_single(ref)
+    key = ref.strip().lower()
+    if key:
+        exact = [p for p in result.posts if p.id == key]
+        if exact:
+            return exact[0]
+        matches = [p for p in result.posts if p.id.startswith(key)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise PostNotFound(
+                f"'{ref}' matches {len(matches)} posts; give more characters of the id."
+            )
+    raise PostNotFound(f"no post file or post id matches '{ref}'.")

@@ -1,0 +1,224 @@
+"""One post file to a `Post` record (and the problems met on the way).
+
+Listing never reads a whole body: only the first `HEAD_BYTES` of a file (more only while
+the front matter is not closed), then the front matter and the archive header.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import yaml
+
+from tui.corpus import fields as F
+from tui.corpus.errors import FileProblem
+from tui.corpus.files import FM_BOUNDARY, decode_bytes, read_bytes, split_front_matter
+from tui.corpus.header import ArchiveHeader, split_archive_header
+from tui.corpus.ids import post_id
+from tui.corpus.model import Post, Problem, ProblemKind
+from tui.corpus.text import sanitize
+from tui.corpus.yamlfast import TolerantLoader, load_yaml, parse_simple
+
+HEAD_BYTES = 16 * 1024
+"""Bytes read to list a post: real front matter plus header fit well within this."""
+
+
+@dataclass(slots=True)
+class Parsed:
+    """What parsing one file gave: a post (None when nothing usable) and problems."""
+
+    post: Post | None
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _FrontMatter:
+    """The mapping read from a file's front matter, or why there is none."""
+
+    mapping: dict[Any, Any]
+    body: str
+    error: tuple[ProblemKind, str] | None = None
+
+
+def parse_file(
+    path: str, rel_path: str, size: int = 0, mtime_ns: int = 0, *, reference: bool = False
+) -> Parsed:
+    """Parse one post file's metadata.
+
+    Args:
+        path: Absolute path of the file.
+        rel_path: Its path relative to the corpus root (POSIX separators).
+        size: Its size in bytes (recorded on the post).
+        mtime_ns: Its modification time (recorded on the post).
+        reference: Read the whole file with python-frontmatter and PyYAML instead of
+            the fast path (the tests compare the two; it is never used to list).
+
+    Returns:
+        The post, or None with at least one problem explaining why.
+    """
+    try:
+        text, encoding = _read(path, reference)
+    except FileProblem as exc:
+        return Parsed(None, [Problem(path, exc.kind, str(exc))])
+    front = _front_matter_reference(text) if reference else _front_matter_fast(text)
+    header, _ = split_archive_header(front.body)
+    problems: list[Problem] = []
+    if encoding != "utf-8":
+        problems.append(
+            Problem(path, "encoding", f"it is not UTF-8; it was read as {encoding}.", True)
+        )
+    if front.error is not None:
+        kind, reason = front.error
+        if header.title is None:
+            return Parsed(None, [*problems, Problem(path, kind, reason)])
+        reason = reason[:-1] + "; listed with the title from the body header."
+        problems.append(Problem(path, kind, reason, True))
+    post, field_problems = _build_post(path, rel_path, size, mtime_ns, encoding, front, header)
+    return Parsed(post, problems + field_problems)
+
+
+def _read(path: str, whole: bool) -> tuple[str, str]:
+    """Decode the file's head, reading on while the front matter is not closed."""
+    if whole:
+        return decode_bytes(read_bytes(path))
+    limit = HEAD_BYTES
+    while True:
+        data = read_bytes(path, limit)
+        partial = len(data) >= limit
+        text, encoding = decode_bytes(data, partial=partial)
+        if not partial or not _unclosed(text):
+            return text, encoding
+        limit *= 4
+
+
+def _unclosed(text: str) -> bool:
+    """True when the text opens a front matter that is not closed (yet)."""
+    stripped = text.lstrip()
+    return bool(FM_BOUNDARY.match(stripped)) and len(FM_BOUNDARY.split(stripped, 2)) < 3
+
+
+_UNCLOSED = "the front matter has no closing '---' line."
+
+
+def _front_matter_fast(text: str) -> _FrontMatter:
+    """Split and parse with the hand-written parser, PyYAML's C loader as the fallback."""
+    fm, body = split_front_matter(text)
+    if fm is None:
+        if _unclosed(text):
+            return _FrontMatter({}, text, ("yaml", _UNCLOSED))
+        return _FrontMatter({}, body)
+    simple = parse_simple(fm)
+    if simple is not None:
+        return _FrontMatter(simple, body)
+    return _load(fm, body, _first_line(text))
+
+
+def _front_matter_reference(text: str) -> _FrontMatter:
+    """Split with python-frontmatter's own handler and parse with PyYAML only."""
+    from frontmatter.default_handlers import YAMLHandler
+
+    handler = YAMLHandler()
+    stripped = text.strip()
+    if not handler.detect(stripped):
+        return _FrontMatter({}, text)
+    try:
+        fm, body = handler.split(stripped)
+    except ValueError:
+        return _FrontMatter({}, text, ("yaml", _UNCLOSED))
+    try:
+        data = handler.load(fm, Loader=TolerantLoader)
+    except yaml.YAMLError as exc:
+        return _FrontMatter({}, body, ("yaml", _yaml_reason(exc, _first_line(text))))
+    return _mapping_or_error(data, body)
+
+
+def _first_line(text: str) -> int:
+    """The 0-based line of the opening ``---`` (leading blank lines are allowed)."""
+    return text[: len(text) - len(text.lstrip())].count("\n")
+
+
+def _load(fm: str, body: str, offset: int) -> _FrontMatter:
+    """PyYAML for front matter the fast path declined."""
+    try:
+        data = load_yaml(fm)
+    except yaml.YAMLError as exc:
+        return _FrontMatter({}, body, ("yaml", _yaml_reason(exc, offset)))
+    return _mapping_or_error(data, body)
+
+
+def _mapping_or_error(data: Any, body: str) -> _FrontMatter:
+    if data is None:
+        return _FrontMatter({}, body)
+    if not isinstance(data, dict):
+        kind = type(data).__name__
+        what = {"list": "a list", "str": "a single string"}.get(kind, f"a {kind}")
+        reason = f"the front matter is {what}, not a mapping of keys to values."
+        return _FrontMatter({}, body, ("not-mapping", reason))
+    return _FrontMatter(data, body)
+
+
+def _yaml_reason(exc: yaml.YAMLError, offset: int) -> str:
+    """One sentence naming the file line of a YAML error."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or "it cannot be parsed"
+    if mark is None:
+        return f"the front matter is not valid YAML ({problem})."
+    # The front matter text starts on the opening '---' line, hence the offset.
+    line = offset + mark.line + 1
+    return f"the front matter is not valid YAML (line {line}: {problem})."
+
+
+def _build_post(
+    path: str,
+    rel_path: str,
+    size: int,
+    mtime_ns: int,
+    encoding: str,
+    front: _FrontMatter,
+    header: ArchiveHeader,
+) -> tuple[Post, list[Problem]]:
+    """Normalise every field, with the header and the file name as fallbacks."""
+    f = F.fold_keys(front.mapping)
+    name = os.path.basename(path)
+    problems: list[Problem] = []
+    title = F.clean_title(F.pick(f, F.TITLE_KEYS))
+    if not title and header.title is not None:
+        title = F.clean_title(header.title)
+    title = title or F.title_from_file_name(name) or name
+    date: datetime | None = None
+    raw_date = F.pick(f, F.DATE_KEYS)
+    if raw_date is not None:
+        date = F.parse_date(raw_date)
+        if date is None:
+            shown = sanitize(F.as_text(raw_date))[:60]
+            problems.append(
+                Problem(path, "fields", f"the date '{shown}' is not a real date; ignored.", True)
+            )
+    if date is None and header.epoch_ms is not None:
+        date = F.date_from_epoch_ms(header.epoch_ms)
+    date = date or header.date or F.date_from_file_name(name)
+    source = F.clean_source(F.pick(f, F.SOURCE_KEYS)) or F.clean_source(header.url)
+    extras = tuple(
+        (sanitize(key), sanitize(F.as_text(value)))
+        for key, value in f.items()
+        if key not in F.KNOWN_KEYS
+    )
+    post = Post(
+        id=post_id(source, rel_path),
+        path=path,
+        rel_path=rel_path,
+        title=title,
+        date=date,
+        author=F.clean_author(F.pick(f, F.AUTHOR_KEYS)),
+        tags=F.clean_list(F.pick(f, F.TAG_KEYS)),
+        categories=F.clean_list(F.pick(f, F.CATEGORY_KEYS)),
+        source=source,
+        extras=extras,
+        size=size,
+        mtime_ns=mtime_ns,
+        encoding=encoding,
+    )
+    return post, problems

@@ -1,0 +1,179 @@
+"""Finding post files below the corpus folders.
+
+Recursive, sorted (so ids and problems come out the same on every run), hidden folders
+skipped, symbolic links followed once: a link that leads back to a folder above it is
+reported as a loop, and a file reachable by two routes is listed once (first route in
+sorted order wins).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat as st
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tui.corpus.errors import CorpusError
+from tui.corpus.model import Problem
+
+POST_SUFFIXES = (".md", ".markdown", ".html", ".htm")
+"""File name endings of post files (compared case-insensitively)."""
+
+
+class MissingPath(CorpusError):
+    """A corpus path given by the user does not exist."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """One post file found by the scan."""
+
+    path: str
+    """Absolute path (through the links the scan followed, not resolved)."""
+    rel_path: str
+    """Path relative to the root it was found under, POSIX separators."""
+    size: int
+    mtime_ns: int
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """The files found and the problems met while walking."""
+
+    files: list[FileEntry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    roots: list[str] = field(default_factory=list)
+
+
+def is_post_file(name: str) -> bool:
+    """True when a file name has one of the post suffixes."""
+    return name.lower().endswith(POST_SUFFIXES)
+
+
+def scan(paths: Sequence[str | Path]) -> ScanResult:
+    """Walk the corpus paths.
+
+    Args:
+        paths: Folders (walked recursively) or single files (taken whatever their suffix).
+
+    Returns:
+        The files found, problems met (unreadable folders, loops, broken links), and the
+        absolute roots.
+
+    Raises:
+        MissingPath: One of ``paths`` does not exist.
+    """
+    walker = _Walker()
+    for raw in paths:
+        root = os.path.abspath(os.path.expanduser(os.fspath(raw)))
+        if not os.path.lexists(root):
+            raise MissingPath(f"there is no file or folder named '{os.fspath(raw)}'.")
+        walker.result.roots.append(root)
+        if os.path.isdir(root):
+            walker.walk_root(root)
+        else:
+            walker.add_file(root, os.path.basename(root))
+    return walker.result
+
+
+class _Walker:
+    """Depth-first walk with loop and duplicate detection."""
+
+    def __init__(self) -> None:
+        self.result = ScanResult()
+        self.seen_files: set[tuple[int, int]] = set()
+        self.seen_dirs: set[tuple[int, int]] = set()
+
+    def walk_root(self, root: str) -> None:
+        try:
+            info = os.stat(root)
+        except OSError as exc:
+            self._problem_from_os(root, exc)
+            return
+        key = (info.st_dev, info.st_ino)
+        if key in self.seen_dirs:
+            return
+        self.seen_dirs.add(key)
+        self._walk(root, "", [key])
+
+    def _walk(self, folder: str, rel: str, ancestors: list[tuple[int, int]]) -> None:
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            self._problem_from_os(folder, exc, folder=True)
+            return
+        for entry in entries:
+            rel_path = f"{rel}{entry.name}"
+            try:
+                is_dir = entry.is_dir()
+            except OSError as exc:
+                # A link loop raises here; report it whatever the link's name.
+                self._problem_from_os(entry.path, exc)
+                continue
+            if is_dir:
+                if not entry.name.startswith("."):
+                    self._enter(entry, rel_path, ancestors)
+            elif is_post_file(entry.name):
+                self.add_file(entry.path, rel_path)
+
+    def _enter(
+        self, entry: os.DirEntry[str], rel_path: str, ancestors: list[tuple[int, int]]
+    ) -> None:
+        try:
+            info = entry.stat()
+        except OSError as exc:
+            self._problem_from_os(entry.path, exc, folder=True)
+            return
+        key = (info.st_dev, info.st_ino)
+        if key in ancestors:
+            target = os.path.realpath(entry.path)
+            self.result.problems.append(
+                Problem(
+                    entry.path, "loop", f"this link leads back to '{target}', a folder above it."
+                )
+            )
+            return
+        if key in self.seen_dirs:
+            return  # reached again through another link: its files are listed already
+        self.seen_dirs.add(key)
+        self._walk(entry.path, rel_path + "/", [*ancestors, key])
+
+    def add_file(self, path: str, rel_path: str) -> None:
+        try:
+            info = os.stat(path)
+        except OSError as exc:
+            self._problem_from_os(path, exc)
+            return
+        if not st.S_ISREG(info.st_mode):
+            return  # a fifo, socket or device with a post-like name is not a post
+        key = (info.st_dev, info.st_ino)
+        if key in self.seen_files:
+            return
+        self.seen_files.add(key)
+        self.result.files.append(FileEntry(path, rel_path, info.st_size, info.st_mtime_ns))
+
+    def _problem_from_os(self, path: str, exc: OSError, *, folder: bool = False) -> None:
+        what = "folder" if folder else "file"
+        if exc.errno == errno.ELOOP:
+            self.result.problems.append(Problem(path, "loop", "this symbolic link is a loop."))
+        elif exc.errno == errno.ENOENT and os.path.islink(path):
+            target = os.readlink(path)
+            self.result.problems.append(
+                Problem(
+                    path,
+                    "unreadable",
+                    f"this symbolic link points to '{target}', which does not exist.",
+                )
+            )
+        elif isinstance(exc, PermissionError):
+            self.result.problems.append(
+                Problem(path, "unreadable", f"permission denied: the {what} cannot be read.")
+            )
+        else:
+            reason = exc.strerror or str(exc)
+            self.result.problems.append(
+                Problem(path, "unreadable", f"the {what} cannot be read ({reason}).")
+            )

@@ -1,0 +1,160 @@
+"""Front matter YAML to a mapping: a fast hand-written path and the PyYAML reference.
+
+Most archives write plain headers (``key: value``, ``"quoted"``, ``[a, b]`` lists). For
+those, `parse_simple` builds the mapping without running a YAML parser, resolving each
+plain scalar with PyYAML's own resolver and constructors, so the result is identical to
+``yaml.load`` (a test compares the two on every fixture and real file). Anything it is
+not sure about returns None and `load_yaml` (PyYAML's C loader) takes over.
+
+One deliberate difference from bare PyYAML, made in both paths: a timestamp that looks
+like a date but is impossible (``2023-13-45``) stays a string instead of aborting the
+whole front matter, so the post is listed with its other fields and a problem record.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
+
+STR_TAG = "tag:yaml.org,2002:str"
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+_BaseLoader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)
+
+
+def _tolerant_timestamp(loader: SafeConstructor, node: ScalarNode) -> Any:
+    """PyYAML's timestamp, or the text itself when it is not a real date."""
+    try:
+        return SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return str(node.value)
+
+
+class TolerantLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """PyYAML's safe C loader, except that impossible timestamps stay strings."""
+
+
+TolerantLoader.add_constructor(TIMESTAMP_TAG, _tolerant_timestamp)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse front matter with PyYAML (C loader, safe, tolerant timestamps).
+
+    Args:
+        text: The YAML between the front matter delimiters.
+
+    Returns:
+        Whatever the document holds (None for an empty one).
+
+    Raises:
+        yaml.YAMLError: The text is not valid YAML.
+    """
+    return yaml.load(text, Loader=TolerantLoader)  # noqa: S506 - a safe loader subclass
+
+
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*?))?[ ]*")
+_PLAIN_FORBIDDEN_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_ITEM_FORBIDDEN = re.compile(r"[\[\]{}#:\"'\t]")
+_RESOLVER = Resolver()
+_CONSTRUCTOR = SafeConstructor()
+_CONSTRUCTORS = dict(SafeConstructor.yaml_constructors)
+_CONSTRUCTORS[TIMESTAMP_TAG] = _tolerant_timestamp
+
+
+class _Unsure(Exception):
+    """The fast path cannot be sure it matches PyYAML: fall back."""
+
+
+def parse_simple(text: str) -> dict[str, Any] | None:
+    """Parse a plain ``key: value`` front matter without a YAML parser.
+
+    Args:
+        text: The YAML between the front matter delimiters.
+
+    Returns:
+        The mapping, exactly as PyYAML (tolerant timestamps) would build it; or None when
+        the text uses anything beyond plain keys, quoted strings and flat ``[a, b]`` lists.
+    """
+    result: dict[str, Any] = {}
+    try:
+        for line in text.split("\n"):
+            if not line.strip() or line.startswith("#"):
+                continue
+            m = _KEY_LINE.fullmatch(line)
+            if m is None:
+                return None
+            key = m.group(1)
+            if _resolve(key) != STR_TAG:
+                return None
+            result[key] = _value(m.group(2) or "")
+    except _Unsure:
+        return None
+    return result
+
+
+def _value(raw: str) -> Any:
+    """One value: empty (null), quoted string, flow list or plain scalar."""
+    if not raw:
+        return None
+    if "\t" in raw:
+        raise _Unsure
+    first = raw[0]
+    if first == '"':
+        inner = raw[1:-1]
+        if len(raw) < 2 or raw[-1] != '"' or '"' in inner or "\\" in inner:
+            raise _Unsure
+        return inner
+    if first == "'":
+        inner = raw[1:-1]
+        if len(raw) < 2 or raw[-1] != "'" or "'" in inner:
+            raise _Unsure
+        return inner
+    if first == "[":
+        return _flow_list(raw)
+    return _plain(raw)
+
+
+def _flow_list(raw: str) -> list[Any]:
+    """A flat ``[a, b, c]`` list of plain scalars."""
+    if raw[-1] != "]":
+        raise _Unsure
+    inner = raw[1:-1].strip()
+    if not inner:
+        return []
+    items = []
+    for part in inner.split(","):
+        item = part.strip(" ")
+        if not item or item[0] in _PLAIN_FORBIDDEN_START or _ITEM_FORBIDDEN.search(item):
+            raise _Unsure
+        items.append(_construct(item))
+    return items
+
+
+def _plain(raw: str) -> Any:
+    """A block-context plain scalar on one line."""
+    if raw[0] in _PLAIN_FORBIDDEN_START or ": " in raw or " #" in raw or raw.endswith(":"):
+        raise _Unsure
+    return _construct(raw)
+
+
+def _resolve(value: str) -> str:
+    """The tag PyYAML's implicit resolver gives a plain scalar."""
+    return str(_RESOLVER.resolve(ScalarNode, value, (True, False)))  # type: ignore[no-untyped-call]
+
+
+def _construct(value: str) -> Any:
+    """Build a plain scalar the way PyYAML's safe constructor does."""
+    tag = _resolve(value)
+    if tag == STR_TAG:
+        return value
+    constructor = _CONSTRUCTORS.get(tag)
+    if constructor is None:
+        raise _Unsure
+    return constructor(_CONSTRUCTOR, ScalarNode(tag, value))
