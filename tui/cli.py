@@ -8,11 +8,15 @@ post) or 1 (a problem found), never a traceback for a user mistake.
 from __future__ import annotations
 
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from tui import locations
+
+if TYPE_CHECKING:
+    from tui.corpus.model import LoadResult, Post
+    from tui.corpus.query import PostState
 
 
 class PostilGroup(click.Group):
@@ -66,3 +70,152 @@ def open_app(paths: tuple[str, ...] = (), store: str | None = None, **_: Any) ->
     from tui.app import run_app
 
     run_app(list(paths) or [str(p) for p in locations.default_corpus()], store=store)
+
+
+# --- ls and check (corpus helper) -------------------------------------------------------
+
+
+def _load_for_cli(paths: tuple[str, ...]) -> LoadResult:
+    """Load PATHs (default: the configured corpus); a missing path is a usage error."""
+    from tui.corpus.errors import CorpusError
+    from tui.corpus.loader import load_corpus
+
+    targets = list(paths) or [str(p) for p in locations.default_corpus()]
+    try:
+        return load_corpus(targets)
+    except CorpusError as exc:
+        fail(str(exc), 2)
+
+
+def _cli_state(query_text: str) -> PostState:
+    """Reading/annotation state for ``is:``/``has:`` terms, from the store if it exists."""
+    from tui.corpus.query import EMPTY_STATE
+
+    path = locations.store_path()
+    if not ("is:" in query_text or "has:" in query_text) or not path.exists():
+        return EMPTY_STATE
+    from annotations.store import AnnotationStore, StoreError
+
+    try:
+        store = AnnotationStore(path)
+        return _StoreState(store.read_post_ids(), store.post_counts())
+    except StoreError as exc:
+        fail(str(exc), 1)
+
+
+class _StoreState:
+    """A `PostState` over what the store holds, read once."""
+
+    def __init__(self, read: set[str], counts: dict[str, tuple[int, int]]) -> None:
+        self._read = read
+        self._counts = counts
+
+    def is_read(self, post_id: str) -> bool:
+        return post_id in self._read
+
+    def has_notes(self, post_id: str) -> bool:
+        return self._counts.get(post_id, (0, 0))[0] > 0
+
+    def has_highlights(self, post_id: str) -> bool:
+        return self._counts.get(post_id, (0, 0))[1] > 0
+
+
+def _post_json(post: Post) -> dict[str, Any]:
+    """The ``ls --json`` object of a post (the CLI contract's keys, nothing else)."""
+    date = post.date.isoformat().replace("+00:00", "Z") if post.date is not None else None
+    return {
+        "id": post.id,
+        "path": post.path,
+        "title": post.title,
+        "date": date,
+        "author": post.author,
+        "tags": list(post.tags),
+        "categories": list(post.categories),
+        "source": post.source,
+    }
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` terminal cells (with an ellipsis) and padded to it."""
+    from rich.cells import cell_len, set_cell_size
+
+    if cell_len(text) > width:
+        text = set_cell_size(text, max(width - 1, 0)) + "…"
+    return set_cell_size(text, width)
+
+
+def _print_table(posts: list[Post]) -> None:
+    """One post per line: id, date, title and author, aligned by terminal cell width."""
+    import shutil
+
+    from rich.cells import cell_len
+
+    from tui.corpus.text import sanitize
+
+    width = shutil.get_terminal_size((100, 24)).columns
+    authors = [sanitize(p.author) for p in posts]
+    author_w = min(max((cell_len(a) for a in authors), default=0), 24)
+    title_w = max(width - 12 - 2 - 10 - 2 - 2 - author_w, 20)
+    for post, author in zip(posts, authors, strict=True):
+        day = post.date.strftime("%Y-%m-%d") if post.date is not None else ""
+        title = _fit(sanitize(post.title), title_w)
+        line = f"{post.id}  {day:<10}  {title}"
+        if author_w:
+            line += "  " + _fit(author, author_w)
+        click.echo(line.rstrip())
+
+
+def _warn_problems(result: LoadResult) -> None:
+    """Say on stderr how many files were skipped or listed with problems."""
+    failed = {p.path for p in result.problems if not p.recovered}
+    flawed = {p.path for p in result.problems if p.recovered} - failed
+    if failed:
+        n = len(failed)
+        noun = "file" if n == 1 else "files"
+        click.echo(f"postil: {n} {noun} could not be read (run postil check).", err=True)
+    if flawed:
+        n = len(flawed)
+        noun = "file was" if n == 1 else "files were"
+        click.echo(f"postil: {n} {noun} listed with problems (run postil check).", err=True)
+
+
+@main.command("ls")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-q", "--query", "query_text", default="", help="Only posts matching QUERY.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array of posts.")
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="Print at most N posts.")
+def ls_command(paths: tuple[str, ...], query_text: str, as_json: bool, limit: int | None) -> None:
+    """List the posts below PATHs, newest first."""
+    result = _load_for_cli(paths)
+    posts = result.posts
+    if query_text.strip():
+        from tui.corpus.query import PostIndex, QueryError, parse_query
+
+        try:
+            query = parse_query(query_text)
+        except QueryError as exc:
+            fail(str(exc), 2)
+        posts = PostIndex(posts).filter(query, _cli_state(query_text))
+    if limit is not None:
+        posts = posts[:limit]
+    if as_json:
+        import orjson
+
+        click.echo(orjson.dumps([_post_json(p) for p in posts]).decode("utf-8"))
+    else:
+        _print_table(posts)
+    _warn_problems(result)
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, type=click.Path())
+def check_command(paths: tuple[str, ...]) -> None:
+    """List the files below PATHs that cannot be read properly; exit 1 if there are any."""
+    from tui.corpus.text import sanitize
+
+    result = _load_for_cli(paths)
+    for problem in result.problems:
+        click.echo(f"{sanitize(problem.path)}: {sanitize(problem.reason)}")
+    if result.problems:
+        sys.exit(1)
+    click.echo(f"no problems in {len(result.posts)} files")
