@@ -8,9 +8,8 @@ Everything the screens need comes in through their constructors or the app's att
 
 from __future__ import annotations
 
-import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -22,9 +21,13 @@ from textual.message import Message
 from textual.theme import Theme
 from textual.worker import get_current_worker
 
+from tui.commands import PostilCommands
 from tui.config import Config, SortOrder, load_config, resolve_corpus, resolve_store, save_config
 from tui.corpus.model import LoadResult
-from tui.screens.library import LibraryScreen
+from tui.drafts import Draft, DraftStore
+from tui.lifecycle import install_signal_handlers
+from tui.messages import AnnotationsChanged, ReadingChanged
+from tui.screens.library import LibraryData, LibraryScreen
 
 if TYPE_CHECKING:
     from annotations.store import AnnotationStore
@@ -36,7 +39,7 @@ PROGRESS_INTERVAL = 0.05
 class PostilApp(App[None]):
     """Browse, filter, read and annotate an archive of post files."""
 
-    CSS_PATH: ClassVar[list[str | Path]] = ["app.tcss", "reader.tcss"]  # type: ignore[misc]
+    CSS_PATH = ["app.tcss", "reader.tcss"]
     TITLE = "postil"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -54,6 +57,8 @@ class PostilApp(App[None]):
         ),
     ]
 
+    COMMANDS = App.COMMANDS | {PostilCommands}
+
     @dataclass
     class CorpusProgress(Message):
         """Loading went on: ``done`` of ``total`` files read (posted from the loader thread)."""
@@ -65,7 +70,8 @@ class PostilApp(App[None]):
     class CorpusLoaded(Message):
         """The corpus finished loading (posted from the loader thread)."""
 
-        result: LoadResult
+        data: LibraryData
+        """The corpus with its query index, facets and marks."""
         seconds: float
         """How long loading took, for the status line and the benchmark."""
 
@@ -106,6 +112,8 @@ class PostilApp(App[None]):
         """How long the last corpus load took."""
         self.use_cache = use_cache
         self._notices = list(notices)
+        self.drafts: DraftStore = DraftStore()
+        """Notes being typed, kept on disk (flushed on SIGHUP/SIGTERM by ``tui.lifecycle``)."""
         self._library: LibraryScreen | None = None
         if config.theme and config.theme in self.available_themes:
             self.theme = config.theme
@@ -135,8 +143,10 @@ class PostilApp(App[None]):
                 markup=False,
             )
         self.theme_changed_signal.subscribe(self, self._on_theme_changed)
-        self._install_signal_handlers()
+        # SIGHUP (terminal closed, SSH dropped) and SIGTERM flush drafts, then exit.
+        install_signal_handlers(self)
         self.load_corpus()
+        self._offer_drafts()
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -160,8 +170,9 @@ class PostilApp(App[None]):
                     self.post_message(self.CorpusProgress(done, total))
 
         result = load_corpus(self.paths, use_cache=self.use_cache, progress=progress)
+        data = LibraryData.prepare(result, self.store)
         if not worker.is_cancelled:
-            self.post_message(self.CorpusLoaded(result, time.perf_counter() - started))
+            self.post_message(self.CorpusLoaded(data, time.perf_counter() - started))
 
     @on(CorpusProgress)
     def _show_progress(self, event: CorpusProgress) -> None:
@@ -169,10 +180,17 @@ class PostilApp(App[None]):
 
     @on(CorpusLoaded)
     def _corpus_loaded(self, event: CorpusLoaded) -> None:
-        self.corpus = event.result
+        self.corpus = event.data.corpus
         self.is_loaded = True
         self.load_seconds = event.seconds
-        self.library.set_corpus(event.result)
+        self.library.set_data(event.data)
+
+    @on(AnnotationsChanged)
+    @on(ReadingChanged)
+    def _marks_changed(self, event: AnnotationsChanged | ReadingChanged) -> None:
+        """The reader changed a post's annotations or reading state: refresh the marks."""
+        if self.is_loaded:
+            self.library.refresh_marks()
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -183,6 +201,15 @@ class PostilApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(self.screen))
+
+    def action_export(self) -> None:
+        """Export annotations through the reader side's export dialog."""
+        try:
+            from tui.screens.export_dialog import ExportDialog
+        except ImportError:
+            self.notify("Exporting from the app is not available yet; use 'postil export'.")
+            return
+        self.push_screen(ExportDialog(self.store.all()))
 
     def set_sort(self, sort: SortOrder) -> None:
         """Sort the library by ``sort`` and remember it in the config file."""
@@ -214,38 +241,43 @@ class PostilApp(App[None]):
                 markup=False,
             )
 
-    # -- signals ---------------------------------------------------------------------------
+    # -- drafts --------------------------------------------------------------------------
 
-    def _install_signal_handlers(self) -> None:
-        """Save drafts and exit on SIGHUP/SIGTERM: Textual does not handle them itself.
+    @work(
+        thread=True, exclusive=True, group="drafts", exit_on_error=False, description="read drafts"
+    )
+    def _offer_drafts(self) -> None:
+        """Offer the notes typed when the app last ended without saving them."""
+        drafts = self.drafts.pending()
+        if drafts:
+            self.call_from_thread(self.offer_drafts, drafts)
 
-        A closed terminal or a dropped SSH connection sends SIGHUP; without a handler the
-        process dies and a note being typed is lost.
+    def offer_drafts(self, drafts: Sequence[Draft]) -> None:
+        """Say which unsaved notes were recovered and how to get them back.
+
+        The drafts stay in the draft store until the reader reopens them (the reader
+        looks up a draft by its key when a note editor opens) or the user discards them.
         """
-        import asyncio
+        titles = ", ".join(sorted({d.title or d.post_id for d in drafts}))
+        noun = "note" if len(drafts) == 1 else "notes"
+        self.notify(
+            f"{len(drafts)} unsaved {noun} recovered from last time ({titles}); "
+            "open the post to continue, or use the palette command 'Discard note drafts'.",
+            title="Drafts",
+            timeout=15,
+            markup=False,
+        )
 
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGHUP, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(signum, self._hang_up)
-            except (NotImplementedError, RuntimeError, ValueError):
-                # Not the main thread (e.g. some test runners) or no signal support.
-                pass
+    def discard_drafts(self) -> None:
+        """Drop every recovered draft (palette command)."""
+        self._discard_drafts()
 
-    def _hang_up(self) -> None:
-        """Flush every screen's unsaved text to its draft store, then exit."""
-        self.save_drafts()
-        self.exit()
-
-    def save_drafts(self) -> None:
-        """Ask every screen holding unsaved text to save it as a draft (``save_draft()``)."""
-        for screen in self.screen_stack:
-            save_draft: Callable[[], None] | None = getattr(screen, "save_draft", None)
-            if save_draft is not None:
-                try:
-                    save_draft()
-                except Exception as error:  # noqa: BLE001 - never die while saving drafts
-                    self.log.error(f"saving a draft failed: {error!r}")
+    @work(
+        thread=True, exclusive=True, group="drafts", exit_on_error=False, description="drop drafts"
+    )
+    def _discard_drafts(self) -> None:
+        count = len(self.drafts.pop_all())
+        self.call_from_thread(self.notify, f"Discarded {count} note drafts.", markup=False)
 
 
 def make_app(

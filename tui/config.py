@@ -81,12 +81,15 @@ def _from_mapping(data: dict[str, object], path: Path) -> tuple[Config, str | No
         config = replace(config, corpus=tuple(str(item) for item in corpus))
     elif corpus is not None:
         bad.append("corpus")
-    for key in ("theme", "store"):
-        value = data.get(key)
-        if isinstance(value, str) and value:
-            config = replace(config, **{key: value})
-        elif value is not None:
-            bad.append(key)
+    theme, store = data.get("theme"), data.get("store")
+    if isinstance(theme, str) and theme:
+        config = replace(config, theme=theme)
+    elif theme is not None:
+        bad.append("theme")
+    if isinstance(store, str) and store:
+        config = replace(config, store=store)
+    elif store is not None:
+        bad.append("store")
     sort = data.get("sort")
     if sort in SORT_ORDERS:
         config = replace(config, sort=sort)

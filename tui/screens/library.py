@@ -1,40 +1,521 @@
-"""The library screen (first version: the full screen lands shortly)."""
+"""The library screen: the filter bar, the post list, the facet sidebar and the status line.
+
+The app loads the corpus in a thread and hands it over as :class:`LibraryData` (built by
+:meth:`LibraryData.prepare` in the same thread: the query index, corpus-wide facets and
+the reading marks). Filtering runs on the event loop (the index filters 50k posts in a
+few milliseconds); facet counts for a result and every store access run in workers.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, ProgressBar, Static
+from textual.widgets import Footer, Label, ProgressBar
+from textual.worker import get_current_worker
 
 from tui.config import SortOrder
-from tui.corpus.model import LoadResult
+from tui.corpus.model import LoadResult, Post
+from tui.widgets.facet_sidebar import FacetSidebar
+from tui.widgets.filter_bar import FilterBar, load_history, save_history
+from tui.widgets.post_list import PostList
+from tui.widgets.status_line import Status, StatusLine
+
+if TYPE_CHECKING:
+    from annotations.store import AnnotationStore
+    from tui.corpus.facets import Facets
+    from tui.corpus.query import PostIndex, Query
+
+SIDEBAR_MIN_WIDTH = 90
+"""Below this terminal width the facet sidebar hides itself."""
+
+
+@dataclass
+class Marks:
+    """Reading and annotation state per post: the query's ``PostState`` and the list marks."""
+
+    read: set[str] = field(default_factory=set)
+    """Ids of posts marked read."""
+    counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Post id -> (annotations with notes, all annotations)."""
+
+    def is_read(self, post_id: str) -> bool:
+        """Whether the post was marked read."""
+        return post_id in self.read
+
+    def has_notes(self, post_id: str) -> bool:
+        """Whether the post has an annotation with a note."""
+        return self.counts.get(post_id, (0, 0))[0] > 0
+
+    def has_highlights(self, post_id: str) -> bool:
+        """Whether the post has any annotation (a note is a highlight too)."""
+        return self.counts.get(post_id, (0, 0))[1] > 0
+
+    @classmethod
+    def read_from(cls, store: AnnotationStore) -> Marks:
+        """Read the marks from ``store`` (blocking: call from a worker)."""
+        return cls(read=store.read_post_ids(), counts=store.post_counts())
+
+
+@dataclass
+class LibraryData:
+    """Everything the library needs, prepared off the event loop."""
+
+    corpus: LoadResult
+    index: PostIndex
+    facets: Facets
+    """Facet counts over the whole corpus (completion values, the first sidebar)."""
+    marks: Marks
+
+    @classmethod
+    def prepare(cls, corpus: LoadResult, store: AnnotationStore) -> LibraryData:
+        """Build the index, facets and marks (blocking: call from a thread worker)."""
+        from tui.corpus.facets import facet_counts
+        from tui.corpus.query import PostIndex
+
+        return cls(
+            corpus=corpus,
+            index=PostIndex(corpus.posts),
+            facets=facet_counts(corpus.posts),
+            marks=Marks.read_from(store),
+        )
+
+
+def sort_posts(posts: Sequence[Post], order: SortOrder) -> list[Post]:
+    """``posts`` (newest first, undated last, as the loader gives them) in ``order``."""
+    if order == "newest":
+        return list(posts)
+    if order == "oldest":
+        dated = [post for post in posts if post.date is not None]
+        undated = [post for post in posts if post.date is None]
+        return dated[::-1] + undated
+    if order == "title":
+        return sorted(posts, key=lambda post: post.title.casefold())
+    # Python's sort is stable: within an author, newest first remains.
+    return sorted(posts, key=lambda post: (post.author == "", post.author.casefold()))
 
 
 class LibraryScreen(Screen[None]):
     """The list of posts with its filter bar, facets and status line."""
 
+    HELP = """
+## Library
+
+The list of posts. `/` filters with the query language, Enter opens a post,
+`f` shows the facets, `r` marks a post read or unread, `a` lists every annotation,
+`p` lists the files that did not load. More commands (sort orders, open by title,
+export, theme) are in the command palette (`ctrl+p`).
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "slash",
+            "focus_filter",
+            "Filter",
+            tooltip="Type a query to filter the posts.",
+            id="library.filter",
+        ),
+        Binding(
+            "f",
+            "toggle_sidebar",
+            "Facets",
+            tooltip="Show or hide the facet sidebar.",
+            id="library.facets",
+        ),
+        Binding(
+            "r",
+            "toggle_read",
+            "Read/unread",
+            tooltip="Mark the post read or unread.",
+            id="library.read",
+        ),
+        Binding(
+            "a",
+            "annotations",
+            "Annotations",
+            tooltip="List every highlight and note.",
+            id="library.annotations",
+        ),
+        Binding(
+            "p",
+            "problems",
+            "Problems",
+            tooltip="List the files that did not load.",
+            id="library.problems",
+        ),
+        Binding(
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            show=False,
+            tooltip="Show every post again.",
+            id="library.clear",
+        ),
+    ]
+
+    show_sidebar: reactive[bool] = reactive(True, bindings=True)
+    """Whether the facet sidebar is shown."""
+    is_loading: reactive[bool] = reactive(True, bindings=True)
+    """Whether the corpus is still loading."""
+
+    @dataclass
+    class MarksLoaded(Message):
+        """Marks read from the store in a worker."""
+
+        marks: Marks
+
+    @dataclass
+    class FacetsCounted(Message):
+        """Facet counts of the current result, computed in a worker."""
+
+        facets: Facets
+        generation: int
+        """The result they belong to (older counts are dropped)."""
+
     def __init__(self, *, sort: SortOrder = "newest") -> None:
-        """Build the screen, sorted by ``sort`` once posts arrive."""
+        """Build the screen; the corpus arrives later through :meth:`set_data`.
+
+        Args:
+            sort: The initial sort order.
+        """
         super().__init__()
         self.sort: SortOrder = sort
-        self.corpus = LoadResult()
+        """The current sort order."""
+        self.data: LibraryData | None = None
+        """The loaded corpus and its index; None while loading."""
+        self.filter_query: Query | None = None
+        """The applied query; None shows everything."""
+        self.marks = Marks()
+        """Reading and annotation marks."""
+        self.shown: list[Post] = []
+        """The posts listed, in display order."""
+        self._sorted: dict[SortOrder, list[Post]] = {}
+        self._generation = 0
+        self._facets_stale = True
+        self._was_wide = True
 
     def compose(self) -> ComposeResult:
-        """The loading bar until the corpus arrives, then the list."""
-        yield Header()
-        yield ProgressBar(id="loading")
-        yield Static(id="status", markup=False)
+        """Filter bar on top, list and sidebar, loading bar, status line, footer."""
+        yield FilterBar(id="filter")
+        with Vertical(id="loading"):
+            yield Label("Loading posts…", id="loading-label")
+            yield ProgressBar(id="loading-bar", show_eta=False)
+        with Horizontal(id="library-main"):
+            yield PostList(id="posts")
+            yield FacetSidebar(id="facets")
+        yield StatusLine(id="status")
         yield Footer()
 
-    def show_progress(self, done: int, total: int) -> None:
-        """Move the loading bar."""
-        self.query_one("#loading", ProgressBar).update(total=total, progress=done)
+    # -- typed accessors -------------------------------------------------------------------
 
-    def set_corpus(self, corpus: LoadResult) -> None:
-        """Show the loaded corpus."""
-        self.corpus = corpus
-        self.query_one("#status", Static).update(f"{len(corpus.posts)} posts")
+    @property
+    def post_list(self) -> PostList:
+        """The post list."""
+        return self.query_one("#posts", PostList)
+
+    @property
+    def filter_bar(self) -> FilterBar:
+        """The filter bar."""
+        return self.query_one("#filter", FilterBar)
+
+    @property
+    def sidebar(self) -> FacetSidebar:
+        """The facet sidebar."""
+        return self.query_one("#facets", FacetSidebar)
+
+    @property
+    def store(self) -> AnnotationStore:
+        """The app's annotation store."""
+        store: AnnotationStore = getattr(self.app, "store")  # noqa: B009 - any App with a store
+        return store
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        """Focus the list, size the sidebar, read the query history."""
+        self.post_list.focus()
+        self.show_sidebar = self.app.size.width >= SIDEBAR_MIN_WIDTH
+        self._load_history()
+        self._show_status()
+
+    def on_resize(self, event: Resize) -> None:
+        """Hide the sidebar when the terminal gets narrow, show it when it widens again."""
+        wide = event.size.width >= SIDEBAR_MIN_WIDTH
+        if wide != self._was_wide:
+            self.show_sidebar = wide
+        self._was_wide = wide
+
+    def watch_show_sidebar(self, show: bool) -> None:
+        """Show or hide the sidebar; counts are brought up to date when it appears."""
+        self.sidebar.display = show
+        if show and self._facets_stale:
+            self._count_facets()
+
+    def watch_is_loading(self, loading: bool) -> None:
+        """Swap the loading bar for the list."""
+        self.query_one("#loading").display = loading
+        self.query_one("#library-main").display = not loading
+
+    # -- data from the app -----------------------------------------------------------------
+
+    def show_progress(self, done: int, total: int) -> None:
+        """Move the loading bar (the app forwards the loader's progress)."""
+        self.query_one("#loading-bar", ProgressBar).update(total=max(total, 1), progress=done)
+        self.query_one("#loading-label", Label).update(
+            f"Loading posts… {done:,} of {total:,} files"
+        )
+
+    def set_data(self, data: LibraryData) -> None:
+        """Show a freshly loaded corpus."""
+        self.data = data
+        self.marks = data.marks
+        self._sorted = {"newest": list(data.corpus.posts)}
+        self.post_list.set_marks(self.marks.is_read, self.marks.counts)
+        self.filter_bar.set_completions(
+            {
+                "tag": [value for value, _ in data.facets.tags],
+                "author": [value for value, _ in data.facets.authors],
+                "cat": [value for value, _ in data.facets.categories],
+            }
+        )
+        self.is_loading = False
+        self._refilter()
+        if self.show_sidebar and self.filter_query is None:
+            self._facets_stale = False
+            self.sidebar.set_facets(data.facets)
 
     def set_sort(self, sort: SortOrder) -> None:
-        """Change the sort order."""
+        """List the posts in ``sort`` order."""
         self.sort = sort
+        self._refilter()
+
+    def refresh_marks(self) -> None:
+        """Re-read read/annotation marks from the store (in a worker)."""
+        self._read_marks()
+
+    # -- messages --------------------------------------------------------------------------
+
+    @on(FilterBar.Applied)
+    def _apply_query(self, event: FilterBar.Applied) -> None:
+        event.stop()
+        self.filter_query = None if not event.text.strip() else event.query
+        self._refilter()
+        self.post_list.focus()
+
+    @on(FilterBar.Left)
+    def _leave_filter(self, event: FilterBar.Left) -> None:
+        event.stop()
+        self.post_list.focus()
+
+    @on(FilterBar.HistoryChanged)
+    def _history_changed(self, event: FilterBar.HistoryChanged) -> None:
+        event.stop()
+        self._save_history(event.history)
+
+    @on(FacetSidebar.FacetChosen)
+    def _facet_chosen(self, event: FacetSidebar.FacetChosen) -> None:
+        event.stop()
+        self.filter_bar.add_term(event.term)
+
+    @on(PostList.Selected)
+    def _post_selected(self, event: PostList.Selected) -> None:
+        event.stop()
+        self.open_post(event.post)
+
+    @on(MarksLoaded)
+    def _marks_loaded(self, event: MarksLoaded) -> None:
+        self.marks = event.marks
+        self.post_list.set_marks(self.marks.is_read, self.marks.counts)
+        if self.filter_query is not None and _uses_state(self.filter_bar.applied_text):
+            self._refilter()
+
+    @on(FacetsCounted)
+    def _facets_counted(self, event: FacetsCounted) -> None:
+        if event.generation == self._generation:
+            self.sidebar.set_facets(event.facets)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide keys that do nothing now (no post, no problems, no filter)."""
+        if action in ("toggle_read",):
+            return self.post_list.highlighted_post is not None
+        if action == "problems":
+            return self.data is not None and bool(self.data.corpus.problems)
+        if action == "clear_filter":
+            return self.filter_query is not None
+        if action in ("annotations", "focus_filter", "toggle_sidebar"):
+            return not self.is_loading
+        return True
+
+    def action_focus_filter(self) -> None:
+        """Put the cursor in the filter bar."""
+        self.filter_bar.input.focus()
+
+    def action_toggle_sidebar(self) -> None:
+        """Show or hide the facets."""
+        self.show_sidebar = not self.show_sidebar
+
+    def action_clear_filter(self) -> None:
+        """Drop the query: list everything."""
+        self.filter_bar.apply("")
+
+    def action_toggle_read(self) -> None:
+        """Mark the highlighted post read or unread (written in a worker)."""
+        post = self.post_list.highlighted_post
+        if post is not None:
+            self._write_read_state(post.id, not self.marks.is_read(post.id))
+
+    def action_problems(self) -> None:
+        """List the files that did not load."""
+        from tui.screens.problems import ProblemsScreen
+
+        if self.data is not None:
+            self.app.push_screen(ProblemsScreen(self.data.corpus.problems))
+
+    def action_annotations(self) -> None:
+        """Show every annotation (the app-reader's screen)."""
+        try:
+            from tui.screens.annotations_screen import AnnotationsScreen
+        except ImportError:
+            self.notify("The annotations screen is not available yet.", severity="warning")
+            return
+        corpus = self.data.corpus if self.data is not None else LoadResult()
+        self.app.push_screen(AnnotationsScreen(self.store, corpus))
+
+    def open_post(self, post: Post) -> None:
+        """Open ``post`` in the reader."""
+        try:
+            from tui.screens.reader import ReaderScreen
+        except ImportError:
+            self.notify("The reader is not available yet.", severity="warning")
+            return
+        self.app.push_screen(ReaderScreen(post, self.store))
+
+    # -- filtering -------------------------------------------------------------------------
+
+    def _refilter(self) -> None:
+        """Apply query and sort order to the corpus and show the result."""
+        if self.data is None:
+            return
+        ordered = self._ordered(self.sort)
+        if self.filter_query is None:
+            self.shown = ordered
+        else:
+            matched = self.data.index.filter(self.filter_query, self.marks)
+            if self.sort == "newest":
+                self.shown = matched
+            else:
+                # The index keeps corpus order; picking from the pre-sorted list is O(n).
+                ids = {post.id for post in matched}
+                self.shown = [post for post in ordered if post.id in ids]
+        self.post_list.set_posts(self.shown)
+        self._generation += 1
+        self._facets_stale = True
+        if self.show_sidebar:
+            self._count_facets()
+        self._show_status()
+        self.refresh_bindings()
+
+    def _ordered(self, sort: SortOrder) -> list[Post]:
+        """The whole corpus in ``sort`` order (each order sorted once, then kept)."""
+        if sort not in self._sorted:
+            self._sorted[sort] = sort_posts(self._sorted["newest"], sort)
+        return self._sorted[sort]
+
+    def _show_status(self) -> None:
+        data = self.data
+        self.query_one("#status", StatusLine).show(
+            Status(
+                shown=len(self.shown),
+                total=len(data.corpus.posts) if data else 0,
+                problems=len(data.corpus.problems) if data else 0,
+                store_path=str(self.store.path) if self._has_store() else "",
+                read_only=self._has_store() and bool(self.store.read_only),
+                loading=data is None,
+                sort=self.sort,
+                query=self.filter_bar.applied_text if self.filter_query is not None else "",
+            )
+        )
+
+    def _has_store(self) -> bool:
+        return getattr(self.app, "store", None) is not None
+
+    # -- workers ---------------------------------------------------------------------------
+
+    def _count_facets(self) -> None:
+        if self.data is None:
+            return
+        self._facets_stale = False
+        if self.filter_query is None:
+            self.sidebar.set_facets(self.data.facets)
+            return
+        self._count_facets_worker(list(self.shown), self._generation)
+
+    @work(
+        thread=True, exclusive=True, group="facets", exit_on_error=False, description="count facets"
+    )
+    def _count_facets_worker(self, posts: list[Post], generation: int) -> None:
+        from tui.corpus.facets import facet_counts
+
+        facets = facet_counts(posts)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.FacetsCounted(facets, generation))
+
+    @work(thread=True, exclusive=True, group="marks", exit_on_error=False, description="read marks")
+    def _read_marks(self) -> None:
+        self.post_message(self.MarksLoaded(Marks.read_from(self.store)))
+
+    @work(thread=True, group="marks-write", exit_on_error=False, description="mark read")
+    def _write_read_state(self, post_id: str, is_read: bool) -> None:
+        from annotations.store import StoreError
+
+        try:
+            self.store.set_reading(post_id, is_read=is_read)
+        except StoreError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
+            return
+        self.post_message(self.MarksLoaded(Marks.read_from(self.store)))
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="history",
+        exit_on_error=False,
+        description="read history",
+    )
+    def _load_history(self) -> None:
+        history = load_history()
+        self.app.call_from_thread(self.filter_bar.set_history, history)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="history-write",
+        exit_on_error=False,
+        description="save history",
+    )
+    def _save_history(self, history: list[str]) -> None:
+        try:
+            save_history(history)
+        except OSError as error:
+            self.app.call_from_thread(
+                self.notify,
+                f"Could not save the query history: {error.strerror or error}.",
+                markup=False,
+            )
+
+
+def _uses_state(text: str) -> bool:
+    """Whether a query depends on reading or annotation state (then marks refilter it)."""
+    folded = text.casefold()
+    return "is:" in folded or "has:" in folded

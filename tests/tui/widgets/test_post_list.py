@@ -1,0 +1,161 @@
+"""PostList: rows drawn from plain text, marks, movement, column dropping, messages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.cells import cell_len
+from textual.app import App, ComposeResult
+
+from tui.corpus.model import Post, PostId
+from tui.widgets.post_list import Columns, PostList, clean_cell, fit
+
+
+def make_post(i: int, title: str | None = None, **kw: object) -> Post:
+    """A post numbered ``i`` (dates descending with ``i``)."""
+    fields: dict[str, object] = {
+        "id": PostId(f"{i:012x}"),
+        "path": f"/corpus/{i}.md",
+        "rel_path": f"{i}.md",
+        "title": title if title is not None else f"Post number {i}",
+        "date": datetime(2024, 1, 1, tzinfo=UTC).replace(day=1 + i % 28),
+        "author": f"Author {i % 7}",
+        "tags": ("alpha", "beta"),
+        "categories": (),
+        "source": None,
+    }
+    fields.update(kw)
+    return Post(**fields)  # type: ignore[arg-type]
+
+
+class ListApp(App[None]):
+    """A bare app holding one PostList."""
+
+    def __init__(self, posts: list[Post]) -> None:
+        super().__init__()
+        self.posts = posts
+        self.selected: list[Post] = []
+        self.highlighted: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        yield PostList(id="posts")
+
+    def on_mount(self) -> None:
+        self.query_one(PostList).set_posts(self.posts)
+        self.query_one(PostList).focus()
+
+    def on_post_list_selected(self, event: PostList.Selected) -> None:
+        self.selected.append(event.post)
+
+    def on_post_list_highlighted(self, event: PostList.Highlighted) -> None:
+        self.highlighted.append(event.index)
+
+
+def row_text(post_list: PostList, y: int) -> str:
+    """The plain text of visible row ``y``."""
+    return post_list.render_line(y).text
+
+
+def test_fit_counts_cells_and_never_splits_cjk() -> None:
+    assert fit("abc", 5) == "abc  "
+    cut = fit("港口的早晨很安静", 7)
+    assert cell_len(cut) == 7
+    assert cut.endswith("…")
+    assert fit("港口的早晨", 4) == "港… " or cell_len(fit("港口的早晨", 4)) == 4
+
+
+def test_clean_cell_removes_control_characters() -> None:
+    assert clean_cell("a\x1b[31mb\x07c\nd\x9be") == "a[31mbc de"
+
+
+def test_columns_drop_tags_then_author() -> None:
+    wide, medium, narrow = Columns.for_width(120), Columns.for_width(80), Columns.for_width(59)
+    assert wide.tags and wide.author
+    assert medium.author and not medium.tags
+    assert not narrow.author and not narrow.tags
+    assert narrow.title >= 40
+
+
+async def test_rows_show_date_title_author_and_markup_literally() -> None:
+    posts = [make_post(0, title="[red]Not markup[/red]", author="[b]Eve"), make_post(1)]
+    app = ListApp(posts)
+    async with app.run_test(size=(120, 10)) as pilot:
+        post_list = app.query_one(PostList)
+        await pilot.pause()
+        first = row_text(post_list, 0)
+        assert "[red]Not markup[/red]" in first
+        assert "[b]Eve" in first
+        assert "2024-01-01" in first
+        assert "alpha, beta" in first
+        assert row_text(post_list, 5).strip() == ""
+
+
+async def test_only_the_title_and_date_at_60_columns() -> None:
+    app = ListApp([make_post(0)])
+    async with app.run_test(size=(60, 5)) as pilot:
+        await pilot.pause()
+        text = row_text(app.query_one(PostList), 0)
+        assert "Post number 0" in text
+        assert "Author" not in text
+
+
+async def test_marks_for_unread_notes_and_highlights() -> None:
+    posts = [make_post(0), make_post(1), make_post(2)]
+    app = ListApp(posts)
+    async with app.run_test(size=(100, 6)) as pilot:
+        post_list = app.query_one(PostList)
+        read = {posts[1].id, posts[2].id}
+        post_list.set_marks(lambda pid: pid in read, {posts[1].id: (1, 2), posts[2].id: (0, 3)})
+        await pilot.pause()
+        assert row_text(post_list, 0).startswith("•")
+        assert row_text(post_list, 1).startswith(" ✎")
+        assert row_text(post_list, 2).startswith(" ▌")
+
+
+async def test_keyboard_movement_and_selection() -> None:
+    posts = [make_post(i) for i in range(100)]
+    app = ListApp(posts)
+    async with app.run_test(size=(80, 12)) as pilot:
+        post_list = app.query_one(PostList)
+        await pilot.press("j", "j", "down")
+        assert post_list.cursor == 3
+        await pilot.press("k")
+        assert post_list.cursor == 2
+        await pilot.press("G")
+        assert post_list.cursor == 99
+        assert post_list.scroll_offset.y > 80  # the cursor row is on screen
+        await pilot.press("g")
+        assert post_list.cursor == 0
+        await pilot.press("pagedown")
+        assert post_list.cursor > 5
+        await pilot.press("end", "up", "enter")
+        await pilot.pause()
+        assert app.selected == [posts[98]]
+        assert app.highlighted[-1] == 98
+
+
+async def test_set_posts_keeps_the_cursor_on_the_same_post() -> None:
+    posts = [make_post(i) for i in range(10)]
+    app = ListApp(posts)
+    async with app.run_test(size=(80, 12)) as pilot:
+        post_list = app.query_one(PostList)
+        await pilot.press("j", "j", "j")
+        post_list.set_posts(posts[2:])
+        assert post_list.highlighted_post == posts[3]
+        post_list.set_posts([])
+        assert post_list.highlighted_post is None and post_list.cursor == -1
+        await pilot.press("j", "enter")
+        assert app.selected == []
+
+
+async def test_fifty_thousand_posts_draw_only_visible_rows() -> None:
+    posts = [make_post(i) for i in range(50_000)]
+    app = ListApp(posts)
+    async with app.run_test(size=(100, 20)) as pilot:
+        post_list = app.query_one(PostList)
+        await pilot.press("G")
+        await pilot.pause()
+        assert post_list.virtual_size.height == 50_000
+        assert "Post number 49999" in row_text(post_list, post_list.size.height - 1)
+        # Built rows are cached; far fewer than the posts exist.
+        assert len(post_list._row_cache) < 100

@@ -1,0 +1,157 @@
+"""The command palette's postil commands: open a post by title, filter, sort, show screens.
+
+Post titles, tags and authors come from files: hits are built as ``Content`` from plain
+text (Textual's ``Matcher.highlight`` parses its input as markup, so it is not used for
+them) and the match positions are styled on top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
+
+from tui.config import SORT_ORDERS, SortOrder
+from tui.widgets.facet_sidebar import facet_term
+from tui.widgets.post_list import clean_cell
+from tui.widgets.status_line import SORT_LABELS
+
+if TYPE_CHECKING:
+    from tui.app import PostilApp
+    from tui.corpus.model import Post
+
+MAX_POST_HITS = 40
+"""Posts offered for one search: the palette is for jumping, not browsing."""
+MAX_VALUE_HITS = 20
+"""Tags or authors offered for one search."""
+
+
+def plain_highlight(matcher: Matcher, candidate: str) -> Content:
+    """``candidate`` as plain text (never markup) with the matched characters styled."""
+    content = Content(candidate)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, candidate)
+    if not score:
+        return content
+    for offset in offsets:
+        if not candidate[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
+def _words_match(words: list[str], folded: str) -> bool:
+    """Every word of the query occurs in ``folded`` (a cheap pre-filter for 50k titles)."""
+    return all(word in folded for word in words)
+
+
+class PostilCommands(Provider):
+    """Commands for every library action, and posts, tags and authors by name."""
+
+    @property
+    def postil(self) -> PostilApp | None:
+        """The app, when it is a PostilApp (the palette also opens in tests' apps)."""
+        from tui.app import PostilApp
+
+        app = self.app
+        return app if isinstance(app, PostilApp) else None
+
+    def _static_commands(self) -> Iterator[tuple[str, Callable[[], object], str]]:
+        """(name, callback, help) for the fixed commands."""
+        app = self.postil
+        if app is None:
+            return
+        library = app.library
+        for order in SORT_ORDERS:
+            yield (
+                f"Sort: {SORT_LABELS[order]}",
+                partial(self._sort, order),
+                f"List the posts {SORT_LABELS[order]}.",
+            )
+        yield ("Show problems", library.action_problems, "List the files that did not load.")
+        yield ("Show annotations", library.action_annotations, "List every highlight and note.")
+        yield ("Export annotations", app.action_export, "Write the annotations to a file.")
+        yield ("Clear filter", library.action_clear_filter, "Show every post again.")
+        yield ("Toggle facets", library.action_toggle_sidebar, "Show or hide the facet sidebar.")
+        yield ("Discard note drafts", app.discard_drafts, "Forget notes recovered from a crash.")
+
+    def _sort(self, order: SortOrder) -> None:
+        app = self.postil
+        if app is not None:
+            app.set_sort(order)
+
+    async def discover(self) -> Hits:
+        """The fixed commands, shown when the palette opens."""
+        for name, callback, help_text in self._static_commands():
+            yield DiscoveryHit(Content(name), callback, text=name, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        """Fixed commands, then posts by title, then tags and authors to filter by."""
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._static_commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(
+                    score, plain_highlight(matcher, name), callback, text=name, help=help_text
+                )
+        app = self.postil
+        if app is None or not app.is_loaded or len(query.strip()) < 2:
+            return
+        for hit in self._post_hits(app, matcher, query):
+            yield hit
+        for hit in self._value_hits(app, matcher, query):
+            yield hit
+
+    def _post_hits(self, app: PostilApp, matcher: Matcher, query: str) -> Iterator[Hit]:
+        """Posts whose title holds every word of ``query``."""
+        words = query.casefold().split()
+        found = 0
+        for post in app.corpus.posts:
+            if not _words_match(words, post.title.casefold()):
+                continue
+            title = clean_cell(post.title)
+            name = f"Open: {title}"
+            score = matcher.match(name) or 0.1
+            yield Hit(
+                score * 0.9,
+                plain_highlight(matcher, name),
+                partial(self._open, post),
+                text=name,
+                help=post.date.strftime("%Y-%m-%d") if post.date else "undated",
+            )
+            found += 1
+            if found >= MAX_POST_HITS:
+                return
+
+    def _value_hits(self, app: PostilApp, matcher: Matcher, query: str) -> Iterator[Hit]:
+        """Tags and authors to filter by."""
+        data = app.library.data
+        if data is None:
+            return
+        words = query.casefold().split()
+        for key, label, values in (
+            ("tag", "Filter by tag", data.facets.tags),
+            ("author", "Filter by author", data.facets.authors),
+        ):
+            found = 0
+            for value, count in values:
+                if not _words_match(words, f"{label} {value}".casefold()):
+                    continue
+                name = f"{label}: {clean_cell(value)}"
+                term = facet_term(key, value)  # type: ignore[arg-type]
+                yield Hit(
+                    (matcher.match(name) or 0.1) * 0.8,
+                    plain_highlight(matcher, name),
+                    partial(app.library.filter_bar.apply, term),
+                    text=name,
+                    help=f"{count} posts",
+                )
+                found += 1
+                if found >= MAX_VALUE_HITS:
+                    break
+
+    def _open(self, post: Post) -> None:
+        app = self.postil
+        if app is not None:
+            app.library.open_post(post)

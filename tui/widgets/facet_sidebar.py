@@ -1,0 +1,119 @@
+"""The facet sidebar: tags, authors, categories and years of the current result, with counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from tui.widgets.post_list import clean_cell
+
+if TYPE_CHECKING:
+    from tui.corpus.facets import Facets
+
+FacetKey = Literal["tag", "author", "cat", "date"]
+"""The query key a facet adds (``date`` for years)."""
+
+FACET_LIMIT = 30
+"""Values shown per facet: the most frequent ones (a 50k archive has thousands of tags)."""
+
+_SEPARATOR = "\x1f"
+"""Joins key and value in an option id (a character no value contains after cleaning)."""
+
+_NEEDS_QUOTES = set(' \t,:"()-')
+
+
+def quote_value(value: str) -> str:
+    """``value`` as the query language wants it: double-quoted when it has spaces etc.
+
+    Double quotes inside a value cannot be written in the query language, so they are
+    dropped (the term still matches: matching is on whole values, case-folded).
+    """
+    value = value.replace('"', "")
+    if not value or any(char in _NEEDS_QUOTES for char in value):
+        return f'"{value}"'
+    return value
+
+
+def facet_term(key: FacetKey, value: str) -> str:
+    """The query term for choosing ``value`` of facet ``key`` (``tag:"a b"``)."""
+    return f"{key}:{quote_value(value)}"
+
+
+class FacetSidebar(OptionList):
+    """Counts per tag, author, category and year; Enter adds the facet to the query."""
+
+    HELP = """
+## Facets
+
+The sidebar counts the tags, authors, categories and years of the posts shown.
+Enter on a value adds it to the query (for example `tag:"open source"`) and applies it.
+`f` shows or hides the sidebar; it hides itself on narrow terminals.
+"""
+
+    SECTIONS: ClassVar[tuple[tuple[FacetKey, str, str], ...]] = (
+        ("tag", "tags", "Tags"),
+        ("author", "authors", "Authors"),
+        ("cat", "categories", "Categories"),
+        ("date", "years", "Years"),
+    )
+    """(query key, ``Facets`` attribute, heading) for each section, in display order."""
+
+    @dataclass
+    class FacetChosen(Message):
+        """The user chose a facet value."""
+
+        sidebar: FacetSidebar
+        key: FacetKey
+        value: str
+
+        @property
+        def term(self) -> str:
+            """The query term to add."""
+            return facet_term(self.key, self.value)
+
+        @property
+        def control(self) -> FacetSidebar:
+            """The sidebar that sent the message."""
+            return self.sidebar
+
+    def set_facets(self, facets: Facets, *, limit: int = FACET_LIMIT) -> None:
+        """Show the counts of ``facets`` (the top ``limit`` values of each section)."""
+        options: list[Option | None] = []
+        for key, attribute, heading in self.SECTIONS:
+            values: Sequence[tuple[str, int]] = getattr(facets, attribute)
+            if not values:
+                continue
+            if options:
+                options.append(None)
+            options.append(Option(Text(heading, style="bold"), disabled=True))
+            for value, count in values[:limit]:
+                options.append(self._option(key, value, count))
+        highlighted = self.highlighted_option.id if self.highlighted_option else None
+        self.set_options(options)
+        if highlighted is not None:
+            try:
+                self.highlighted = self.get_option_index(highlighted)
+            except Exception:  # noqa: BLE001 - the value is gone from the new counts
+                self.highlighted = None
+
+    def _option(self, key: FacetKey, value: str, count: int) -> Option:
+        """One facet row: the value (plain text, never markup) and its count."""
+        label = Text(clean_cell(value) or "(none)", no_wrap=True, overflow="ellipsis")
+        label.append(f" {count}", style="dim")
+        return Option(label, id=f"{key}{_SEPARATOR}{value}")
+
+    def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Turn the chosen option into a ``FacetChosen`` message."""
+        event.stop()
+        option_id = event.option.id
+        if option_id is None or _SEPARATOR not in option_id:
+            return
+        key, value = option_id.split(_SEPARATOR, 1)
+        if key in ("tag", "author", "cat", "date"):
+            self.post_message(self.FacetChosen(self, key, value))  # type: ignore[arg-type]

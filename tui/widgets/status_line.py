@@ -1,0 +1,80 @@
+"""The status line under the post list: counts, problems and the store's state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tui.widgets.post_list import clean_cell
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """What the status line shows."""
+
+    shown: int = 0
+    """Posts matching the query."""
+    total: int = 0
+    """Posts in the corpus."""
+    problems: int = 0
+    """Files that did not load."""
+    store_path: str = ""
+    """The annotation store's path (shown when the store is read-only)."""
+    read_only: bool = False
+    """Whether the store could not be opened for writing."""
+    loading: bool = False
+    """Whether the corpus is still loading."""
+    sort: str = "newest"
+    """The sort order's name."""
+    query: str = ""
+    """The applied query (empty: everything)."""
+
+
+def status_text(status: Status) -> Text:
+    """The status line's text, e.g. ``12 of 340 posts · 2 problems · newest first``."""
+    if status.loading:
+        return Text("Loading posts…")
+    parts = [
+        f"{status.shown:,} of {status.total:,} posts" if status.query else f"{status.total:,} posts"
+    ]
+    if status.problems:
+        noun = "problem" if status.problems == 1 else "problems"
+        parts.append(f"{status.problems:,} {noun} (p)")
+    parts.append(SORT_LABELS.get(status.sort, status.sort))
+    text = Text(" · ".join(parts))
+    if status.read_only:
+        text.append(" · ")
+        text.append(f"store {clean_cell(status.store_path)} (read-only)", style="bold")
+    return text
+
+
+SORT_LABELS: dict[str, str] = {
+    "newest": "newest first",
+    "oldest": "oldest first",
+    "title": "by title",
+    "author": "by author",
+}
+"""How each sort order is named in the status line and the palette."""
+
+
+class StatusLine(Static):
+    """One line: posts shown of total, problems, sort order, store path when read-only."""
+
+    DEFAULT_CSS = """
+    StatusLine {
+        height: 1;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        """Start with the loading text."""
+        super().__init__(status_text(Status(loading=True)), id=id, markup=False)
+        self.status = Status(loading=True)
+        """The state shown."""
+
+    def show(self, status: Status) -> None:
+        """Show ``status``."""
+        self.status = status
+        self.update(status_text(status))
