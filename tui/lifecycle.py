@@ -216,10 +216,7 @@ def is_dead_terminal_error(error: BaseException) -> bool:
 
 
 def _pending_holders(app: App[Any]) -> Iterator[Any]:
-    """The ``flush`` callables to run: app, drafts, every screen and widget."""
-    drafts = getattr(app, "drafts", None)
-    if drafts is not None and callable(getattr(drafts, "flush", None)):
-        yield drafts.flush
+    """The ``flush`` callables to run: app, every screen and widget, then the drafts."""
     seen: set[int] = set()
     nodes: list[DOMNode] = [app]
     for screen in list(app.screen_stack):
@@ -229,6 +226,10 @@ def _pending_holders(app: App[Any]) -> Iterator[Any]:
             continue
         seen.add(id(node))
         yield node.flush_pending
+    # Last: a holder above may just have handed its text to the draft store.
+    drafts = getattr(app, "drafts", None)
+    if drafts is not None and callable(getattr(drafts, "flush", None)):
+        yield drafts.flush
 
 
 def _watch_output_thread(shutdown: _Shutdown) -> None:
