@@ -72,6 +72,29 @@ def open_app(paths: tuple[str, ...] = (), store: str | None = None, **_: Any) ->
     run_app(list(paths) or [str(p) for p in locations.default_corpus()], store=store)
 
 
+# --- serve (ssh helper) -----------------------------------------------------------------
+
+
+@main.command("serve")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="TCP port."
+)
+@STORE_OPTION
+def serve_command(paths: tuple[str, ...], host: str, port: int, store: str | None) -> None:
+    """Serve the app in a web browser (textual-serve), on loopback by default."""
+    from tui.serve import exposure_warning, serve
+
+    warning = exposure_warning(host, port)
+    if warning:
+        click.secho(f"postil: {warning}", err=True, fg="yellow", bold=True)
+    try:
+        serve(paths, host=host, port=port, store=store)
+    except OSError as error:
+        fail(f"cannot listen on {host}:{port}: {error.strerror or error}.", 1)
+
+
 # --- ls and check (corpus helper) -------------------------------------------------------
 
 
