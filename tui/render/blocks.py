@@ -1,0 +1,470 @@
+"""The Markdown stage: markdown-it tokens -> :class:`~tui.render.model.Block` values.
+
+Blocks come out without canonical offsets; :class:`~tui.render.document.Document`
+places them. A :class:`Converter` carries the link numbering across chunks, so the
+blocks of a long post can be produced chunk by chunk, in order, on demand.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from tui.render import html as html_stage
+from tui.render.model import BOLD, CODE, ITALIC, LINK, STRIKE, Block, BlockKind, Link, Run
+from tui.render.text import MARK_OPEN, clean_inline, nfc
+
+_SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+_MARKER = re.compile(MARK_OPEN + "([^" + MARK_OPEN + "]*)" + MARK_OPEN)
+_INLINE_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9]*)([^>]*)>")
+_BULLETS = ("•", "◦", "▪")
+_TAG_FLAGS = {
+    "b": BOLD,
+    "strong": BOLD,
+    "i": ITALIC,
+    "em": ITALIC,
+    "cite": ITALIC,
+    "code": CODE,
+    "kbd": CODE,
+    "tt": CODE,
+    "s": STRIKE,
+    "del": STRIKE,
+    "strike": STRIKE,
+}
+_TOKEN_FLAGS = {"strong": BOLD, "em": ITALIC, "s": STRIKE}
+
+
+_MD_HTML = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+"""For Markdown bodies: HTML blocks and inline tags are recognised and converted."""
+_MD_TEXT = (
+    MarkdownIt("commonmark", {"html": False})
+    .enable(["table", "strikethrough"])
+    .disable("text_join")
+)
+"""For html2text output: any ``<tag>`` left in it is text the post showed literally.
+
+``text_join`` is off so backslash escapes stay separate ``text_special`` tokens: html2text
+(``escape_snob``) escapes every ``*`` and ``_`` of the page's text, so an unescaped one
+in a ``text`` token is an emphasis mark CommonMark refused (``中**“引”**中`` fails the
+flanking rules), and is dropped instead of shown.
+"""
+_FAILED_EMPHASIS = re.compile(r"[*_]+")
+
+
+class _Inline:
+    """Accumulates one block's text with whitespace collapsed, and its style runs."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.ends_space = True
+        self.runs: list[Run] = []
+        self.marks: list[tuple[int, int]] = []
+        self.breaks: list[int] = []
+
+    def reset(self) -> None:
+        """Start a new block (leading whitespace is dropped again)."""
+        self.parts = []
+        self.length = 0
+        self.ends_space = True  # start of block: leading whitespace is dropped
+        self.runs = []
+        self.marks = []
+        self.breaks = []
+
+    def add(self, text: str, flags: int = 0, link: int = 0) -> None:
+        text = nfc(_SPACES.sub(" ", clean_inline(text)))
+        if self.ends_space and text.startswith(" "):
+            text = text[1:]
+        if not text:
+            return
+        start = self.length
+        self.parts.append(text)
+        self.length += len(text)
+        self.ends_space = text.endswith(" ")
+        if flags:
+            self.runs.append(Run(start, self.length, flags, link))
+
+    def space(self, hard: bool = False) -> None:
+        if not self.ends_space:
+            if hard:
+                self.breaks.append(self.length)
+            self.add(" ")
+
+    def mark(self, number: int) -> None:
+        last = self.length - 1 - (1 if self.ends_space and self.length else 0)
+        if last >= 0:
+            self.marks.append((last, number))
+
+    def is_empty(self) -> bool:
+        return self.length == 0
+
+    def finish(self) -> tuple[str, tuple[Run, ...], tuple[tuple[int, int], ...], tuple[int, ...]]:
+        text = "".join(self.parts)
+        if text.endswith(" "):
+            text = text[:-1]
+        text = nfc(text)  # pieces are NFC; this only matters across piece boundaries
+        size = len(text)
+        runs = tuple(
+            Run(r.start, min(r.end, size), r.flags, r.link) for r in self.runs if r.start < size
+        )
+        marks = tuple((i, n) for i, n in self.marks if i < size)
+        breaks = tuple(i for i in self.breaks if i < size)
+        return text, runs, marks, breaks
+
+
+class Converter:
+    """Turns Markdown and HTML into blocks, numbering links across the whole post."""
+
+    def __init__(self) -> None:
+        self.links: list[Link] = []
+        self._by_url: dict[str, int] = {}
+
+    def link_number(self, url: str, text: str) -> int:
+        """The link list number of ``url``, adding it when new (0 for unusable URLs)."""
+        url = html_stage.clean_url(url)
+        if not url or url.startswith(("#", "javascript:", "data:")):
+            return 0
+        number = self._by_url.get(url)
+        if number is None:
+            number = len(self.links) + 1
+            self._by_url[url] = number
+            self.links.append(Link(number, text or url, url))
+        return number
+
+    def html_blocks(self, html: str, quote: int = 0, indent: int = 0) -> Iterator[Block]:
+        """Blocks of an HTML fragment, converted chunk by chunk as they are consumed."""
+        prepared = html_stage.prepare(html_stage.strip_invisible(html))
+        for chunk in html_stage.chunks(prepared):
+            markdown = html_stage.to_markdown(chunk)
+            yield from _Walker(self, quote, indent).walk(_MD_TEXT.parse(markdown))
+
+    def markdown_blocks(self, markdown: str) -> Iterator[Block]:
+        """Blocks of a Markdown body whose HTML blocks and tags are converted too."""
+        yield from _Walker(self, 0, 0, html=True).walk(_MD_HTML.parse(markdown))
+
+    def body_blocks(self, body: str) -> Iterator[Block]:
+        """Blocks of a post body (archive header already removed)."""
+        body = html_stage.strip_invisible(body)
+        if html_stage.looks_like_html(body):
+            return self.html_blocks(body)
+        return self.markdown_blocks(body)
+
+
+class _Walker:
+    """Walks one token stream, keeping list, quote and inline state."""
+
+    def __init__(self, conv: Converter, quote: int, indent: int, *, html: bool = False) -> None:
+        self.conv = conv
+        self.from_html2text = not html
+        self.quote = quote
+        self.base_indent = indent
+        self.html = html
+        self.lists: list[list[int]] = []  # per open list: [ordered (0/1), next number]
+        self.pending_marker = ""
+        self.out: list[Block] = []
+
+    # -- block structure -------------------------------------------------------------
+
+    def walk(self, tokens: Sequence[Token]) -> Iterator[Block]:
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            kind = tok.type
+            if kind == "heading_open":
+                self._inline(tokens[i + 1], "heading", int(tok.tag[1:]))
+                i += 2
+            elif kind == "paragraph_open":
+                self._inline(tokens[i + 1], "paragraph", 0)
+                i += 2
+            elif kind in ("bullet_list_open", "ordered_list_open"):
+                start = int(tok.attrGet("start") or 1) if kind == "ordered_list_open" else 0
+                self.lists.append([1 if kind == "ordered_list_open" else 0, start])
+            elif kind in ("bullet_list_close", "ordered_list_close"):
+                if self.lists:
+                    self.lists.pop()
+            elif kind == "list_item_open":
+                self.pending_marker = self._next_marker()
+            elif kind == "blockquote_open":
+                self.quote += 1
+            elif kind == "blockquote_close":
+                self.quote = max(0, self.quote - 1)
+            elif kind in ("code_block", "fence"):
+                self._code(tok.content)
+            elif kind == "hr":
+                self._emit(Block("rule", "", quote=self.quote, indent=self._indent()))
+            elif kind == "table_open":
+                i = self._md_table(tokens, i)
+            elif kind == "html_block":
+                self._html(tok.content)
+            elif kind == "inline":
+                self._inline(tok, "paragraph", 0)
+            yield from self.out
+            self.out.clear()
+            i += 1
+
+    def _indent(self) -> int:
+        return self.base_indent + len(self.lists)
+
+    def _next_marker(self) -> str:
+        if not self.lists:
+            return "•"
+        current = self.lists[-1]
+        if current[0]:
+            current[1] += 1
+            return f"{current[1] - 1}."
+        return _BULLETS[(len(self.lists) - 1) % len(_BULLETS)]
+
+    def _emit(self, block: Block) -> None:
+        self.out.append(block)
+
+    def _html(self, content: str) -> None:
+        self.out.extend(self.conv.html_blocks(content, self.quote, self._indent()))
+
+    def _code(self, content: str) -> None:
+        text = clean_inline(content.expandtabs(4))
+        lines = [line.rstrip() for line in text.split("\n")]
+        text = nfc(re.sub(r"\n{2,}", "\n", "\n".join(lines)).strip("\n"))
+        if text.strip():
+            self._emit(Block("code", text, quote=self.quote, indent=self._indent()))
+
+    # -- inline content --------------------------------------------------------------
+
+    def _inline(self, tok: Token, kind: BlockKind, level: int) -> None:
+        acc = _Inline()
+        flags = 0
+        link_stack: list[tuple[int, int]] = []  # (link number, flags before)
+        pending_text: list[str] = []
+        for child in tok.children or ():
+            ctype = child.type
+            if ctype == "text" or ctype == "text_special":
+                content = child.content
+                if ctype == "text" and self.from_html2text and ("*" in content or "_" in content):
+                    content = _FAILED_EMPHASIS.sub("", content)
+                flags = self._text(acc, content, flags, link_stack, kind, level)
+                if link_stack:
+                    pending_text.append(content)
+            elif ctype == "code_inline":
+                acc.add(child.content, flags | CODE, link_stack[-1][0] if link_stack else 0)
+            elif ctype in ("softbreak", "hardbreak"):
+                acc.space(hard=ctype == "hardbreak")
+            elif ctype.endswith("_open") and ctype[:-5] in _TOKEN_FLAGS:
+                flags |= _TOKEN_FLAGS[ctype[:-5]]
+            elif ctype.endswith("_close") and ctype[:-6] in _TOKEN_FLAGS:
+                flags &= ~_TOKEN_FLAGS[ctype[:-6]]
+            elif ctype == "link_open":
+                flags = self._open_link(acc, str(child.attrGet("href") or ""), flags, link_stack)
+                pending_text = []
+            elif ctype == "link_close":
+                flags = self._close_link(acc, link_stack, pending_text, flags)
+            elif ctype == "image":
+                acc = self._flush(acc, kind, level)
+                alt = "".join(c.content for c in child.children or ()) or child.content
+                self._media("image", str(child.attrGet("src") or ""), alt)
+            elif ctype == "html_inline":
+                flags, acc = self._html_inline(acc, child.content, flags, link_stack, kind, level)
+        self._flush(acc, kind, level)
+
+    def _text(
+        self,
+        acc: _Inline,
+        content: str,
+        flags: int,
+        link_stack: list[tuple[int, int]],
+        kind: BlockKind,
+        level: int,
+    ) -> int:
+        link = link_stack[-1][0] if link_stack else 0
+        if MARK_OPEN not in content:
+            acc.add(content, flags, link)
+            return flags
+        pos = 0
+        for match in _MARKER.finditer(content):
+            acc.add(content[pos : match.start()], flags, link)
+            pos = match.end()
+            decoded = html_stage.decode_marker(match.group(1))
+            if decoded is None:
+                continue
+            self._flush_into(acc, kind, level)
+            media, url, text = decoded
+            if media == "table":
+                self._table_payload(text)
+            else:
+                self._media(media, url, text)
+        acc.add(content[pos:], flags, link)
+        return flags
+
+    def _open_link(
+        self, acc: _Inline, href: str, flags: int, link_stack: list[tuple[int, int]]
+    ) -> int:
+        # The number is allotted when the link closes, once its text is known; a
+        # provisional entry keeps nesting balanced.
+        link_stack.append((self.conv.link_number(href, "") if href else 0, flags))
+        number = link_stack[-1][0]
+        return flags | LINK if number else flags
+
+    def _close_link(
+        self,
+        acc: _Inline,
+        link_stack: list[tuple[int, int]],
+        pending_text: list[str],
+        flags: int,
+    ) -> int:
+        if not link_stack:
+            return flags
+        number, before = link_stack.pop()
+        if number:
+            link = self.conv.links[number - 1]
+            if link.text == link.url and pending_text:
+                label = nfc(_SPACES.sub(" ", clean_inline("".join(pending_text)))).strip()
+                if label:
+                    self.conv.links[number - 1] = Link(number, label, link.url)
+            if any(r.link == number for r in acc.runs):
+                acc.mark(number)
+        return before
+
+    def _html_inline(
+        self,
+        acc: _Inline,
+        content: str,
+        flags: int,
+        link_stack: list[tuple[int, int]],
+        kind: BlockKind,
+        level: int,
+    ) -> tuple[int, _Inline]:
+        match = _INLINE_TAG.match(content.strip())
+        if not match:
+            return flags, acc
+        closing, name = bool(match.group(1)), match.group(2).lower()
+        attrs = html_stage.attributes(match.group(3))
+        if name == "br":
+            acc.space(hard=True)
+        elif name in _TAG_FLAGS:
+            flags = flags & ~_TAG_FLAGS[name] if closing else flags | _TAG_FLAGS[name]
+        elif name == "a" and not closing:
+            flags = self._open_link(acc, attrs.get("href", ""), flags, link_stack)
+        elif name == "a":
+            flags = self._close_link(acc, link_stack, [], flags)
+        elif name == "img" and not closing:
+            acc = self._flush(acc, kind, level)
+            self._media("image", attrs.get("src", ""), attrs.get("alt", ""))
+        elif name in ("iframe", "video", "audio") and not closing:
+            acc = self._flush(acc, kind, level)
+            label = "iframe" if name == "iframe" else name
+            self._media(label, attrs.get("src", ""), attrs.get("title", ""))
+        return flags, acc
+
+    def _flush_into(self, acc: _Inline, kind: BlockKind, level: int) -> None:
+        """Emit the text gathered so far as a block and reset ``acc`` in place."""
+        self._emit_inline(acc, kind, level)
+        acc.reset()
+
+    def _flush(self, acc: _Inline, kind: BlockKind, level: int) -> _Inline:
+        self._emit_inline(acc, kind, level)
+        return _Inline()
+
+    def _emit_inline(self, acc: _Inline, kind: BlockKind, level: int) -> None:
+        if acc.is_empty():
+            return
+        text, runs, marks, breaks = acc.finish()
+        if not text:
+            return
+        if kind == "paragraph" and self.lists:
+            kind = "item"
+        elif kind == "paragraph" and self.quote:
+            kind, level = "quote", self.quote
+        if kind == "item":
+            level = len(self.lists)
+        marker, self.pending_marker = self.pending_marker, ""
+        block = Block(
+            kind,
+            text,
+            level=level,
+            quote=self.quote,
+            indent=self._indent(),
+            marker=marker if kind == "item" else "",
+            runs=runs,
+            marks=marks,
+            breaks=breaks,
+        )
+        self._emit(block)
+
+    def _media(self, label: str, url: str, text: str) -> None:
+        text = nfc(_SPACES.sub(" ", clean_inline(text))).strip()
+        number = self.conv.link_number(url, f"{label}: {text}" if text else label)
+        kind: BlockKind = "figure" if label == "image" else "embed"
+        self._emit(
+            Block(
+                kind,
+                text,
+                quote=self.quote,
+                indent=self._indent(),
+                label=label,
+                url=html_stage.clean_url(url),
+                link=number,
+            )
+        )
+
+    def _table_payload(self, payload: str) -> None:
+        try:
+            data = json.loads(payload)
+            rows = [[str(c) for c in row] for row in data["r"]]
+            header = bool(data["h"])
+        except (ValueError, KeyError, TypeError):
+            return
+        self._table(rows, header)
+
+    def _table(self, rows: list[list[str]], header: bool) -> None:
+        width = max((len(r) for r in rows), default=0)
+        if not width:
+            return
+        clean = tuple(
+            tuple(nfc(_SPACES.sub(" ", clean_inline(c))).strip() for c in row)
+            + ("",) * (width - len(row))
+            for row in rows
+        )
+        text = "\n".join(" | ".join(row) for row in clean)
+        self._emit(
+            Block(
+                "table",
+                text,
+                quote=self.quote,
+                indent=self._indent(),
+                rows=clean,
+                header=header,
+            )
+        )
+
+    def _md_table(self, tokens: Sequence[Token], i: int) -> int:
+        rows: list[list[str]] = []
+        header = False
+        row: list[str] = []
+        while i < len(tokens) and tokens[i].type != "table_close":
+            tok = tokens[i]
+            if tok.type == "thead_open":
+                header = True
+            elif tok.type == "tr_open":
+                row = []
+            elif tok.type == "tr_close":
+                rows.append(row)
+            elif tok.type == "inline":
+                row.append(_plain_inline(tok))
+            i += 1
+        self._table(rows, header)
+        return i
+
+
+def _plain_inline(tok: Token) -> str:
+    """The visible text of an inline token, styles dropped (for table cells)."""
+    out: list[str] = []
+    for child in tok.children or ():
+        if child.type in ("text", "text_special", "code_inline"):
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif child.type == "image":
+            out.append("".join(c.content for c in child.children or ()))
+    return "".join(out)

@@ -1,0 +1,80 @@
+"""Text hygiene shared by the render layer: control characters, entities, whitespace.
+
+Everything that reaches the screen or stdout from a post file passes through
+:func:`sanitize` (the corpus package's, shared so there is one definition); the
+canonical text also goes through :func:`clean_inline` (entities, invisible characters)
+and whitespace collapsing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from tui.corpus.text import sanitize, unescape_entities
+
+__all__ = [
+    "clean_inline",
+    "collapse",
+    "nfc",
+    "normalize_newlines",
+    "plain_line",
+    "sanitize",
+    "strip_reserved",
+]
+
+_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Zero-width space, word joiner, BOM, soft hyphen and bidi controls.
+
+Bidi overrides are dropped: they can reorder what the terminal shows. The zero-width
+(non-)joiners stay, because emoji sequences and Persian words need them.
+"""
+
+MARK_OPEN = "\ue000"
+"""Private-use character that brackets the placeholders the HTML stage inserts."""
+MARK_SEP = "\ue001"
+"""Private-use character separating a placeholder's fields."""
+_RESERVED = re.compile("[\ue000\ue001]")
+
+_SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+
+
+def normalize_newlines(text: str) -> str:
+    """CRLF and lone CR become newlines (before control characters are removed)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def strip_reserved(text: str) -> str:
+    """Drop the two private-use characters the renderer reserves for its placeholders."""
+    return _RESERVED.sub("", text)
+
+
+def clean_inline(text: str) -> str:
+    """Entities decoded, controls and invisible characters removed; whitespace kept.
+
+    This is applied to every piece of text before it enters a block, so the canonical
+    text never holds a control character whatever the body held (a decoded ``&#27;``
+    included).
+    """
+    text = unescape_entities(text)
+    text = _ZERO_WIDTH.sub("", text)
+    return strip_reserved(sanitize(text))
+
+
+def collapse(text: str) -> str:
+    """Collapse every run of whitespace (NBSP and ideographic space too) to one space."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def nfc(text: str) -> str:
+    """NFC-normalize ``text`` (cheap when it already is)."""
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
+
+
+def plain_line(text: str) -> str:
+    """One line of untrusted text for a header or a list: cleaned, collapsed, NFC."""
+    return nfc(collapse(clean_inline(text)))

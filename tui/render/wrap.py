@@ -1,0 +1,108 @@
+"""Line breaking by terminal cell width, for Latin and CJK text alike.
+
+Latin text breaks at spaces (the space at a break is dropped), CJK text between any
+two wide characters, and a word longer than the line is broken hard. A character is
+never split, and no line starts with closing punctuation or ends with an opening
+bracket when another break is possible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+from rich.cells import get_character_cell_size
+
+CLOSING = frozenset("，。、；：？！）」』》〉】〕〗”’…‥・ー〜,.;:!?)]}%\"'")
+"""Characters a line should not start with (they attach to what precedes them)."""
+OPENING = frozenset("（「『《〈【〔〖“‘([{")
+"""Characters a line should not end with (they attach to what follows them)."""
+
+
+@lru_cache(maxsize=65536)
+def char_width(ch: str) -> int:
+    """Terminal cells taken by one character (0 for combining marks, 2 for CJK)."""
+    if ch < "\u0300" and ch >= " ":
+        return 1
+    return get_character_cell_size(ch)
+
+
+def wrap(
+    text: str,
+    width: int,
+    *,
+    hard: bool = False,
+    forced: frozenset[int] = frozenset(),
+    glued: frozenset[int] = frozenset(),
+    widths: Sequence[int] | None = None,
+) -> list[tuple[int, int]]:
+    """Break ``text`` into lines of at most ``width`` cells.
+
+    Args:
+        text: The characters to lay out (no tabs).
+        width: Cells per line (a character wider than this gets a line of its own).
+        hard: Break anywhere, never at spaces only (code); newlines still end lines.
+        forced: Indices of spaces that must end a line (hard line breaks); dropped.
+        glued: Indices that never start a line (link numbers glued to their link).
+        widths: Precomputed cell widths of ``text``'s characters.
+
+    Returns:
+        ``(start, end)`` index ranges, one per line; characters between one range's
+        end and the next range's start are the whitespace dropped at the break.
+    """
+    width = max(width, 1)
+    cells = list(widths) if widths is not None else [char_width(c) for c in text]
+    n = len(text)
+    lines: list[tuple[int, int]] = []
+    i = 0
+    while i < n or not lines:
+        if i >= n:
+            lines.append((n, n))
+            break
+        end, nxt = _line(text, cells, i, width, hard, forced, glued)
+        lines.append((i, end))
+        i = nxt
+    return lines
+
+
+def _line(
+    text: str,
+    cells: list[int],
+    i: int,
+    width: int,
+    hard: bool,
+    forced: frozenset[int],
+    glued: frozenset[int],
+) -> tuple[int, int]:
+    """One line from ``i``: (end of the line, start of the next)."""
+    n = len(text)
+    used = 0
+    brk_end = brk_next = -1
+    j = i
+    while j < n:
+        ch = text[j]
+        if ch == "\n" or (j in forced and ch == " "):
+            return j, j + 1
+        cw = cells[j]
+        if used + cw > width and j > i:
+            if hard:
+                return j, j
+            if ch == " ":
+                return j, j + 1
+            if brk_end > i:
+                return brk_end, brk_next
+            return j, j
+        if not hard and j > i:
+            if ch == " ":
+                brk_end, brk_next = j, j + 1
+            elif (
+                (cw == 2 or cells[j - 1] == 2)
+                and j not in glued
+                and ch not in CLOSING
+                and text[j - 1] not in OPENING
+                and text[j - 1] != " "
+            ):
+                brk_end, brk_next = j, j
+        used += cw
+        j += 1
+    return n, n
