@@ -242,3 +242,51 @@ def check_command(paths: tuple[str, ...]) -> None:
     if result.problems:
         sys.exit(1)
     click.echo(f"no problems in {len(result.posts)} files")
+
+
+# --- show (render helper) ---------------------------------------------------------------
+
+
+def _show_post(ref: str) -> Post:
+    """The post ``ref`` names: a post file (read on its own) or an id in the corpus."""
+    import os
+
+    from tui.corpus.errors import CorpusError, PostNotFound
+    from tui.corpus.loader import load_single, resolve_post
+
+    if os.path.isdir(ref):
+        fail(f"{ref} is a folder; give one post file or a post id.", 2)
+    try:
+        if os.path.isfile(ref):
+            return load_single(ref)
+        return resolve_post(ref, _load_for_cli(()))
+    except PostNotFound as exc:
+        fail(str(exc), 2)
+    except CorpusError as exc:
+        fail(str(exc), 1)
+
+
+@main.command("show")
+@click.argument("post_ref", metavar="POST")
+@click.option("--width", type=click.IntRange(min=10), default=None, help="Line width in cells.")
+@click.option("--plain", is_flag=True, help="Print exactly the canonical text.")
+def show_command(post_ref: str, width: int | None, plain: bool) -> None:
+    """Render one post (a file path or a post id) to stdout."""
+    from rich.console import Console
+
+    from tui.corpus.errors import CorpusError
+    from tui.corpus.files import read_body
+    from tui.render import build_document
+    from tui.render.console import render_console
+
+    post = _show_post(post_ref)
+    try:
+        doc = build_document(read_body(post.path))
+    except CorpusError as exc:
+        fail(str(exc), 1)
+    if plain:
+        click.echo(doc.text)
+        return
+    # Styles and OSC 8 links only on a terminal: piped output is plain text.
+    console = Console(highlight=False, markup=False, emoji=False, width=width)
+    render_console(doc, console, width or console.width, post=post)
