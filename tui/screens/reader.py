@@ -1,0 +1,806 @@
+"""ReaderScreen: one post, its highlights and notes, keyboard selection and annotation.
+
+The body is read, rendered and its annotations re-anchored in a thread worker; every
+store write (create, update, delete, reading state) runs in a worker too, and its result
+comes back as a message. Keys (the contract the e2e tests rely on) are listed in
+``BINDINGS`` here and in :class:`tui.widgets.post_view.PostView`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import webbrowser
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.css.query import NoMatches
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from annotations.anchor import make_target, reanchor
+from annotations.model import COLORS, Annotation, PostSnapshot, Target
+from annotations.store import AnnotationStore, ReadingState, StoreError
+from tui.clipboard import copy_text
+from tui.corpus.model import Post
+from tui.drafts import Draft, DraftStore, draft_key, drafts_for
+from tui.messages import AnnotationsChanged, ReadingChanged
+from tui.render import sanitize
+from tui.screens.color_dialog import ColorDialog
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.note_editor import NoteEditor
+from tui.screens.tags_dialog import TagsDialog
+from tui.widgets.post_header import PostHeader
+from tui.widgets.post_view import Highlight, PostView
+
+if TYPE_CHECKING:
+    from tui.render import Document
+
+Span = tuple[int, int]
+
+FIRST_BLOCKS = 40
+"""Blocks converted in the loading thread, so the first screen lays out without waiting."""
+
+
+def quote_with_citation(quote: str, post: Post | PostSnapshot) -> str:
+    """``> quote`` lines followed by ``— title, author, source`` (the ``y`` format)."""
+    lines = [f"> {line}" if line else ">" for line in sanitize(quote).split("\n")]
+    parts = [" ".join(sanitize(p).split()) for p in (post.title, post.author, post.source or "")]
+    citation = ", ".join(p for p in parts if p)
+    return "\n".join(lines) + (f"\n— {citation}" if citation else "")
+
+
+def can_open_browser(env: Mapping[str, str] | None = None, platform: str | None = None) -> bool:
+    """True when a browser would open where the user sits: a local display, not over SSH."""
+    env = os.environ if env is None else env
+    if env.get("SSH_CONNECTION") or env.get("SSH_TTY"):
+        return False
+    if (platform or sys.platform) == "darwin":
+        return True
+    return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
+
+
+@dataclass
+class _Placed:
+    """The post's annotations after re-anchoring."""
+
+    annotations: dict[str, Annotation] = field(default_factory=dict)
+    spans: dict[str, Span] = field(default_factory=dict)
+    """Where each placed annotation sits in the current text."""
+    orphans: list[Annotation] = field(default_factory=list)
+
+
+class ReaderScreen(Screen[None]):
+    """Read one post; select, highlight and annotate it from the keyboard.
+
+    Args:
+        post: The post to show.
+        store: The annotation store (highlights, notes, reading state).
+        focus_annotation: An annotation id to scroll to and make current.
+        resume_draft: A note draft left by a crash, reopened in the note editor.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", tooltip="Go back to the library.", id="reader.back"),
+        Binding(
+            "h",
+            "highlight",
+            "Highlight",
+            tooltip="Save the selection as a highlight.",
+            id="reader.highlight",
+        ),
+        Binding(
+            "n",
+            "note",
+            "Note",
+            tooltip="Save the selection as a highlight and write a note.",
+            id="reader.note",
+        ),
+        Binding(
+            "e",
+            "edit_note",
+            "Edit note",
+            tooltip="Edit the current highlight's note.",
+            id="reader.edit",
+        ),
+        Binding(
+            "t",
+            "tags",
+            "Tags",
+            show=False,
+            tooltip="Edit the current highlight's tags.",
+            id="reader.tags",
+        ),
+        Binding(
+            "c",
+            "color",
+            "Color",
+            show=False,
+            tooltip="Change the current highlight's colour.",
+            id="reader.color",
+        ),
+        Binding(
+            "d",
+            "delete",
+            "Delete",
+            show=False,
+            tooltip="Delete the current highlight.",
+            id="reader.delete",
+        ),
+        Binding(
+            "y",
+            "copy",
+            "Copy",
+            tooltip="Copy the selection or highlight as a quote.",
+            id="reader.copy",
+        ),
+        Binding(
+            "o",
+            "open_source",
+            "Open",
+            show=False,
+            tooltip="Open the source URL in a browser.",
+            id="reader.open",
+        ),
+    ]
+
+    HELP = """\
+**Reader.** `v` selects the first sentence on screen; `down`/`up` move it, `shift+down`/`shift+up`
+(or `J`/`K`) grow and shrink it by a sentence, `shift+right`/`shift+left` (or `L`/`H`) by a word.
+`h` saves a highlight, `n` a highlight with a note. `]`/`[` jump between highlights; `e`, `t`,
+`c`, `d` edit the current one's note, tags, colour, or delete it. `y` copies a quote.
+"""
+
+    @dataclass
+    class Loaded(Message):
+        """The body was read and rendered and the annotations re-anchored (from a thread)."""
+
+        document: Document
+        placed: _Placed
+        reading: ReadingState
+
+    @dataclass
+    class LoadFailed(Message):
+        """The body could not be read or rendered (from a thread)."""
+
+        reason: str
+
+    @dataclass
+    class Saved(Message):
+        """An annotation was created or changed in the store (from a thread)."""
+
+        annotation: Annotation
+        span: Span | None = None
+        """Where it sits (None: keep the known place)."""
+        then: str | None = None
+        """What to do next: ``"current"`` makes it current."""
+
+    @dataclass
+    class Deleted(Message):
+        """An annotation was deleted from the store (from a thread)."""
+
+        annotation_id: str
+
+    @dataclass
+    class StoreFailed(Message):
+        """A store write failed; ``reason`` is one sentence (from a thread)."""
+
+        reason: str
+
+    def __init__(
+        self,
+        post: Post,
+        store: AnnotationStore,
+        *,
+        focus_annotation: str | None = None,
+        resume_draft: Draft | None = None,
+    ) -> None:
+        super().__init__()
+        self.post = post
+        """The post shown."""
+        self.store = store
+        """The annotation store."""
+        self.focus_annotation = focus_annotation
+        self.resume_draft = resume_draft
+        self.document: Document | None = None
+        """The rendered post, once loaded."""
+        self.placed = _Placed()
+        """The post's annotations after re-anchoring."""
+        self._position_saved = False
+
+    def compose(self) -> ComposeResult:
+        """Header, orphan notice, the post, the current note, the keys."""
+        yield PostHeader(self.post, id="reader-header")
+        yield Static("", id="reader-orphans", markup=False)
+        yield PostView(id="post-view")
+        yield Static("", id="reader-note", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Start loading the body; the view shows a spinner meanwhile."""
+        self.view.loading = True
+        self.view.focus()
+        self.query_one("#reader-orphans").display = False
+        self.query_one("#reader-note").display = False
+        self.load_post()
+
+    @property
+    def view(self) -> PostView:
+        """The post view."""
+        return self.query_one("#post-view", PostView)
+
+    @property
+    def drafts(self) -> DraftStore:
+        """The app's draft store."""
+        return drafts_for(self.app)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="reader-load",
+        exit_on_error=False,
+        description="load post",
+    )
+    def load_post(self) -> None:
+        """Read, render and re-anchor off the event loop; mark the post read."""
+        from tui.corpus.errors import CorpusError
+        from tui.corpus.files import read_body
+        from tui.render import build_document
+
+        try:
+            document = build_document(read_body(self.post.path))
+        except (CorpusError, OSError, UnicodeError) as error:
+            self.post_message(self.LoadFailed(_sentence(error)))
+            return
+        try:
+            annotations = self.store.for_post(self.post.id)
+            # Re-anchoring needs the whole text; without annotations only the first
+            # screens are converted here, the rest as the reader scrolls.
+            placed = self._place(document.text, annotations) if annotations else _Placed()
+            document.ensure_blocks(FIRST_BLOCKS)
+            reading = self.store.reading(self.post.id)
+        except StoreError as error:
+            self.post_message(self.StoreFailed(str(error)))
+            placed, reading = _Placed(), ReadingState(self.post.id)
+        self.post_message(self.Loaded(document, placed, reading))
+        if not reading.is_read and not self.store.read_only:
+            try:
+                self.store.set_reading(self.post.id, is_read=True)
+            except StoreError as error:
+                self.post_message(self.StoreFailed(str(error)))
+            else:
+                self.post_message(ReadingChanged(self.post.id))
+
+    def _place(self, text: str, annotations: Sequence[Annotation]) -> _Placed:
+        """Re-anchor each annotation; moved ones are saved at their new place."""
+        placed = _Placed()
+        for ann in annotations:
+            anchor = reanchor(text, ann.target)
+            if anchor.start is None or anchor.end is None:
+                placed.orphans.append(ann)
+                continue
+            if anchor.status == "moved" and not self.store.read_only:
+                ann = self._save_moved(text, ann, anchor.start, anchor.end)
+            placed.annotations[ann.id] = ann
+            placed.spans[ann.id] = (anchor.start, anchor.end)
+        return placed
+
+    def _save_moved(self, text: str, ann: Annotation, start: int, end: int) -> Annotation:
+        """Store a moved annotation's new offsets (the quote itself is never rewritten)."""
+        target = make_target(text, start, end)
+        if target.exact != ann.target.exact:
+            return ann  # an approximate match: keep the user's quote, paint where found
+        try:
+            return self.store.update(ann.id, target=target)
+        except StoreError:
+            return ann
+
+    @on(Loaded)
+    def _loaded(self, event: Loaded) -> None:
+        self.document = event.document
+        self.placed = event.placed
+        self.query_one(PostHeader).set_title(event.document.header.title)
+        view = self.view
+        view.loading = False
+        position = event.reading.position
+        if self.focus_annotation in event.placed.spans:
+            position = event.placed.spans[self.focus_annotation][0]
+        view.set_document(event.document, position=min(position, len(event.document.text)))
+        self._paint()
+        self._show_orphans()
+        if self.focus_annotation is not None:
+            self._focus(self.focus_annotation)
+        if self.resume_draft is not None:
+            self._resume(self.resume_draft)
+
+    @on(LoadFailed)
+    def _load_failed(self, event: LoadFailed) -> None:
+        self.view.loading = False
+        self.notify(f"This post could not be read: {event.reason}", severity="error", markup=False)
+
+    # -- view events -----------------------------------------------------------------------
+
+    @on(PostView.SelectionChanged)
+    @on(PostView.CurrentChanged)
+    def _view_changed(self) -> None:
+        self.refresh_bindings()
+        self._show_current_note()
+
+    # -- store results ---------------------------------------------------------------------
+
+    @on(Saved)
+    def _saved(self, event: Saved) -> None:
+        ann = event.annotation
+        self.placed.annotations[ann.id] = ann
+        if event.span is not None:
+            self.placed.spans[ann.id] = event.span
+        self._paint()
+        if event.then == "current":
+            self.view.set_current(ann.id, scroll=False)
+        self._show_current_note()
+        self.post_message(AnnotationsChanged(self.post.id))
+
+    @on(Deleted)
+    def _deleted(self, event: Deleted) -> None:
+        self.placed.annotations.pop(event.annotation_id, None)
+        self.placed.spans.pop(event.annotation_id, None)
+        self._paint()
+        self.notify("Highlight deleted.")
+        self.post_message(AnnotationsChanged(self.post.id))
+
+    @on(StoreFailed)
+    def _store_failed(self, event: StoreFailed) -> None:
+        self.notify(event.reason, title="Not saved", severity="error", markup=False)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Grey out keys that need a selection or a current highlight."""
+        if self.document is None or not self.is_mounted:
+            return action in {"back", "open_source"} or None
+        view = self.view
+        if action in {"highlight", "note"}:
+            return True if view.selection is not None else None
+        if action in {"edit_note", "tags", "color", "delete"}:
+            return True if self._current() is not None else None
+        if action == "copy":
+            return True if view.selection is not None or self._current() is not None else None
+        return True
+
+    def action_back(self) -> None:
+        """Save the reading position and go back."""
+        self._save_position()
+        self.dismiss()
+
+    def action_highlight(self) -> None:
+        """Save the selection as a highlight (ends the selection)."""
+        target = self._take_selection()
+        if target is not None:
+            self._create(target, note="")
+
+    def action_note(self) -> None:
+        """Save the selection as a highlight and open the note editor at once.
+
+        The editor opens before the store write returns, so keys typed right after
+        ``n`` land in the editor; the note is written once the highlight exists.
+        """
+        target = self._take_selection()
+        if target is None:
+            return
+        created = _Pending()
+        self._create(target, note="", pending=created)
+        draft = self._draft_for(None, target)
+        self.app.push_screen(
+            NoteEditor(quote=target.exact, drafts=self.drafts, draft=draft),
+            partial(self._note_written, created, draft.key),
+        )
+
+    def action_edit_note(self) -> None:
+        """Edit the current highlight's note."""
+        ann = self._current()
+        if ann is not None:
+            self._edit(ann)
+
+    def action_tags(self) -> None:
+        """Edit the current highlight's tags."""
+        ann = self._current()
+        if ann is None:
+            return
+
+        def answered(tags: tuple[str, ...] | None) -> None:
+            if tags is not None and tags != ann.tags:
+                self._update(ann.id, tags=tags)
+
+        self.app.push_screen(TagsDialog(ann.tags), answered)
+
+    def action_color(self) -> None:
+        """Change the current highlight's colour."""
+        ann = self._current()
+        if ann is None:
+            return
+
+        def answered(color: str | None) -> None:
+            if color is not None and color != ann.color:
+                self._update(ann.id, color=color)
+
+        self.app.push_screen(ColorDialog(ann.color), answered)
+
+    def action_delete(self) -> None:
+        """Delete the current highlight, after a confirmation."""
+        ann = self._current()
+        if ann is None:
+            return
+        quote = " ".join(sanitize(ann.target.exact).split())
+        if len(quote) > 60:
+            quote = quote[:59] + "…"
+        what = "highlight and its note" if ann.has_note else "highlight"
+        question = f"Delete this {what}?\n“{quote}”"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(ann.id)
+
+        self.app.push_screen(ConfirmScreen(question, yes="Delete", no="Keep"), answered)
+
+    def action_copy(self) -> None:
+        """Copy the selection (or the current highlight) as a quote with its citation."""
+        view = self.view
+        if view.selection is not None:
+            quote = view.selected_text
+        else:
+            ann = self._current()
+            if ann is None:
+                return
+            quote = ann.target.exact
+        result = copy_text(self.app, quote_with_citation(quote, self.post))
+        self.notify(result.message, severity="information" if result.copied else "warning")
+
+    def action_open_source(self) -> None:
+        """Open the source URL in a browser, or show and copy it where none can open."""
+        url = sanitize(self.post.source or "").strip()
+        if not url:
+            self.notify("This post has no source URL.", severity="warning")
+            return
+        if can_open_browser() and url.startswith(("http://", "https://")):
+            self._open_browser(url)
+            return
+        copied = copy_text(self.app, url)
+        suffix = " (copied)" if copied.copied else ""
+        self.notify(f"{url}{suffix}", title="Source", timeout=10, markup=False)
+
+    # -- public ----------------------------------------------------------------------------
+
+    def on_unmount(self) -> None:
+        """Save the reading position when the screen goes away by other means (quit)."""
+        self._save_position()
+
+    def flush_pending(self) -> None:
+        """Write the reading position now (called by ``tui.lifecycle`` on SIGHUP/SIGTERM)."""
+        if self.document is None or self.store.read_only or self._position_saved:
+            return
+        try:
+            self.store.set_reading(self.post.id, position=self.view.position)
+        except (StoreError, NoMatches):
+            pass  # the process is ending: nothing more can be done about it
+
+    # -- private: selection and notes ------------------------------------------------------
+
+    def _take_selection(self) -> Target | None:
+        """The selection as a store target, ending the selection; None if nothing to save."""
+        view = self.view
+        if view.selection is None or self.document is None:
+            return None
+        if self.store.read_only:
+            self.notify(
+                "The annotation store is read-only; nothing can be saved.", severity="error"
+            )
+            return None
+        start, end = view.selection
+        view.clear_selection()
+        try:
+            return make_target(self.document.text, start, end)
+        except ValueError:
+            return None
+
+    def _draft_for(self, ann: Annotation | None, target: Target) -> Draft:
+        return Draft(
+            key=draft_key(self.post.id, ann.id if ann else None, target.start, target.end),
+            post_id=self.post.id,
+            text="",
+            annotation_id=ann.id if ann else None,
+            start=target.start,
+            end=target.end,
+            quote=target.exact,
+            title=self.post.title,
+        )
+
+    def _edit(self, ann: Annotation, text: str | None = None) -> None:
+        """Open the note editor on ``ann`` (with ``text`` from a draft, if given)."""
+        draft = self._draft_for(ann, ann.target)
+
+        def answered(note: str | None) -> None:
+            if note is not None and note != ann.note:
+                self._update(ann.id, note=note, draft_key=draft.key)
+            elif note is not None:
+                self._discard_draft(draft.key)
+
+        editor = NoteEditor(
+            ann.note if text is None else text,
+            original=ann.note,
+            quote=ann.target.exact,
+            drafts=self.drafts,
+            draft=draft,
+        )
+        self.app.push_screen(editor, answered)
+
+    def _note_written(self, created: _Pending, key: str, note: str | None) -> None:
+        """The editor opened by ``n`` answered: store the note once the highlight exists."""
+        if note:
+            self._write_note(created, note, key)
+        elif note is not None:
+            self._discard_draft(key)
+
+    def _resume(self, draft: Draft) -> None:
+        """Reopen the note editor with a draft left by a crash."""
+        ann = self.placed.annotations.get(draft.annotation_id or "")
+        if ann is None:
+            ann = next(
+                (
+                    a
+                    for a in self.placed.annotations.values()
+                    if (a.target.start, a.target.end) == (draft.start, draft.end)
+                ),
+                None,
+            )
+        if ann is not None:
+            self.view.set_current(ann.id)
+            self._edit(ann, draft.text)
+            return
+        # The highlight was never saved (or is gone): recreate it at its place.
+        if (
+            self.document is None
+            or self.document.text[draft.start : draft.end] != draft.quote
+            or not draft.quote
+        ):
+            self.notify("The highlight of the restored note is gone; the note is kept as a draft.")
+            return
+        target = make_target(self.document.text, draft.start, draft.end)
+        created = _Pending()
+        self._create(target, note="", pending=created)
+        editor = NoteEditor(
+            draft.text, original="", quote=target.exact, drafts=self.drafts, draft=draft
+        )
+        self.app.push_screen(editor, partial(self._note_written, created, draft.key))
+
+    def _current(self) -> Annotation | None:
+        current = self.view.current if self.is_mounted else None
+        return self.placed.annotations.get(current) if current else None
+
+    def _focus(self, annotation_id: str) -> None:
+        if annotation_id in self.placed.spans:
+            self.view.set_current(annotation_id)
+        elif any(a.id == annotation_id for a in self.placed.orphans):
+            self.notify(
+                "That highlight could not be placed in the post's current text.", severity="warning"
+            )
+
+    # -- private: painting -----------------------------------------------------------------
+
+    def _paint(self) -> None:
+        """Hand the placed highlights to the view."""
+        highlights = [
+            Highlight(ann.id, *self.placed.spans[ann.id], color=ann.color, has_note=ann.has_note)
+            for ann in self.placed.annotations.values()
+            if ann.id in self.placed.spans
+        ]
+        self.view.set_highlights(highlights)
+
+    def _show_orphans(self) -> None:
+        notice = self.query_one("#reader-orphans", Static)
+        count = len(self.placed.orphans)
+        notice.display = count > 0
+        if count:
+            noun = "highlight" if count == 1 else "highlights"
+            notice.update(
+                Content(
+                    f"{count} {noun} could not be placed in this text; "
+                    "they are listed in the annotations screen."
+                )
+            )
+
+    def _show_current_note(self) -> None:
+        bar = self.query_one("#reader-note", Static)
+        ann = self._current()
+        if ann is None or self.view.selection is not None:
+            bar.display = False
+            return
+        parts = [f"✎ {' '.join(sanitize(ann.note).split())}" if ann.note else "highlight"]
+        if ann.tags:
+            parts.append(" ".join(f"#{sanitize(t)}" for t in ann.tags))
+        parts.append(ann.color)
+        bar.update(Content(" · ".join(parts)))
+        bar.display = True
+
+    # -- private: store writes (threads) ---------------------------------------------------
+
+    @work(thread=True, group="reader-store", exit_on_error=False, description="save highlight")
+    def _create(self, target: Target, *, note: str, pending: _Pending | None = None) -> None:
+        snapshot = PostSnapshot.from_post(self.post)
+        try:
+            ann = self.store.create(snapshot, target, note=note, color=COLORS[0])
+        except StoreError as error:
+            self.post_message(self.StoreFailed(str(error)))
+            if pending is not None:
+                pending.set(None)
+            return
+        if pending is not None:
+            pending.set(ann)
+        self.post_message(self.Saved(ann, (target.start, target.end), then="current"))
+
+    def _write_note(self, created: _Pending, note: str, key: str) -> None:
+        # An app worker: this screen may be gone (escape right after ctrl+s).
+        self.app.run_worker(
+            partial(self._write_note_thread, created, note, key),
+            thread=True,
+            group="reader-store",
+            exit_on_error=False,
+            description="save note",
+        )
+
+    def _write_note_thread(self, created: _Pending, note: str, key: str) -> None:
+        ann = created.wait()
+        if ann is None:
+            self.app.call_from_thread(
+                self.app.notify, "The note was kept as a draft.", severity="warning"
+            )
+            return
+        self._update_thread(ann.id, {"note": note}, key)
+
+    def _update(self, ann_id: str, *, draft_key: str | None = None, **changes: object) -> None:
+        self.app.run_worker(
+            partial(self._update_thread, ann_id, changes, draft_key),
+            thread=True,
+            group="reader-store",
+            exit_on_error=False,
+            description="update highlight",
+        )
+
+    def _update_thread(self, ann_id: str, changes: Mapping[str, object], key: str | None) -> None:
+        try:
+            ann = self.store.update(ann_id, **changes)  # type: ignore[arg-type]
+        except StoreError as error:
+            self.post_message(self.StoreFailed(str(error)))
+            return
+        if key is not None:
+            self.drafts.discard(key)
+        self.post_message(self.Saved(ann))
+
+    @work(thread=True, group="reader-store", exit_on_error=False, description="delete highlight")
+    def _delete(self, ann_id: str) -> None:
+        try:
+            self.store.delete(ann_id)
+        except StoreError as error:
+            self.post_message(self.StoreFailed(str(error)))
+            return
+        self.post_message(self.Deleted(ann_id))
+
+    def _discard_draft(self, key: str) -> None:
+        self.app.run_worker(
+            partial(self.drafts.discard, key), thread=True, group="drafts", exit_on_error=False
+        )
+
+    @work(thread=True, group="reader-open", exit_on_error=False, description="open browser")
+    def _open_browser(self, url: str) -> None:
+        if not webbrowser.open(url):
+            self.post_message(self.StoreFailed(f"No browser could open {url}."))
+
+    def _save_position(self) -> None:
+        """Record where the reader is (an app worker: this screen is going away)."""
+        if self._position_saved or self.document is None or self.store.read_only:
+            return
+        try:
+            position = self.view.position
+        except NoMatches:
+            return  # already torn down
+        self._position_saved = True
+        post_id = self.post.id
+        store = self.store
+        app = self.app
+
+        def save() -> None:
+            try:
+                store.set_reading(post_id, position=position)
+            except StoreError:
+                return  # losing a reading position is not worth an error on the way out
+            app.post_message(ReadingChanged(post_id))
+
+        app.run_worker(
+            save, thread=True, group="reading", exit_on_error=False, description="save position"
+        )
+
+
+class _Pending:
+    """An annotation being created in one thread and awaited by another."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._annotation: Annotation | None = None
+
+    def set(self, annotation: Annotation | None) -> None:
+        self._annotation = annotation
+        self._event.set()
+
+    def wait(self, timeout: float = 30.0) -> Annotation | None:
+        self._event.wait(timeout)
+        return self._annotation
+
+
+def _sentence(error: BaseException) -> str:
+    """An exception as one sentence for the user."""
+    text = str(error).strip() or type(error).__name__
+    return text if text.endswith(".") else text + "."
+
+
+def offer_drafts(
+    app: App[object],
+    drafts: DraftStore,
+    posts: Sequence[Post],
+    store: AnnotationStore,
+    *,
+    on_done: Callable[[], None] | None = None,
+) -> None:
+    """Offer back the notes a crash left as drafts, one question per draft.
+
+    "Restore" opens the post with the note editor holding the draft; "Discard" deletes
+    the draft. Drafts of posts no longer in the corpus stay on disk.
+
+    Args:
+        app: The running app.
+        drafts: The draft store (``tui.drafts.drafts_for(app)``).
+        posts: The loaded corpus's posts.
+        store: The annotation store.
+        on_done: Called after the last question.
+    """
+    by_id: dict[str, Post] = {post.id: post for post in posts}
+    queue = [d for d in drafts.pending() if d.post_id in by_id and d.text.strip()]
+
+    def ask_next() -> None:
+        if not queue:
+            if on_done is not None:
+                on_done()
+            return
+        draft = queue.pop(0)
+        post = by_id[draft.post_id]
+        title = " ".join(sanitize(post.title).split()) or post.rel_path
+        chars = len(draft.text)
+
+        def answered(restore: bool | None) -> None:
+            if restore:
+                app.push_screen(ReaderScreen(post, store, resume_draft=draft))
+            else:
+                app.run_worker(
+                    partial(drafts.discard, draft.key),
+                    thread=True,
+                    group="drafts",
+                    exit_on_error=False,
+                )
+            ask_next()
+
+        question = (
+            f"A note you were typing ({chars} characters) on “{title}” was not saved. Restore it?"
+        )
+        app.push_screen(
+            ConfirmScreen(question, yes="Restore", no="Discard", default_yes=True), answered
+        )
+
+    ask_next()

@@ -1,0 +1,65 @@
+"""PostHeader: the title, author, date, tags and source above the reader."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from tui.corpus.model import Post
+from tui.render import sanitize
+
+
+def _clean(text: str) -> str:
+    """Untrusted text on one line: controls removed, whitespace collapsed."""
+    return " ".join(sanitize(text).split())
+
+
+def header_content(post: Post, *, title: str | None = None) -> Content:
+    """The header's lines as Content (never parsed as markup).
+
+    Args:
+        post: The post shown.
+        title: A better title (e.g. from the archive header) when the post has none.
+    """
+    heading = _clean(post.title) or _clean(title or "") or post.rel_path
+    parts: list[str] = []
+    if post.author:
+        parts.append(_clean(post.author))
+    if post.date is not None:
+        parts.append(post.date.strftime("%Y-%m-%d %H:%M UTC"))
+    meta = " · ".join(parts)
+    lines: list[Content] = [Content.styled(heading, "bold $text-primary")]
+    if meta:
+        lines.append(Content.styled(meta, "$text-muted"))
+    if post.tags:
+        lines.append(
+            Content.styled(" ".join(f"#{_clean(tag)}" for tag in post.tags), "$text-accent")
+        )
+    if post.source:
+        lines.append(Content.styled(_clean(post.source), "$text-muted underline"))
+    return Content("\n").join(lines)
+
+
+class PostHeader(Static):
+    """The post's metadata, drawn from untrusted text without markup.
+
+    Args:
+        post: The post shown.
+    """
+
+    DEFAULT_CSS = """
+    PostHeader {
+        height: auto;
+        max-height: 6;
+        padding: 0 1 0 3;
+    }
+    """
+
+    def __init__(self, post: Post, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(header_content(post), id=id, classes=classes, markup=False)
+        self.post = post
+        """The post whose metadata is shown."""
+
+    def set_title(self, title: str | None) -> None:
+        """Use ``title`` (from the archive header) when the post itself has none."""
+        self.update(header_content(self.post, title=title))
