@@ -1,0 +1,127 @@
+"""``postil ls`` and ``postil check`` through click's runner and one real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rich.cells import cell_len
+
+from tests.conftest import ROOT
+from tui.cli import main
+
+POSTS = ROOT / "tests" / "fixtures" / "posts"
+MALFORMED = ROOT / "tests" / "fixtures" / "malformed"
+KEYS = {"id", "path", "title", "date", "author", "tags", "categories", "source"}
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_ls_json(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["ls", str(POSTS), "--json"])
+    assert result.exit_code == 0, result.output
+    posts = json.loads(result.stdout)
+    assert len(posts) == 16
+    assert all(set(p) == KEYS for p in posts)
+    full = next(p for p in posts if p["path"].endswith("/full.md"))
+    assert full["path"] == str(POSTS / "full.md")
+    assert full["date"] == "2023-10-26T22:57:12Z"
+    assert full["tags"] == ["economy", "trade", "中国"]
+    assert full["source"] == "https://news.example.com/n14103768.htm"
+    assert posts[-1]["date"] is None
+    assert result.stderr == ""
+
+
+def test_ls_limit(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["ls", str(POSTS), "--json", "--limit", "3"])
+    assert len(json.loads(result.stdout)) == 3
+    result = runner.invoke(main, ["ls", str(POSTS), "--limit", "-1"])
+    assert result.exit_code == 2
+
+
+def test_ls_table_is_sanitized_and_aligned(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["ls", str(POSTS)], env={"COLUMNS": "90"})
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == 16
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    cjk = next(line for line in lines if "这是一个" in line)
+    assert cjk.endswith("王五")
+    assert cell_len(cjk) <= 90
+    # the author column starts at the same cell in every line with an author
+    starts = {cell_len(line[: line.rindex("Lin Wei")]) for line in lines if "Lin Wei" in line}
+    assert starts == {cell_len(cjk) - cell_len("王五")}
+
+
+def test_ls_query(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["ls", str(POSTS), "--json", "-q", "tag:economy"])
+    assert result.exit_code == 0, result.output
+    assert [p["title"] for p in json.loads(result.stdout)] == ["Full archive post"]
+
+
+def test_ls_bad_query_exits_2(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["ls", str(POSTS), "-q", "nosuchkey:x"])
+    assert result.exit_code == 2
+    assert "nosuchkey" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_ls_with_problems_exits_0_and_says_so(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["ls", str(MALFORMED), "--json"])
+    assert result.exit_code == 0
+    assert "6 files could not be read (run postil check)" in result.stderr
+    assert "4 files were listed with problems" in result.stderr
+    assert len(json.loads(result.stdout)) == 4
+
+
+def test_check_lists_problems_and_exits_1(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["check", str(MALFORMED)])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert f"{MALFORMED / 'empty.md'}: the file is empty." in lines
+    assert any(line.startswith(f"{MALFORMED / 'bad-yaml.md'}: ") for line in lines)
+    assert len(lines) == 10
+
+
+def test_check_clean_corpus(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["check", str(POSTS)])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "no problems in 16 files"
+
+
+@pytest.mark.parametrize("command", ["ls", "check"])
+def test_missing_path_exits_2(runner: CliRunner, command: str, tmp_path: Path) -> None:
+    result = runner.invoke(main, [command, str(tmp_path / "missing")])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "no file or folder named" in result.stderr
+
+
+def test_default_corpus_from_environment(runner: CliRunner, tmp_path: Path) -> None:
+    shutil.copy(POSTS / "full.md", tmp_path / "only.md")
+    result = runner.invoke(main, ["ls", "--json"], env={"POSTIL_CORPUS": str(tmp_path)})
+    assert [p["title"] for p in json.loads(result.stdout)] == ["Full archive post"]
+
+
+def test_ls_json_real_subprocess(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", "ls", "--json", str(POSTS)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    posts = json.loads(proc.stdout)
+    assert len(posts) == 16 and all(set(p) == KEYS for p in posts)
+    assert (tmp_path / "cache" / "postil").is_dir()

@@ -1,0 +1,177 @@
+"""The metadata cache: warm == cold, invalidation, corruption, versions, privacy."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.conftest import ROOT
+from tui.corpus import cache as cache_module
+from tui.corpus import parse
+from tui.corpus.cache import cache_file
+from tui.corpus.loader import load_corpus
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    shutil.copytree(FIXTURES / "posts", root / "posts")
+    shutil.copytree(FIXTURES / "malformed", root / "malformed")
+    return root
+
+
+def forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a file was parsed")
+
+    monkeypatch.setattr("tui.corpus.loader.parse_file", boom)
+    monkeypatch.setattr("tui.corpus.parse.load_yaml", boom)
+    monkeypatch.setattr("tui.corpus.yamlfast.load_yaml", boom)
+    monkeypatch.setattr("yaml.load", boom)
+
+
+def test_warm_load_equals_cold_and_parses_nothing(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = load_corpus([corpus])
+    path = cache_file([str(corpus)])
+    assert path.is_file()
+    forbid_parsing(monkeypatch)
+    warm = load_corpus([corpus])
+    assert warm == cold
+    assert warm.problems and warm.posts
+
+
+def test_cache_folder_and_file_are_private(corpus: Path) -> None:
+    load_corpus([corpus])
+    path = cache_file([str(corpus)])
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0
+
+
+def test_changed_file_is_reparsed_alone(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    load_corpus([corpus])
+    target = corpus / "posts" / "full.md"
+    target.write_text(target.read_text().replace("Full archive post", "Edited title"))
+    parsed: list[str] = []
+    real = parse.parse_file
+
+    def spy(path: str, rel_path: str, size: int = 0, mtime_ns: int = 0) -> parse.Parsed:
+        parsed.append(path)
+        return real(path, rel_path, size, mtime_ns)
+
+    monkeypatch.setattr("tui.corpus.loader.parse_file", spy)
+    result = load_corpus([corpus])
+    assert parsed == [str(target)]
+    assert "Edited title" in {p.title for p in result.posts}
+
+
+def test_new_and_deleted_files(corpus: Path) -> None:
+    first = load_corpus([corpus])
+    (corpus / "posts" / "plain.htm").unlink()
+    (corpus / "posts" / "new.md").write_text("---\ntitle: Brand new\n---\n")
+    second = load_corpus([corpus])
+    assert {p.title for p in second.posts} == {p.title for p in first.posts} - {"plain"} | {
+        "Brand new"
+    }
+    doc = orjson.loads(cache_file([str(corpus)]).read_bytes())
+    assert str(corpus / "posts" / "plain.htm") not in doc["files"]
+    assert str(corpus / "posts" / "new.md") in doc["files"]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"",
+        b"not json at all {",
+        b"[1, 2, 3]",
+        b'{"format": 1}',
+        b'{"format": 1, "postil": "0.1.0", "roots": [], "files": {}}',
+    ],
+)
+def test_corrupt_cache_is_ignored_and_rebuilt(corpus: Path, damage: bytes) -> None:
+    cold = load_corpus([corpus])
+    path = cache_file([str(corpus)])
+    path.write_bytes(damage)
+    assert load_corpus([corpus]) == cold
+    assert orjson.loads(path.read_bytes())["files"]
+
+
+def test_damaged_entries_are_misses(corpus: Path) -> None:
+    cold = load_corpus([corpus])
+    path = cache_file([str(corpus)])
+    doc = orjson.loads(path.read_bytes())
+    for key in list(doc["files"])[:5]:
+        doc["files"][key] = ["garbage"]
+    path.write_bytes(orjson.dumps(doc))
+    assert load_corpus([corpus]) == cold
+
+
+@pytest.mark.parametrize(("field", "value"), [("format", 0), ("postil", "0.0.1-old")])
+def test_older_version_is_ignored(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch, field: str, value: object
+) -> None:
+    load_corpus([corpus])
+    path = cache_file([str(corpus)])
+    doc = orjson.loads(path.read_bytes())
+    doc[field] = value
+    path.write_bytes(orjson.dumps(doc))
+    parsed: list[str] = []
+    real = parse.parse_file
+
+    def spy(path: str, rel_path: str, size: int = 0, mtime_ns: int = 0) -> parse.Parsed:
+        parsed.append(path)
+        return real(path, rel_path, size, mtime_ns)
+
+    monkeypatch.setattr("tui.corpus.loader.parse_file", spy)
+    load_corpus([corpus])
+    assert len(parsed) > 10  # everything re-parsed
+    assert orjson.loads(path.read_bytes())[field] == getattr(
+        cache_module, "FORMAT_VERSION" if field == "format" else "__version__"
+    )
+
+
+def test_use_cache_false_neither_reads_nor_writes(corpus: Path) -> None:
+    load_corpus([corpus], use_cache=False)
+    assert not cache_file([str(corpus)]).exists()
+
+
+def test_one_cache_per_root_set(corpus: Path) -> None:
+    a, b = str(corpus / "posts"), str(corpus / "malformed")
+    assert cache_file([a, b]) == cache_file([b, a])
+    assert cache_file([a]) != cache_file([a, b])
+
+
+def test_unwritable_cache_folder_is_not_an_error(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("x")
+    monkeypatch.setattr("tui.locations.cache_dir", lambda: blocker / "sub")
+    assert load_corpus([corpus]).posts
+
+
+def test_permission_problems_are_not_cached(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = str(corpus / "posts" / "full.md")
+    real_open = open
+
+    def guarded(path: str | os.PathLike[str], *args: object, **kwargs: object) -> object:
+        if os.fspath(path) == target:
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    from tui.corpus import files
+
+    monkeypatch.setattr(files, "open", guarded, raising=False)
+    first = load_corpus([corpus])
+    assert any(p.path == target and p.kind == "unreadable" for p in first.problems)
+    monkeypatch.undo()
+    second = load_corpus([corpus])
+    assert target in {p.path for p in second.posts}

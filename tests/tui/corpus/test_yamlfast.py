@@ -1,0 +1,97 @@
+"""The hand-written front matter parser agrees with PyYAML or declines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tui.corpus.yamlfast import load_yaml, parse_simple
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "title: plain\ndate: 2023-10-26T22:57:12.000Z\n",
+        'title: "quoted: with colon"\ntags: [a, b, 中文]\n',
+        "title: 'single'\ncomments: True\nempty:\nnum: 12\nfloat: 1.5\n",
+        "date: 2020-01-02\nd2: 2020-01-02 03:04:05 +0800\nnothing: ~\n",
+        "tags: []\nx: [1, 2.5, true, null, 2020-01-01]\n",
+        "# a comment\n\ntitle: x\n",
+        "date: 2023-13-45\n",
+        "key-with-dash: v\nkey_with_underscore: w\n",
+    ],
+)
+def test_simple_headers_match_yaml(text: str) -> None:
+    fast = parse_simple(text)
+    assert fast is not None
+    assert fast == load_yaml(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tags:\n  - a\n  - b\n",  # block list
+        "title: a\n  continued\n",  # folded plain scalar
+        'title: "esc \\" aped"\n',  # escapes
+        "title: a: b\n",  # invalid YAML: PyYAML must say so
+        "title: a # comment\n",
+        "yes: 1\n",  # key resolves to a boolean
+        "t: &anchor x\n",
+        "t: {a: 1}\n",
+        "t: [a, [b]]\n",
+        "t: ['a', b]\n",
+        "t: |\n  block\n",
+        "t:\tx\n",
+    ],
+)
+def test_declines_what_it_cannot_be_sure_of(text: str) -> None:
+    assert parse_simple(text) is None
+
+
+def test_impossible_timestamp_stays_text_in_both_paths() -> None:
+    assert load_yaml("date: 2023-13-45") == {"date": "2023-13-45"}
+    assert load_yaml("date: [2023-02-30]") == {"date": ["2023-02-30"]}
+    with pytest.raises(ValueError):
+        yaml.load("date: 2023-13-45", Loader=yaml.CSafeLoader)  # why the tolerant loader
+
+
+def test_timestamps_construct_like_yaml() -> None:
+    parsed = parse_simple("a: 2020-01-02\nb: 2020-01-02T03:04:05Z\n")
+    assert parsed is not None
+    assert isinstance(parsed["a"], date) and not isinstance(parsed["a"], datetime)
+    assert isinstance(parsed["b"], datetime) and parsed["b"].tzinfo is not None
+
+
+_scalar_chars = st.characters(
+    exclude_categories=["Cs", "Cc"], exclude_characters="\n\r\x85\u2028\u2029\ufeff"
+)
+_values = st.one_of(
+    st.text(_scalar_chars, max_size=20),
+    st.builds(lambda s: f'"{s}"', st.text(_scalar_chars, max_size=10)),
+    st.builds(lambda s: f"'{s}'", st.text(_scalar_chars, max_size=10)),
+    st.builds(
+        lambda xs: "[" + ", ".join(xs) + "]",
+        st.lists(st.text(_scalar_chars, min_size=1, max_size=8), max_size=4),
+    ),
+    st.sampled_from(["2020-01-02", "2020-01-02T03:04:05Z", "true", "1", "~", "1.5", "0x1f"]),
+)
+_keys = st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,8}", fullmatch=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_keys, _values), max_size=6))
+def test_fast_equals_yaml_whenever_it_answers(pairs: list[tuple[str, str]]) -> None:
+    """On generated headers the fast path either declines or equals PyYAML exactly."""
+    text = "\n".join(f"{k}: {v}" for k, v in pairs)
+    fast = parse_simple(text)
+    if fast is None:
+        return
+    try:
+        reference = load_yaml(text)
+    except yaml.YAMLError:
+        pytest.fail(f"fast path accepted invalid YAML: {text!r}")
+    assert fast == (reference or {})
