@@ -16,10 +16,9 @@ from markdown_it.token import Token
 
 from tui.render import html as html_stage
 from tui.render.model import BOLD, CODE, ITALIC, LINK, STRIKE, Block, BlockKind, Link, Run
-from tui.render.text import MARK_OPEN, clean_inline, nfc
+from tui.render.text import MARK_OPEN, STYLE_MARKS, clean_inline, nfc
 
 _SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
-_MARKER = re.compile(MARK_OPEN + "([^" + MARK_OPEN + "]*)" + MARK_OPEN)
 _INLINE_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9]*)([^>]*)>")
 _BULLETS = ("•", "◦", "▪")
 _TAG_FLAGS = {
@@ -40,19 +39,10 @@ _TOKEN_FLAGS = {"strong": BOLD, "em": ITALIC, "s": STRIKE}
 
 _MD_HTML = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 """For Markdown bodies: HTML blocks and inline tags are recognised and converted."""
-_MD_TEXT = (
-    MarkdownIt("commonmark", {"html": False})
-    .enable(["table", "strikethrough"])
-    .disable("text_join")
-)
-"""For html2text output: any ``<tag>`` left in it is text the post showed literally.
-
-``text_join`` is off so backslash escapes stay separate ``text_special`` tokens: html2text
-(``escape_snob``) escapes every ``*`` and ``_`` of the page's text, so an unescaped one
-in a ``text`` token is an emphasis mark CommonMark refused (``中**“引”**中`` fails the
-flanking rules), and is dropped instead of shown.
-"""
-_FAILED_EMPHASIS = re.compile(r"[*_]+")
+_MD_TEXT = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+"""For html2text output: any ``<tag>`` left in it is text the post showed literally."""
+_PLACEHOLDER = re.compile(MARK_OPEN + "[^" + MARK_OPEN + "]*" + MARK_OPEN)
+_SPECIAL = re.compile("[" + MARK_OPEN + "".join(STYLE_MARKS) + "]")
 
 
 class _Inline:
@@ -159,7 +149,7 @@ class _Walker:
 
     def __init__(self, conv: Converter, quote: int, indent: int, *, html: bool = False) -> None:
         self.conv = conv
-        self.from_html2text = not html
+        self.style_depth = {BOLD: 0, ITALIC: 0, STRIKE: 0}  # open style marks
         self.quote = quote
         self.base_indent = indent
         self.html = html
@@ -238,17 +228,21 @@ class _Walker:
         flags = 0
         link_stack: list[tuple[int, int]] = []  # (link number, flags before)
         pending_text: list[str] = []
+        buffer: list[str] = []  # adjacent text tokens, joined so entities split by
+        # escapes ("&" "\#" "22338;") decode as one
         for child in tok.children or ():
             ctype = child.type
-            if ctype == "text" or ctype == "text_special":
-                content = child.content
-                if ctype == "text" and self.from_html2text and ("*" in content or "_" in content):
-                    content = _FAILED_EMPHASIS.sub("", content)
-                flags = self._text(acc, content, flags, link_stack, kind, level)
+            if ctype in ("text", "text_special"):
+                buffer.append(child.content)
                 if link_stack:
-                    pending_text.append(content)
-            elif ctype == "code_inline":
-                acc.add(child.content, flags | CODE, link_stack[-1][0] if link_stack else 0)
+                    pending_text.append(child.content)
+                continue
+            if buffer:
+                flags = self._text(acc, "".join(buffer), flags, link_stack, kind, level)
+                buffer.clear()
+            if ctype == "code_inline":
+                link = link_stack[-1][0] if link_stack else 0
+                acc.add(child.content, self._flags(flags) | CODE, link)
             elif ctype in ("softbreak", "hardbreak"):
                 acc.space(hard=ctype == "hardbreak")
             elif ctype.endswith("_open") and ctype[:-5] in _TOKEN_FLAGS:
@@ -266,7 +260,16 @@ class _Walker:
                 self._media("image", str(child.attrGet("src") or ""), alt)
             elif ctype == "html_inline":
                 flags, acc = self._html_inline(acc, child.content, flags, link_stack, kind, level)
+        if buffer:
+            self._text(acc, "".join(buffer), flags, link_stack, kind, level)
         self._flush(acc, kind, level)
+
+    def _flags(self, flags: int) -> int:
+        """Token flags plus the styles opened by marks from the HTML stage."""
+        for flag, depth in self.style_depth.items():
+            if depth > 0:
+                flags |= flag
+        return flags
 
     def _text(
         self,
@@ -278,14 +281,20 @@ class _Walker:
         level: int,
     ) -> int:
         link = link_stack[-1][0] if link_stack else 0
-        if MARK_OPEN not in content:
-            acc.add(content, flags, link)
-            return flags
         pos = 0
-        for match in _MARKER.finditer(content):
-            acc.add(content[pos : match.start()], flags, link)
+        while (match := _SPECIAL.search(content, pos)) is not None:
+            acc.add(content[pos : match.start()], self._flags(flags), link)
+            char = match.group()
             pos = match.end()
-            decoded = html_stage.decode_marker(match.group(1))
+            if char in STYLE_MARKS:
+                flag, step = STYLE_MARKS[char]
+                self.style_depth[flag] = max(0, self.style_depth[flag] + step)
+                continue
+            end = content.find(MARK_OPEN, pos)
+            if end < 0:
+                continue
+            decoded = html_stage.decode_marker(content[pos:end])
+            pos = end + 1
             if decoded is None:
                 continue
             self._flush_into(acc, kind, level)
@@ -294,7 +303,7 @@ class _Walker:
                 self._table_payload(text)
             else:
                 self._media(media, url, text)
-        acc.add(content[pos:], flags, link)
+        acc.add(content[pos:], self._flags(flags), link)
         return flags
 
     def _open_link(
@@ -319,7 +328,8 @@ class _Walker:
         if number:
             link = self.conv.links[number - 1]
             if link.text == link.url and pending_text:
-                label = nfc(_SPACES.sub(" ", clean_inline("".join(pending_text)))).strip()
+                visible = _PLACEHOLDER.sub(" ", "".join(pending_text))
+                label = nfc(_SPACES.sub(" ", clean_inline(visible))).strip()
                 if label:
                     self.conv.links[number - 1] = Link(number, label, link.url)
             if any(r.link == number for r in acc.runs):

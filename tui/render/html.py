@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import html2text
 
-from tui.render.text import MARK_OPEN, MARK_SEP, clean_inline, collapse, nfc
+from tui.render.text import MARK_OPEN, MARK_SEP, STYLE_MARKS, clean_inline, collapse, nfc
 
 MIN_CHUNK = 3000
 """Characters of HTML below which a chunk is never cut (html2text has a fixed cost)."""
@@ -57,6 +57,8 @@ _EMPTY_INLINE = re.compile(
     re.IGNORECASE,
 )
 """Empty style elements (icon fonts use them): html2text would print a bare ``__``."""
+_STYLE_TAG = re.compile(r"<(/?)(b|strong|i|em|cite|s|del|strike)\b[^>]*>", re.IGNORECASE)
+_STYLE_FLAGS = {"b": 1, "strong": 1, "i": 2, "em": 2, "cite": 2, "s": 8, "del": 8, "strike": 8}
 _NESTING = frozenset({"ul", "ol", "dl", "blockquote", "pre"})
 _LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "src")
 
@@ -137,6 +139,15 @@ def tag_text(fragment: str) -> str:
 
 def _empty_inline(match: re.Match[str]) -> str:
     return " " if match.group(2) else ""
+
+
+def _style_mark(match: re.Match[str]) -> str:
+    flag = _STYLE_FLAGS[match.group(2).lower()]
+    closing = bool(match.group(1))
+    for char, (mark_flag, step) in STYLE_MARKS.items():
+        if mark_flag == flag and (step < 0) == closing:
+            return char
+    return ""
 
 
 def _image_source(attrs: dict[str, str]) -> str:
@@ -259,6 +270,7 @@ def prepare(html: str) -> str:
     html = _EMBED.sub(_embed, html)
     html = _IMG.sub(_image, html)
     html = _tables(html)
+    html = _STYLE_TAG.sub(_style_mark, html)
     return _hrefs(html)
 
 
@@ -297,7 +309,7 @@ def to_markdown(html: str) -> str:
     converter.wrap_links = False
     converter.wrap_list_items = False
     converter.mark_code = False
-    # "*" rather than "_": CommonMark allows "*" emphasis inside words ("*foo*bar").
-    converter.emphasis_mark = "*"
+    # Emphasis tags were replaced by style marks in prepare(); this is a second guard.
+    converter.ignore_emphasis = True
     result: str = converter.handle(html)
     return result

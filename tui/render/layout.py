@@ -132,6 +132,7 @@ class Layout:
         self._lines: list[WrappedLine] = []
         self._block_lines: list[int] = []  # first line of each laid-out block
         self._next_block = 0
+        self._previous: Block | None = None
         self._complete = False
 
     @property
@@ -211,8 +212,11 @@ class Layout:
                 self._emit_links(self.doc.links)
             self._complete = True
             return False
-        if self._next_block:
-            self._lines.append(WrappedLine(Text("", end=""), (), -1))
+        if self._previous is not None:
+            gap = _gap(self._previous, block)
+            if gap is not None:
+                self._lines.append(WrappedLine(gap, (-1,) * len(gap.plain), -1))
+        self._previous = block
         self._block_lines.append(len(self._lines))
         index = self._next_block
         self._next_block += 1
@@ -234,6 +238,16 @@ class Layout:
         )
         for text, offsets in link_lines(links, self.width):
             self._lines.append(WrappedLine(text, offsets, -1))
+
+
+def _gap(before: Block, after: Block) -> Text | None:
+    """The line between two blocks: none inside a list, quote bars inside a quote."""
+    if before.kind == "item" and after.kind == "item" and before.quote == after.quote:
+        return None
+    text = Text(end="")
+    text.append("│ " * min(before.quote, after.quote), style=DECORATION)
+    text.rstrip()
+    return text
 
 
 def link_lines(links: list[Link], width: int) -> list[tuple[Text, tuple[int, ...]]]:
@@ -260,7 +274,7 @@ def _prefixes(block: Block, width: int) -> tuple[Text, Text]:
         first = indent + block.marker + " " if block.marker else indent + "  "
         rest = indent + " " * (len(first) - len(indent))
     else:
-        first = rest = "  " * block.indent
+        first = rest = "  " * block.indent + ("    " if block.kind == "code" else "")
     room = max(width - MIN_TEXT_WIDTH, 0)
     first_t = Text(end="")
     first_t.append(bars, style=DECORATION)

@@ -34,7 +34,21 @@ MARK_OPEN = "\ue000"
 """Private-use character that brackets the placeholders the HTML stage inserts."""
 MARK_SEP = "\ue001"
 """Private-use character separating a placeholder's fields."""
-_RESERVED = re.compile("[\ue000\ue001]")
+STYLE_MARKS = {
+    "\ue002": (1, 1),
+    "\ue003": (1, -1),
+    "\ue004": (2, 1),
+    "\ue005": (2, -1),
+    "\ue006": (8, 1),
+    "\ue007": (8, -1),
+}
+"""Private-use characters standing for bold/italic/strike open and close: (flag, +-1).
+
+The HTML stage puts them in place of ``<b>``, ``<i>``, ``<del>``... so html2text never
+writes emphasis Markdown (it inserts spaces around it, strips text inside it, and
+CommonMark's flanking rules reject ``**`` next to CJK punctuation).
+"""
+_RESERVED = re.compile("[\ue000-\ue00f]")
 
 _SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 
@@ -47,7 +61,7 @@ def normalize_newlines(text: str) -> str:
 
 
 def strip_reserved(text: str) -> str:
-    """Drop the two private-use characters the renderer reserves for its placeholders."""
+    """Drop U+E000-U+E00F, the private-use characters the renderer uses as markers."""
     return _RESERVED.sub("", text)
 
 
