@@ -106,7 +106,9 @@ def reanchor(text: str, target: Target, *, budget_s: float = FUZZY_BUDGET_S) -> 
     if not exact:
         return ORPHAN
     start, end = target.start, target.end
-    if text[start:end] == exact and _context(text, start, end, target) >= MIN_CONTEXT:
+    # The stored offsets win outright only with their context intact; otherwise they
+    # compete with every other occurrence in the next pass.
+    if text[start:end] == exact and _context(text, start, end, target) == 1.0:
         return Anchor("anchored", start, end)
     found = _best_exact(text, target)
     if found is None:
@@ -146,8 +148,10 @@ def _side_similarity(expected: str, actual: str, *, before: bool) -> float:
 
 
 def _context_sides(text: str, start: int, end: int, target: Target) -> tuple[float, float]:
-    pre = text[max(0, start - len(target.prefix)) : start]
-    suf = text[end : end + len(target.suffix)]
+    # An empty stored side must meet the text's edge: look one character beyond, so
+    # "nothing there" is only true at the very start or end.
+    pre = text[max(0, start - max(1, len(target.prefix))) : start]
+    suf = text[end : end + max(1, len(target.suffix))]
     return (
         _side_similarity(target.prefix, pre, before=True),
         _side_similarity(target.suffix, suf, before=False),
@@ -155,14 +159,12 @@ def _context_sides(text: str, start: int, end: int, target: Target) -> tuple[flo
 
 
 def _context(text: str, start: int, end: int, target: Target) -> float:
-    """Mean context agreement of both sides; a side without stored context is neutral."""
+    """Context agreement of both sides (0..1), the better side weighted double."""
     if not target.prefix and not target.suffix:
         return 1.0  # the quote was the whole text: nothing to compare
+    # An empty stored side means "at the start/end of the text": a candidate there
+    # agrees fully, elsewhere half (see _side_similarity).
     pre, suf = _context_sides(text, start, end, target)
-    if not target.prefix:
-        return suf
-    if not target.suffix:
-        return pre
     # One side intact is strong evidence (an insertion right before the quote changes
     # only the prefix), so the better side counts double.
     return (2 * max(pre, suf) + min(pre, suf)) / 3

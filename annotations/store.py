@@ -17,7 +17,9 @@ it is trusted only while the file's (inode, size, mtime_ns) are those it was rea
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import glob
 import os
 import stat
 import threading
@@ -177,6 +179,16 @@ class DurableStorage(Storage):
             os.close(self._pin_fd)
             self._pin_fd = None
 
+    def remove_stale_temps(self) -> None:
+        """Delete temp files left by writers killed mid-write (caller holds the lock).
+
+        Every writer holds the lock while its temp file exists, so under the lock any
+        temp file of this store belongs to a writer that died.
+        """
+        for stale in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
     def invalidate(self) -> None:
         """Forget the in-memory copy so the next load re-reads the file."""
         self._data, self._stamp = None, None
@@ -247,7 +259,13 @@ class AnnotationStore:
         self._by_post: dict[str, list[Annotation]] | None = None
         self._counts: dict[str, tuple[int, int]] | None = None
         self._broken_stamp: Stamp | None = None
+        self._swept = False
         self._refresh()
+
+    def close(self) -> None:
+        """Release the file descriptor the store keeps on the file version it holds."""
+        with self._lock:
+            self._storage.close()
 
     # -- reads ---------------------------------------------------------------------
 
@@ -473,6 +491,9 @@ class AnnotationStore:
                     if self.read_only:
                         raise StoreReadOnly(self._read_only_message())
                     data, _ = self._storage.load()
+                    if not self._swept:
+                        self._storage.remove_stale_temps()
+                        self._swept = True
                     try:
                         result = fn(data)
                         if write_if is None or write_if(result):
