@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -37,7 +37,7 @@ class HelpSection:
     keys: tuple[KeyHelp, ...]
 
 
-def _nodes(screen: Screen[object]) -> list[DOMNode]:
+def _nodes(screen: Screen[Any]) -> list[DOMNode]:
     """The screen, its widgets (first of each class) and the app, in that order."""
     nodes: list[DOMNode] = [screen]
     seen: set[type[DOMNode]] = {type(screen)}
@@ -71,7 +71,7 @@ def _key_help(node: DOMNode) -> tuple[KeyHelp, ...]:
     return tuple(result)
 
 
-def collect_help(screen: Screen[object]) -> list[HelpSection]:
+def collect_help(screen: Screen[Any]) -> list[HelpSection]:
     """The help sections of ``screen``: one per node class with keys or HELP text."""
     sections = []
     for node in _nodes(screen):
@@ -116,7 +116,7 @@ class HelpScreen(ModalScreen[None]):
         ),
     ]
 
-    def __init__(self, target: Screen[object]) -> None:
+    def __init__(self, target: Screen[Any]) -> None:
         """Build the help for ``target`` (the screen underneath)."""
         super().__init__()
         self.target = target

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -24,6 +25,7 @@ from textual.widgets import Footer, Label, ProgressBar
 from textual.worker import get_current_worker
 
 from tui.config import SortOrder
+from tui.corpus.facets import Facets, complete_values, facet_counts
 from tui.corpus.model import LoadResult, Post
 from tui.widgets.facet_sidebar import FacetSidebar
 from tui.widgets.filter_bar import FilterBar, load_history, save_history
@@ -32,7 +34,6 @@ from tui.widgets.status_line import Status, StatusLine
 
 if TYPE_CHECKING:
     from annotations.store import AnnotationStore
-    from tui.corpus.facets import Facets
     from tui.corpus.query import PostIndex, Query
 
 SIDEBAR_MIN_WIDTH = 90
@@ -79,13 +80,13 @@ class LibraryData:
     @classmethod
     def prepare(cls, corpus: LoadResult, store: AnnotationStore) -> LibraryData:
         """Build the index, facets and marks (blocking: call from a thread worker)."""
-        from tui.corpus.facets import facet_counts
         from tui.corpus.query import PostIndex
 
+        index = PostIndex(corpus.posts)
         return cls(
             corpus=corpus,
-            index=PostIndex(corpus.posts),
-            facets=facet_counts(corpus.posts),
+            index=index,
+            facets=facet_counts(corpus.posts, index=index),
             marks=Marks.read_from(store),
         )
 
@@ -280,13 +281,7 @@ export, theme) are in the command palette (`ctrl+p`).
         self.marks = data.marks
         self._sorted = {"newest": list(data.corpus.posts)}
         self.post_list.set_marks(self.marks.is_read, self.marks.counts)
-        self.filter_bar.set_completions(
-            {
-                "tag": [value for value, _ in data.facets.tags],
-                "author": [value for value, _ in data.facets.authors],
-                "cat": [value for value, _ in data.facets.categories],
-            }
-        )
+        self.filter_bar.set_completer(partial(complete_values, data.index))
         self.is_loading = False
         self._refilter()
         if self.show_sidebar and self.filter_query is None:
@@ -465,9 +460,7 @@ export, theme) are in the command palette (`ctrl+p`).
         thread=True, exclusive=True, group="facets", exit_on_error=False, description="count facets"
     )
     def _count_facets_worker(self, posts: list[Post], generation: int) -> None:
-        from tui.corpus.facets import facet_counts
-
-        facets = facet_counts(posts)
+        facets = facet_counts(posts, index=self.data.index if self.data else None)
         if not get_current_worker().is_cancelled:
             self.post_message(self.FacetsCounted(facets, generation))
 

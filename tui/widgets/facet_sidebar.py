@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui.widgets.post_list import clean_cell
+from tui.widgets.post_list import clean_cell, fit
 
 if TYPE_CHECKING:
     from tui.corpus.facets import Facets
@@ -21,6 +21,9 @@ FacetKey = Literal["tag", "author", "cat", "date"]
 
 FACET_LIMIT = 30
 """Values shown per facet: the most frequent ones (a 50k archive has thousands of tags)."""
+
+LABEL_WIDTH = 27
+"""Cells for a value and its count (the sidebar is 32 wide with border and padding)."""
 
 _SEPARATOR = "\x1f"
 """Joins key and value in an option id (a character no value contains after cleaning)."""
@@ -104,8 +107,10 @@ Enter on a value adds it to the query (for example `tag:"open source"`) and appl
 
     def _option(self, key: FacetKey, value: str, count: int) -> Option:
         """One facet row: the value (plain text, never markup) and its count."""
-        label = Text(clean_cell(value) or "(none)", no_wrap=True, overflow="ellipsis")
-        label.append(f" {count}", style="dim")
+        number = f" {count:,}"
+        width = max(4, LABEL_WIDTH - len(number))
+        label = Text(fit(clean_cell(value) or "(none)", width), no_wrap=True)
+        label.append(number, style="dim")
         return Option(label, id=f"{key}{_SEPARATOR}{value}")
 
     def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

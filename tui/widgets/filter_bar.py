@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -25,7 +25,6 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
 from tui import locations
-from tui.widgets.facet_sidebar import quote_value
 
 if TYPE_CHECKING:
     from tui.corpus.query import Query
@@ -35,48 +34,45 @@ HISTORY_FILE = "query_history.json"
 HISTORY_LIMIT = 200
 """Queries kept in the history (most recent last)."""
 
-COMPLETION_KEYS: tuple[str, ...] = ("tag", "author", "cat")
-"""Keys whose values are completed from the corpus."""
+Completer = Callable[[str, str], Sequence[str]]
+"""``(key, typed prefix) -> values`` most frequent first, quoted when needed
+(``tui.corpus.facets.complete_values`` bound to the corpus index)."""
 
-_LAST_TERM = re.compile(r'(?:^|\s)-?(tag|author|cat|category):("?)([^"\s]*)$', re.IGNORECASE)
+_LAST_TERM = re.compile(r'(?:^|\s)-?([a-z][a-z-]*)[:：]("?)([^"\s]*)$', re.IGNORECASE)
 """The term being typed at the end of the input: key, opening quote, partial value."""
 
 
 class QuerySuggester(Suggester):
-    """Completes the value of a trailing ``tag:``/``author:``/``cat:`` term from the corpus."""
+    """Completes the value of the trailing ``key:value`` term (``tag:``, ``author:``, ...)."""
 
     def __init__(self) -> None:
-        """Start with no values; the screen calls :meth:`set_values` once the corpus loads."""
+        """Start with nothing to complete; the screen sets a completer once the corpus loads."""
         # Case-sensitive at Textual's level: the suggestion must start with exactly what
-        # was typed, so folding is done here instead.
+        # was typed (the Input appends the rest), so folding is done here instead.
         super().__init__(use_cache=False, case_sensitive=True)
-        self._values: dict[str, list[tuple[str, str]]] = {}
-
-    def set_values(self, values: Mapping[str, Iterable[str]]) -> None:
-        """Set the completable values per key (``{"tag": [...], "author": [...], ...}``).
-
-        Values are tried in the order given, so pass the most frequent first.
-        """
-        self._values = {key: [(v.casefold(), v) for v in vals if v] for key, vals in values.items()}
+        self.completer: Completer | None = None
+        """Where values come from; None offers nothing."""
 
     async def get_suggestion(self, value: str) -> str | None:
-        """The input completed with the first matching value, or None."""
+        """The input completed with the best matching value, or None."""
         return self.complete(value)
 
     def complete(self, value: str) -> str | None:
         """Synchronous core of :meth:`get_suggestion` (also used by tests)."""
         match = _LAST_TERM.search(value)
-        if match is None:
+        if match is None or self.completer is None:
             return None
-        key = match.group(1).casefold()
-        key = "cat" if key == "category" else key
-        partial = match.group(3).casefold()
-        if not partial and not match.group(2):
+        key, quote, partial = match.group(1), match.group(2), match.group(3)
+        if not partial and not quote:
             return None
-        for folded, original in self._values.get(key, ()):
-            if folded.startswith(partial) and folded != partial:
-                head = value[: match.start(2)]
-                return head + quote_value(original)
+        folded = partial.casefold()
+        for candidate in self.completer(key, partial):
+            bare = candidate[1:-1] if candidate.startswith('"') else candidate
+            if bare.casefold().startswith(folded) and bare.casefold() != folded:
+                # Keep what was typed, then the rest of the value, quoted if it must be.
+                if candidate.startswith('"') and not quote:
+                    return value[: match.start(2)] + candidate
+                return value + bare[len(partial) :] + ('"' if quote else "")
         return None
 
 
@@ -281,9 +277,9 @@ the history.
         self.history = list(history)[-HISTORY_LIMIT:]
         self._history_index = None
 
-    def set_completions(self, values: Mapping[str, Iterable[str]]) -> None:
-        """Set the completable values for ``tag:``, ``author:`` and ``cat:``."""
-        self.suggester.set_values(values)
+    def set_completer(self, completer: Completer | None) -> None:
+        """Set where ``key:value`` completions come from."""
+        self.suggester.completer = completer
 
     # -- actions ---------------------------------------------------------------------------
 

@@ -1,0 +1,384 @@
+"""Library flows through the real app: load, filter, facets, open, problems, read state, sort."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from textual.message import Message
+from textual.pilot import Pilot
+from textual.screen import Screen
+
+from tests.tui.conftest import MakeTestApp
+from tui.app import PostilApp
+from tui.config import Config, load_config
+from tui.screens.help import HelpScreen, collect_help
+from tui.screens.library import LibraryScreen
+from tui.screens.problems import ProblemsScreen
+from tui.widgets.facet_sidebar import FacetSidebar
+from tui.widgets.filter_bar import history_path
+from tui.widgets.post_list import PostList
+
+
+async def settle(app: PostilApp, pilot: Pilot[None]) -> None:
+    """Wait for every worker (loading, marks, history) and the messages they posted."""
+    for _ in range(2):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def current_screen(app: PostilApp) -> Screen[Any]:
+    """The active screen (a function, so mypy does not keep an earlier narrowing)."""
+    return app.screen
+
+
+def titles(app: PostilApp) -> list[str]:
+    """The titles listed, in order."""
+    return [post.title for post in app.library.post_list.posts]
+
+
+async def apply_filter(pilot: Pilot[None], text: str) -> None:
+    """Focus the filter bar with ``/``, put ``text`` in it and press Enter.
+
+    The text is set rather than typed key by key: each simulated key costs ~60 ms and
+    typing is covered by the completion test.
+    """
+    await pilot.press("slash")
+    library = pilot.app.screen
+    assert isinstance(library, LibraryScreen)
+    library.filter_bar.input.value = text
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_cold_start_shows_progress_then_the_list(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    seen: list[Message] = []
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await settle(app, pilot)
+        progress = [m for m in seen if isinstance(m, PostilApp.CorpusProgress)]
+        assert progress and progress[-1].done == progress[-1].total == 6
+        assert app.is_loaded
+        assert not app.library.query_one("#loading").display
+        assert len(app.library.post_list.posts) == 6
+        assert app.focused is app.library.post_list
+        assert titles(app)[0] == "The river at night"  # newest first
+        assert titles(app)[-1] == "A note without a date"  # undated last
+
+
+async def test_markup_like_title_is_drawn_literally(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        post_list = app.library.post_list
+        rows = [post_list.render_line(y).text for y in range(6)]
+        assert any("[red]Not markup[/red] and [b]brackets[/b]" in row for row in rows)
+        assert any("[bold]Mallory" in row for row in rows)
+
+
+async def test_valid_filter_narrows_the_list_and_focuses_it(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await apply_filter(pilot, "tag:nature")
+        assert titles(app) == ["The river at night", "Winter letters"]
+        assert app.focused is app.library.post_list
+        assert "2 of 6 posts" in str(app.library.query_one("#status").render())
+        await pilot.press("escape")  # clears the filter from the list
+        await pilot.pause()
+        assert len(titles(app)) == 6
+
+
+async def test_invalid_filter_shows_error_and_keeps_the_list(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await apply_filter(pilot, 'author:"Ada Lovelace"')
+        before = titles(app)
+        assert before == ["The river at night", "On slow trains"]
+        await apply_filter(pilot, "date:2023-13")
+        bar = app.library.filter_bar
+        assert bar.error and "date:2023-13" in bar.error
+        assert bar.has_class("-has-error")
+        assert titles(app) == before
+        assert app.focused is bar.input
+        await pilot.press("escape")
+        await pilot.pause()
+        assert bar.error is None and bar.value == 'author:"Ada Lovelace"'
+        assert app.focused is app.library.post_list
+
+
+async def test_history_walks_back_and_is_saved(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await apply_filter(pilot, "tag:nature")
+        await apply_filter(pilot, 'author:"Ada Lovelace"')
+        await settle(app, pilot)
+        await pilot.press("slash")
+        app.library.filter_bar.input.value = ""
+        await pilot.press("up")
+        assert app.library.filter_bar.value == 'author:"Ada Lovelace"'
+        await pilot.press("up")
+        assert app.library.filter_bar.value == "tag:nature"
+        await pilot.press("down", "down")
+        assert app.library.filter_bar.value == ""
+    assert json.loads(history_path().read_text(encoding="utf-8")) == [
+        "tag:nature",
+        'author:"Ada Lovelace"',
+    ]
+
+
+async def test_history_is_loaded_on_start(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    history_path().parent.mkdir(parents=True, exist_ok=True)
+    history_path().write_text('["is:unread", "tag:travel"]', encoding="utf-8")
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", "up")
+        assert app.library.filter_bar.value == "tag:travel"
+
+
+async def test_completion_of_tag_values(make_test_app: MakeTestApp, small_corpus_dir: Path) -> None:
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"tag:let")
+        await settle(app, pilot)
+        await pilot.press("right")
+        assert app.library.filter_bar.value == "tag:letters"
+        await pilot.press("space", *"author:gr")
+        await settle(app, pilot)
+        await pilot.press("right", "enter")
+        await pilot.pause()
+        assert app.library.filter_bar.applied_text == 'tag:letters author:"Grace Hopper"'
+        assert titles(app) == ["Winter letters"]
+
+
+async def test_choosing_a_facet_adds_the_term(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        sidebar = app.library.query_one(FacetSidebar)
+        assert sidebar.display
+        sidebar.focus()
+        sidebar.highlighted = sidebar.get_option_index("tag\x1fnature")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.library.filter_bar.applied_text == "tag:nature"
+        assert titles(app) == ["The river at night", "Winter letters"]
+        # The counts now describe the result.
+        assert sidebar.get_option("tag\x1fletters") is not None
+        labels = [str(sidebar.get_option_at_index(i).prompt) for i in range(sidebar.option_count)]
+        assert not any(label.startswith("travel") for label in labels)
+
+
+async def test_f_toggles_the_sidebar_and_narrow_terminals_hide_it(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        sidebar = app.library.query_one(FacetSidebar)
+        assert not sidebar.display
+        await pilot.press("f")
+        assert sidebar.display
+        await pilot.press("f")
+        assert not sidebar.display
+
+
+async def test_enter_opens_the_reader(make_test_app: MakeTestApp, small_corpus_dir: Path) -> None:
+    from tui.screens.reader import ReaderScreen
+
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen)
+        assert app.screen.post.title == "港口的早晨"
+
+
+async def test_problems_screen_lists_files_that_did_not_load(
+    make_test_app: MakeTestApp, broken_corpus_dir: Path
+) -> None:
+    app = make_test_app([broken_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert "2 problems" in str(app.library.query_one("#status").render())
+        await pilot.press("p")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ProblemsScreen)
+        assert [Path(p.path).name for p in screen.problems] == ["bad-yaml.md", "empty.md"]
+        assert all(p.reason for p in screen.problems)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.clipboard.endswith("bad-yaml.md")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.library
+
+
+async def test_p_is_hidden_without_problems(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.screen is app.library
+        assert "p" not in app.library.active_bindings
+
+
+async def test_r_toggles_read_state_in_the_store(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        post_list = app.library.query_one(PostList)
+        post = post_list.highlighted_post
+        assert post is not None
+        assert post_list.render_line(0).text.startswith("•")
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.store.reading(post.id).is_read
+        assert post_list.render_line(0).text.startswith(" ")
+        await apply_filter(pilot, "is:unread")
+        assert post.title not in titles(app) and len(titles(app)) == 5
+        await pilot.press("escape", "g")  # the cursor stayed on the post it was on
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert not app.store.reading(post.id).is_read
+
+
+async def test_sort_orders_and_the_config_remembers(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        app.set_sort("oldest")
+        await settle(app, pilot)
+        assert titles(app)[0] == "On slow trains"
+        assert titles(app)[-1] == "A note without a date"
+        app.set_sort("title")
+        await settle(app, pilot)
+        assert titles(app)[:2] == [
+            "[red]Not markup[/red] and [b]brackets[/b]",
+            "A note without a date",
+        ]
+        await apply_filter(pilot, "tag:nature")
+        assert titles(app) == ["The river at night", "Winter letters"]
+        app.set_sort("author")
+        await settle(app, pilot)
+        assert titles(app) == ["The river at night", "Winter letters"]
+    assert load_config()[0].sort == "author"
+
+
+async def test_sort_from_the_command_palette(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p", *"oldest first")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.library.sort == "oldest"
+        assert titles(app)[0] == "On slow trains"
+
+
+async def test_open_post_by_title_from_the_palette(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    from tui.screens.reader import ReaderScreen
+
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p", *"winter let")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen)
+        assert app.screen.post.title == "Winter letters"
+
+
+async def test_help_lists_the_keys_of_the_screen(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        sections = collect_help(app.library)
+        described = {key.description for section in sections for key in section.keys}
+        for binding in [*app.library.BINDINGS, *PostList.BINDINGS, *PostilApp.BINDINGS]:
+            assert binding.description in described  # type: ignore[union-attr]
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert current_screen(app) is app.library
+
+
+async def test_theme_is_saved_and_restored(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.theme = "nord"
+        await settle(app, pilot)
+    config, notice = load_config()
+    assert config.theme == "nord" and notice is None
+    again = make_test_app([small_corpus_dir], config=config)
+    assert again.theme == "nord"
+
+
+async def test_read_only_store_is_announced(
+    make_test_app: MakeTestApp, small_corpus_dir: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    app = make_test_app([small_corpus_dir], store=broken)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.store.read_only
+        status = str(app.library.query_one("#status").render())
+        assert str(broken) in status and "read-only" in status
+        assert any("read-only" in n.message for n in app._notifications)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert any("read-only" in n.message.casefold() for n in app._notifications)
+    assert broken.read_text(encoding="utf-8") == "{not json"
+
+
+async def test_config_paths_are_used_when_none_given(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    from tui.app import make_app
+
+    app = make_app([], use_cache=False, config=Config(corpus=(str(small_corpus_dir),)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert len(app.corpus.posts) == 6
