@@ -9,27 +9,30 @@ Everything the screens need comes in through their constructors or the app's att
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import get_current_worker
 
 from tui.commands import PostilCommands
 from tui.config import Config, SortOrder, load_config, resolve_corpus, resolve_store, save_config
-from tui.corpus.model import LoadResult
+from tui.corpus.model import LoadResult, Post
 from tui.drafts import Draft, DraftStore
 from tui.lifecycle import install_signal_handlers
 from tui.messages import AnnotationsChanged, ReadingChanged
 from tui.screens.library import LibraryData, LibraryScreen
+from tui.widgets.post_list import clean_cell
 
 if TYPE_CHECKING:
+    from annotations.model import Annotation
     from annotations.store import AnnotationStore
 
 PROGRESS_INTERVAL = 0.05
@@ -146,7 +149,6 @@ class PostilApp(App[None]):
         # SIGHUP (terminal closed, SSH dropped) and SIGTERM flush drafts, then exit.
         install_signal_handlers(self)
         self.load_corpus()
-        self._offer_drafts()
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -184,6 +186,7 @@ class PostilApp(App[None]):
         self.is_loaded = True
         self.load_seconds = event.seconds
         self.library.set_data(event.data)
+        self._offer_drafts()
 
     @on(AnnotationsChanged)
     @on(ReadingChanged)
@@ -203,13 +206,21 @@ class PostilApp(App[None]):
         self.push_screen(HelpScreen(self.screen))
 
     def action_export(self) -> None:
-        """Export annotations through the reader side's export dialog."""
-        try:
-            from tui.screens.export_dialog import ExportDialog
-        except ImportError:
-            self.notify("Exporting from the app is not available yet; use 'postil export'.")
-            return
-        self.push_screen(ExportDialog(self.store.all()))
+        """Export every annotation through the export dialog."""
+        from tui.screens.export_dialog import ExportDialog
+
+        self._export(ExportDialog)
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False, description="export")
+    def _export(self, dialog: Callable[[list[Annotation]], Screen[Any]]) -> None:
+        """Read the annotations off the event loop, then open the export dialog on them."""
+        annotations = self.store.all()
+
+        # The screen is built on the event loop: widgets are not made in threads.
+        def open_dialog() -> None:
+            self.push_screen(dialog(annotations))
+
+        self.call_from_thread(open_dialog)
 
     def set_sort(self, sort: SortOrder) -> None:
         """Sort the library by ``sort`` and remember it in the config file."""
@@ -253,20 +264,45 @@ class PostilApp(App[None]):
             self.call_from_thread(self.offer_drafts, drafts)
 
     def offer_drafts(self, drafts: Sequence[Draft]) -> None:
-        """Say which unsaved notes were recovered and how to get them back.
+        """Ask whether to reopen the notes recovered from last time.
 
-        The drafts stay in the draft store until the reader reopens them (the reader
-        looks up a draft by its key when a note editor opens) or the user discards them.
+        "Restore" opens the first draft's post with its note editor (the reader resumes
+        it); the others stay in the draft store and are offered again. "Later" keeps
+        them all: nothing typed is ever thrown away without being asked.
         """
-        titles = ", ".join(sorted({d.title or d.post_id for d in drafts}))
-        noun = "note" if len(drafts) == 1 else "notes"
-        self.notify(
-            f"{len(drafts)} unsaved {noun} recovered from last time ({titles}); "
-            "open the post to continue, or use the palette command 'Discard note drafts'.",
-            title="Drafts",
-            timeout=15,
-            markup=False,
+        from tui.screens.confirm import ConfirmScreen
+
+        posts: dict[str, Post] = {post.id: post for post in self.corpus.posts}
+        usable = [draft for draft in drafts if draft.post_id in posts]
+        if not usable:
+            return
+        count = len(usable)
+        noun = "note" if count == 1 else "notes"
+        titles = ", ".join(sorted({clean_cell(d.title or posts[d.post_id].title) for d in usable}))
+
+        def answered(restore: bool | None) -> None:
+            if restore:
+                draft = usable[0]
+                self.library.open_post(posts[draft.post_id], resume_draft=draft)
+            else:
+                self.notify(
+                    "The drafts are kept; the palette command 'Restore note drafts' reopens them.",
+                    markup=False,
+                )
+
+        self.push_screen(
+            ConfirmScreen(
+                f"{count} unsaved {noun} from last time ({titles}). Reopen now?",
+                yes="Restore",
+                no="Later",
+                default_yes=True,
+            ),
+            answered,
         )
+
+    def restore_drafts(self) -> None:
+        """Offer the recovered drafts again (palette command)."""
+        self._offer_drafts()
 
     def discard_drafts(self) -> None:
         """Drop every recovered draft (palette command)."""
@@ -277,7 +313,8 @@ class PostilApp(App[None]):
     )
     def _discard_drafts(self) -> None:
         count = len(self.drafts.pop_all())
-        self.call_from_thread(self.notify, f"Discarded {count} note drafts.", markup=False)
+        noun = "draft" if count == 1 else "drafts"
+        self.call_from_thread(self.notify, f"Discarded {count} note {noun}.", markup=False)
 
 
 def make_app(

@@ -74,6 +74,7 @@ class PostilCommands(Provider):
         yield ("Export annotations", app.action_export, "Write the annotations to a file.")
         yield ("Clear filter", library.action_clear_filter, "Show every post again.")
         yield ("Toggle facets", library.action_toggle_sidebar, "Show or hide the facet sidebar.")
+        yield ("Restore note drafts", app.restore_drafts, "Reopen notes recovered from a crash.")
         yield ("Discard note drafts", app.discard_drafts, "Forget notes recovered from a crash.")
 
     def _sort(self, order: SortOrder) -> None:

@@ -35,6 +35,7 @@ from tui.widgets.status_line import Status, StatusLine
 if TYPE_CHECKING:
     from annotations.store import AnnotationStore
     from tui.corpus.query import PostIndex, Query
+    from tui.drafts import Draft
 
 SIDEBAR_MIN_WIDTH = 90
 """Below this terminal width the facet sidebar hides itself."""
@@ -379,22 +380,16 @@ export, theme) are in the command palette (`ctrl+p`).
 
     def action_annotations(self) -> None:
         """Show every annotation (the app-reader's screen)."""
-        try:
-            from tui.screens.annotations_screen import AnnotationsScreen
-        except ImportError:
-            self.notify("The annotations screen is not available yet.", severity="warning")
-            return
+        from tui.screens.annotations_screen import AnnotationsScreen
+
         corpus = self.data.corpus if self.data is not None else LoadResult()
         self.app.push_screen(AnnotationsScreen(self.store, corpus))
 
-    def open_post(self, post: Post) -> None:
-        """Open ``post`` in the reader."""
-        try:
-            from tui.screens.reader import ReaderScreen
-        except ImportError:
-            self.notify("The reader is not available yet.", severity="warning")
-            return
-        self.app.push_screen(ReaderScreen(post, self.store))
+    def open_post(self, post: Post, *, resume_draft: Draft | None = None) -> None:
+        """Open ``post`` in the reader (reopening a recovered note draft, if given)."""
+        from tui.screens.reader import ReaderScreen
+
+        self.app.push_screen(ReaderScreen(post, self.store, resume_draft=resume_draft))
 
     # -- filtering -------------------------------------------------------------------------
 

@@ -1,0 +1,162 @@
+"""The app shell: config file, precedence of settings, drafts offered on start, export."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.tui.conftest import MakeTestApp
+from tui import locations
+from tui.app import PostilApp, make_app
+from tui.config import (
+    Config,
+    dump_config,
+    load_config,
+    resolve_corpus,
+    resolve_store,
+    save_config,
+)
+
+
+async def settle(app: PostilApp, pilot: Pilot[None]) -> None:
+    """Wait for workers and the messages they posted."""
+    for _ in range(2):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+# -- config file ---------------------------------------------------------------------------
+
+
+def test_missing_config_gives_defaults() -> None:
+    assert load_config() == (Config(), None)
+
+
+def test_config_round_trips(tmp_path: Path) -> None:
+    config = Config(
+        corpus=("~/posts", '/srv/odd "name"\\x'), theme="nord", store="/tmp/s.json", sort="title"
+    )
+    save_config(config)
+    assert load_config()[0] == config
+    assert (locations.config_file().stat().st_mode & 0o777) == 0o600
+    assert dump_config(Config()).count("=") == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["corpus = [", "\xff\xfe", 'sort = "sideways"', "theme = 3"],
+)
+def test_broken_config_gives_defaults_and_one_sentence(text: str) -> None:
+    path = locations.config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("latin-1"))
+    config, notice = load_config()
+    assert config.sort == "newest" and config.theme is None
+    assert notice is not None and str(path) in notice
+    assert notice.count(". ") == 0 and notice.endswith(".")
+
+
+def test_precedence_cli_then_env_then_config_then_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = Config(corpus=(str(tmp_path / "from-config"),), store=str(tmp_path / "c.json"))
+    cli = [tmp_path / "from-cli"]
+    assert resolve_corpus(cli, config) == cli
+    assert resolve_corpus([], config) == [tmp_path / "from-config"]
+    # tui/cli.py passes the default corpus when no path was given: that is "no path".
+    assert resolve_corpus([locations.SAMPLE_POSTS], config) == [tmp_path / "from-config"]
+    assert resolve_corpus([], Config()) == [locations.SAMPLE_POSTS]
+    monkeypatch.setenv("POSTIL_CORPUS", f"{tmp_path / 'a'}{os.pathsep}{tmp_path / 'b'}")
+    assert resolve_corpus([], config) == [tmp_path / "a", tmp_path / "b"]
+    assert resolve_corpus(cli, config) == cli
+
+    assert resolve_store(tmp_path / "cli.json", config) == tmp_path / "cli.json"
+    assert resolve_store(None, config) == Path(os.environ["POSTIL_STORE"])
+    monkeypatch.delenv("POSTIL_STORE")
+    assert resolve_store(None, config) == tmp_path / "c.json"
+    assert resolve_store(None, Config()) == locations.data_dir() / "annotations.json"
+
+
+async def test_broken_config_is_a_notice_not_a_crash(small_corpus_dir: Path) -> None:
+    path = locations.config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("theme = [oops", encoding="utf-8")
+    app = make_app([small_corpus_dir], use_cache=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert len(app.corpus.posts) == 6
+        assert any("not valid TOML" in n.message for n in app._notifications)
+
+
+# -- drafts and export ---------------------------------------------------------------------
+
+
+async def test_drafts_left_by_a_crash_are_offered(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    from tui.corpus.loader import load_corpus
+    from tui.drafts import DraftStore, draft_key
+    from tui.screens.confirm import ConfirmScreen
+    from tui.screens.reader import ReaderScreen
+
+    post = load_corpus([small_corpus_dir], use_cache=False).posts[0]
+    DraftStore().save(
+        draft_key(post.id, None, 0, 9),
+        "half a thought",
+        post_id=post.id,
+        start=0,
+        end=9,
+        quote="The river",
+        title=post.title,
+    )
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "1 unsaved note" in app.screen.question
+        await pilot.press("y")
+        await settle(app, pilot)
+        reader = app.screen_stack[1]
+        assert isinstance(reader, ReaderScreen)
+        assert reader.post.id == post.id
+        assert reader.resume_draft is not None and reader.resume_draft.text == "half a thought"
+
+
+async def test_drafts_kept_when_later_is_chosen(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    from tui.corpus.loader import load_corpus
+    from tui.drafts import DraftStore, draft_key
+
+    post = load_corpus([small_corpus_dir], use_cache=False).posts[0]
+    DraftStore().save(draft_key(post.id, None, 0, 9), "keep me", post_id=post.id, start=0, end=9)
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen is app.library
+    assert [d.text for d in DraftStore().pending()] == ["keep me"]
+
+
+async def test_export_command_opens_the_dialog(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    from tui.screens.export_dialog import ExportDialog
+
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        app.action_export()
+        await settle(app, pilot)
+        assert isinstance(app.screen, ExportDialog)
+        assert app.screen.annotations == []
+
+
+def test_make_app_opens_the_store_named_by_the_environment(small_corpus_dir: Path) -> None:
+    app = make_app([small_corpus_dir], config=Config())
+    assert app.store.path == Path(os.environ["POSTIL_STORE"])
+    assert app.paths == [small_corpus_dir]
