@@ -1,0 +1,197 @@
+"""``postil highlight``, ``notes`` and ``export`` through click's CliRunner."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from tui.cli import main
+
+PARAGRAPHS = [
+    "入夏以后，街口那家凉面摊又出摊了。一辆三轮车，一个玻璃柜，柜子里码着面条。",
+    "The committee met on Tuesday to discuss the budget, and after a long debate "
+    "it approved the plan with two amendments.",
+    "老板娘说，她在这里摆了十八年摊。女儿已经大学毕业，在外地工作，劝她别干了。",
+]
+QUOTE = "it approved the plan with two amendments"
+
+
+def _write_post(path: Path, paragraphs: list[str]) -> None:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    path.write_text(
+        "---\n"
+        'title: "凉面 [red]Test"\n'
+        "date: 2025-06-14T05:05:00.000Z\n"
+        "author: 许青禾\n"
+        "from: https://example.com/p/1801.html\n"
+        "tags: [美食, 夏天]\n"
+        "---\n"
+        "<!--1749877500000-->\n"
+        "[凉面 Test](https://example.com/p/1801.html)\n"
+        "------\n\n"
+        f"<div>{body}</div>\n",
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture
+def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    _write_post(folder / "2025-06-14-post.md", PARAGRAPHS)
+    monkeypatch.setenv("POSTIL_CORPUS", str(folder))
+    monkeypatch.setenv("POSTIL_STORE", str(tmp_path / "store" / "annotations.json"))
+    return folder
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return tmp_path / "store" / "annotations.json"
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def _highlight(post: str, quote: str, *extra: str) -> str:
+    result = run("highlight", post, "--quote", quote, *extra)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout.strip()
+
+
+def _notes_json(*extra: str) -> list[dict[str, object]]:
+    result = run("notes", "--json", *extra)
+    assert result.exit_code == 0, result.stderr
+    docs: list[dict[str, object]] = json.loads(result.stdout)
+    return docs
+
+
+def test_highlight_and_notes(corpus: Path, store: Path) -> None:
+    post = str(corpus / "2025-06-14-post.md")
+    ann_id = _highlight(post, QUOTE, "--note", "值得一记", "--tag", "预算", "--color", "green")
+    assert len(ann_id) == 36
+    docs = _notes_json()
+    assert len(docs) == 1 and docs[0]["id"] == ann_id
+    assert docs[0]["anchor"]["status"] == "anchored"  # type: ignore[index]
+    assert docs[0]["target"]["exact"] == QUOTE  # type: ignore[index]
+    assert docs[0]["color"] == "green" and docs[0]["tags"] == ["预算"]
+    listing = run("notes")
+    assert listing.exit_code == 0
+    assert QUOTE in listing.stdout and "值得一记" in listing.stdout
+    assert "[red]" in listing.stdout  # untrusted title printed literally
+    # By post id (resolved from the store) and by path.
+    post_id = docs[0]["post"]["id"]  # type: ignore[index]
+    assert len(_notes_json("--post", str(post_id)[:6])) == 1
+    assert len(_notes_json("--post", post)) == 1
+    assert _notes_json("-q", "hl-tag:预算") != [] and _notes_json("-q", "hl-tag:nope") == []
+    assert len(_notes_json("-q", "amendments")) == 1
+
+
+def test_highlight_by_post_id_and_across_paragraphs(corpus: Path) -> None:
+    posts = json.loads(run("ls", "--json").stdout)
+    ann_id = _highlight(posts[0]["id"], "柜子里码着面条。 The committee")
+    doc = _notes_json()[0]
+    assert doc["id"] == ann_id
+    assert doc["target"]["exact"] == "柜子里码着面条。\n\nThe committee"  # type: ignore[index]
+
+
+def test_highlight_errors(corpus: Path, store: Path) -> None:
+    post = str(corpus / "2025-06-14-post.md")
+    missing = run("highlight", post, "--quote", "not in the post at all")
+    assert missing.exit_code == 2
+    assert "凉面" in missing.stderr and "does not occur" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
+    assert run("highlight", "ffffffffffff", "--quote", "x").exit_code == 2
+    assert run("highlight", post, "--quote", "  ").exit_code == 2
+    assert not store.exists()
+
+
+def test_corrupt_store(corpus: Path, store: Path) -> None:
+    post = str(corpus / "2025-06-14-post.md")
+    store.parent.mkdir(parents=True)
+    store.write_bytes(b'{"annotations": {"1": ')
+    before = store.read_bytes()
+    result = run("highlight", post, "--quote", QUOTE)
+    assert result.exit_code == 1
+    assert "cannot be parsed" in result.stderr and "line 1" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    notes = run("notes", "--json")
+    assert notes.exit_code == 0 and json.loads(notes.stdout) == []
+    assert "warning" in notes.stderr
+    exported = run("export", "--format", "json")
+    assert exported.exit_code == 0 and json.loads(exported.stdout) == []
+    assert store.read_bytes() == before
+
+
+def test_moved_then_orphaned(corpus: Path, store: Path) -> None:
+    post = corpus / "2025-06-14-post.md"
+    ann_id = _highlight(str(post), QUOTE, "--note", "n")
+    original = orjson.loads(store.read_bytes())["annotations"]["1"]["target"]
+    _write_post(post, ["新增的一段，放在最前面。", *PARAGRAPHS])
+    doc = _notes_json()[0]
+    anchor = doc["anchor"]
+    assert anchor["status"] == "moved"  # type: ignore[index]
+    assert anchor["start"] == original["start"] + len("新增的一段，放在最前面。") + 2  # type: ignore[index]
+    stored = orjson.loads(store.read_bytes())["annotations"]["1"]["target"]
+    assert stored["exact"] == QUOTE and stored["start"] == anchor["start"]  # type: ignore[index]
+    assert _notes_json()[0]["anchor"]["status"] == "anchored"  # type: ignore[index]
+
+    _write_post(post, [PARAGRAPHS[0], PARAGRAPHS[2]])
+    doc = _notes_json()[0]
+    assert doc["anchor"] == {"status": "orphan", "start": None, "end": None}
+    assert [d["id"] for d in _notes_json("-q", "is:orphan")] == [ann_id]
+    assert _notes_json("-q", "-is:orphan") == []
+    assert "orphan" in run("notes").stdout
+    markdown = run("export").stdout
+    assert "orphan" in markdown and f"> {QUOTE}" in markdown
+    assert len(orjson.loads(store.read_bytes())["annotations"]) == 1  # never deleted
+
+
+def test_export_formats_and_output_file(corpus: Path, tmp_path: Path) -> None:
+    post = str(corpus / "2025-06-14-post.md")
+    _highlight(post, QUOTE, "--note", "=1+1", "--tag", "a")
+    _highlight(post, "街口那家凉面摊")
+    markdown = run("export", "--format", "markdown").stdout
+    front = yaml.safe_load(markdown.split("---\n")[1])
+    assert front["count"] == 2 and front["tags"] == ["a"]
+    assert f"> {QUOTE}" in markdown and "> 街口那家凉面摊" in markdown
+    docs = json.loads(run("export", "--format", "json").stdout)
+    assert len(docs) == 2 and "anchor" not in docs[0]
+    rows = list(csv.DictReader(io.StringIO(run("export", "--format", "csv").stdout)))
+    assert {r["quote"] for r in rows} == {QUOTE, "街口那家凉面摊"}
+    assert {r["note"] for r in rows} == {"'=1+1", ""}
+    ld = json.loads(run("export", "--format", "jsonld", "-q", "hl-tag:a").stdout)
+    assert ld["type"] == "AnnotationCollection" and ld["total"] == 1
+    assert ld["first"]["items"][0]["target"]["source"] == "https://example.com/p/1801.html"
+
+    dest = tmp_path / "out.md"
+    first = run("export", "-o", str(dest))
+    assert first.exit_code == 0 and first.stdout == ""
+
+    def without_clock(text: str) -> list[str]:
+        return [line for line in text.splitlines() if not line.startswith("exported:")]
+
+    assert without_clock(dest.read_text("utf-8")) == without_clock(markdown)
+    again = run("export", "-o", str(dest), "--format", "json")
+    assert again.exit_code == 2 and "--force" in again.stderr
+    assert dest.read_text("utf-8").startswith("---")
+    forced = run("export", "-o", str(dest), "--format", "json", "--force")
+    assert forced.exit_code == 0 and len(json.loads(dest.read_text("utf-8"))) == 2
+
+
+def test_bad_query_is_usage_error(corpus: Path) -> None:
+    result = run("notes", "-q", "date:never")
+    assert result.exit_code == 2 and result.stderr.startswith("postil: ")
+    assert run("export", "-q", "nokey:x").exit_code == 2
+
+
+def test_empty_store_lists_nothing(corpus: Path) -> None:
+    assert _notes_json() == []
+    assert run("notes").exit_code == 0
