@@ -28,8 +28,12 @@ from textual.strip import Strip
 
 from annotations.model import COLORS
 
+# The render package's __init__ does not re-export these (yet): import the modules.
+from tui.render.layout import Layout, WrappedLine
+from tui.render.sentences import sentence_spans, word_spans
+
 if TYPE_CHECKING:
-    from tui.render import Document, Layout, WrappedLine
+    from tui.render import Document
 
 Span = tuple[int, int]
 """A range [start, end) of canonical offsets."""
@@ -416,9 +420,9 @@ class PostView(ScrollView, can_focus=True):
         height = max(1, self.scrollable_content_region.height)
         y = int(self.scroll_offset.y)
         if top or line < y:
-            self.scroll_to(y=line, animate=False, immediate=True)
+            self.scroll_to(y=line, animate=False, immediate=True, force=True)
         elif line >= y + height:
-            self.scroll_to(y=line - height + 1, animate=False, immediate=True)
+            self.scroll_to(y=line - height + 1, animate=False, immediate=True, force=True)
 
     def start_selection(self) -> bool:
         """Select the first sentence visible at the top; False when there is no text."""
@@ -462,21 +466,29 @@ class PostView(ScrollView, can_focus=True):
         self._reveal_selection()
 
     def resize_selection(self, spans: list[Span], direction: int) -> None:
-        """Move the selection's end by one span of ``spans`` (extend 1, shrink -1)."""
-        if self.selection is None or not spans:
+        """Grow the selection to the end of the next span, or drop its last span.
+
+        Shrinking cuts at the start of the last span the selection reaches into, then
+        trims the whitespace before it, so "A. B" shrinks back to "A." (punctuation kept).
+        """
+        if self.selection is None or not spans or self.document is None:
             return
         start, end = self.selection
-        ends = [e for _, e in spans]
         if direction > 0:
-            index = bisect_right(ends, end)
+            index = bisect_right([e for _, e in spans], end)
             if index >= len(spans):
                 return
-            new_end = ends[index]
+            new_end = spans[index][1]
         else:
-            index = bisect_left(ends, end) - 1
-            if index < 0 or ends[index] <= start:
+            index = bisect_left([s for s, _ in spans], end) - 1
+            if index < 0:
                 return
-            new_end = ends[index]
+            new_end = spans[index][0]
+            text = self.document.text
+            while new_end > start and text[new_end - 1].isspace():
+                new_end -= 1
+            if new_end <= start:
+                return
         self.selection = (start, new_end)
         self._reveal_selection()
 
@@ -574,14 +586,12 @@ class PostView(ScrollView, can_focus=True):
 
     def _relayout(self, position: int) -> None:
         """Wrap the document at the current width and scroll to ``position``."""
-        from tui.render import Layout
-
         assert self.document is not None
         self._layout = Layout(self.document, self._text_width())
         self._line_cache.clear()
         line = self._layout.line_for_offset(position) if position > 0 else 0
         self._ensure_lines(line + self.size.height + LAYOUT_MARGIN)
-        self.scroll_to(y=line, animate=False, immediate=True)
+        self.scroll_to(y=line, animate=False, immediate=True, force=True)
         self.refresh()
 
     def _ensure_lines(self, count: int | None = None) -> None:
@@ -647,15 +657,11 @@ class PostView(ScrollView, can_focus=True):
 
     def _sentence_spans(self) -> list[Span]:
         if self._sentences is None:
-            from tui.render import sentence_spans
-
             self._sentences = sentence_spans(self.document.text) if self.document else []
         return self._sentences
 
     def _word_spans(self) -> list[Span]:
         if self._words is None:
-            from tui.render import word_spans
-
             self._words = word_spans(self.document.text) if self.document else []
         return self._words
 

@@ -1,0 +1,422 @@
+"""Pilot tests of the reader: open, select, highlight, notes, jump, tags, colour, copy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from annotations.anchor import make_target
+from annotations.model import PostSnapshot, Target
+from annotations.store import AnnotationStore
+from tests.tui.conftest import FIXED_POSTS, write_posts
+from tests.tui.screens.test_reader_support import load_posts, post_named, reader_app, settle
+from tui.corpus.model import LoadResult, Post
+from tui.drafts import DraftStore
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.note_editor import NoteEditor
+from tui.screens.reader import ReaderScreen, can_open_browser, quote_with_citation
+from tui.widgets.post_header import PostHeader
+
+RIVER = (
+    "The river is dark at night. Lights move on the water. Nobody speaks on the bridge."
+    "\n\nLater the rain comes. It washes the streets clean."
+)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> LoadResult:
+    return load_posts(write_posts(tmp_path / "posts", FIXED_POSTS))
+
+
+@pytest.fixture
+def river(corpus: LoadResult) -> Post:
+    return post_named(corpus, "2023-10-26-river.md")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> AnnotationStore:
+    return AnnotationStore(tmp_path / "annotations.json")
+
+
+@pytest.fixture
+def drafts(tmp_path: Path) -> DraftStore:
+    return DraftStore(tmp_path / "drafts.json")
+
+
+def add(store: AnnotationStore, post: Post, text: str, quote: str, **kwargs: object) -> str:
+    start = text.index(quote)
+    target = make_target(text, start, start + len(quote))
+    return store.create(PostSnapshot.from_post(post), target, **kwargs).id  # type: ignore[arg-type]
+
+
+async def test_open_shows_post_and_marks_it_read(
+    river: Post, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    app = reader_app(river, store, drafts)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReaderScreen)
+        assert screen.document is not None
+        assert screen.document.text.startswith(RIVER)
+        assert "The river at night" in str(screen.query_one(PostHeader).render())
+        assert store.reading(river.id).is_read
+        assert app.reading_changed == [river.id]
+
+
+async def test_select_and_highlight_by_keyboard(
+    river: Post, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    app = reader_app(river, store, drafts)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        view = app.screen.view  # type: ignore[attr-defined]
+        await pilot.press("v")
+        assert view.selected_text == "The river is dark at night."
+        await pilot.press("down")
+        assert view.selected_text == "Lights move on the water."
+        await pilot.press("up")
+        assert view.selected_text == "The river is dark at night."
+        await pilot.press("shift+down")
+        assert view.selected_text == "The river is dark at night. Lights move on the water."
+        await pilot.press("shift+up")
+        assert view.selected_text == "The river is dark at night."
+        await pilot.press("shift+right")
+        assert view.selected_text == "The river is dark at night. Lights"
+        await pilot.press("shift+left")
+        assert view.selected_text == "The river is dark at night."
+        await pilot.press("J", "K", "L", "H")  # the alternatives for terminals without shift+arrows
+        assert view.selected_text == "The river is dark at night."
+        await pilot.press("h")
+        await settle(pilot)
+        assert view.selection is None
+        [ann] = store.for_post(river.id)
+        assert ann.target.exact == "The river is dark at night."
+        assert (ann.target.start, ann.target.end) == (0, 27)
+        assert ann.note == ""
+        assert [h.id for h in view.highlights] == [ann.id]
+        assert view.current == ann.id
+        assert app.changed == [river.id]
+
+
+async def test_escape_cancels_selection_then_goes_back(
+    river: Post, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    app = reader_app(river, store, drafts)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        reader = app.screen
+        await pilot.press("v", "escape")
+        assert app.screen is reader
+        assert reader.view.selection is None  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is not reader
+
+
+async def test_note_create_edit_delete(
+    river: Post, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    app = reader_app(river, store, drafts)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        # v, down, n: the note editor opens at once; typed keys land in it.
+        await pilot.press("v", "down", "n", *"calm water")
+        assert isinstance(app.screen, NoteEditor)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [ann] = store.for_post(river.id)
+        assert ann.target.exact == "Lights move on the water."
+        assert ann.note == "calm water"
+        assert drafts.pending() == []
+        # e edits the current highlight's note.
+        await pilot.press("e")
+        assert isinstance(app.screen, NoteEditor)
+        assert app.screen.text == "calm water"
+        await pilot.press("end", *"!", "f2")
+        await settle(pilot)
+        assert store.for_post(river.id)[0].note == "calm water!"
+        # d asks; "n" keeps it, "y" deletes it.
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert len(store.for_post(river.id)) == 1
+        await pilot.press("d", "y")
+        await settle(pilot)
+        assert store.for_post(river.id) == []
+        assert app.screen.view.highlights == []  # type: ignore[attr-defined]
+
+
+async def test_note_editor_escape_asks_before_discarding(
+    river: Post, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    app = reader_app(river, store, drafts)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("v", "n", *"typed")
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")  # keep editing
+        assert isinstance(app.screen, NoteEditor)
+        assert app.screen.text == "typed"
+        await pilot.press("escape", "y")
+        await settle(pilot)
+        assert isinstance(app.screen, ReaderScreen)
+        # The highlight was saved by n; the discarded note was not.
+        [ann] = store.for_post(river.id)
+        assert ann.note == ""
+        assert drafts.pending() == []
+
+
+async def test_jump_between_highlights(
+    river: Post, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    text = RIVER
+    first = add(store, river, text, "Lights move on the water.")
+    second = add(store, river, text, "Nobody speaks")
+    app = reader_app(river, store, drafts)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        view = app.screen.view  # type: ignore[attr-defined]
+        assert view.current is None
+        await pilot.press("right_square_bracket")
+        assert view.current == first
+        await pilot.press("right_square_bracket")
+        assert view.current == second
+        await pilot.press("left_square_bracket")
+        assert view.current == first
+
+
+async def test_tags_and_color(river: Post, store: AnnotationStore, drafts: DraftStore) -> None:
+    ann_id = add(store, river, RIVER, "Nobody speaks")
+    app = reader_app(river, store, drafts, focus_annotation=ann_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.screen.view.current == ann_id  # type: ignore[attr-defined]
+        await pilot.press("t", *"quiet, night ,, quiet", "enter")
+        await settle(pilot)
+        assert store.get(ann_id).tags == ("quiet", "night")  # type: ignore[union-attr]
+        await pilot.press("c", "3")
+        await settle(pilot)
+        assert store.get(ann_id).color == "blue"  # type: ignore[union-attr]
+        await pilot.press("c", "down", "enter")
+        await settle(pilot)
+        assert store.get(ann_id).color == "pink"  # type: ignore[union-attr]
+
+
+async def test_copy_quote_with_citation(
+    river: Post, store: AnnotationStore, drafts: DraftStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TMUX", "/tmp/tmux-1000/default,1,0")
+    app = reader_app(river, store, drafts)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        written: list[str] = []
+        assert app._driver is not None
+        monkeypatch.setattr(app._driver, "write", written.append)
+        await pilot.press("v", "y")
+        expected = (
+            "> The river is dark at night.\n"
+            "— The river at night, Ada Lovelace, https://example.com/news/n1001.htm"
+        )
+        assert app.clipboard == expected
+        import base64
+
+        payload = base64.b64encode(expected.encode()).decode()
+        assert f"\x1b]52;c;{payload}\a" in written
+        assert f"\x1bPtmux;\x1b\x1b]52;c;{payload}\a\x1b\\" in written
+
+
+async def test_copy_current_highlight(
+    river: Post, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    ann_id = add(store, river, RIVER, "Nobody speaks on the bridge.")
+    app = reader_app(river, store, drafts, focus_annotation=ann_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("y")
+        assert app.clipboard.startswith("> Nobody speaks on the bridge.\n— The river at night")
+
+
+async def test_orphan_is_counted_not_painted(
+    river: Post, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    target = Target(
+        exact="A sentence that is not in the post at all.", prefix="", suffix="", start=3, end=45
+    )
+    store.create(PostSnapshot.from_post(river), target)
+    app = reader_app(river, store, drafts)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReaderScreen)
+        assert [a.target.exact for a in screen.placed.orphans] == [target.exact]
+        assert screen.view.highlights == []
+        notice = screen.query_one("#reader-orphans")
+        assert notice.display
+        assert "1 highlight could not be placed" in str(notice.render())
+
+
+async def test_moved_highlight_is_reanchored_and_saved(
+    river: Post, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    quote = "Nobody speaks on the bridge."
+    start = RIVER.index(quote)
+    # Stored 5 characters off (the post was edited since): found again, offsets saved.
+    stale = Target(exact=quote, prefix="", suffix="", start=start - 5, end=start - 5 + len(quote))
+    ann = store.create(PostSnapshot.from_post(river), stale)
+    app = reader_app(river, store, drafts)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        [highlight] = app.screen.view.highlights  # type: ignore[attr-defined]
+        assert (highlight.start, highlight.end) == (start, start + len(quote))
+    saved = store.get(ann.id)
+    assert saved is not None
+    assert (saved.target.start, saved.target.end) == (start, start + len(quote))
+    assert saved.target.exact == quote
+
+
+async def test_position_restored_on_reopening(
+    tmp_path: Path, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    paragraphs = "".join(
+        f"<p>Paragraph {n} says something long enough to wrap a little.</p>" for n in range(120)
+    )
+    folder = write_posts(tmp_path / "long", {"long.md": f"---\ntitle: Long\n---\n{paragraphs}\n"})
+    post = load_posts(folder).posts[0]
+    app = reader_app(post, store, drafts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        view = app.screen.view  # type: ignore[attr-defined]
+        await pilot.press("pagedown", "pagedown", "j", "j")
+        position = view.position
+        assert position > 0
+        await pilot.press("escape")
+        await settle(pilot)
+    assert store.reading(post.id).position == position
+    app = reader_app(post, store, drafts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.view.position == position  # type: ignore[attr-defined]
+
+
+async def test_scroll_keys(tmp_path: Path, store: AnnotationStore, drafts: DraftStore) -> None:
+    paragraphs = "".join(f"<p>Paragraph {n}.</p>" for n in range(200))
+    folder = write_posts(tmp_path / "long", {"long.md": f"---\ntitle: Long\n---\n{paragraphs}\n"})
+    post = load_posts(folder).posts[0]
+    app = reader_app(post, store, drafts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        view = app.screen.view  # type: ignore[attr-defined]
+        await pilot.press("j", "down")
+        assert view.scroll_offset.y == 2
+        await pilot.press("k")
+        assert view.scroll_offset.y == 1
+        await pilot.press("space")
+        assert view.scroll_offset.y > 10
+        await pilot.press("b", "g")
+        assert view.scroll_offset.y == 0
+        await pilot.press("G")
+        assert view.scroll_offset.y == view.max_scroll_y > 300
+        await pilot.press("home")
+        assert view.scroll_offset.y == 0
+        await pilot.press("end")
+        assert view.scroll_offset.y == view.max_scroll_y
+
+
+async def test_mouse_drag_selects_then_h_highlights(
+    river: Post, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    app = reader_app(river, store, drafts)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        view = app.screen.view  # type: ignore[attr-defined]
+        # The text starts after the 2-cell gutter.
+        await pilot.mouse_down(view, offset=(2, 0))
+        await pilot.hover(view, offset=(18, 0))
+        await pilot.mouse_up(view, offset=(18, 0))
+        await pilot.pause()
+        assert view.selected_text.startswith("The river is dark")
+        await pilot.press("h")
+        await settle(pilot)
+        [ann] = store.for_post(river.id)
+        assert ann.target.exact.startswith("The river is dark")
+        assert ann.target.start == 0
+
+
+async def test_click_on_highlight_makes_it_current(
+    river: Post, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    first = add(store, river, RIVER, "The river is dark at night.")
+    add(store, river, RIVER, "Later the rain comes.")
+    app = reader_app(river, store, drafts)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        view = app.screen.view  # type: ignore[attr-defined]
+        await pilot.click(view, offset=(6, 0))
+        await pilot.pause()
+        assert view.current == first
+
+
+async def test_markup_in_title_and_note_shown_literally(
+    corpus: LoadResult, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    post = post_named(corpus, "2022-05-01-markup.md")
+    text = "Titles with square brackets must show literally."
+    ann_id = add(store, post, text, "square brackets", note="[red]not red[/red]")
+    app = reader_app(post, store, drafts, focus_annotation=ann_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        header = str(app.screen.query_one(PostHeader).render())
+        assert "[red]Not markup[/red] and [b]brackets[/b]" in header
+        assert "[bold]Mallory" in header
+        note_bar = str(app.screen.query_one("#reader-note").render())
+        assert "[red]not red[/red]" in note_bar
+
+
+async def test_cjk_selection_by_character(
+    corpus: LoadResult, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    post = post_named(corpus, "2023-09-14-harbour.md")
+    app = reader_app(post, store, drafts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        view = app.screen.view  # type: ignore[attr-defined]
+        await pilot.press("v")
+        assert view.selected_text == "清晨的港口很安静。"
+        await pilot.press("shift+right", "shift+right")
+        assert view.selected_text == "清晨的港口很安静。渔船"
+        await pilot.press("down")
+        assert view.selected_text == "海鸥在天上飞。"
+
+
+async def test_unreadable_post_says_so(
+    tmp_path: Path, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    folder = write_posts(
+        tmp_path / "gone", {"gone.md": "---\ntitle: Gone\n---\n<p>Soon gone.</p>\n"}
+    )
+    post = load_posts(folder).posts[0]
+    Path(post.path).unlink()
+    app = reader_app(post, store, drafts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ReaderScreen)
+        assert any("could not be read" in str(n.message) for n in app._notifications)
+
+
+def test_quote_with_citation_format() -> None:
+    snapshot = PostSnapshot("abc", "/p.md", "A [b]title", None, "Ann", None)
+    assert (
+        quote_with_citation("one\ntwo\x1b[31m", snapshot) == "> one\n> two[31m\n— A [b]title, Ann"
+    )
+
+
+def test_browser_only_with_local_display() -> None:
+    assert can_open_browser({"DISPLAY": ":0"}, "linux")
+    assert not can_open_browser({}, "linux")
+    assert not can_open_browser({"DISPLAY": ":0", "SSH_CONNECTION": "1 2 3 4"}, "linux")
+    assert can_open_browser({}, "darwin")
+    assert not can_open_browser({"SSH_TTY": "/dev/pts/1"}, "darwin")

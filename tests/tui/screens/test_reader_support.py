@@ -1,0 +1,72 @@
+"""Helpers for the reader-side tests: a bare app that shows one screen, and waits.
+
+The reader and annotations screens are tested in this small App rather than the whole
+PostilApp, so their tests do not depend on the library screen; one test per flow also
+runs through ``make_test_app`` where the real app is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.app import App
+from textual.pilot import Pilot
+from textual.screen import Screen
+
+from annotations.store import AnnotationStore
+from tests.conftest import ROOT
+from tui.corpus.loader import load_corpus
+from tui.corpus.model import LoadResult, Post
+from tui.drafts import DraftStore
+from tui.messages import AnnotationsChanged, ReadingChanged
+
+
+class ScreenApp(App[None]):
+    """An app whose only job is to show one screen (built by ``factory``)."""
+
+    CSS_PATH = [ROOT / "tui" / "reader.tcss"]
+
+    def __init__(self, factory: Callable[[], Screen[None]], drafts: DraftStore) -> None:
+        super().__init__()
+        self._factory = factory
+        self.drafts = drafts
+        self.changed: list[str] = []
+        """Post ids of the AnnotationsChanged messages received."""
+        self.reading_changed: list[str] = []
+        """Post ids of the ReadingChanged messages received."""
+
+    def on_mount(self) -> None:
+        self.push_screen(self._factory())
+
+    def on_annotations_changed(self, event: AnnotationsChanged) -> None:
+        self.changed.append(event.post_id)
+
+    def on_reading_changed(self, event: ReadingChanged) -> None:
+        self.reading_changed.append(event.post_id)
+
+
+def load_posts(folder: Path) -> LoadResult:
+    """Load a corpus folder without the metadata cache."""
+    return load_corpus([folder], use_cache=False)
+
+
+def post_named(corpus: LoadResult, file_name: str) -> Post:
+    """The post whose file is ``file_name``."""
+    return next(p for p in corpus.posts if Path(p.path).name == file_name)
+
+
+def reader_app(
+    post: Post, store: AnnotationStore, drafts: DraftStore, **kwargs: object
+) -> ScreenApp:
+    """An app showing ``ReaderScreen(post, store, **kwargs)``."""
+    from tui.screens.reader import ReaderScreen
+
+    return ScreenApp(lambda: ReaderScreen(post, store, **kwargs), drafts)  # type: ignore[arg-type]
+
+
+async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
+    """Wait for workers and the messages they post, a few times over."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()

@@ -1,0 +1,262 @@
+"""AnnotationsScreen: every highlight and note, filterable, exportable; orphans marked."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, OptionList
+from textual.worker import get_current_worker
+
+from annotations.model import Annotation
+from annotations.store import AnnotationStore, StoreError
+from tui.corpus.model import LoadResult, Post
+from tui.corpus.query import Query, QueryError, matches_annotation, parse_query
+from tui.screens.export_dialog import ExportDialog
+from tui.widgets.annotation_list import AnnotationList
+
+
+class AnnotationsScreen(Screen[None]):
+    """All annotations across the corpus, with the annotation query as a filter.
+
+    Args:
+        store: The annotation store.
+        corpus: The loaded corpus (to open posts and re-anchor their annotations).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", tooltip="Go back.", id="annotations.back"),
+        Binding(
+            "slash",
+            "focus_filter",
+            "Filter",
+            tooltip="Filter the annotations.",
+            id="annotations.filter",
+        ),
+        Binding(
+            "x",
+            "export",
+            "Export",
+            tooltip="Export the annotations shown.",
+            id="annotations.export",
+        ),
+    ]
+
+    HELP = """\
+**Annotations.** Every highlight and note. `/` filters with the query language plus
+`note:WORD`, `hl-tag:X`, `color:C` and `is:orphan`; Enter opens the post at the highlight;
+`x` exports what is shown. Orphans (quotes no longer found in their post) are marked.
+"""
+
+    @dataclass
+    class Loaded(Message):
+        """The store was read (from a thread)."""
+
+        annotations: list[Annotation]
+
+    @dataclass
+    class OrphansFound(Message):
+        """Re-anchoring found which annotations are orphans (from a thread)."""
+
+        orphans: frozenset[str]
+        checked: int
+        """Annotations checked so far."""
+        done: bool
+
+    @dataclass
+    class LoadFailed(Message):
+        """The store could not be read (from a thread)."""
+
+        reason: str
+
+    def __init__(self, store: AnnotationStore, corpus: LoadResult) -> None:
+        super().__init__()
+        self.store = store
+        """The annotation store."""
+        self.corpus = corpus
+        """The loaded corpus."""
+        self.annotations: list[Annotation] = []
+        """Every annotation in the store."""
+        self.orphans: frozenset[str] = frozenset()
+        """Ids of annotations whose quote is not found in their post (as checked so far)."""
+        self._checked = False
+        self._query: Query = parse_query("", annotation_keys=True)
+        self._posts: dict[str, Post] = {post.id: post for post in corpus.posts}
+
+    def compose(self) -> ComposeResult:
+        """Filter, its error, the list, the status, the keys."""
+        yield Input(
+            placeholder="filter: words, note:, hl-tag:, color:, is:orphan, tag:, author:…",
+            id="annotations-filter",
+        )
+        yield Label("", id="annotations-error", markup=False)
+        yield AnnotationList(id="annotation-list")
+        yield Label("Loading annotations…", id="annotations-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Read the store off the event loop."""
+        self.query_one("#annotations-error").display = False
+        self.annotation_list.focus()
+        self.load()
+
+    @property
+    def annotation_list(self) -> AnnotationList:
+        """The annotation list."""
+        return self.query_one("#annotation-list", AnnotationList)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="annotations-load", exit_on_error=False)
+    def load(self) -> None:
+        """Read every annotation, then re-anchor them post by post to find orphans."""
+        try:
+            annotations = self.store.all()
+        except StoreError as error:
+            self.post_message(self.LoadFailed(str(error)))
+            return
+        self.post_message(self.Loaded(annotations))
+        self._find_orphans(annotations)
+
+    def _find_orphans(self, annotations: list[Annotation]) -> None:
+        """Re-anchor in the loading thread; report in batches so the list fills early."""
+        from annotations.anchor import reanchor
+        from tui.corpus.errors import CorpusError
+        from tui.corpus.files import read_body
+        from tui.render import build_document
+
+        worker = get_current_worker()
+        by_post: dict[str, list[Annotation]] = defaultdict(list)
+        for ann in annotations:
+            by_post[ann.post.id].append(ann)
+        orphans: set[str] = set()
+        checked = 0
+        for post_id, anns in by_post.items():
+            if worker.is_cancelled:
+                return
+            post = self._posts.get(post_id)
+            try:
+                text = build_document(read_body(post.path if post else anns[0].post.path)).text
+            except (CorpusError, OSError, UnicodeError):
+                text = None  # the post file is gone: its highlights cannot be placed
+            for ann in anns:
+                if text is None or reanchor(text, ann.target).is_orphan:
+                    orphans.add(ann.id)
+            checked += len(anns)
+            if checked % 200 < len(anns):
+                self.post_message(self.OrphansFound(frozenset(orphans), checked, False))
+        self.post_message(self.OrphansFound(frozenset(orphans), checked, True))
+
+    @on(Loaded)
+    def _loaded(self, event: Loaded) -> None:
+        self.annotations = event.annotations
+        self._refresh_list()
+
+    @on(OrphansFound)
+    def _orphans_found(self, event: OrphansFound) -> None:
+        if event.orphans != self.orphans or event.done:
+            self.orphans = event.orphans
+            self._checked = event.done
+            self._refresh_list()
+
+    @on(LoadFailed)
+    def _load_failed(self, event: LoadFailed) -> None:
+        self.query_one("#annotations-status", Label).update(Content(event.reason))
+
+    # -- filter ----------------------------------------------------------------------------
+
+    @on(Input.Changed, "#annotations-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._apply(event.value, quiet=True)
+
+    @on(Input.Submitted, "#annotations-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if self._apply(event.value, quiet=False):
+            self.annotation_list.focus()
+
+    def _apply(self, text: str, *, quiet: bool) -> bool:
+        """Parse and apply a filter; on error keep the list and say why (not while typing)."""
+        error = self.query_one("#annotations-error", Label)
+        try:
+            query = parse_query(text, annotation_keys=True)
+        except QueryError as problem:
+            if not quiet:
+                error.update(Content(str(problem)))
+                error.display = True
+            return False
+        error.display = False
+        self._query = query
+        self._refresh_list()
+        return True
+
+    # -- list ------------------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#annotation-list")
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        """Open the post at the highlight."""
+        event.stop()
+        ann = self.annotation_list.current
+        if ann is None:
+            return
+        post = self._posts.get(ann.post.id)
+        if post is None:
+            self.notify(
+                "The post of this annotation is not in the loaded folders.", severity="warning"
+            )
+            return
+        from tui.screens.reader import ReaderScreen
+
+        self.app.push_screen(ReaderScreen(post, self.store, focus_annotation=ann.id))
+
+    def on_screen_resume(self) -> None:
+        """Back from a reader opened here: highlights may have changed."""
+        if self.annotations:
+            self.load()
+
+    def _refresh_list(self) -> None:
+        shown = [
+            a
+            for a in self.annotations
+            if matches_annotation(self._query, a, is_orphan=a.id in self.orphans)
+        ]
+        self.annotation_list.show(shown, self.orphans)
+        status = f"{len(shown)} of {len(self.annotations)} annotations"
+        if self.orphans:
+            status += f" · {len(self.orphans)} orphans"
+        if not self._checked and self.annotations:
+            status += " · checking which quotes are still in their posts…"
+        self.query_one("#annotations-status", Label).update(Content(status))
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        """Go back."""
+        self.dismiss()
+
+    def action_focus_filter(self) -> None:
+        """Focus the filter."""
+        self.query_one("#annotations-filter", Input).focus()
+
+    def action_export(self) -> None:
+        """Export the annotations shown (format and file chosen in a dialog)."""
+        shown = self.annotation_list.shown
+        if not shown:
+            self.notify("There are no annotations to export.", severity="warning")
+            return
+
+        def answered(path: Path | None) -> None:
+            if path is not None:
+                noun = "annotation" if len(shown) == 1 else "annotations"
+                self.notify(f"Exported {len(shown)} {noun} to {path}.", markup=False)
+
+        self.app.push_screen(
+            ExportDialog(shown, orphans=self.orphans & {a.id for a in shown}), answered
+        )
