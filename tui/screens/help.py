@@ -1,7 +1,8 @@
 """The help screen: every key of the screen underneath, from its bindings, plus HELP texts.
 
 Nothing here is a hand-kept key list: keys and descriptions come from the ``BINDINGS`` of
-the app, the screen and each widget on it, and the prose from their ``HELP`` markdown.
+the app, the screen and each widget on it, and the prose from their ``HELP`` markdown
+(written by us, so rendering it as Markdown is safe).
 """
 
 from __future__ import annotations
@@ -10,12 +11,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.console import Group, RenderableType
+from rich.markdown import Markdown
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Markdown
+from textual.widgets import Footer, Static
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,27 +89,31 @@ def collect_help(screen: Screen[Any]) -> list[HelpSection]:
     return sections
 
 
-def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "'")
+def help_renderable(sections: Iterable[HelpSection]) -> Group:
+    """The help page: each section's prose (our own Markdown), then a table of its keys.
 
-
-def help_markdown(sections: Iterable[HelpSection]) -> str:
-    """The help page as Markdown: each section's prose, then a table of its keys."""
-    parts = ["# Keys"]
+    Rich renderables in one ``Static`` keep the page compact; Textual's ``Markdown``
+    widget spends a screen's worth of margins on two tables.
+    """
+    parts: list[RenderableType] = []
     for section in sections:
-        parts.append(
-            section.help
-            if section.help.startswith("#")
-            else f"## {section.title}\n\n{section.help}"
-        )
+        heading = section.title
+        prose = section.help
+        if prose.startswith("## "):
+            heading, _, prose = prose[3:].partition("\n")
+        parts.append(Text(heading, style="bold underline"))
+        if prose.strip():
+            parts.append(Markdown(prose.strip()))
         if section.keys:
-            rows = ["| Key | Action | What it does |", "|---|---|---|"]
+            table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
+            table.add_column("keys", style="bold", no_wrap=True, min_width=10)
+            table.add_column("action", no_wrap=True)
+            table.add_column("tooltip", style="dim", ratio=1)
             for key in section.keys:
-                keys = " ".join(f"`{_cell(k)}`" if k.strip("`") else k for k in key.keys)
-                rows.append(f"| {keys} | {_cell(key.description)} | {_cell(key.tooltip)} |")
-            parts.append("\n".join(rows))
-    return "\n\n".join(parts) + "\n"
+                table.add_row(Text(" ".join(key.keys)), Text(key.description), Text(key.tooltip))
+            parts.append(table)
+        parts.append(Text(""))
+    return Group(*parts)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -127,7 +136,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         """The help text in a scrolling panel, and the footer."""
         with VerticalScroll(id="help-panel"):
-            yield Markdown(help_markdown(self.sections), id="help-text")
+            yield Static(help_renderable(self.sections), id="help-text")
         yield Footer()
 
     def on_mount(self) -> None:

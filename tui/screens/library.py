@@ -136,7 +136,7 @@ export, theme) are in the command palette (`ctrl+p`).
         Binding(
             "r",
             "toggle_read",
-            "Read/unread",
+            "Read",
             tooltip="Mark the post read or unread.",
             id="library.read",
         ),
@@ -349,6 +349,8 @@ export, theme) are in the command palette (`ctrl+p`).
             return self.data is not None and bool(self.data.corpus.problems)
         if action == "clear_filter":
             return self.filter_query is not None
+        if action == "focus_filter" and self.filter_bar.input.has_focus:
+            return False
         if action in ("annotations", "focus_filter", "toggle_sidebar"):
             return not self.is_loading
         return True

@@ -16,7 +16,6 @@ from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
@@ -293,14 +292,9 @@ Narrow terminals drop the tags column, then the author column.
                 )
             )
         if is_cursor:
-            cursor_style = style("post-list--cursor", partial=True)
-            if not self.has_focus:
-                # A dimmer cursor when the list is not focused, like OptionList.
-                cursor_style = (
-                    Style(bgcolor=cursor_style.bgcolor, dim=True)
-                    if cursor_style.bgcolor
-                    else cursor_style
-                )
+            # app.tcss styles it differently when the list is not focused (like OptionList).
+            # Not partial: the blurred background is translucent and must be blended.
+            cursor_style = style("post-list--cursor")
             segments = list(Segment.apply_style(segments, post_style=cursor_style))
         return Strip(segments).crop_extend(0, width, base)
 
