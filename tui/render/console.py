@@ -66,5 +66,6 @@ def render_console(
     if header:
         console.print(Text("─" * min(width, 40), style=DECORATION), crop=False)
         console.print()
-    for wrapped in Layout(doc, width).lines():
-        console.print(wrapped.text, crop=False, soft_wrap=True)
+    # One print for the whole body: Rich's per-call overhead dominates line by line.
+    body = Text("\n", end="\n").join(wrapped.text for wrapped in Layout(doc, width).lines())
+    console.print(body, crop=False, soft_wrap=True)

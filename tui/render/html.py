@@ -17,7 +17,15 @@ from collections.abc import Iterator
 
 import html2text
 
-from tui.render.text import MARK_OPEN, MARK_SEP, STYLE_MARKS, clean_inline, collapse, nfc
+from tui.render.text import (
+    GUARD,
+    MARK_OPEN,
+    MARK_SEP,
+    STYLE_MARKS,
+    clean_inline,
+    collapse,
+    nfc,
+)
 
 MIN_CHUNK = 3000
 """Characters of HTML below which a chunk is never cut (html2text has a fixed cost)."""
@@ -59,6 +67,8 @@ _EMPTY_INLINE = re.compile(
 """Empty style elements (icon fonts use them): html2text would print a bare ``__``."""
 _STYLE_TAG = re.compile(r"<(/?)(b|strong|i|em|cite|s|del|strike)\b[^>]*>", re.IGNORECASE)
 _STYLE_FLAGS = {"b": 1, "strong": 1, "i": 2, "em": 2, "cite": 2, "s": 8, "del": 8, "strike": 8}
+_LINE_SYNTAX = re.compile(r"(?:(?<=>)|^)(?=\s*(?:\d{1,9}[.)]|[-+*=#>`~|]))", re.MULTILINE)
+"""Where text that could start a Markdown line begins: after a tag or at a line start."""
 _NESTING = frozenset({"ul", "ol", "dl", "blockquote", "pre"})
 _LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "src")
 
@@ -263,7 +273,7 @@ def _hrefs(html: str) -> str:
 def prepare(html: str) -> str:
     """Placeholders for figures, images, embeds and tables; link targets made safe."""
     if "<" not in html:
-        return html
+        return _LINE_SYNTAX.sub(GUARD, html)
     for _ in range(2):  # twice, for one level of nesting (<b><i></i></b>)
         html = _EMPTY_INLINE.sub(_empty_inline, html)
     html = _FIGURE.sub(_figure, html)
@@ -271,6 +281,7 @@ def prepare(html: str) -> str:
     html = _IMG.sub(_image, html)
     html = _tables(html)
     html = _STYLE_TAG.sub(_style_mark, html)
+    html = _LINE_SYNTAX.sub(GUARD, html)
     return _hrefs(html)
 
 

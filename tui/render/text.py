@@ -48,6 +48,10 @@ The HTML stage puts them in place of ``<b>``, ``<i>``, ``<del>``... so html2text
 writes emphasis Markdown (it inserts spaces around it, strips text inside it, and
 CommonMark's flanking rules reject ``**`` next to CJK punctuation).
 """
+GUARD = "\ue008"
+"""Put before text that starts a line and would read as Markdown syntax (``1.``, ``-``,
+``#``, ``>``, ``===``): html2text leaves a lone ``1.`` unescaped, and markdown-it would
+turn it into an empty list item. Removed with the other reserved characters."""
 _RESERVED = re.compile("[\ue000-\ue00f]")
 
 _SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")

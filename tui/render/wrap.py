@@ -89,20 +89,27 @@ def _line(
                 return j, j
             if ch == " ":
                 return j, j + 1
+            if _breaks_before(text, cells, j, glued):
+                return j, j
             if brk_end > i:
                 return brk_end, brk_next
             return j, j
         if not hard and j > i:
             if ch == " ":
                 brk_end, brk_next = j, j + 1
-            elif (
-                (cw == 2 or cells[j - 1] == 2)
-                and j not in glued
-                and ch not in CLOSING
-                and text[j - 1] not in OPENING
-                and text[j - 1] != " "
-            ):
+            elif _breaks_before(text, cells, j, glued):
                 brk_end, brk_next = j, j
         used += cw
         j += 1
     return n, n
+
+
+def _breaks_before(text: str, cells: list[int], j: int, glued: frozenset[int]) -> bool:
+    """Whether a line may end right before ``text[j]`` (a wide character on either side)."""
+    return (
+        (cells[j] == 2 or cells[j - 1] == 2)
+        and j not in glued
+        and text[j] not in CLOSING
+        and text[j - 1] not in OPENING
+        and text[j - 1] != " "
+    )

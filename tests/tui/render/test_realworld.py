@@ -1,0 +1,75 @@
+"""Every real-world post renders, prints no ESC byte, and keeps all its paragraph text."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import REALWORLD
+from tui.cli import main
+from tui.corpus.files import read_body
+from tui.render import build_document
+from tui.render.layout import Layout
+
+pytestmark = pytest.mark.skipif(
+    not REALWORLD.is_dir(), reason="../shared/realworld is not present on this machine"
+)
+
+_PARAGRAPH = re.compile(r"<p\b[^>]*>(.*?)</p\s*>", re.IGNORECASE | re.DOTALL)
+_HIDDEN = re.compile(r"<!--.*?-->|<(script|style|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_MEDIA = re.compile(r"<(img|iframe|video|audio|table|figure)\b[^>]*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _files() -> list[Path]:
+    if not REALWORLD.is_dir():
+        return []
+    return sorted(p for p in REALWORLD.rglob("*") if p.suffix in (".md", ".html", ".htm"))
+
+
+def _paragraph_texts(body: str) -> list[str]:
+    """Each <p>'s text: tags stripped, entities decoded, whitespace collapsed, NFC.
+
+    Media elements split a paragraph (they become blocks of their own).
+    """
+    texts = []
+    for match in _PARAGRAPH.finditer(_HIDDEN.sub("", body)):
+        for piece in _MEDIA.split(match.group(1))[::2]:
+            text = _TAG.sub("", re.sub(r"<br\b[^>]*>", " ", piece, flags=re.IGNORECASE))
+            for _ in range(3):
+                text = html.unescape(text)
+            text = _CONTROL.sub("", _ZERO_WIDTH.sub("", text))
+            text = unicodedata.normalize("NFC", " ".join(text.split()))
+            if text:
+                texts.append(text)
+    return texts
+
+
+@pytest.mark.parametrize("path", _files(), ids=lambda p: p.name[:40])
+def test_realworld_post_renders_and_keeps_paragraphs(path: Path) -> None:
+    body = read_body(path)
+    doc = build_document(body)
+    text = doc.text
+    assert not _CONTROL.search(text)
+    flat = " ".join(text.split())  # table rows and code lines are joined by newlines
+    missing = [p for p in _paragraph_texts(body) if p not in text and p not in flat]
+    assert not missing, f"{len(missing)} paragraphs missing, first: {missing[0][:200]!r}"
+    layout = Layout(doc, 100)
+    layout.ensure(50)
+    assert layout.line_count > 0 or not text
+
+
+def test_show_output_has_no_escape_byte() -> None:
+    runner = CliRunner()
+    for path in _files():
+        for args in (["show", str(path)], ["show", "--plain", str(path)]):
+            result = runner.invoke(main, args)
+            assert result.exit_code == 0, (path, result.output)
+            assert "\x1b" not in result.output, path
