@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import chain
 from typing import Literal
+from weakref import WeakKeyDictionary
 
 from tui.corpus.model import Post
 from tui.corpus.query import (
@@ -32,13 +33,19 @@ from tui.corpus.query import (
 
 __all__ = ["Facets", "complete_values", "facet_counts", "KNOWN_KEYS", "ANNOTATION_KEYS"]
 
+_WHOLE_INDEX: WeakKeyDictionary[PostIndex, dict[int | None, Facets]] = WeakKeyDictionary()
+"""Facets of every post of an index, by ``limit``; dropped with the index."""
+
 FacetList = list[tuple[str, int]]
 """(display name, number of posts), count descending then name."""
 
 
 @dataclass(frozen=True, slots=True)
 class Facets:
-    """Counts of posts per tag, author, category and year."""
+    """Counts of posts per tag, author, category and year.
+
+    Treat the lists as read-only: the facets of a whole index are cached and shared.
+    """
 
     tags: FacetList
     authors: FacetList
@@ -107,7 +114,13 @@ def facet_counts(
     if index is not None:
         positions = index.positions_of(post_list)
         if positions is not None:
-            return _indexed_counts(index, positions, limit)
+            if len(positions) != len(index) or positions != list(range(len(index))):
+                return _indexed_counts(index, positions, limit)
+            # The whole corpus (an empty filter) is asked for often and never changes.
+            per_limit = _WHOLE_INDEX.setdefault(index, {})
+            if limit not in per_limit:
+                per_limit[limit] = _indexed_counts(index, positions, limit)
+            return per_limit[limit]
     tags, tag_spell = _count_group(p.tags for p in post_list)
     cats, cat_spell = _count_group(p.categories for p in post_list)
     authors, author_spell = _count_group((p.author,) for p in post_list)

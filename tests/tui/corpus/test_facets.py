@@ -64,6 +64,14 @@ def test_counts_for_a_query_result_and_empty_input() -> None:
     assert facet_counts([], index=index) == Facets([], [], [], [], 0)
 
 
+def test_whole_index_facets_are_cached_per_limit() -> None:
+    index = PostIndex(POSTS)
+    first = facet_counts(index.posts, index=index)
+    assert facet_counts(list(POSTS), index=index) is first
+    assert first == facet_counts(POSTS)
+    assert facet_counts(POSTS, index=index, limit=1).tags == [("Economy", 4)]
+
+
 def test_limit_keeps_the_top_entries() -> None:
     facets = facet_counts(POSTS, limit=1)
     assert facets.tags == [("Economy", 4)]

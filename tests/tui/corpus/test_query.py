@@ -256,6 +256,23 @@ def test_site_does_not_match_a_longer_host_or_no_source() -> None:
     assert 3 not in hits("site:com")
 
 
+def test_site_compares_punycode_and_unicode_hosts() -> None:
+    posts = [
+        make_post(0, source="https://xn--fsqu00a.xn--55qx5d/a"),
+        make_post(1, source="https://www.例子.公司/b"),
+        make_post(2, source="https://user:pw@Example.COM.:8080/c"),
+        make_post(3, source="not a url"),
+    ]
+    for text, expected in (
+        ("site:例子.公司", [0, 1]),
+        ("site:xn--fsqu00a.xn--55qx5d", [0, 1]),
+        ("site:example.com", [2]),
+    ):
+        query = parse_query(text)
+        assert [int(p.id[1:]) for p in PostIndex(posts).filter(query)] == expected
+        assert [int(p.id[1:]) for p in posts if query.matches_post(p)] == expected
+
+
 def test_empty_state_matches_nothing_but_unread() -> None:
     assert hits("has:notes") == []
     assert hits("has:highlights") == []
