@@ -173,24 +173,20 @@ class AnnotationsScreen(Screen[None]):
 
     # -- filter ----------------------------------------------------------------------------
 
-    @on(Input.Changed, "#annotations-filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self._apply(event.value, quiet=True)
-
     @on(Input.Submitted, "#annotations-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        if self._apply(event.value, quiet=False):
+        """Enter applies the query (as in the library) and moves to the list."""
+        if self._apply(event.value):
             self.annotation_list.focus()
 
-    def _apply(self, text: str, *, quiet: bool) -> bool:
-        """Parse and apply a filter; on error keep the list and say why (not while typing)."""
+    def _apply(self, text: str) -> bool:
+        """Parse and apply a filter; on error keep the list as it is and say why."""
         error = self.query_one("#annotations-error", Label)
         try:
             query = parse_query(text, annotation_keys=True)
         except QueryError as problem:
-            if not quiet:
-                error.update(Content(str(problem)))
-                error.display = True
+            error.update(Content(str(problem)))
+            error.display = True
             return False
         error.display = False
         self._query = query

@@ -81,9 +81,7 @@ class NoteEditor(ModalScreen[str | None]):
             if len(quote) > 300:
                 quote = quote[:299] + "…"
             yield Label(Content(f"> {quote}"), id="note-quote")
-            yield TextArea(
-                self.initial_text, id="note-text", soft_wrap=True, show_line_numbers=False
-            )
+            yield TextArea(self._text, id="note-text", soft_wrap=True, show_line_numbers=False)
             yield Label("ctrl+s / alt+s / F2 save · Esc cancel", id="note-keys")
         yield Footer()
 

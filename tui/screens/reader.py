@@ -524,8 +524,17 @@ class ReaderScreen(Screen[None]):
             title=self.post.title,
         )
 
-    def _edit(self, ann: Annotation, text: str | None = None) -> None:
-        """Open the note editor on ``ann`` (with ``text`` from a draft, if given)."""
+    def _edit(
+        self, ann: Annotation, text: str | None = None, *, replaces: str | None = None
+    ) -> None:
+        """Open the note editor on ``ann``.
+
+        Args:
+            ann: The annotation whose note is edited.
+            text: Text from a draft to start with (the stored note otherwise).
+            replaces: The key of that draft, when it differs from this note's key
+                (dropped once the user saves or discards).
+        """
         draft = self._draft_for(ann, ann.target)
 
         def answered(note: str | None) -> None:
@@ -533,6 +542,8 @@ class ReaderScreen(Screen[None]):
                 self._update(ann.id, note=note, draft_key=draft.key)
             elif note is not None:
                 self._discard_draft(draft.key)
+            if replaces is not None and replaces != draft.key:
+                self._discard_draft(replaces)
 
         editor = NoteEditor(
             ann.note if text is None else text,
@@ -564,7 +575,7 @@ class ReaderScreen(Screen[None]):
             )
         if ann is not None:
             self.view.set_current(ann.id)
-            self._edit(ann, draft.text)
+            self._edit(ann, draft.text, replaces=draft.key)
             return
         # The highlight was never saved (or is gone): recreate it at its place.
         if (

@@ -1,0 +1,211 @@
+"""The annotations screen: listing, orphans, the annotation query, opening, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from annotations.anchor import make_target
+from annotations.model import PostSnapshot, Target
+from annotations.store import AnnotationStore
+from tests.tui.conftest import FIXED_POSTS, write_posts
+from tests.tui.screens.test_reader_support import ScreenApp, load_posts, post_named, settle
+from tui.corpus.model import LoadResult
+from tui.drafts import DraftStore
+from tui.screens.annotations_screen import AnnotationsScreen
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.export_dialog import ExportDialog
+from tui.screens.reader import ReaderScreen
+
+RIVER_TEXT = (
+    "The river is dark at night. Lights move on the water. Nobody speaks on the bridge."
+    "\n\nLater the rain comes. It washes the streets clean."
+)
+ORPHAN_QUOTE = "This sentence was edited out of the post long ago."
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> LoadResult:
+    return load_posts(write_posts(tmp_path / "posts", FIXED_POSTS))
+
+
+@pytest.fixture
+def store(tmp_path: Path, corpus: LoadResult) -> AnnotationStore:
+    """Three annotations on the river post (one an orphan), one on the markup post."""
+    store = AnnotationStore(tmp_path / "annotations.json")
+    river = PostSnapshot.from_post(post_named(corpus, "2023-10-26-river.md"))
+    start = RIVER_TEXT.index("Lights")
+    store.create(
+        river, make_target(RIVER_TEXT, start, start + 25), note="calm [b]water[/b]", tags=["quiet"]
+    )
+    start = RIVER_TEXT.index("Later")
+    store.create(river, make_target(RIVER_TEXT, start, start + 21), color="green")
+    store.create(river, Target(ORPHAN_QUOTE, "", "", 10, 10 + len(ORPHAN_QUOTE)))
+    markup = PostSnapshot.from_post(post_named(corpus, "2022-05-01-markup.md"))
+    text = "Titles with square brackets must show literally. Nothing here is styled."
+    store.create(markup, make_target(text, 0, 27), note="[red]literal[/red]")
+    return store
+
+
+def app_for(store: AnnotationStore, corpus: LoadResult, tmp_path: Path) -> ScreenApp:
+    return ScreenApp(lambda: AnnotationsScreen(store, corpus), DraftStore(tmp_path / "drafts.json"))
+
+
+def shown(app: ScreenApp) -> list[str]:
+    screen = app.screen
+    assert isinstance(screen, AnnotationsScreen)
+    return [a.target.exact for a in screen.annotation_list.shown]
+
+
+async def test_lists_every_annotation_and_marks_orphans(
+    store: AnnotationStore, corpus: LoadResult, tmp_path: Path
+) -> None:
+    app = app_for(store, corpus, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AnnotationsScreen)
+        assert len(shown(app)) == 4
+        [orphan] = [a for a in screen.annotations if a.target.exact == ORPHAN_QUOTE]
+        assert screen.orphans == {orphan.id}
+        index = shown(app).index(ORPHAN_QUOTE)
+        prompt = str(screen.annotation_list.get_option_at_index(index).prompt)
+        assert ORPHAN_QUOTE in prompt and "orphan" in prompt
+        # Notes and titles are shown literally, never as markup.
+        prompts = " ".join(
+            str(screen.annotation_list.get_option_at_index(i).prompt) for i in range(4)
+        )
+        assert "[red]literal[/red]" in prompts
+        assert "calm [b]water[/b]" in prompts
+        assert "[red]Not markup[/red]" in prompts
+        status = str(screen.query_one("#annotations-status").render())
+        assert "4 of 4 annotations" in status and "1 orphans" in status
+
+
+FILTERS = [
+    ("is:orphan", [ORPHAN_QUOTE]),
+    ("note:calm", ["Lights move on the water."]),
+    ("hl-tag:quiet", ["Lights move on the water."]),
+    ("color:green", ["Later the rain comes."]),
+    ('author:"ada lovelace" -is:orphan', ["Lights move on the water.", "Later the rain comes."]),
+    ("", None),
+]
+"""Queries and the quotes they keep (None: all four)."""
+
+
+async def test_filter_with_the_annotation_query(
+    store: AnnotationStore, corpus: LoadResult, tmp_path: Path
+) -> None:
+    app = app_for(store, corpus, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        everything = sorted(shown(app))
+        for query, expected in FILTERS:
+            await pilot.press("slash")
+            app.screen.query_one("#annotations-filter").value = query  # type: ignore[attr-defined]
+            await pilot.press("enter")
+            assert sorted(shown(app)) == sorted(expected or everything), query
+
+
+async def test_bad_filter_keeps_the_list_and_says_why(
+    store: AnnotationStore, corpus: LoadResult, tmp_path: Path
+) -> None:
+    app = app_for(store, corpus, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"date:2023-13", "enter")
+        await pilot.pause()
+        assert len(shown(app)) == 4
+        error = app.screen.query_one("#annotations-error")
+        assert error.display
+        assert "date:2023-13" in str(error.render())
+
+
+async def test_enter_opens_the_post_at_the_highlight(
+    store: AnnotationStore, corpus: LoadResult, tmp_path: Path
+) -> None:
+    app = app_for(store, corpus, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"color:green", "enter", "enter")
+        await settle(pilot)
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        current = reader.view.current
+        assert current is not None
+        assert store.get(current).target.exact == "Later the rain comes."  # type: ignore[union-attr]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, AnnotationsScreen)
+
+
+async def test_export_dialog_writes_the_shown_annotations(
+    store: AnnotationStore, corpus: LoadResult, tmp_path: Path
+) -> None:
+    app = app_for(store, corpus, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *'author:"Ada Lovelace"', "enter")
+        for fmt in ("markdown", "json", "csv", "jsonld"):
+            await pilot.press("x")
+            dialog = app.screen
+            assert isinstance(dialog, ExportDialog)
+            dialog.query_one(f"#format-{fmt}").value = True  # type: ignore[attr-defined]
+            await pilot.pause()
+            dest = tmp_path / "out" / f"notes-{fmt}.txt"
+            dest.parent.mkdir(exist_ok=True)
+            dialog.query_one("#export-path").value = str(dest)  # type: ignore[attr-defined]
+            await pilot.click("#export-ok")
+            await settle(pilot)
+            assert isinstance(app.screen, AnnotationsScreen)
+            check_export(fmt, dest)
+
+
+def check_export(fmt: str, dest: Path) -> None:
+    """The file holds the three river annotations, in ``fmt``, private to the user."""
+    text = dest.read_text(encoding="utf-8")
+    assert dest.stat().st_mode & 0o777 == 0o600
+    if fmt == "markdown":
+        assert "> Lights move on the water." in text
+        assert "> " + ORPHAN_QUOTE in text
+    elif fmt == "json":
+        assert sorted(d["target"]["exact"] for d in json.loads(text)) == sorted(
+            ["Lights move on the water.", "Later the rain comes.", ORPHAN_QUOTE]
+        )
+    elif fmt == "csv":
+        assert len(list(csv.DictReader(io.StringIO(text)))) == 3
+    else:
+        data = json.loads(text)
+        assert data["type"] == "AnnotationCollection"
+        assert len(data["first"]["items"]) == 3
+
+
+async def test_export_asks_before_overwriting(
+    store: AnnotationStore, corpus: LoadResult, tmp_path: Path
+) -> None:
+    dest = tmp_path / "existing.md"
+    dest.write_text("keep me", encoding="utf-8")
+    app = app_for(store, corpus, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        dialog.query_one("#export-path").value = str(dest)  # type: ignore[attr-defined]
+        await pilot.click("#export-ok")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert dest.read_text(encoding="utf-8") == "keep me"
+        assert app.screen is dialog
+        await pilot.click("#export-ok")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, AnnotationsScreen)
+    assert "> Lights move on the water." in dest.read_text(encoding="utf-8")
