@@ -51,7 +51,12 @@ def wrap(
         end and the next range's start are the whitespace dropped at the break.
     """
     width = max(width, 1)
-    cells = list(widths) if widths is not None else [char_width(c) for c in text]
+    if widths is not None:
+        cells = list(widths)
+    elif text.isascii():
+        cells = [1] * len(text)  # no tabs or controls reach here: every ASCII char is 1 cell
+    else:
+        cells = [char_width(c) for c in text]
     n = len(text)
     lines: list[tuple[int, int]] = []
     i = 0
@@ -97,7 +102,7 @@ def _line(
         if not hard and j > i:
             if ch == " ":
                 brk_end, brk_next = j, j + 1
-            elif _breaks_before(text, cells, j, glued):
+            elif (cw == 2 or cells[j - 1] == 2) and _breaks_before(text, cells, j, glued):
                 brk_end, brk_next = j, j
         used += cw
         j += 1
