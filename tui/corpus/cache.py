@@ -14,7 +14,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,11 +26,27 @@ from tui.corpus.model import Post, PostId, Problem
 from tui.corpus.parse import Parsed
 from tui.corpus.scan import FileEntry
 
-FORMAT_VERSION = 1
-"""Bump when the entry layout or the parsing rules change: old caches are then ignored."""
+FORMAT_VERSION = 2
+"""Bump when the layout or the parsing rules change: old caches are then ignored."""
 
 _NOT_CACHED = frozenset({"unreadable", "loop"})
 """Problems that a chmod or a new link can cure without changing size or mtime."""
+
+_COLUMNS = (
+    "path",
+    "size",
+    "mtime",
+    "id",
+    "title",
+    "date",
+    "author",
+    "tags",
+    "categories",
+    "source",
+    "extras",
+    "encoding",
+)
+"""One JSON array per field (columns parse much faster than one object per file)."""
 
 
 def cache_file(roots: Sequence[str]) -> Path:
@@ -48,14 +64,24 @@ def cache_file(roots: Sequence[str]) -> Path:
 
 
 class MetadataCache:
-    """The cached parse results of one root set, read once and written back whole."""
+    """The cached parse results of one root set, read once and written back whole.
 
-    def __init__(self, roots: Sequence[str], entries: dict[str, Any] | None = None) -> None:
-        """Create a cache for ``roots`` holding raw ``entries`` (path -> encoded entry)."""
+    On disk: ``format``, ``postil``, ``roots``, one array per name in `_COLUMNS` (a
+    file without a post has null in the post columns) and ``problems``, a mapping from
+    row number to that file's problems.
+    """
+
+    def __init__(self, roots: Sequence[str], doc: dict[str, Any] | None = None) -> None:
+        """Create a cache for ``roots`` from a validated on-disk document (or empty)."""
         self.roots = list(roots)
-        self.entries: dict[str, Any] = entries or {}
-        self.fresh: dict[str, Any] = {}
-        """Entries of this load: what `save` writes (files gone since are dropped)."""
+        self._doc = doc
+        self._rows: dict[str, int] = {}
+        self._extras: dict[str, tuple[tuple[str, str], ...]] = {}
+        """Decoded extras by their JSON text: most files share the same few."""
+        if doc is not None:
+            self._rows = {path: i for i, path in enumerate(doc["path"])}
+        self._fresh: list[tuple[FileEntry, Parsed]] = []
+        self._reused = 0
 
     @classmethod
     def load(cls, roots: Sequence[str]) -> MetadataCache:
@@ -64,60 +90,74 @@ class MetadataCache:
             doc = orjson.loads(cache_file(roots).read_bytes())
         except (OSError, orjson.JSONDecodeError):
             return cls(roots)
-        if (
-            not isinstance(doc, dict)
-            or doc.get("format") != FORMAT_VERSION
-            or doc.get("postil") != __version__
-            or sorted(doc.get("roots") or []) != sorted(roots)
-            or not isinstance(doc.get("files"), dict)
-        ):
+        if not _valid(doc, roots):
             return cls(roots)
-        return cls(roots, doc["files"])
+        return cls(roots, doc)
 
     def get(self, entry: FileEntry) -> Parsed | None:
         """The cached result for a file whose size and mtime are unchanged, else None."""
-        raw = self.entries.get(entry.path)
-        if raw is None:
+        row = self._rows.get(entry.path)
+        if row is None:
             return None
+        doc = self._doc
+        assert doc is not None
         try:
-            size, mtime_ns, post, problems = raw
-            if size != entry.size or mtime_ns != entry.mtime_ns:
+            if doc["size"][row] != entry.size or doc["mtime"][row] != entry.mtime_ns:
                 return None
-            parsed = Parsed(
-                _decode_post(post, entry) if post is not None else None,
-                [
-                    Problem(entry.path, kind, reason, recovered)
-                    for kind, reason, recovered in problems
-                ],
-            )
-        except (TypeError, ValueError, IndexError):
-            return None  # a damaged entry is a miss, not a crash
-        self.fresh[entry.path] = raw
+            parsed = Parsed(self._post_at(doc, row, entry), _problems_at(doc, row, entry))
+        except (TypeError, ValueError, IndexError, KeyError):
+            return None  # a damaged row is a miss, not a crash
+        self._fresh.append((entry, parsed))
+        self._reused += 1
         return parsed
+
+    def _post_at(self, doc: dict[str, Any], row: int, entry: FileEntry) -> Post | None:
+        """Row ``row`` of the post columns as a Post (None when the file had no post)."""
+        pid = doc["id"][row]
+        if pid is None:
+            return None
+        date = doc["date"][row]
+        title, author, source = doc["title"][row], doc["author"][row], doc["source"][row]
+        if not (isinstance(title, str) and isinstance(author, str)):
+            raise TypeError("damaged row")
+        return Post(
+            id=PostId(str(pid)),
+            path=entry.path,
+            rel_path=entry.rel_path,
+            title=title,
+            date=datetime.fromisoformat(date) if date is not None else None,
+            author=author,
+            tags=tuple(doc["tags"][row]),
+            categories=tuple(doc["categories"][row]),
+            source=source if source is None else str(source),
+            extras=self._extras_of(doc["extras"][row]),
+            size=entry.size,
+            mtime_ns=entry.mtime_ns,
+            encoding=str(doc["encoding"][row]),
+        )
+
+    def _extras_of(self, text: str) -> tuple[tuple[str, str], ...]:
+        """Decode an extras cell (JSON text of [key, value] pairs), once per distinct text."""
+        found = self._extras.get(text)
+        if found is None:
+            found = tuple((str(k), str(v)) for k, v in orjson.loads(text))
+            self._extras[text] = found
+        return found
 
     def put(self, entry: FileEntry, parsed: Parsed) -> None:
         """Record a fresh parse result (unless it holds a problem that may cure itself)."""
         if any(p.kind in _NOT_CACHED for p in parsed.problems):
             return
-        post = _encode_post(parsed.post) if parsed.post is not None else None
-        problems = [[p.kind, p.reason, p.recovered] for p in parsed.problems]
-        self.fresh[entry.path] = [entry.size, entry.mtime_ns, post, problems]
+        self._fresh.append((entry, parsed))
 
     @property
     def changed(self) -> bool:
         """True when `save` would write something different from what was read."""
-        return self.fresh.keys() != self.entries.keys() or any(
-            self.entries[k] is not v for k, v in self.fresh.items()
-        )
+        return self._reused != len(self._fresh) or self._reused != len(self._rows)
 
     def save(self) -> None:
         """Write this load's entries atomically; failure to write is not an error."""
-        doc = {
-            "format": FORMAT_VERSION,
-            "postil": __version__,
-            "roots": self.roots,
-            "files": self.fresh,
-        }
+        doc = _encode(self.roots, self._fresh)
         target = cache_file(self.roots)
         with contextlib.suppress(OSError):
             locations.ensure_private_dir(target.parent)
@@ -132,39 +172,60 @@ class MetadataCache:
                 raise
 
 
-def _encode_post(post: Post) -> list[Any]:
-    return [
-        post.id,
-        post.rel_path,
-        post.title,
-        post.date.isoformat() if post.date is not None else None,
-        post.author,
-        list(post.tags),
-        list(post.categories),
-        post.source,
-        [list(pair) for pair in post.extras],
-        post.encoding,
-    ]
+def _valid(doc: Any, roots: Sequence[str]) -> bool:
+    """The document has this version, these roots and equally long columns."""
+    if (
+        not isinstance(doc, dict)
+        or doc.get("format") != FORMAT_VERSION
+        or doc.get("postil") != __version__
+        or not isinstance(doc.get("roots"), list)
+        or sorted(doc["roots"]) != sorted(roots)
+        or not isinstance(doc.get("problems"), dict)
+    ):
+        return False
+    columns: list[list[Any]] = [doc.get(name) for name in _COLUMNS]  # type: ignore[misc]
+    if not all(isinstance(c, list) for c in columns):
+        return False
+    n = len(columns[0])
+    return all(len(c) == n for c in columns) and all(isinstance(p, str) for p in doc["path"])
 
 
-def _decode_post(raw: list[Any], entry: FileEntry) -> Post:
-    pid, rel_path, title, date, author, tags, categories, source, extras, encoding = raw
-    return Post(
-        id=PostId(pid),
-        path=entry.path,
-        rel_path=rel_path,
-        title=title,
-        date=datetime.fromisoformat(date) if date is not None else None,
-        author=author,
-        tags=tuple(tags),
-        categories=tuple(categories),
-        source=source,
-        extras=_pairs(extras),
-        size=entry.size,
-        mtime_ns=entry.mtime_ns,
-        encoding=encoding,
-    )
+def _problems_at(doc: dict[str, Any], row: int, entry: FileEntry) -> list[Problem]:
+    raw = doc["problems"].get(str(row))
+    if not raw:
+        return []
+    return [Problem(entry.path, kind, str(reason), bool(rec)) for kind, reason, rec in raw]
 
 
-def _pairs(raw: Iterable[Any]) -> tuple[tuple[str, str], ...]:
-    return tuple((str(k), str(v)) for k, v in raw)
+def _encode(roots: list[str], rows: list[tuple[FileEntry, Parsed]]) -> dict[str, Any]:
+    """The on-disk document for these rows."""
+    doc: dict[str, Any] = {"format": FORMAT_VERSION, "postil": __version__, "roots": roots}
+    columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
+    problems: dict[str, list[list[Any]]] = {}
+    for row, (entry, parsed) in enumerate(rows):
+        columns["path"].append(entry.path)
+        columns["size"].append(entry.size)
+        columns["mtime"].append(entry.mtime_ns)
+        post = parsed.post
+        values: tuple[Any, ...]
+        if post is None:
+            values = (None,) * 9
+        else:
+            values = (
+                post.id,
+                post.title,
+                post.date.isoformat() if post.date is not None else None,
+                post.author,
+                list(post.tags),
+                list(post.categories),
+                post.source,
+                orjson.dumps(post.extras).decode("utf-8"),
+                post.encoding,
+            )
+        for name, value in zip(_COLUMNS[3:], values, strict=True):
+            columns[name].append(value)
+        if parsed.problems:
+            problems[str(row)] = [[p.kind, p.reason, p.recovered] for p in parsed.problems]
+    doc.update(columns)
+    doc["problems"] = problems
+    return doc

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from tui.corpus.text import NEEDS_CLEANING as _NEEDS_CLEANING
 from tui.corpus.text import clean_line, sanitize
 
 TITLE_KEYS = ("title",)
@@ -42,6 +43,9 @@ def fold_keys(mapping: Mapping[Any, Any]) -> dict[str, Any]:
     Returns:
         A dict keyed by lower-cased string keys, in the original order.
     """
+    quick = {str(key).strip().lower(): value for key, value in mapping.items()}
+    if len(quick) == len(mapping):
+        return quick  # no two keys fold together (the usual case)
     folded: dict[str, Any] = {}
     for key, value in mapping.items():
         name = str(key).strip().lower()
@@ -54,13 +58,13 @@ def pick(fields: Mapping[str, Any], keys: Iterable[str]) -> Any:
     """The first non-empty value among ``keys`` (aliases, in order of preference)."""
     for key in keys:
         value = fields.get(key)
-        if not _is_empty(value):
+        if value is not None and not _is_empty(value):
             return value
     return None
 
 
 def _is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
+    return value is None or (type(value) in (str, list, dict) and not value)
 
 
 def as_text(value: Any) -> str:
@@ -82,11 +86,13 @@ def as_text(value: Any) -> str:
 
 def clean_title(value: Any) -> str:
     """A title: entity-decoded (up to 3 rounds), controls removed, whitespace collapsed."""
-    return clean_line(as_text(value))
+    return clean_line(value if type(value) is str else as_text(value))
 
 
 def clean_author(value: Any) -> str:
     """An author or a list of authors joined with ", ", cleaned like a title."""
+    if type(value) is str:
+        return clean_line(value)
     if isinstance(value, list | tuple):
         return ", ".join(a for a in (clean_line(as_text(v)) for v in value) if a)
     return clean_line(as_text(value))
@@ -96,6 +102,11 @@ def clean_list(value: Any) -> tuple[str, ...]:
     """Tags or categories: a list, or one string split on commas; empties and repeats dropped."""
     if _is_empty(value):
         return ()
+    if type(value) is list and all(type(v) is str for v in value):
+        joined = ",".join(value)
+        if not _NEEDS_CLEANING.search(joined):
+            # Plain strings with nothing to decode or remove: strip and drop repeats only.
+            return tuple(dict.fromkeys(s for s in (v.strip() for v in value) if s))
     items: list[Any]
     if isinstance(value, str):
         items = value.split(",")

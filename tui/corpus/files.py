@@ -47,8 +47,9 @@ def read_bytes(path: str | Path, limit: int | None = None) -> bytes:
         UnreadableFile: The operating system refused (permissions, a folder, I/O error).
     """
     try:
-        with open(path, "rb") as f:
-            return f.read() if limit is None else f.read(limit)
+        # Unbuffered: one read of the head needs no buffer object in between.
+        with open(path, "rb", buffering=0) as f:
+            return f.readall() if limit is None else f.read(limit)
     except PermissionError:
         raise UnreadableFile("permission denied.") from None
     except IsADirectoryError:
@@ -77,7 +78,7 @@ def decode_bytes(data: bytes, *, partial: bool = False) -> tuple[str, str]:
     """
     if data.startswith(BOM):
         data = data[len(BOM) :]
-    if not data.strip():
+    if not data or data.isspace():
         raise EmptyFile("the file is empty.")
     if b"\x00" in data:
         raise BinaryFile("it contains NUL bytes, so it is a binary file, not text.")

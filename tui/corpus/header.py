@@ -21,6 +21,7 @@ from email.utils import parsedate_to_datetime
 _EPOCH = re.compile(r"<!--\s*(\d{9,16})\s*-->\s*")
 _RULE = re.compile(r"(?:-{3,}|={3,})\s*")
 _DATE_LINE = re.compile(r"日期\s*[：:]\s*(.+?)\s*")
+_SPACE = re.compile(r"\s")
 
 _HEADER_LINES = 8
 """Only the first few lines can hold the header; a body is never scanned further."""
@@ -59,7 +60,7 @@ def parse_title_link(line: str) -> tuple[str, str] | None:
     if cut <= 0:
         return None
     url = line[cut + 2 : -1].strip()
-    if any(ch.isspace() for ch in url):
+    if _SPACE.search(url):
         return None
     return line[1:cut], url
 
@@ -109,7 +110,7 @@ def split_archive_header(body: str) -> tuple[ArchiveHeader, str]:
     title: str | None = None
     url: str | None = None
     date: datetime | None = None
-    if i < len(lines) and (m := _EPOCH.fullmatch(lines[i])):
+    if i < len(lines) and lines[i].startswith("<!--") and (m := _EPOCH.fullmatch(lines[i])):
         epoch_ms = int(m.group(1))
         i = _skip_blank(lines, i + 1)
     if i + 1 < len(lines) and _RULE.fullmatch(lines[i + 1]):
@@ -117,7 +118,7 @@ def split_archive_header(body: str) -> tuple[ArchiveHeader, str]:
         if link is not None:
             title, url = link
             i = _skip_blank(lines, i + 2)
-    if i < len(lines) and (m := _DATE_LINE.fullmatch(lines[i])):
+    if i < len(lines) and lines[i].startswith("日期") and (m := _DATE_LINE.fullmatch(lines[i])):
         date = parse_header_date(m.group(1))
         i = _skip_blank(lines, i + 1)
     if epoch_ms is None and title is None and date is None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.corpus.cache import MetadataCache
 from tui.corpus.errors import FileProblem, PostNotFound
@@ -17,6 +17,9 @@ from tui.corpus.ids import dedupe_ids
 from tui.corpus.model import LoadResult, Post
 from tui.corpus.parse import Parsed, parse_file
 from tui.corpus.scan import FileEntry, scan
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 Progress = Callable[[int, int], None]
 """progress(done, total): files handled so far out of all files found."""
@@ -72,7 +75,8 @@ def load_corpus(
         [found.files[i] for i in todo], todo, workers, progress, done, total
     ):
         results[index] = parsed
-        cache.put(found.files[index], parsed)
+        if use_cache:
+            cache.put(found.files[index], parsed)
     if use_cache and cache.changed:
         cache.save()
     posts = [r.post for r in results if r is not None and r.post is not None]
@@ -136,6 +140,7 @@ def _parse_pooled(
     that has threads can deadlock the child.
     """
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     chunks = [entries[i : i + _CHUNK] for i in range(0, len(entries), _CHUNK)]
     out: list[tuple[int, Parsed]] = []

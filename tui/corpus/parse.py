@@ -22,8 +22,11 @@ from tui.corpus.model import Post, Problem, ProblemKind
 from tui.corpus.text import sanitize
 from tui.corpus.yamlfast import TolerantLoader, load_yaml, parse_simple
 
-HEAD_BYTES = 16 * 1024
-"""Bytes read to list a post: real front matter plus header fit well within this."""
+HEAD_BYTES = 8 * 1024
+"""Bytes read to list a post: real front matter plus the archive header fit within this.
+
+More is read only while the front matter is not closed within what was read.
+"""
 
 
 @dataclass(slots=True)
@@ -64,7 +67,7 @@ def parse_file(
     except FileProblem as exc:
         return Parsed(None, [Problem(path, exc.kind, str(exc))])
     front = _front_matter_reference(text) if reference else _front_matter_fast(text)
-    header, _ = split_archive_header(front.body)
+    header = _LazyHeader(front.body)
     problems: list[Problem] = []
     if encoding != "utf-8":
         problems.append(
@@ -72,12 +75,31 @@ def parse_file(
         )
     if front.error is not None:
         kind, reason = front.error
-        if header.title is None:
+        if header.get().title is None:
             return Parsed(None, [*problems, Problem(path, kind, reason)])
         reason = reason[:-1] + "; listed with the title from the body header."
         problems.append(Problem(path, kind, reason, True))
-    post, field_problems = _build_post(path, rel_path, size, mtime_ns, encoding, front, header)
-    return Parsed(post, problems + field_problems)
+    post = _build_post(path, rel_path, size, mtime_ns, encoding, front.mapping, header, problems)
+    return Parsed(post, problems)
+
+
+class _LazyHeader:
+    """The body's archive header, split off only if a field needs it.
+
+    Most archive posts have title, date and source in the front matter: their header
+    is never looked at, which saves a good part of the per-file cost.
+    """
+
+    __slots__ = ("_body", "_header")
+
+    def __init__(self, body: str) -> None:
+        self._body = body
+        self._header: ArchiveHeader | None = None
+
+    def get(self) -> ArchiveHeader:
+        if self._header is None:
+            self._header = split_archive_header(self._body)[0]
+        return self._header
 
 
 def _read(path: str, whole: bool) -> tuple[str, str]:
@@ -177,36 +199,25 @@ def _build_post(
     size: int,
     mtime_ns: int,
     encoding: str,
-    front: _FrontMatter,
-    header: ArchiveHeader,
-) -> tuple[Post, list[Problem]]:
+    mapping: dict[Any, Any],
+    header: _LazyHeader,
+    problems: list[Problem],
+) -> Post:
     """Normalise every field, with the header and the file name as fallbacks."""
-    f = F.fold_keys(front.mapping)
+    f = F.fold_keys(mapping)
     name = os.path.basename(path)
-    problems: list[Problem] = []
     title = F.clean_title(F.pick(f, F.TITLE_KEYS))
-    if not title and header.title is not None:
-        title = F.clean_title(header.title)
+    if not title and header.get().title is not None:
+        title = F.clean_title(header.get().title)
     title = title or F.title_from_file_name(name) or name
-    date: datetime | None = None
-    raw_date = F.pick(f, F.DATE_KEYS)
-    if raw_date is not None:
-        date = F.parse_date(raw_date)
-        if date is None:
-            shown = sanitize(F.as_text(raw_date))[:60]
-            problems.append(
-                Problem(path, "fields", f"the date '{shown}' is not a real date; ignored.", True)
-            )
-    if date is None and header.epoch_ms is not None:
-        date = F.date_from_epoch_ms(header.epoch_ms)
-    date = date or header.date or F.date_from_file_name(name)
-    source = F.clean_source(F.pick(f, F.SOURCE_KEYS)) or F.clean_source(header.url)
+    date = _date(path, f, header, problems) or F.date_from_file_name(name)
+    source = F.clean_source(F.pick(f, F.SOURCE_KEYS)) or F.clean_source(header.get().url)
     extras = tuple(
         (sanitize(key), sanitize(F.as_text(value)))
         for key, value in f.items()
         if key not in F.KNOWN_KEYS
     )
-    post = Post(
+    return Post(
         id=post_id(source, rel_path),
         path=path,
         rel_path=rel_path,
@@ -221,4 +232,24 @@ def _build_post(
         mtime_ns=mtime_ns,
         encoding=encoding,
     )
-    return post, problems
+
+
+def _date(
+    path: str, f: dict[str, Any], header: _LazyHeader, problems: list[Problem]
+) -> datetime | None:
+    """The front matter date, else the epoch marker, else the ``日期：`` line."""
+    raw_date = F.pick(f, F.DATE_KEYS)
+    if raw_date is not None:
+        date = F.parse_date(raw_date)
+        if date is not None:
+            return date
+        shown = sanitize(F.as_text(raw_date))[:60]
+        problems.append(
+            Problem(path, "fields", f"the date '{shown}' is not a real date; ignored.", True)
+        )
+    found = header.get()
+    if found.epoch_ms is not None:
+        date = F.date_from_epoch_ms(found.epoch_ms)
+        if date is not None:
+            return date
+    return found.date

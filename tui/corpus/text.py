@@ -13,6 +13,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 """ESC and the other C0 controls except tab and newline, DEL, and the C1 controls."""
 
 _WHITESPACE = re.compile(r"\s+")
+NEEDS_CLEANING = re.compile(r"[&\x00-\x1f\x7f-\x9f]|\s\s|[^\S ]")
+"""An entity, a control character, a run of whitespace or whitespace other than a space."""
 
 _MAX_UNESCAPE_ROUNDS = 3
 """Some archives escape twice (``&amp;#22338;``); three rounds cover them without looping."""
@@ -58,4 +60,6 @@ def clean_line(text: str) -> str:
     Returns:
         The cleaned value, stripped, on one line.
     """
+    if not NEEDS_CLEANING.search(text):
+        return text.strip()  # the common case: nothing to decode, remove or collapse
     return _WHITESPACE.sub(" ", sanitize(unescape_entities(text))).strip()

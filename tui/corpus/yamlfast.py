@@ -14,6 +14,7 @@ whole front matter, so the post is listed with its other fields and a problem re
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 import yaml
@@ -59,13 +60,24 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=TolerantLoader)  # noqa: S506 - a safe loader subclass
 
 
-_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*?))?[ ]*")
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _PLAIN_FORBIDDEN_START = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _ITEM_FORBIDDEN = re.compile(r"[\[\]{}#:\"'\t]")
+_PLAIN_UNSURE = re.compile(r": | #|:$|\t")
 _RESOLVER = Resolver()
+_RESOLVED_FIRST = frozenset(k for k in Resolver.yaml_implicit_resolvers if k)
+"""First characters for which PyYAML's resolver may give a non-string tag."""
 _CONSTRUCTOR = SafeConstructor()
 _CONSTRUCTORS = dict(SafeConstructor.yaml_constructors)
 _CONSTRUCTORS[TIMESTAMP_TAG] = _tolerant_timestamp
+_YAML_BREAKS = re.compile("[\x85\u2028\u2029\ufeff]")
+"""Characters YAML treats as line breaks (or a BOM): only PyYAML gets those right."""
+_MEMO: dict[str, Any] = {}
+"""Constructed plain scalars by text: tags, authors and ``post`` repeat across files."""
+_MEMO_LIMIT = 50_000
+_LINES: dict[str, tuple[str, Any]] = {}
+"""Parsed short lines (``layout: post``, ``author: X``): archives repeat them in every file."""
+_ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)")
 
 
 class _Unsure(Exception):
@@ -82,18 +94,28 @@ def parse_simple(text: str) -> dict[str, Any] | None:
         The mapping, exactly as PyYAML (tolerant timestamps) would build it; or None when
         the text uses anything beyond plain keys, quoted strings and flat ``[a, b]`` lists.
     """
+    if _YAML_BREAKS.search(text):
+        return None
     result: dict[str, Any] = {}
     try:
         for line in text.split("\n"):
-            if not line.strip() or line.startswith("#"):
+            if not line or line[0] == "#" or line.isspace():
                 continue
-            m = _KEY_LINE.fullmatch(line)
-            if m is None:
+            known = _LINES.get(line)
+            if known is not None:
+                result[known[0]] = known[1]
+                continue
+            key, colon, rest = line.partition(":")
+            if not colon or not _KEY.fullmatch(key) or (rest and rest[0] != " "):
                 return None
-            key = m.group(1)
-            if _resolve(key) != STR_TAG:
+            if key[0] in _RESOLVED_FIRST and _resolve(key) != STR_TAG:
                 return None
-            result[key] = _value(m.group(2) or "")
+            value = _value(rest.strip(" "))
+            result[key] = value
+            if not isinstance(value, list) and len(line) < 80:
+                if len(_LINES) >= _MEMO_LIMIT:
+                    _LINES.clear()
+                _LINES[line] = (key, value)
     except _Unsure:
         return None
     return result
@@ -103,45 +125,40 @@ def _value(raw: str) -> Any:
     """One value: empty (null), quoted string, flow list or plain scalar."""
     if not raw:
         return None
-    if "\t" in raw:
-        raise _Unsure
     first = raw[0]
     if first == '"':
         inner = raw[1:-1]
-        if len(raw) < 2 or raw[-1] != '"' or '"' in inner or "\\" in inner:
+        if len(raw) < 2 or raw[-1] != '"' or '"' in inner or "\\" in inner or "\t" in inner:
             raise _Unsure
         return inner
     if first == "'":
         inner = raw[1:-1]
-        if len(raw) < 2 or raw[-1] != "'" or "'" in inner:
+        if len(raw) < 2 or raw[-1] != "'" or "'" in inner or "\t" in inner:
             raise _Unsure
         return inner
     if first == "[":
         return _flow_list(raw)
-    return _plain(raw)
+    if first in _PLAIN_FORBIDDEN_START or _PLAIN_UNSURE.search(raw):
+        raise _Unsure
+    return _construct(raw)
 
 
 def _flow_list(raw: str) -> list[Any]:
     """A flat ``[a, b, c]`` list of plain scalars."""
     if raw[-1] != "]":
         raise _Unsure
-    inner = raw[1:-1].strip()
+    inner = raw[1:-1].strip(" ")
     if not inner:
         return []
+    if _ITEM_FORBIDDEN.search(inner):
+        raise _Unsure
     items = []
     for part in inner.split(","):
         item = part.strip(" ")
-        if not item or item[0] in _PLAIN_FORBIDDEN_START or _ITEM_FORBIDDEN.search(item):
+        if not item or item[0] in _PLAIN_FORBIDDEN_START:
             raise _Unsure
         items.append(_construct(item))
     return items
-
-
-def _plain(raw: str) -> Any:
-    """A block-context plain scalar on one line."""
-    if raw[0] in _PLAIN_FORBIDDEN_START or ": " in raw or " #" in raw or raw.endswith(":"):
-        raise _Unsure
-    return _construct(raw)
 
 
 def _resolve(value: str) -> str:
@@ -151,10 +168,27 @@ def _resolve(value: str) -> str:
 
 def _construct(value: str) -> Any:
     """Build a plain scalar the way PyYAML's safe constructor does."""
+    if value[0] not in _RESOLVED_FIRST:
+        return value  # no implicit resolver starts with this character: a string
+    if _ISO_Z.fullmatch(value):
+        # The archives' usual timestamp; fromisoformat builds the same value, faster.
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass  # an impossible date: the tolerant constructor below keeps the text
+    try:
+        return _MEMO[value]
+    except KeyError:
+        pass
     tag = _resolve(value)
     if tag == STR_TAG:
-        return value
-    constructor = _CONSTRUCTORS.get(tag)
-    if constructor is None:
-        raise _Unsure
-    return constructor(_CONSTRUCTOR, ScalarNode(tag, value))
+        result: Any = value
+    else:
+        constructor = _CONSTRUCTORS.get(tag)
+        if constructor is None:
+            raise _Unsure
+        result = constructor(_CONSTRUCTOR, ScalarNode(tag, value))
+    if len(_MEMO) >= _MEMO_LIMIT:
+        _MEMO.clear()
+    _MEMO[value] = result
+    return result

@@ -82,8 +82,8 @@ def test_new_and_deleted_files(corpus: Path) -> None:
         "Brand new"
     }
     doc = orjson.loads(cache_file([str(corpus)]).read_bytes())
-    assert str(corpus / "posts" / "plain.htm") not in doc["files"]
-    assert str(corpus / "posts" / "new.md") in doc["files"]
+    assert str(corpus / "posts" / "plain.htm") not in doc["path"]
+    assert str(corpus / "posts" / "new.md") in doc["path"]
 
 
 @pytest.mark.parametrize(
@@ -93,7 +93,7 @@ def test_new_and_deleted_files(corpus: Path) -> None:
         b"not json at all {",
         b"[1, 2, 3]",
         b'{"format": 1}',
-        b'{"format": 1, "postil": "0.1.0", "roots": [], "files": {}}',
+        b'{"format": 2, "postil": "0.1.0", "roots": [], "path": []}',
     ],
 )
 def test_corrupt_cache_is_ignored_and_rebuilt(corpus: Path, damage: bytes) -> None:
@@ -101,15 +101,20 @@ def test_corrupt_cache_is_ignored_and_rebuilt(corpus: Path, damage: bytes) -> No
     path = cache_file([str(corpus)])
     path.write_bytes(damage)
     assert load_corpus([corpus]) == cold
-    assert orjson.loads(path.read_bytes())["files"]
+    assert orjson.loads(path.read_bytes())["path"]
 
 
 def test_damaged_entries_are_misses(corpus: Path) -> None:
     cold = load_corpus([corpus])
     path = cache_file([str(corpus)])
     doc = orjson.loads(path.read_bytes())
-    for key in list(doc["files"])[:5]:
-        doc["files"][key] = ["garbage"]
+    for row in range(5):
+        doc["title"][row] = ["garbage"]
+        doc["tags"][row] = 42
+    doc["problems"]["0"] = "garbage"
+    path.write_bytes(orjson.dumps(doc))
+    assert load_corpus([corpus]) == cold
+    doc["title"].pop()  # columns of different lengths: the whole cache is ignored
     path.write_bytes(orjson.dumps(doc))
     assert load_corpus([corpus]) == cold
 

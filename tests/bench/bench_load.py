@@ -1,0 +1,166 @@
+"""Corpus loading benchmark: cold, warm, naive and raw-read, as times and ratios.
+
+For each N (1k, 10k, 50k by default; ``POSTIL_BENCH_SIZES=1000,5000`` to change) a
+synthetic archive is generated in a temporary folder (removed afterwards, never in git),
+then each measurement runs in its own child process so its peak memory (ru_maxrss) is
+its own:
+
+- raw: read every post file's bytes (the floor for anything that opens every file);
+- naive: ``frontmatter.load`` on every file, what a user would write;
+- cold: ``load_corpus`` with an empty metadata cache (it writes the cache), on all cores;
+- cold-1: the same on one core (to see what the worker pool buys);
+- warm: ``load_corpus`` again, from the cache;
+- filter: building a ``PostIndex`` and running ``tag:X date:2023 -author:Y word``.
+
+The files are in the page cache for every measurement (they were just written and the
+raw read runs first), so the figures compare CPU work, not the disk. Targets (issue 2):
+cold >= 5x faster than naive, warm <= 0.5x raw, filter < 20 ms, peak memory < 300 MB.
+Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.bench.gen_archive import generate
+
+ROOT = Path(__file__).resolve().parents[2]
+SIZES: tuple[int, ...] = (1_000, 10_000, 50_000)
+
+
+def _files(folder: str) -> list[str]:
+    out: list[str] = []
+    for here, dirs, names in os.walk(folder):
+        dirs.sort()
+        out += [os.path.join(here, n) for n in sorted(names) if n.endswith(".md")]
+    return out
+
+
+def _measure(kind: str, folder: str) -> dict[str, Any]:
+    """Run one measurement in this (child) process."""
+    started = time.perf_counter()
+    extra: dict[str, Any] = {}
+    if kind == "raw":
+        total = 0
+        for path in _files(folder):
+            with open(path, "rb") as f:
+                total += len(f.read())
+        extra["bytes"] = total
+    elif kind == "naive":
+        import frontmatter
+
+        posts = [frontmatter.load(path) for path in _files(folder)]
+        extra["posts"] = len(posts)
+    elif kind in ("cold", "cold-1", "warm", "filter"):
+        from tui.corpus.loader import load_corpus
+
+        workers = 1 if kind == "cold-1" else None
+        result = load_corpus([folder], workers=workers)
+        extra["posts"] = len(result.posts)
+        extra["problems"] = len(result.problems)
+        if kind == "filter":
+            extra.update(_filter(result.posts))
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"kind": kind, "seconds": seconds, "peak_mb": peak_mb, **extra}
+
+
+def _filter(posts: list[Any]) -> dict[str, Any]:
+    """Time the query helper's filter over all posts (skipped if it is not there)."""
+    try:
+        from tui.corpus.query import PostIndex, parse_query
+    except ImportError:
+        return {"filter_ms": None}
+    tag = posts[0].tags[0]
+    author = posts[1].author
+    query = parse_query(f'tag:"{tag}" date:2023 -author:"{author}" 的')
+    t0 = time.perf_counter()
+    index = PostIndex(posts)
+    t1 = time.perf_counter()
+    runs = []
+    for _ in range(5):
+        s = time.perf_counter()
+        hits = index.filter(query)
+        runs.append(time.perf_counter() - s)
+    return {"index_ms": (t1 - t0) * 1000, "filter_ms": min(runs) * 1000, "hits": len(hits)}
+
+
+def _child(kind: str, folder: str, cache: str) -> dict[str, Any]:
+    env = {**os.environ, "XDG_CACHE_HOME": cache, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.bench.bench_load", "--measure", kind, folder],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def bench_size(n: int, base: Path) -> dict[str, dict[str, Any]]:
+    """Generate an archive of ``n`` posts and run every measurement on it."""
+    folder = base / f"archive-{n}"
+    started = time.perf_counter()
+    generate(folder, n)
+    print(f"N={n}: generated in {time.perf_counter() - started:.1f} s", flush=True)
+    runs: dict[str, dict[str, Any]] = {}
+    _child("raw", str(folder), str(base / "unused"))  # warm the page cache first
+    for kind, cache in (
+        ("raw", "unused"),
+        ("naive", "unused"),
+        ("cold-1", f"cache-1-{n}"),
+        ("cold", f"cache-{n}"),
+        ("warm", f"cache-{n}"),
+        ("filter", f"cache-{n}"),
+    ):
+        runs[kind] = _child(kind, str(folder), str(base / cache))
+        r = runs[kind]
+        print(f"  {kind:7} {r['seconds']:7.3f} s   peak {r['peak_mb']:6.1f} MB", flush=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    return runs
+
+
+def report(n: int, runs: dict[str, dict[str, Any]]) -> None:
+    """Print the ratios the issue's targets are stated in."""
+    raw, naive = runs["raw"]["seconds"], runs["naive"]["seconds"]
+    cold, cold1, warm = runs["cold"]["seconds"], runs["cold-1"]["seconds"], runs["warm"]["seconds"]
+    f = runs["filter"]
+    peak = max(r["peak_mb"] for k, r in runs.items() if k in ("cold", "cold-1", "warm", "filter"))
+    print(
+        f"  N={n}: naive/cold = {naive / cold:.1f}x (target >= 5x; one core {naive / cold1:.1f}x)"
+    )
+    print(f"  N={n}: warm/raw   = {warm / raw:.2f}  (target <= 0.5)")
+    if f.get("filter_ms") is not None:
+        print(
+            f"  N={n}: filter {f['filter_ms']:.1f} ms (index build {f['index_ms']:.0f} ms, "
+            f"{f['hits']} hits; target < 20 ms)"
+        )
+    print(f"  N={n}: peak memory of postil's loads {peak:.0f} MB (target < 300 MB)", flush=True)
+
+
+def main() -> None:
+    """Run the benchmark for every size and print the figures."""
+    sizes = SIZES
+    if os.environ.get("POSTIL_BENCH_SIZES"):
+        sizes = tuple(int(s) for s in os.environ["POSTIL_BENCH_SIZES"].split(","))
+    with tempfile.TemporaryDirectory(prefix="postil-bench-") as tmp:
+        for n in sizes:
+            report(n, bench_size(n, Path(tmp)))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--measure":
+        print(json.dumps(_measure(sys.argv[2], sys.argv[3])))
+    else:
+        main()
