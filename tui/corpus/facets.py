@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import chain
-from typing import Literal
+from typing import Literal, TypeVar
 from weakref import WeakKeyDictionary
 
 from tui.corpus.model import Post
@@ -35,6 +35,9 @@ __all__ = ["Facets", "complete_values", "facet_counts", "KNOWN_KEYS", "ANNOTATIO
 
 _WHOLE_INDEX: WeakKeyDictionary[PostIndex, dict[int | None, Facets]] = WeakKeyDictionary()
 """Facets of every post of an index, by ``limit``; dropped with the index."""
+_WHOLE_RAW: WeakKeyDictionary[PostIndex, _Raw] = WeakKeyDictionary()
+"""Unranked counts over every post of an index, to subtract a small complement from."""
+_K = TypeVar("_K")
 
 FacetList = list[tuple[str, int]]
 """(display name, number of posts), count descending then name."""
@@ -136,19 +139,60 @@ def facet_counts(
     )
 
 
+@dataclass(slots=True)
+class _Raw:
+    """Unranked counts by folded key."""
+
+    tags: Counter[str]
+    categories: Counter[str]
+    authors: Counter[str]
+    years: Counter[int | None]
+
+
+def _raw_counts(index: PostIndex, positions: Iterable[int]) -> _Raw:
+    # map/chain/Counter all run in C over the index's precomputed, de-duplicated keys.
+    positions = list(positions)
+    return _Raw(
+        tags=Counter(chain.from_iterable(map(index.tag_keys.__getitem__, positions))),
+        categories=Counter(chain.from_iterable(map(index.category_keys.__getitem__, positions))),
+        authors=Counter(map(index.author_keys.__getitem__, positions)),
+        years=Counter(map(index.years.__getitem__, positions)),
+    )
+
+
+def _whole(index: PostIndex) -> _Raw:
+    raw = _WHOLE_RAW.get(index)
+    if raw is None:
+        raw = _WHOLE_RAW[index] = _raw_counts(index, range(len(index)))
+    return raw
+
+
+def _minus(whole: Counter[_K], part: Counter[_K]) -> Counter[_K]:
+    out = whole.copy()
+    out.subtract(part)
+    return out
+
+
 def _indexed_counts(index: PostIndex, positions: list[int], limit: int | None) -> Facets:
-    # Everything below runs in C loops (map/chain/Counter) over precomputed, de-duplicated keys.
-    tags = Counter(chain.from_iterable(map(index.tag_keys.__getitem__, positions)))
-    cats = Counter(chain.from_iterable(map(index.category_keys.__getitem__, positions)))
-    authors = Counter(map(index.author_keys.__getitem__, positions))
-    authors.pop("", None)
-    by_year = Counter(map(index.years.__getitem__, positions))
-    by_year.pop(None, None)
-    years = {f"{year:04d}": count for year, count in by_year.items() if year is not None}
+    raw: _Raw
+    if len(positions) * 2 > len(index) and len(set(positions)) == len(positions):
+        # A large result: count the (smaller) rest of the corpus and subtract it.
+        whole = _whole(index)
+        rest = _raw_counts(index, set(range(len(index))).difference(positions))
+        raw = _Raw(
+            _minus(whole.tags, rest.tags),
+            _minus(whole.categories, rest.categories),
+            _minus(whole.authors, rest.authors),
+            _minus(whole.years, rest.years),
+        )
+    else:
+        raw = _raw_counts(index, positions)
+    authors = {k: n for k, n in raw.authors.items() if k and n > 0}
+    years = {f"{y:04d}": n for y, n in raw.years.items() if y is not None and n > 0}
     return Facets(
-        tags=_ranked(tags, lambda k: index.spelling("tag", k), limit),
+        tags=_ranked(+raw.tags, lambda k: index.spelling("tag", k), limit),
         authors=_ranked(authors, lambda k: index.spelling("author", k), limit),
-        categories=_ranked(cats, lambda k: index.spelling("cat", k), limit),
+        categories=_ranked(+raw.categories, lambda k: index.spelling("cat", k), limit),
         years=_ranked(years, str, limit),
         total=len(positions),
     )
