@@ -226,7 +226,8 @@ class AnnotationsScreen(Screen[None]):
         self.annotation_list.show(shown, self.orphans)
         status = f"{len(shown)} of {len(self.annotations)} annotations"
         if self.orphans:
-            status += f" · {len(self.orphans)} orphans"
+            count = len(self.orphans)
+            status += f" · {count} orphan{'s' if count != 1 else ''}"
         if not self._checked and self.annotations:
             status += " · checking which quotes are still in their posts…"
         self.query_one("#annotations-status", Label).update(Content(status))

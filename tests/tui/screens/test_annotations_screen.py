@@ -83,7 +83,7 @@ async def test_lists_every_annotation_and_marks_orphans(
         assert "calm [b]water[/b]" in prompts
         assert "[red]Not markup[/red]" in prompts
         status = str(screen.query_one("#annotations-status").render())
-        assert "4 of 4 annotations" in status and "1 orphans" in status
+        assert "4 of 4 annotations" in status and "1 orphan" in status
 
 
 FILTERS = [
