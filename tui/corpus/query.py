@@ -19,7 +19,16 @@ D, so ``after:2023-01`` starts on 1 February 2023 and ``after:2022 before:2024``
 
 Values of ``tag:``, ``cat:``, ``author:`` (and ``hl-tag:``) match a whole value, compared
 after NFKC, case folding and whitespace collapsing; a bare word or phrase is a substring of
-the title, the author or a tag, compared the same way.
+the title, the author or a tag, compared the same way. ``site:example.com`` matches the
+source URL's host ``example.com`` and its subdomains (``www.example.com``), never
+``badexample.com``; a pasted URL is reduced to its host, punycode equals Unicode.
+
+The annotation query (``annotation_keys=True``) adds ``note:WORD`` (substring of the note),
+``hl-tag:X`` (an annotation tag), ``color:C`` and ``is:orphan``; see
+:func:`matches_annotation`.
+
+A term that cannot be parsed raises :class:`QueryError` with one sentence, e.g.
+``unknown key "tga" in "tga:x" (did you mean "tag"?); known keys: ...``.
 
 Two evaluators share these semantics: :meth:`Query.matches_post` (one post, the reference)
 and :class:`PostIndex` (precomputed per corpus; bitsets held in Python ints, so a filter
@@ -53,6 +62,8 @@ except ImportError:  # pragma: no cover - only while annotations/ is being writt
 
 __all__ = [
     "ANNOTATION_KEYS",
+    "COLORS",
+    "AnnotationLike",
     "EMPTY_STATE",
     "KNOWN_KEYS",
     "DateTerm",
@@ -67,6 +78,7 @@ __all__ = [
     "Term",
     "WordTerm",
     "fold",
+    "host_of",
     "matches_annotation",
     "parse_query",
 ]
