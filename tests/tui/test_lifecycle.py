@@ -175,6 +175,8 @@ def test_signal_saves_draft_restores_terminal_and_exits_fast(start_app: object, 
     app.wait_ready()
     raw = termios.tcgetattr(app.slave)
     assert not raw[3] & termios.ICANON, "the app should have put the pty in raw mode"
+    # Like `stty -ixon`: ctrl+s and ctrl+q reach the app instead of pausing output.
+    assert not raw[0] & termios.IXON
     sent = time.monotonic()
     app.process.send_signal(sig)
     took = app.exit_time(sent)
