@@ -25,6 +25,7 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
 
 from annotations.anchor import make_target, reanchor
 from annotations.model import COLORS, Annotation, PostSnapshot, Target
@@ -34,6 +35,7 @@ from tui.corpus.model import Post
 from tui.drafts import Draft, DraftStore, draft_key, drafts_for
 from tui.messages import AnnotationsChanged, ReadingChanged
 from tui.render import sanitize
+from tui.render.sentences import sentence_spans, word_spans
 from tui.screens.color_dialog import ColorDialog
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.note_editor import NoteEditor
@@ -161,11 +163,23 @@ class ReaderScreen(Screen[None]):
 
     @dataclass
     class Loaded(Message):
-        """The body was read and rendered and the annotations re-anchored (from a thread)."""
+        """The body was read and its first screens rendered (from a thread)."""
 
         document: Document
-        placed: _Placed
         reading: ReadingState
+
+    @dataclass
+    class Placed(Message):
+        """The post's annotations were re-anchored in the whole text (from a thread)."""
+
+        placed: _Placed
+
+    @dataclass
+    class Prepared(Message):
+        """Sentence and word spans of the whole text, for keyboard selection (from a thread)."""
+
+        sentences: list[Span]
+        words: list[Span]
 
     @dataclass
     class LoadFailed(Message):
@@ -215,6 +229,8 @@ class ReaderScreen(Screen[None]):
         self.placed = _Placed()
         """The post's annotations after re-anchoring."""
         self._position_saved = False
+        self.is_placed = False
+        """True once the annotations are re-anchored and painted."""
 
     def compose(self) -> ComposeResult:
         """Header, orphan notice, the post, the current note, the keys."""
@@ -252,34 +268,56 @@ class ReaderScreen(Screen[None]):
         description="load post",
     )
     def load_post(self) -> None:
-        """Read, render and re-anchor off the event loop; mark the post read."""
+        """Read and render off the event loop, then mark read, place highlights, prepare.
+
+        The first screens are converted before ``Loaded`` so the post paints at once; the
+        rest of a long post is converted afterwards, a few blocks at a time (the view
+        lays out from the same document meanwhile), then the annotations are re-anchored
+        (``Placed``) and the sentence and word spans computed (``Prepared``).
+        """
         from tui.corpus.errors import CorpusError
         from tui.corpus.files import read_body
         from tui.render import build_document
 
+        worker = get_current_worker()
         try:
             document = build_document(read_body(self.post.path))
-        except (CorpusError, OSError, UnicodeError) as error:
+            document.ensure_blocks(FIRST_BLOCKS)
+        except (CorpusError, OSError, UnicodeError, ValueError) as error:
             self.post_message(self.LoadFailed(_sentence(error)))
             return
         try:
-            annotations = self.store.for_post(self.post.id)
-            # Re-anchoring needs the whole text; without annotations only the first
-            # screens are converted here, the rest as the reader scrolls.
-            placed = self._place(document.text, annotations) if annotations else _Placed()
-            document.ensure_blocks(FIRST_BLOCKS)
             reading = self.store.reading(self.post.id)
         except StoreError as error:
             self.post_message(self.StoreFailed(str(error)))
-            placed, reading = _Placed(), ReadingState(self.post.id)
-        self.post_message(self.Loaded(document, placed, reading))
-        if not reading.is_read and not self.store.read_only:
-            try:
-                self.store.set_reading(self.post.id, is_read=True)
-            except StoreError as error:
-                self.post_message(self.StoreFailed(str(error)))
-            else:
-                self.post_message(ReadingChanged(self.post.id))
+            reading = ReadingState(self.post.id)
+        self.post_message(self.Loaded(document, reading))
+        self._mark_read(reading)
+        count = FIRST_BLOCKS
+        while not document.is_complete:
+            if worker.is_cancelled:
+                return
+            # Small steps: each holds the document's lock only briefly.
+            count = document.ensure_blocks(count + 20) + 1
+        text = document.text
+        try:
+            placed = self._place(text, self.store.for_post(self.post.id))
+        except StoreError as error:
+            self.post_message(self.StoreFailed(str(error)))
+            placed = _Placed()
+        self.post_message(self.Placed(placed))
+        self.post_message(self.Prepared(sentence_spans(text), word_spans(text)))
+
+    def _mark_read(self, reading: ReadingState) -> None:
+        """Mark the post read (in the loading thread)."""
+        if reading.is_read or self.store.read_only:
+            return
+        try:
+            self.store.set_reading(self.post.id, is_read=True)
+        except StoreError as error:
+            self.post_message(self.StoreFailed(str(error)))
+        else:
+            self.post_message(ReadingChanged(self.post.id))
 
     def _place(self, text: str, annotations: Sequence[Annotation]) -> _Placed:
         """Re-anchor each annotation; moved ones are saved at their new place."""
@@ -308,20 +346,29 @@ class ReaderScreen(Screen[None]):
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
         self.document = event.document
-        self.placed = event.placed
         self.query_one(PostHeader).set_title(event.document.header.title)
         view = self.view
         view.loading = False
-        position = event.reading.position
-        if self.focus_annotation in event.placed.spans:
-            position = event.placed.spans[self.focus_annotation][0]
-        view.set_document(event.document, position=min(position, len(event.document.text)))
+        view.set_document(event.document, position=event.reading.position)
+        self.refresh_bindings()
+
+    @on(Placed)
+    def _placed(self, event: Placed) -> None:
+        # Highlights saved since loading are already in self.placed: keep them.
+        event.placed.annotations.update(self.placed.annotations)
+        event.placed.spans.update(self.placed.spans)
+        self.placed = event.placed
         self._paint()
         self._show_orphans()
         if self.focus_annotation is not None:
             self._focus(self.focus_annotation)
         if self.resume_draft is not None:
             self._resume(self.resume_draft)
+        self.is_placed = True
+
+    @on(Prepared)
+    def _prepared(self, event: Prepared) -> None:
+        self.view.set_spans(event.sentences, event.words)
 
     @on(LoadFailed)
     def _load_failed(self, event: LoadFailed) -> None:

@@ -395,6 +395,11 @@ class PostView(ScrollView, can_focus=True):
         if self.size.width > 0:
             self._relayout(self._pending_position)
 
+    def set_spans(self, sentences: list[Span], words: list[Span]) -> None:
+        """Sentence and word spans computed elsewhere (a thread), so ``v`` never waits."""
+        self._sentences = sentences
+        self._words = words
+
     def set_highlights(self, highlights: list[Highlight]) -> None:
         """Replace the painted highlights (the current one is kept if it still exists)."""
         self._highlights = sorted(highlights, key=lambda h: (h.start, h.end))
