@@ -16,7 +16,7 @@ from markdown_it.token import Token
 
 from tui.render import html as html_stage
 from tui.render.model import BOLD, CODE, ITALIC, LINK, STRIKE, Block, BlockKind, Link, Run
-from tui.render.text import MARK_OPEN, STYLE_MARKS, clean_inline, nfc
+from tui.render.text import MARK_OPEN, STYLE_MARKS, clean_inline, nfc, sanitize, strip_reserved
 
 _SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _INLINE_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9]*)([^>]*)>")
@@ -127,9 +127,11 @@ class Converter:
 
     def html_blocks(self, html: str, quote: int = 0, indent: int = 0) -> Iterator[Block]:
         """Blocks of an HTML fragment, converted chunk by chunk as they are consumed."""
-        prepared = html_stage.prepare(html_stage.strip_invisible(html))
-        for chunk in html_stage.chunks(prepared):
-            markdown = html_stage.to_markdown(chunk)
+        # Sanitizing, placeholders and html2text run chunk by chunk, as blocks are asked
+        # for: a long post's first screen pays only for its first chunks.
+        for chunk in html_stage.chunks(html_stage.strip_invisible(html)):
+            prepared = html_stage.prepare(strip_reserved(sanitize(chunk)))
+            markdown = html_stage.to_markdown(prepared)
             yield from _Walker(self, quote, indent).walk(_MD_TEXT.parse(markdown))
 
     def markdown_blocks(self, markdown: str) -> Iterator[Block]:
@@ -138,10 +140,9 @@ class Converter:
 
     def body_blocks(self, body: str) -> Iterator[Block]:
         """Blocks of a post body (archive header already removed)."""
-        body = html_stage.strip_invisible(body)
         if html_stage.looks_like_html(body):
             return self.html_blocks(body)
-        return self.markdown_blocks(body)
+        return self.markdown_blocks(strip_reserved(sanitize(html_stage.strip_invisible(body))))
 
 
 class _Walker:

@@ -16,7 +16,7 @@ from dataclasses import replace
 from tui.corpus.header import ArchiveHeader, split_archive_header
 from tui.render.blocks import Converter
 from tui.render.model import Block, Link
-from tui.render.text import normalize_newlines, sanitize, strip_reserved
+from tui.render.text import normalize_newlines
 
 SEPARATOR = "\n\n"
 """What joins two blocks' texts in the canonical text."""
@@ -179,7 +179,8 @@ def build_document(body: str) -> Document:
     Returns:
         The document; blocks are converted as they are asked for.
     """
-    body = strip_reserved(sanitize(normalize_newlines(body)))
-    header, rest = split_archive_header(body)
+    # Control characters are removed later, chunk by chunk (and from the header's values
+    # when they are shown), so a long body is not scanned whole before its first screen.
+    header, rest = split_archive_header(normalize_newlines(body))
     converter = Converter()
     return Document(header, iter(converter.body_blocks(rest)), converter)

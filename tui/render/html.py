@@ -57,7 +57,8 @@ _CELL = re.compile(r"<(t[dh])\b[^>]*>(.*?)(?=<t[dh]\b|</tr|\Z)", re.IGNORECASE |
 _BR = re.compile(r"<br\b[^>]*>", re.IGNORECASE)
 _HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)("[^"]*"|'[^']*')""", re.IGNORECASE)
 _BLOCK_TAG = re.compile(
-    r"<(/?)(p|div|h[1-6]|ul|ol|dl|blockquote|pre|section|article|header|footer|table|li)\b[^>]*>",
+    r"<(/?)(p|div|h[1-6]|ul|ol|dl|blockquote|pre|section|article|header|footer|table|figure|li)"
+    r"\b[^>]*>",
     re.IGNORECASE,
 )
 _EMPTY_INLINE = re.compile(
@@ -67,9 +68,11 @@ _EMPTY_INLINE = re.compile(
 """Empty style elements (icon fonts use them): html2text would print a bare ``__``."""
 _STYLE_TAG = re.compile(r"<(/?)(b|strong|i|em|cite|s|del|strike)\b[^>]*>", re.IGNORECASE)
 _STYLE_FLAGS = {"b": 1, "strong": 1, "i": 2, "em": 2, "cite": 2, "s": 8, "del": 8, "strike": 8}
-_LINE_SYNTAX = re.compile(r"(?:(?<=>)|^)(?=\s*(?:\d{1,9}[.)]|[-+*=#>`~|]))", re.MULTILINE)
+_LINE_SYNTAX = re.compile(r"(>|^)(\s*(?:\d{1,9}[.)]|[-+*=#>`~|]))", re.MULTILINE)
 """Where text that could start a Markdown line begins: after a tag or at a line start."""
-_NESTING = frozenset({"ul", "ol", "dl", "blockquote", "pre"})
+_GUARDED = r"\1" + GUARD + r"\2"
+_NESTING = frozenset({"ul", "ol", "dl", "blockquote", "pre", "table", "figure"})
+"""Elements a chunk never ends inside (their parts must be converted together)."""
 _LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "src")
 
 
@@ -273,7 +276,7 @@ def _hrefs(html: str) -> str:
 def prepare(html: str) -> str:
     """Placeholders for figures, images, embeds and tables; link targets made safe."""
     if "<" not in html:
-        return _LINE_SYNTAX.sub(GUARD, html)
+        return _LINE_SYNTAX.sub(_GUARDED, html)
     for _ in range(2):  # twice, for one level of nesting (<b><i></i></b>)
         html = _EMPTY_INLINE.sub(_empty_inline, html)
     html = _FIGURE.sub(_figure, html)
@@ -281,12 +284,15 @@ def prepare(html: str) -> str:
     html = _IMG.sub(_image, html)
     html = _tables(html)
     html = _STYLE_TAG.sub(_style_mark, html)
-    html = _LINE_SYNTAX.sub(GUARD, html)
+    html = _LINE_SYNTAX.sub(_GUARDED, html)
     return _hrefs(html)
 
 
 def chunks(html: str) -> Iterator[str]:
-    """Cut prepared HTML into chunks at block-level boundaries outside lists and quotes."""
+    """Cut HTML into chunks at block-level boundaries outside lists, quotes and tables.
+
+    Lazy: the text is scanned only as far as the chunks taken so far.
+    """
     if len(html) <= MIN_CHUNK:
         yield html
         return

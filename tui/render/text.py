@@ -54,6 +54,10 @@ GUARD = "\ue008"
 turn it into an empty list item. Removed with the other reserved characters."""
 _RESERVED = re.compile("[\ue000-\ue00f]")
 
+_NEEDS_CLEANING = re.compile(
+    "[&\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e"
+    "\u2066-\u2069\ue000-\ue00f]"
+)
 _SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 
 
@@ -76,6 +80,8 @@ def clean_inline(text: str) -> str:
     text never holds a control character whatever the body held (a decoded ``&#27;``
     included).
     """
+    if not _NEEDS_CLEANING.search(text):
+        return text  # the common case, one scan instead of four
     text = unescape_entities(text)
     text = _ZERO_WIDTH.sub("", text)
     return strip_reserved(sanitize(text))

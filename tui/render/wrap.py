@@ -51,6 +51,8 @@ def wrap(
         end and the next range's start are the whitespace dropped at the break.
     """
     width = max(width, 1)
+    if widths is None and not hard and text.isascii():
+        return _wrap_ascii(text, width, forced)
     if widths is not None:
         cells = list(widths)
     elif text.isascii():
@@ -68,6 +70,42 @@ def wrap(
         lines.append((i, end))
         i = nxt
     return lines
+
+
+def _wrap_ascii(text: str, width: int, forced: frozenset[int]) -> list[tuple[int, int]]:
+    """The fast path for ASCII text (one cell per character, breaks only at spaces).
+
+    Glued characters need no care here: they follow a non-space, and ASCII lines break
+    only at spaces.
+    """
+    lines: list[tuple[int, int]] = []
+    start = 0
+    ends = sorted({i for i in forced if text[i : i + 1] == " "} | _newlines(text))
+    for stop in [*ends, len(text)]:
+        _wrap_segment(text, start, stop, width, lines)
+        start = stop + 1
+    return lines
+
+
+def _newlines(text: str) -> set[int]:
+    found: set[int] = set()
+    at = text.find("\n")
+    while at >= 0:
+        found.add(at)
+        at = text.find("\n", at + 1)
+    return found
+
+
+def _wrap_segment(text: str, i: int, end: int, width: int, lines: list[tuple[int, int]]) -> None:
+    while end - i > width:
+        cut = text.rfind(" ", i + 1, i + width + 1)
+        if cut < 0:
+            lines.append((i, i + width))
+            i += width
+        else:
+            lines.append((i, cut))
+            i = cut + 1
+    lines.append((i, end))
 
 
 def _line(
