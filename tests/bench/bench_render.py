@@ -96,10 +96,10 @@ def _html2text_share(body: str, runs: int) -> tuple[float, float]:
     original = html_stage.to_markdown
     spent: list[float] = []
 
-    def timed(chunk: str) -> str:
+    def timed(html: str) -> str:
         started = time.perf_counter()
         try:
-            return original(chunk)
+            return original(html)
         finally:
             spent.append((time.perf_counter() - started) * 1000)
 
