@@ -175,10 +175,11 @@ def _minus(whole: Counter[_K], part: Counter[_K]) -> Counter[_K]:
 
 def _indexed_counts(index: PostIndex, positions: list[int], limit: int | None) -> Facets:
     raw: _Raw
-    if len(positions) * 2 > len(index) and len(set(positions)) == len(positions):
-        # A large result: count the (smaller) rest of the corpus and subtract it.
+    chosen = set(positions) if len(positions) * 3 > len(index) * 2 else None
+    if chosen is not None and len(chosen) == len(positions):
+        # A large result: count the (much smaller) rest of the corpus and subtract it.
         whole = _whole(index)
-        rest = _raw_counts(index, set(range(len(index))).difference(positions))
+        rest = _raw_counts(index, set(range(len(index))) - chosen)
         raw = _Raw(
             _minus(whole.tags, rest.tags),
             _minus(whole.categories, rest.categories),
