@@ -1082,19 +1082,25 @@ class PostIndex:
         rest.sort(key=lambda t: (not isinstance(t, WordTerm), t.negated))
         # (Scanning one joined string with str.find was tried: faster for rare words, twice
         # as slow for common ones; the plain loop is ~6 ms over 50k posts either way.)
-        selected: Iterable[int]
-        selected = range(len(self.posts)) if bits == self._all else self.positions(bits)
+        selected = None if bits == self._all else self.positions(bits)
         for term in rest:
-            selected = self._apply(term, list(selected), state)
-        return list(selected)
+            selected = self._apply(term, selected, state)
+        return list(range(len(self.posts))) if selected is None else selected
 
-    def _apply(self, term: Term, candidates: list[int], state: PostState) -> list[int]:
+    def _apply(self, term: Term, candidates: list[int] | None, state: PostState) -> list[int]:
+        """Positions among ``candidates`` (None: all posts) where the signed term holds."""
         neg = term.negated
         if isinstance(term, WordTerm):
             word, hay = term.word, self._hay
+            if candidates is None:  # enumerate() is faster than indexing for the full scan
+                if neg:
+                    return [i for i, h in enumerate(hay) if word not in h]
+                return [i for i, h in enumerate(hay) if word in h]
             if neg:
                 return [i for i in candidates if word not in hay[i]]
             return [i for i in candidates if word in hay[i]]
+        if candidates is None:
+            candidates = list(range(len(self.posts)))
         ids = self._ids
         assert isinstance(term, StateTerm)
         checks: list[Callable[[str], bool]] = []
