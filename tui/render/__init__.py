@@ -1,9 +1,47 @@
-"""Post body -> blocks -> Rich renderables and canonical text (no Textual import)."""
+"""Post body -> blocks -> Rich renderables and canonical text (no Textual import).
+
+Pipeline: the archive header is split off; a body that starts with a tag is HTML, read
+by html2text chunk by chunk (see :mod:`tui.render.html`), anything else is Markdown whose
+HTML blocks go the same way; markdown-it turns the Markdown into blocks
+(:mod:`tui.render.blocks`); :class:`Layout` wraps blocks into terminal lines lazily.
+
+Canonical text (what highlights point into; identical at every width and every run):
+
+- Each block's text, blocks joined by ``"\\n\\n"``. Inside a block every run of
+  whitespace (NBSP and ideographic space too) is one space, and ``<br>`` is a space;
+  the text is NFC, entities are decoded (twice-escaped ones too), zero-width spaces,
+  soft hyphens, bidi controls and control characters are removed.
+- Text: headings (without ``#``), paragraphs, list items (without bullet or number),
+  quotes (without bars), link text (without the ``[n]`` after it), an image's caption
+  or else its alt text, an embed's title.
+- Tables: cells joined by ``" | "``, rows by ``"\\n"``; shown with borders, so the joins
+  are the only canonical characters not drawn. Code: lines kept, trailing spaces and
+  blank lines dropped (a code block never holds ``"\\n\\n"``).
+- Decoration, never canonical: bullets, numbers, quote bars, ``[n]`` link numbers,
+  ``[image: …]``/``[video: …]`` brackets, rules, table borders, heading underlines, the
+  header and the link list. Rules, and images or embeds with no caption, alt or title,
+  are blocks with empty text: they take no room and add no separator.
+"""
 
 from __future__ import annotations
 
+from tui.render.console import render_console
 from tui.render.document import Document, build_document
+from tui.render.layout import Layout, WrappedLine
 from tui.render.model import Block, Link, Run
+from tui.render.sentences import sentence_spans, word_spans
 from tui.render.text import sanitize
 
-__all__ = ["Block", "Document", "Link", "Run", "build_document", "sanitize"]
+__all__ = [
+    "Block",
+    "Document",
+    "Layout",
+    "Link",
+    "Run",
+    "WrappedLine",
+    "build_document",
+    "render_console",
+    "sanitize",
+    "sentence_spans",
+    "word_spans",
+]

@@ -39,8 +39,14 @@ _TOKEN_FLAGS = {"strong": BOLD, "em": ITALIC, "s": STRIKE}
 
 _MD_HTML = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 """For Markdown bodies: HTML blocks and inline tags are recognised and converted."""
-_MD_TEXT = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-"""For html2text output: any ``<tag>`` left in it is text the post showed literally."""
+_MD_TEXT = MarkdownIt("commonmark", {"html": False}).disable(["lheading", "fence", "autolink"])
+"""For html2text output: only the syntax html2text writes is recognised.
+
+Any ``<tag>`` left is text the post showed literally (``html`` off); ``&lt;http://x&gt;``
+is no autolink; tables and strikethrough arrive as placeholders and style marks, so a
+literal ``| a |`` line or ``~~`` stays text; html2text writes no setext headings or
+fences.
+"""
 _PLACEHOLDER = re.compile(MARK_OPEN + "[^" + MARK_OPEN + "]*" + MARK_OPEN)
 _SPECIAL = re.compile("[" + MARK_OPEN + "".join(STYLE_MARKS) + "]")
 

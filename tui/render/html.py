@@ -68,7 +68,11 @@ _EMPTY_INLINE = re.compile(
 """Empty style elements (icon fonts use them): html2text would print a bare ``__``."""
 _STYLE_TAG = re.compile(r"<(/?)(b|strong|i|em|cite|s|del|strike)\b[^>]*>", re.IGNORECASE)
 _STYLE_FLAGS = {"b": 1, "strong": 1, "i": 2, "em": 2, "cite": 2, "s": 8, "del": 8, "strike": 8}
-_LINE_SYNTAX = re.compile(r"(>|^)(\s*(?:\d{1,9}[.)]|[-+*=#>`~|]))", re.MULTILINE)
+_LINE_SYNTAX = re.compile(
+    r"(>|^)(\s*(?:\d{1,9}[.)]|[-+*=#>`~|]"
+    r"|&(?:gt|num|ast|plus|#0*(?:62|35|42|43|45|96|126)|#[xX]0*(?:3[eE]|23|2[aAbBdD]|60|7[eE]));))",
+    re.MULTILINE,
+)
 """Where text that could start a Markdown line begins: after a tag or at a line start."""
 _GUARDED = r"\1" + GUARD + r"\2"
 _NESTING = frozenset({"ul", "ol", "dl", "blockquote", "pre", "table", "figure"})
