@@ -163,7 +163,8 @@ def _fit(text: str, width: int) -> str:
     from rich.cells import cell_len, set_cell_size
 
     if cell_len(text) > width:
-        text = set_cell_size(text, max(width - 1, 0)) + "…"
+        # rstrip: set_cell_size pads with a space where a wide character did not fit.
+        text = set_cell_size(text, max(width - 1, 0)).rstrip() + "…"
     return set_cell_size(text, width)
 
 

@@ -7,14 +7,16 @@ This is the corpus package's front door: `load_corpus` for a set of folders,
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Sequence
+from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tui.corpus.cache import MetadataCache
 from tui.corpus.errors import FileProblem, PostNotFound
 from tui.corpus.ids import dedupe_ids
-from tui.corpus.model import LoadResult, Post
+from tui.corpus.model import LoadResult, Post, Problem
 from tui.corpus.parse import Parsed, parse_file
 from tui.corpus.scan import FileEntry, scan
 
@@ -47,8 +49,8 @@ def load_corpus(
         use_cache: Read and update the metadata cache (False: parse everything, write
             nothing).
         progress: Called now and then with (done, total), from the calling thread.
-        workers: Worker processes for a cold parse; None picks the CPU count, 1 parses in
-            this process.
+        workers: Worker processes for a cold parse of more than `POOL_THRESHOLD` files;
+            None uses the idle CPUs (by load average), 1 parses in this process.
 
     Returns:
         Posts newest first (undated last, then by path) with distinct ids, the problems
@@ -102,8 +104,8 @@ def _parse_all(
     total: int,
 ) -> list[tuple[int, Parsed]]:
     """Parse ``entries`` serially or in a process pool; returns (index, result) pairs."""
-    n_workers = workers if workers is not None else (os.cpu_count() or 1)
-    if n_workers > 1 and len(entries) > POOL_THRESHOLD:
+    n_workers = workers if workers is not None else _idle_cpus()
+    if n_workers > 1 and len(entries) > POOL_THRESHOLD and _main_is_importable():
         pooled = _parse_pooled(entries, indexes, n_workers, progress, done, total)
         if pooled is not None:
             return pooled
@@ -117,13 +119,62 @@ def _parse_all(
     return out
 
 
+def _idle_cpus() -> int:
+    """CPUs not busy with other work (by the 1-minute load average).
+
+    Measured on a 2-core machine: a pool is slower than one process when the other core
+    is busy (start-up and transfer cost, no spare core to gain), so it is used only
+    when there is a core to spare.
+    """
+    cpus = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:
+        return 1
+    return max(1, int(cpus - busy + 0.5))
+
+
 def _parse_entry(entry: FileEntry) -> Parsed:
     return parse_file(entry.path, entry.rel_path, entry.size, entry.mtime_ns)
 
 
-def _parse_chunk(entries: list[FileEntry]) -> list[Parsed]:
+_Row = tuple[tuple[Any, ...] | None, list[tuple[Any, ...]]]
+"""A parse result as plain tuples: they cross the process boundary far faster than
+dataclasses, whose pickling runs Python code per field."""
+
+
+def _parse_chunk(entries: list[FileEntry]) -> list[_Row]:
     """Worker-process task: parse a chunk of files."""
-    return [_parse_entry(e) for e in entries]
+    rows: list[_Row] = []
+    for entry in entries:
+        parsed = _parse_entry(entry)
+        post = None if parsed.post is None else astuple_post(parsed.post)
+        rows.append((post, [(p.path, p.kind, p.reason, p.recovered) for p in parsed.problems]))
+    return rows
+
+
+def astuple_post(post: Post) -> tuple[Any, ...]:
+    """A post's fields in declaration order (``Post(*fields)`` rebuilds it)."""
+    return tuple(getattr(post, name) for name in _POST_FIELDS)
+
+
+_POST_FIELDS = tuple(f.name for f in fields(Post))
+
+
+def _from_row(row: _Row) -> Parsed:
+    post, problems = row
+    return Parsed(None if post is None else Post(*post), [Problem(*p) for p in problems])
+
+
+def _main_is_importable() -> bool:
+    """Spawned workers re-import ``__main__``: only safe when it is a real module or file."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        return False
+    if getattr(main, "__spec__", None) is not None:
+        return True
+    path = getattr(main, "__file__", None)
+    return bool(path) and os.path.isfile(str(path))
 
 
 def _parse_pooled(
@@ -148,11 +199,11 @@ def _parse_pooled(
         with ProcessPoolExecutor(
             n_workers, mp_context=multiprocessing.get_context("spawn")
         ) as pool:
-            futures: list[Future[list[Parsed]]] = [pool.submit(_parse_chunk, c) for c in chunks]
+            futures: list[Future[list[_Row]]] = [pool.submit(_parse_chunk, c) for c in chunks]
             for n, future in enumerate(futures):
                 start = n * _CHUNK
-                for k, parsed in enumerate(future.result()):
-                    out.append((indexes[start + k], parsed))
+                for k, row in enumerate(future.result()):
+                    out.append((indexes[start + k], _from_row(row)))
                 if progress is not None:
                     progress(done + min(start + _CHUNK, len(entries)), total)
     except (OSError, RuntimeError, ImportError):
