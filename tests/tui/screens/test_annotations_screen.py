@@ -150,7 +150,8 @@ async def test_export_dialog_writes_the_shown_annotations(
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("slash", *'author:"Ada Lovelace"', "enter")
-        for fmt in ("markdown", "json", "csv", "jsonld"):
+        # Two formats through the dialog; annotations.export's own tests cover all four.
+        for fmt in ("jsonld", "csv"):
             await pilot.press("x")
             dialog = app.screen
             assert isinstance(dialog, ExportDialog)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
 from textual.app import App
 
 from annotations.store import AnnotationStore
@@ -33,7 +34,10 @@ class OfferApp(App[None]):
         offer_drafts(self, self.drafts, self._posts, self._store)
 
 
-async def test_typed_note_survives_a_crash_and_is_offered_back(tmp_path: Path) -> None:
+async def test_typed_note_survives_a_crash_and_is_offered_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tui.screens.note_editor.DRAFT_DELAY", 0.05)
     corpus = load_posts(write_posts(tmp_path / "posts", FIXED_POSTS))
     river = post_named(corpus, "2023-10-26-river.md")
     store = AnnotationStore(tmp_path / "annotations.json")
@@ -43,7 +47,7 @@ async def test_typed_note_survives_a_crash_and_is_offered_back(tmp_path: Path) -
         await settle(pilot)
         await pilot.press("v", "n", *"half a thought")
         assert isinstance(app.screen, NoteEditor)
-        await pilot.pause(0.7)  # the draft is written after a pause in typing
+        await pilot.pause(0.2)  # the draft is written after a pause in typing
         await settle(pilot)
         [draft] = DraftStore(drafts_path).pending()
         assert draft.text == "half a thought"

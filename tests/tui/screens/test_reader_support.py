@@ -65,8 +65,11 @@ def reader_app(
     return ScreenApp(lambda: ReaderScreen(post, store, **kwargs), drafts)  # type: ignore[arg-type]
 
 
-async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
-    """Wait for workers and the messages they post, a few times over."""
+async def settle(pilot: Pilot[None], rounds: int = 2) -> None:
+    """Wait for workers and the messages they post (workers may start workers)."""
     for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    while any(worker.is_running for worker in pilot.app.workers):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
