@@ -672,7 +672,7 @@ class _Parser:
             return self._word(token)
         key, segments = split
         if key not in self.keys:
-            raise self._unknown_key(token, key)
+            raise self._unknown_key(token, key, segments)
         raw = _value_items(segments)
         if all(not fold(item) for item in raw):
             raise QueryError(
@@ -716,7 +716,7 @@ class _Parser:
             )
         return WordTerm(token.text, token.position, token.negated, word)
 
-    def _unknown_key(self, token: _Token, key: str) -> QueryError:
+    def _unknown_key(self, token: _Token, key: str, value: Sequence[_Segment] = ()) -> QueryError:
         if key in ANNOTATION_KEYS:
             return QueryError(
                 f'key "{key}" in {_shown(token.text)} works only when searching annotations;'
@@ -726,6 +726,8 @@ class _Parser:
             )
         close = difflib.get_close_matches(key, self.keys, n=1, cutoff=0.5)
         hint = f' (did you mean "{close[0]}"?)' if close else ""
+        if value and not value[0].quoted and value[0].text.startswith("//"):
+            hint = " (a URL: use site:HOST, or quote it to search for the text)"
         return QueryError(
             f"unknown key {_shown(key)} in {_shown(token.text)}{hint};"
             f" known keys: {', '.join(self.keys)}",

@@ -352,6 +352,13 @@ KEYS = "tag, cat, category, author, site, date, after, before, has, is"
         ),
         ("zzz:1", f'unknown key "zzz" in "zzz:1"; known keys: {KEYS}', "zzz:1", 0),
         (
+            "https://example.com/x",
+            'unknown key "https" in "https://example.com/x" (a URL: use site:HOST, or quote it'
+            f" to search for the text); known keys: {KEYS}",
+            "https://example.com/x",
+            0,
+        ),
+        (
             "date:2023-13",
             '"2023-13" in "date:2023-13" is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)',
             "date:2023-13",
