@@ -125,3 +125,12 @@ def test_ls_json_real_subprocess(tmp_path: Path) -> None:
     posts = json.loads(proc.stdout)
     assert len(posts) == 16 and all(set(p) == KEYS for p in posts)
     assert (tmp_path / "cache" / "postil").is_dir()
+
+
+def test_ls_json_with_undecodable_file_name(runner: CliRunner, tmp_path: Path) -> None:
+    with open(os.path.join(os.fsencode(tmp_path), b"bad\xffname.md"), "wb") as f:
+        f.write(b"---\ntitle: ok\n---\n")
+    result = runner.invoke(main, ["ls", "--json", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    [post] = json.loads(result.stdout)
+    assert post["path"] == f"{tmp_path}/bad\ufffdname.md"

@@ -145,10 +145,12 @@ class _StoreState:
 
 def _post_json(post: Post) -> dict[str, Any]:
     """The ``ls --json`` object of a post (the CLI contract's keys, nothing else)."""
+    from tui.corpus.text import display_text
+
     date = post.date.isoformat().replace("+00:00", "Z") if post.date is not None else None
     return {
         "id": post.id,
-        "path": post.path,
+        "path": display_text(post.path),
         "title": post.title,
         "date": date,
         "author": post.author,
@@ -235,11 +237,11 @@ def ls_command(paths: tuple[str, ...], query_text: str, as_json: bool, limit: in
 @click.argument("paths", nargs=-1, type=click.Path())
 def check_command(paths: tuple[str, ...]) -> None:
     """List the files below PATHs that cannot be read properly; exit 1 if there are any."""
-    from tui.corpus.text import sanitize
+    from tui.corpus.text import display_text
 
     result = _load_for_cli(paths)
     for problem in result.problems:
-        click.echo(f"{sanitize(problem.path)}: {sanitize(problem.reason)}")
+        click.echo(f"{display_text(problem.path)}: {display_text(problem.reason)}")
     if result.problems:
         sys.exit(1)
     click.echo(f"no problems in {len(result.posts)} files")

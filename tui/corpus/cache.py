@@ -157,14 +157,23 @@ class MetadataCache:
 
     def save(self) -> None:
         """Write this load's entries atomically; failure to write is not an error."""
-        doc = _encode(self.roots, self._fresh)
+        try:
+            data = orjson.dumps(_encode(self.roots, self._fresh))
+        except TypeError:
+            # A file name that is not UTF-8 cannot go into JSON: leave those files out
+            # (they are parsed again next time) rather than the whole cache.
+            rows = [(e, p) for e, p in self._fresh if _encodable(e, p)]
+            try:
+                data = orjson.dumps(_encode(self.roots, rows))
+            except TypeError:
+                return
         target = cache_file(self.roots)
         with contextlib.suppress(OSError):
             locations.ensure_private_dir(target.parent)
             fd, tmp = tempfile.mkstemp(prefix=".corpus-", suffix=".tmp", dir=target.parent)
             try:
                 with os.fdopen(fd, "wb") as f:
-                    f.write(orjson.dumps(doc))
+                    f.write(data)
                 os.replace(tmp, target)
             except OSError:
                 with contextlib.suppress(OSError):
@@ -229,3 +238,16 @@ def _encode(roots: list[str], rows: list[tuple[FileEntry, Parsed]]) -> dict[str,
     doc.update(columns)
     doc["problems"] = problems
     return doc
+
+
+def _encodable(entry: FileEntry, parsed: Parsed) -> bool:
+    """True when the row's strings are valid Unicode (no surrogate escapes)."""
+    texts = [entry.path, *(p.reason for p in parsed.problems)]
+    if parsed.post is not None:
+        texts += [parsed.post.title, parsed.post.author, parsed.post.source or ""]
+    try:
+        for text in texts:
+            text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

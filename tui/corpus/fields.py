@@ -13,7 +13,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from tui.corpus.text import NEEDS_CLEANING as _NEEDS_CLEANING
-from tui.corpus.text import clean_line, sanitize
+from tui.corpus.text import clean_line, display_text, sanitize
 
 TITLE_KEYS = ("title",)
 DATE_KEYS = ("date",)
@@ -212,4 +212,4 @@ def title_from_file_name(name: str) -> str:
     """A file name without its extension and ``YYYY-MM-DD-`` prefix, as a last-resort title."""
     stem = name.rsplit(".", 1)[0] if "." in name[1:] else name
     stem = _FILE_DATE.sub("", stem, count=1) or stem
-    return clean_line(stem)
+    return clean_line(display_text(stem))

@@ -19,7 +19,9 @@ ID_LENGTH = 12
 
 
 def _digest(key: str) -> PostId:
-    return PostId(hashlib.blake2b(key.encode("utf-8"), digest_size=ID_LENGTH // 2).hexdigest())
+    # surrogateescape: a file name that is not UTF-8 hashes as its original bytes.
+    data = key.encode("utf-8", "surrogateescape")
+    return PostId(hashlib.blake2b(data, digest_size=ID_LENGTH // 2).hexdigest())
 
 
 def post_id(source: str | None, rel_path: str) -> PostId:

@@ -63,3 +63,20 @@ def clean_line(text: str) -> str:
     if not NEEDS_CLEANING.search(text):
         return text.strip()  # the common case: nothing to decode, remove or collapse
     return _WHITESPACE.sub(" ", sanitize(unescape_entities(text))).strip()
+
+
+def display_text(text: str) -> str:
+    """Text safe to print: undecodable file-name bytes become U+FFFD, controls removed.
+
+    Paths keep their original bytes (as surrogate escapes) so the file can be opened;
+    this is only for showing them.
+
+    Args:
+        text: A path, title or reason that may hold surrogate escapes.
+
+    Returns:
+        Printable text.
+    """
+    if not text.isascii():
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return sanitize(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -145,3 +146,16 @@ def test_load_single() -> None:
         load_single(MALFORMED / "binary.md")
     with pytest.raises(CorpusError, match="no file or folder"):
         load_single(MALFORMED / "missing.md")
+
+
+def test_file_names_that_are_not_utf8(tmp_path: Path) -> None:
+    folder = os.fsencode(tmp_path)
+    with open(os.path.join(folder, b"bad\xffname.md"), "wb") as f:
+        f.write(b"---\ntitle: ok\n---\n")
+    with open(os.path.join(folder, b"2020-01-01-x\xfe.md"), "wb") as f:
+        f.write(b"no front matter\n")
+    for _ in range(2):  # cold, then warm (those rows are simply not cached)
+        result = load_corpus([tmp_path])
+        assert sorted(p.title for p in result.posts) == ["ok", "x\ufffd"]
+        assert result.problems == []
+        assert all(os.path.exists(p.path) for p in result.posts)
