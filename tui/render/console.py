@@ -11,7 +11,7 @@ from rich.text import Text
 from tui.corpus.model import Post
 from tui.render.document import Document
 from tui.render.layout import DECORATION, Layout
-from tui.render.text import plain_line
+from tui.render.text import plain_line, readable_url
 
 TITLE = Style(bold=True, color="bright_white")
 META = Style(color="bright_black")
@@ -42,8 +42,10 @@ def header_lines(doc: Document, post: Post | None = None) -> list[Text]:
     if meta:
         lines.append(Text(" · ".join(m for m in meta if m), style=META))
     if source:
-        clean = plain_line(source)
-        lines.append(Text(clean, style=Style(color="bright_blue", link=clean or None)))
+        target = plain_line(source)
+        lines.append(
+            Text(readable_url(target), style=Style(color="bright_blue", link=target or None))
+        )
     return lines
 
 

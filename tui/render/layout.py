@@ -17,6 +17,7 @@ from rich.text import Text
 
 from tui.render.document import Document
 from tui.render.model import BOLD, CODE, ITALIC, LINK, STRIKE, Block, Link
+from tui.render.text import readable_url
 from tui.render.wrap import char_width, wrap
 
 MIN_TEXT_WIDTH = 8
@@ -258,7 +259,7 @@ def link_lines(links: list[Link], width: int) -> list[tuple[Text, tuple[int, ...
         builder.add(f"[{link.number}] ", -1, MARK)
         if link.text and link.text != link.url:
             builder.add(link.text + " — ", -1, None)
-        builder.add(link.url, -1, Style(color="bright_blue", link=link.url or None))
+        builder.add(readable_url(link.url), -1, Style(color="bright_blue", link=link.url or None))
         out.extend(builder.lines(width))
     return out
 

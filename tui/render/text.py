@@ -19,6 +19,7 @@ __all__ = [
     "nfc",
     "normalize_newlines",
     "plain_line",
+    "readable_url",
     "sanitize",
     "strip_reserved",
 ]
@@ -102,3 +103,27 @@ def nfc(text: str) -> str:
 def plain_line(text: str) -> str:
     """One line of untrusted text for a header or a list: cleaned, collapsed, NFC."""
     return nfc(collapse(clean_inline(text)))
+
+
+def readable_url(url: str) -> str:
+    """A URL for display: percent-escapes of non-ASCII text decoded (``%E4%B8%AD`` -> 中).
+
+    Only what decodes to printable non-ASCII text is decoded, so the shown URL still
+    means the same address; the link target itself stays as written.
+    """
+    if "%" not in url:
+        return url
+    decoded = _PERCENT_RUN.sub(_decode_run, url)
+    return plain_line(decoded)
+
+
+_PERCENT_RUN = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")
+
+
+def _decode_run(match: re.Match[str]) -> str:
+    raw = match.group()
+    try:
+        text = bytes.fromhex(raw.replace("%", "")).decode("utf-8")
+    except ValueError:
+        return raw
+    return text if text.isprintable() and not text.isspace() else raw
