@@ -9,6 +9,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.tui.conftest import MakeTestApp
+from tui.screens.library import LibraryScreen
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -21,7 +22,9 @@ async def loaded(pilot: Pilot[Any]) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
-def test_library(snap_compare: Any, make_test_app: MakeTestApp, small_corpus_dir: Path, size: tuple[int, int]) -> None:
+def test_library(
+    snap_compare: Any, make_test_app: MakeTestApp, small_corpus_dir: Path, size: tuple[int, int]
+) -> None:
     """The six fixed posts newest first with unread marks, CJK and a literal [red] title; at
     120 columns the facet sidebar too."""
     app = make_test_app([small_corpus_dir])
@@ -38,6 +41,7 @@ def test_library_filtered_with_error(
     async def run_before(pilot: Pilot[Any]) -> None:
         await loaded(pilot)
         library = pilot.app.screen
+        assert isinstance(library, LibraryScreen)
         await pilot.press("slash")
         library.filter_bar.input.value = "tag:nature"
         await pilot.press("enter", "slash")
@@ -49,7 +53,9 @@ def test_library_filtered_with_error(
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
-def test_help(snap_compare: Any, make_test_app: MakeTestApp, small_corpus_dir: Path, size: tuple[int, int]) -> None:
+def test_help(
+    snap_compare: Any, make_test_app: MakeTestApp, small_corpus_dir: Path, size: tuple[int, int]
+) -> None:
     """The help over the library: its HELP text and the key table from its bindings."""
     app = make_test_app([small_corpus_dir])
 

@@ -204,6 +204,7 @@ export, theme) are in the command palette (`ctrl+p`).
         self._generation = 0
         self._facets_stale = True
         self._was_wide = True
+        self._binding_state: tuple[bool, bool] | None = None
 
     def compose(self) -> ComposeResult:
         """Filter bar on top, list and sidebar, loading bar, status line, footer."""
@@ -416,7 +417,12 @@ export, theme) are in the command palette (`ctrl+p`).
         if self.show_sidebar:
             self._count_facets()
         self._show_status()
-        self.refresh_bindings()
+        # The Footer recomposes on refresh_bindings (~tens of ms): only when a key's
+        # availability may have changed (clear_filter, toggle_read).
+        state = (self.filter_query is None, not self.shown)
+        if state != self._binding_state:
+            self._binding_state = state
+            self.refresh_bindings()
 
     def _ordered(self, sort: SortOrder) -> list[Post]:
         """The whole corpus in ``sort`` order (each order sorted once, then kept)."""

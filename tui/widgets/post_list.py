@@ -202,7 +202,7 @@ Narrow terminals drop the tags column, then the author column.
         current = self.highlighted_post
         keep_id = keep if keep is not None else (current.id if current else None)
         self._posts = list(posts)
-        self.virtual_size = Size(0, len(self._posts))
+        self._set_row_count(len(self._posts))
         index = 0 if self._posts else -1
         if keep_id is not None and self._posts:
             # A linear scan is ~1 ms at 50k; a dict index would cost more to build each time.
@@ -254,7 +254,9 @@ Narrow terminals drop the tags column, then the author column.
         if strip is None:
             strip = self._render_row(post, width, is_cursor)
             self._row_cache[key] = strip
-        return strip.apply_offsets(0, index)
+        # No apply_offsets: it copies the strip (and its caches) on every draw, and
+        # nothing here needs per-cell offsets (clicks use scroll_offset + y).
+        return strip
 
     def _render_row(self, post: Post, width: int, is_cursor: bool) -> Strip:
         """Build one row's segments from plain strings (never markup)."""
@@ -368,6 +370,24 @@ Narrow terminals drop the tags column, then the author column.
         self.cursor = len(self._posts) - 1
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _set_row_count(self, rows: int) -> None:
+        """Set the virtual height, without a screen layout when the scrollbar stays as it is.
+
+        ``virtual_size`` is a layout reactive: assigning it re-arranges the whole screen,
+        which costs more than drawing the list. Only the scrollbar's presence can change
+        the layout, so when it does not, the size is set quietly and the scrollbar told.
+        """
+        height = self.scrollable_content_region.height
+        old = self.virtual_size.height
+        if not self.is_mounted or height <= 0 or (old > height) != (rows > height):
+            self.virtual_size = Size(0, rows)
+            return
+        self.set_reactive(PostList.virtual_size, Size(0, rows))
+        if self.show_vertical_scrollbar:
+            self.vertical_scrollbar.window_virtual_size = rows
+        if self.scroll_y > self.max_scroll_y:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
 
     def _refresh_row(self, index: int) -> None:
         """Repaint one row if it is on screen."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from tui.widgets.post_list import clean_cell
 
@@ -59,22 +59,32 @@ SORT_LABELS: dict[str, str] = {
 """How each sort order is named in the status line and the palette."""
 
 
-class StatusLine(Static):
-    """One line: posts shown of total, problems, sort order, store path when read-only."""
+class StatusLine(Widget):
+    """One line: posts shown of total, problems, sort order, store path when read-only.
+
+    A plain ``render`` widget rather than a ``Static``: ``Static.update`` asks for a
+    layout of the whole screen, and the status changes on every filter.
+    """
 
     DEFAULT_CSS = """
     StatusLine {
         height: 1;
+        width: 1fr;
     }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         """Start with the loading text."""
-        super().__init__(status_text(Status(loading=True)), id=id, markup=False)
+        super().__init__(id=id, markup=False)
         self.status = Status(loading=True)
         """The state shown."""
 
+    def render(self) -> Text:
+        """The status as plain text (paths come from the user: never markup)."""
+        return status_text(self.status)
+
     def show(self, status: Status) -> None:
-        """Show ``status``."""
-        self.status = status
-        self.update(status_text(status))
+        """Show ``status`` (repaints one line, no layout)."""
+        if status != self.status:
+            self.status = status
+            self.refresh()

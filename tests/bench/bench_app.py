@@ -1,0 +1,334 @@
+"""App benchmark: start to first painted list, filter repaint, post open, peak memory.
+
+For each N (1k and 50k by default; ``POSTIL_BENCH_APP_SIZES=1000,5000`` to change) a
+synthetic archive (``gen_archive``) is written to a temporary folder (removed afterwards),
+with one extra ~700 KB post. Each measurement runs in a child process (its own start-up
+and peak memory), the app headless at 120x40: Textual composes and renders every frame,
+only the bytes to the terminal are skipped.
+
+- empty: an empty Textual app (one Label) from process start to its first frame;
+- start: ``postil`` from process start to the first frame showing the list, warm
+  metadata cache (a first run fills it);
+- filter: at the largest N, ``FilterBar.apply`` (parse, index filter, set_posts) to the
+  next frame, for a few queries;
+- open: Enter on a post to the reader's first frame with the body, for ~15 posts of
+  median size and for the 700 KB post;
+- memory: peak RSS of ``postil`` at the largest N with 10,000 annotations in the store.
+
+Targets (issue 5): first list within 2.5x the empty app at 50k warm, filter repaint under
+20 ms, open under 50 ms median and 300 ms for the 700 KB post, memory under 150 MB.
+Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from tests.bench.gen_archive import generate
+
+ROOT = Path(__file__).resolve().parents[2]
+SIZES: tuple[int, ...] = (1_000, 50_000)
+ANNOTATIONS = 10_000
+BIG_POST_BYTES = 700_000
+QUERIES = ("tag:economy-0", "date:2020", "river", "-tag:economy-0 date:2018..2021 is:unread", "")
+RUNS = 3
+
+
+# -- child side ----------------------------------------------------------------------------
+
+
+def _maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _emit(result: dict[str, Any]) -> None:
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+def child_empty() -> None:
+    """An empty Textual app: report the wall time of its first frame."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Label
+
+    class Empty(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Label("empty")
+
+        def on_mount(self) -> None:
+            self.call_after_refresh(self.done)
+
+        def done(self) -> None:
+            _emit({"painted": time.time(), "maxrss_mb": _maxrss_mb()})
+            self.exit()
+
+    Empty().run(headless=True, size=(120, 40))
+
+
+def child_start(folder: str, store: str) -> None:
+    """``postil FOLDER``: report the wall time of the first frame showing the list."""
+    from tui.app import make_app
+    from tui.screens.library import LibraryData, LibraryScreen
+
+    app = make_app([folder], store_path=store)
+    original = LibraryScreen.set_data
+
+    def set_data(self: LibraryScreen, data: LibraryData) -> None:
+        original(self, data)
+
+        def painted() -> None:
+            _emit(
+                {
+                    "painted": time.time(),
+                    "rows": len(self.post_list.posts),
+                    "maxrss_mb": _maxrss_mb(),
+                }
+            )
+            app.exit()
+
+        app.call_after_refresh(painted)
+
+    # A benchmark-only hook in this child process: the app has no "first paint" event.
+    LibraryScreen.set_data = set_data  # type: ignore[method-assign]
+    app.run(headless=True, size=(120, 40))
+
+
+def child_interactive(folder: str, store: str, big: str) -> None:
+    """Filter and open timings in one running app (headless Pilot)."""
+    asyncio.run(_interactive(folder, store, big))
+
+
+async def _next_frame(app: Any) -> None:
+    """Wait for the next refresh of the screen."""
+    event = asyncio.Event()
+    app.call_after_refresh(event.set)
+    await event.wait()
+
+
+async def _interactive(folder: str, store: str, big: str) -> None:
+    from tui.app import make_app
+    from tui.corpus.query import parse_query
+    from tui.screens.reader import ReaderScreen
+
+    app = make_app([folder], store_path=store)
+    result: dict[str, Any] = {"filter_ms": {}, "filter_sync_ms": {}}
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not app.is_loaded:
+            await asyncio.sleep(0.01)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        library = app.library
+        for query in QUERIES:
+            times, sync = [], []
+            for _ in range(5):
+                # What Enter in the filter bar does (parse, index filter, set_posts), then
+                # the frame that shows it.
+                started = time.perf_counter()
+                parsed = parse_query(query)
+                library.filter_query = parsed if query.strip() else None
+                library._refilter()
+                sync.append((time.perf_counter() - started) * 1000)
+                await _next_frame(app)
+                times.append((time.perf_counter() - started) * 1000)
+            result["filter_ms"][query or "(all)"] = statistics.median(times)
+            result["filter_sync_ms"][query or "(all)"] = statistics.median(sync)
+            result.setdefault("filter_rows", {})[query or "(all)"] = len(library.shown)
+        posts = [p for p in app.corpus.posts if p.path != big]
+        sizes = sorted(posts, key=lambda p: p.size)
+        middle = len(sizes) // 2
+        sample = sizes[max(0, middle - 7) : middle + 8]
+        big_post = next(p for p in app.corpus.posts if p.path == big)
+        opened: list[float] = []
+        for post in [*sample, big_post]:
+            started = time.perf_counter()
+            library.open_post(post)
+            screen = app.screen
+            assert isinstance(screen, ReaderScreen)
+            while screen.document is None:
+                await asyncio.sleep(0.001)
+            await _next_frame(app)
+            opened.append((time.perf_counter() - started) * 1000)
+            app.pop_screen()
+            await pilot.pause()
+        result["open_median_ms"] = statistics.median(opened[:-1])
+        result["open_median_size_kb"] = sizes[middle].size / 1024
+        result["open_big_ms"] = opened[-1]
+        result["open_big_size_kb"] = big_post.size / 1024
+    _emit(result)
+
+
+def child(argv: list[str]) -> None:
+    """Entry point of the child processes."""
+    mode, *args = argv
+    if mode == "empty":
+        child_empty()
+    elif mode == "start":
+        child_start(*args)
+    else:
+        child_interactive(*args)
+
+
+# -- parent side ---------------------------------------------------------------------------
+
+
+def _run_child(env: dict[str, str], *args: str) -> tuple[dict[str, Any], float]:
+    """Run a child; return its result and the wall time it was spawned at."""
+    spawned = time.time()
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.bench.bench_app", "--child", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    for line in proc.stdout.splitlines()[::-1]:
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT ") :]), spawned
+    raise RuntimeError(f"child {args[0]} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+
+
+def _start_ms(env: dict[str, str], *args: str) -> tuple[float, dict[str, Any]]:
+    """Median start-to-first-paint over RUNS children, and the last child's result."""
+    times: list[float] = []
+    result: dict[str, Any] = {}
+    for _ in range(RUNS):
+        result, spawned = _run_child(env, *args)
+        times.append((result["painted"] - spawned) * 1000)
+    return statistics.median(times), result
+
+
+def _big_post(folder: Path) -> Path:
+    """A post of ~700 KB (long Latin and CJK paragraphs), like the largest real ones."""
+    rng = random.Random(7)
+    words = "river harbour archive policy market memory village railway garden".split()
+    paragraphs = []
+    size = 0
+    while size < BIG_POST_BYTES:
+        if rng.random() < 0.5:
+            text = " ".join(rng.choice(words) for _ in range(120)) + "."
+        else:
+            text = (
+                "".join(
+                    rng.choice("港口的早晨很安静渔船慢慢回来了海鸥在天上飞") for _ in range(200)
+                )
+                + "。"
+            )
+        paragraphs.append(f"<p>{text}</p>")
+        size += len(paragraphs[-1].encode("utf-8"))
+    path = folder / "big" / "2024-06-01-big-post.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "---\ntitle: A very long post\ndate: 2024-06-01T00:00:00Z\nauthor: Bench\n"
+        "tags: [long]\n---\n<div>" + "".join(paragraphs) + "</div>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _annotation_store(path: Path, folder: Path, count: int) -> None:
+    """A TinyDB store file with ``count`` annotations spread over the corpus's posts."""
+    from tui.corpus.loader import load_corpus
+
+    posts = load_corpus([folder]).posts
+    rng = random.Random(3)
+    docs: dict[str, Any] = {}
+    for i in range(count):
+        post = rng.choice(posts)
+        docs[str(i + 1)] = {
+            "id": str(uuid.UUID(int=rng.getrandbits(128))),
+            "post": {
+                "id": post.id,
+                "path": post.path,
+                "title": post.title,
+                "source": post.source,
+                "author": post.author,
+                "date": post.date.isoformat() if post.date else None,
+                "tags": list(post.tags),
+            },
+            "target": {"exact": "quote", "prefix": "", "suffix": "", "start": 0, "end": 5},
+            "note": "a note" if i % 3 == 0 else "",
+            "tags": [],
+            "color": "yellow",
+            "created": "2024-01-01T00:00:00Z",
+            "updated": "2024-01-01T00:00:00Z",
+            "schema": 1,
+        }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"annotations": docs}), encoding="utf-8")
+
+
+def _sizes() -> tuple[int, ...]:
+    raw = os.environ.get("POSTIL_BENCH_APP_SIZES")
+    return tuple(int(x) for x in raw.split(",")) if raw else SIZES
+
+
+def main() -> None:
+    """Run every measurement and print the figures."""
+    sizes = _sizes()
+    with tempfile.TemporaryDirectory(prefix="postil-bench-app-") as tmp_name:
+        tmp = Path(tmp_name)
+        env = dict(os.environ)
+        for var in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+            env[var] = str(tmp / var.lower())
+        env.pop("POSTIL_CORPUS", None)
+        env["PYTHONPATH"] = str(ROOT)
+        empty_ms, empty = _start_ms(env, "empty")
+        print(f"empty Textual app: first frame {empty_ms:.0f} ms, peak {empty['maxrss_mb']:.0f} MB")
+        for n in sizes:
+            folder = tmp / f"corpus-{n}"
+            started = time.perf_counter()
+            generate(folder, n)
+            big = _big_post(folder)
+            print(f"\nN={n:,}: archive written in {time.perf_counter() - started:.1f} s")
+            store = tmp / f"store-{n}.json"
+            env["POSTIL_STORE"] = str(store)
+            _run_child(env, "start", str(folder), str(store))  # fills the metadata cache
+            start_ms, result = _start_ms(env, "start", str(folder), str(store))
+            print(
+                f"  start to first painted list (warm cache): {start_ms:.0f} ms"
+                f" = {start_ms / empty_ms:.2f}x the empty app; {result['rows']:,} rows;"
+                f" peak {result['maxrss_mb']:.0f} MB"
+            )
+            if n != max(sizes):
+                continue
+            inter, _ = _run_child(env, "interactive", str(folder), str(store), str(big))
+            for query, ms in inter["filter_ms"].items():
+                sync = inter["filter_sync_ms"][query]
+                rows = inter["filter_rows"][query]
+                print(
+                    f"  filter {query!r}: {sync:.1f} ms to refilter, {ms:.1f} ms to the next"
+                    f" frame ({rows:,} rows)"
+                )
+            print(
+                f"  open post: median {inter['open_median_ms']:.1f} ms"
+                f" ({inter['open_median_size_kb']:.1f} KB file);"
+                f" {inter['open_big_size_kb']:.0f} KB post {inter['open_big_ms']:.0f} ms"
+            )
+            annotated = tmp / f"store-{n}-annotated.json"
+            _annotation_store(annotated, folder, ANNOTATIONS)
+            env["POSTIL_STORE"] = str(annotated)
+            mem, _ = _run_child(env, "start", str(folder), str(annotated))
+            print(
+                f"  peak memory with {ANNOTATIONS:,} annotations: {mem['maxrss_mb']:.0f} MB"
+                f" (empty app {empty['maxrss_mb']:.0f} MB)"
+            )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        child(sys.argv[2:])
+    else:
+        main()
