@@ -180,3 +180,10 @@ def test_layout_line_for_offset_and_decoration_offsets() -> None:
     target = doc.blocks[1].start + 150
     line = layout.line(layout.line_for_offset(target))
     assert target in line.offsets
+
+
+def test_readable_url_decodes_only_printable_non_ascii() -> None:
+    from tui.render.text import readable_url
+
+    url = "https://x.org/%E4%B8%AD%E6%96%87/?q=a%20b&c=%2F%1b%e4"
+    assert readable_url(url) == "https://x.org/中文/?q=a%20b&c=%2F%1b%e4"
