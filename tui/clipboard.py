@@ -12,6 +12,7 @@ import base64
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from textual.app import App
 
@@ -61,7 +62,7 @@ def in_tmux(env: Mapping[str, str] | None = None) -> bool:
     return bool((os.environ if env is None else env).get("TMUX"))
 
 
-def copy_text(app: App[object], text: str, *, env: Mapping[str, str] | None = None) -> CopyResult:
+def copy_text(app: App[Any], text: str, *, env: Mapping[str, str] | None = None) -> CopyResult:
     """Copy ``text`` to the clipboard of the terminal running ``app``.
 
     Args:

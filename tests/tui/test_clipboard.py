@@ -23,7 +23,7 @@ async def test_copy_writes_osc52(tmux: str | None) -> None:
     async with app.run_test():
         written: list[str] = []
         assert app._driver is not None
-        app._driver.write = written.append  # type: ignore[method-assign]
+        app._driver.write = written.append  # type: ignore[method-assign,assignment]
         env = {"TMUX": tmux} if tmux else {}
         result = copy_text(app, "a quote", env=env)
         assert result == CopyResult(copied=True, chars=7, via_tmux=bool(tmux))

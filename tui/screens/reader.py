@@ -15,7 +15,7 @@ import webbrowser
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -810,7 +810,7 @@ def _sentence(error: BaseException) -> str:
 
 
 def offer_drafts(
-    app: App[object],
+    app: App[Any],
     drafts: DraftStore,
     posts: Sequence[Post],
     store: AnnotationStore,

@@ -203,7 +203,7 @@ async def test_export_asks_before_overwriting(
         await pilot.press("n")
         await pilot.pause()
         assert dest.read_text(encoding="utf-8") == "keep me"
-        assert app.screen is dialog
+        assert isinstance(app.screen, ExportDialog)
         await pilot.click("#export-ok")
         await settle(pilot)
         await pilot.press("y")

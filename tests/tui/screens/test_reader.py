@@ -420,3 +420,26 @@ def test_browser_only_with_local_display() -> None:
     assert not can_open_browser({"DISPLAY": ":0", "SSH_CONNECTION": "1 2 3 4"}, "linux")
     assert can_open_browser({}, "darwin")
     assert not can_open_browser({"SSH_TTY": "/dev/pts/1"}, "darwin")
+
+
+async def test_open_source_without_display_shows_and_copies(
+    river: Post, store: AnnotationStore, drafts: DraftStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "TMUX"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 5000 10.0.0.2 22")
+    opened: list[str] = []
+
+    def fake_open(url: str) -> bool:
+        opened.append(url)
+        return True
+
+    monkeypatch.setattr("webbrowser.open", fake_open)
+    app = reader_app(river, store, drafts)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert opened == []
+        assert app.clipboard == "https://example.com/news/n1001.htm"
+        assert any("n1001.htm" in str(n.message) for n in app._notifications)
