@@ -43,15 +43,30 @@ def fold_keys(mapping: Mapping[Any, Any]) -> dict[str, Any]:
     Returns:
         A dict keyed by lower-cased string keys, in the original order.
     """
-    quick = {str(key).strip().lower(): value for key, value in mapping.items()}
+    quick = {_fold(key): value for key, value in mapping.items()}
     if len(quick) == len(mapping):
         return quick  # no two keys fold together (the usual case)
     folded: dict[str, Any] = {}
     for key, value in mapping.items():
-        name = str(key).strip().lower()
+        name = _fold(key)
         if name not in folded or _is_empty(folded[name]):
             folded[name] = value
     return folded
+
+
+def _fold(key: Any) -> str:
+    """A key as text, stripped and lower-cased (memoised: archives reuse a few keys)."""
+    if type(key) is str:
+        folded = _FOLDED.get(key)
+        if folded is None:
+            folded = _FOLDED[key] = key.strip().lower()
+            if len(_FOLDED) > 10_000:
+                _FOLDED.clear()
+        return folded
+    return str(key).strip().lower()
+
+
+_FOLDED: dict[str, str] = {}
 
 
 def pick(fields: Mapping[str, Any], keys: Iterable[str]) -> Any:

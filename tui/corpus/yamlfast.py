@@ -108,7 +108,7 @@ def parse_simple(text: str) -> dict[str, Any] | None:
             key, colon, rest = line.partition(":")
             if not colon or not _KEY.fullmatch(key) or (rest and rest[0] != " "):
                 return None
-            if key[0] in _RESOLVED_FIRST and _resolve(key) != STR_TAG:
+            if key[0] in _RESOLVED_FIRST and not _plain_key(key):
                 return None
             value = _value(rest.strip(" "))
             result[key] = value
@@ -159,6 +159,19 @@ def _flow_list(raw: str) -> list[Any]:
             raise _Unsure
         items.append(_construct(item))
     return items
+
+
+def _plain_key(key: str) -> bool:
+    """True when PyYAML reads ``key`` as a string (``yes``, ``null``, ``1`` are not)."""
+    known = _KEYS.get(key)
+    if known is None:
+        if len(_KEYS) > 10_000:
+            _KEYS.clear()
+        known = _KEYS[key] = _resolve(key) == STR_TAG
+    return known
+
+
+_KEYS: dict[str, bool] = {}
 
 
 def _resolve(value: str) -> str:
