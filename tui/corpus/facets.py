@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import chain
+from operator import lt
 from typing import Literal, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -147,6 +148,8 @@ class _Raw:
     categories: Counter[str]
     authors: Counter[str]
     years: Counter[int | None]
+    everyone: frozenset[int] = frozenset()
+    """Every position counted (kept for the whole index only)."""
 
 
 def _raw_counts(index: PostIndex, positions: Iterable[int]) -> _Raw:
@@ -164,6 +167,7 @@ def _whole(index: PostIndex) -> _Raw:
     raw = _WHOLE_RAW.get(index)
     if raw is None:
         raw = _WHOLE_RAW[index] = _raw_counts(index, range(len(index)))
+        raw.everyone = frozenset(range(len(index)))
     return raw
 
 
@@ -175,11 +179,11 @@ def _minus(whole: Counter[_K], part: Counter[_K]) -> Counter[_K]:
 
 def _indexed_counts(index: PostIndex, positions: list[int], limit: int | None) -> Facets:
     raw: _Raw
-    chosen = set(positions) if len(positions) * 3 > len(index) * 2 else None
-    if chosen is not None and len(chosen) == len(positions):
-        # A large result: count the (much smaller) rest of the corpus and subtract it.
+    # A large result: count the (smaller) rest of the corpus and subtract it. Only for
+    # ascending positions (as filters return them), which are distinct, checked in C.
+    if len(positions) * 3 > len(index) * 2 and all(map(lt, positions, positions[1:])):
         whole = _whole(index)
-        rest = _raw_counts(index, set(range(len(index))) - chosen)
+        rest = _raw_counts(index, whole.everyone.difference(positions))
         raw = _Raw(
             _minus(whole.tags, rest.tags),
             _minus(whole.categories, rest.categories),

@@ -916,6 +916,8 @@ class PostIndex:
             "author": Counter(),
         }
         self._display_cache: dict[str, dict[str, str]] = {}
+        self._last: tuple[list[Post], list[int]] = ([], [])
+        """The last filter result (a copy) and its positions, for :meth:`positions_of`."""
         self._build()
 
     def _build(self) -> None:
@@ -1064,7 +1066,12 @@ class PostIndex:
         """
         if not query.terms:
             return list(self.posts)
-        return [self.posts[i] for i in self.filter_positions(query, state)]
+        positions = self.filter_positions(query, state)
+        result = list(map(self.posts.__getitem__, positions))
+        # Facets are usually asked for the result just returned: remember its positions
+        # (with a copy of the list, so a caller that sorts its result gets no stale answer).
+        self._last = (result[:], positions)
+        return result
 
     def filter_positions(self, query: Query, state: PostState = EMPTY_STATE) -> list[int]:
         """Like :meth:`filter`, but the matching positions (indexes into ``posts``)."""
@@ -1127,6 +1134,12 @@ class PostIndex:
 
         Identity is enough: the index holds its posts, so their ``id()`` cannot be reused.
         """
+        if not isinstance(posts, list):
+            posts = list(posts)
+        last_posts, last_positions = self._last
+        # List equality compares identity first, element by element, in C.
+        if len(posts) == len(last_posts) and posts == last_posts:
+            return list(last_positions)
         try:
             return list(map(self._by_object.__getitem__, map(id, posts)))
         except KeyError:

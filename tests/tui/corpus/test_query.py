@@ -610,3 +610,13 @@ def test_index_repeated_queries_use_memoised_bits() -> None:
     query = parse_query("tag:common date:2021")
     first = index.filter(query)
     assert index.filter(query) == first == [p for p in many if query.matches_post(p)]
+
+
+def test_positions_of_follows_the_list_even_after_the_caller_reorders_it() -> None:
+    index = PostIndex(POSTS)
+    result = index.filter(parse_query("tag:economy"))
+    assert index.positions_of(result) == [0, 3]
+    result.reverse()
+    assert index.positions_of(result) == [3, 0]
+    assert index.positions_of(iter(POSTS[1:3])) == [1, 2]
+    assert index.positions_of([make_post(99)]) is None
