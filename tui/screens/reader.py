@@ -91,7 +91,6 @@ class ReaderScreen(Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", tooltip="Go back to the library.", id="reader.back"),
         Binding(
             "h",
             "highlight",
@@ -109,7 +108,7 @@ class ReaderScreen(Screen[None]):
         Binding(
             "e",
             "edit_note",
-            "Edit note",
+            "Edit",
             tooltip="Edit the current highlight's note.",
             id="reader.edit",
         ),
@@ -152,6 +151,8 @@ class ReaderScreen(Screen[None]):
             tooltip="Open the source URL in a browser.",
             id="reader.open",
         ),
+        # Last, so the Footer lists it after the commands.
+        Binding("escape", "back", "Back", tooltip="Go back to the library.", id="reader.back"),
     ]
 
     HELP = """\
@@ -671,8 +672,7 @@ class ReaderScreen(Screen[None]):
             noun = "highlight" if count == 1 else "highlights"
             notice.update(
                 Content(
-                    f"{count} {noun} could not be placed in this text; "
-                    "they are listed in the annotations screen."
+                    f"{count} {noun} could not be placed in this text: see the annotations screen."
                 )
             )
 
