@@ -51,13 +51,3 @@ class SymlinkLoop(FileProblem):
     """A symbolic link that leads back to itself or to a folder above it."""
 
     kind: ProblemKind = "loop"
-
-
-class FrontMatterError(FileProblem):
-    """Front matter that YAML cannot parse (``kind`` "yaml") or that is not a mapping."""
-
-    kind: ProblemKind = "yaml"
-
-    def __init__(self, message: str, kind: ProblemKind = "yaml") -> None:
-        super().__init__(message)
-        self.kind = kind
