@@ -28,7 +28,7 @@ from tui.corpus.model import LoadResult, Post
 from tui.drafts import Draft, DraftStore
 from tui.lifecycle import install_signal_handlers
 from tui.messages import AnnotationsChanged, ReadingChanged
-from tui.screens.library import LibraryData, LibraryScreen
+from tui.screens.library import LibraryData, LibraryIndex, LibraryScreen
 from tui.widgets.post_list import clean_cell
 
 if TYPE_CHECKING:
@@ -68,6 +68,12 @@ class PostilApp(App[None]):
 
         done: int
         total: int
+
+    @dataclass
+    class CorpusIndexed(Message):
+        """The query index and facets were built (posted from the loader thread)."""
+
+        index: LibraryIndex
 
     @dataclass
     class CorpusLoaded(Message):
@@ -173,8 +179,13 @@ class PostilApp(App[None]):
 
         result = load_corpus(self.paths, use_cache=self.use_cache, progress=progress)
         data = LibraryData.prepare(result, self.store)
+        if worker.is_cancelled:
+            return
+        self.post_message(self.CorpusLoaded(data, time.perf_counter() - started))
+        # The list is painted from the message above; the index comes second.
+        index = LibraryIndex.build(result.posts)
         if not worker.is_cancelled:
-            self.post_message(self.CorpusLoaded(data, time.perf_counter() - started))
+            self.post_message(self.CorpusIndexed(index))
 
     @on(CorpusProgress)
     def _show_progress(self, event: CorpusProgress) -> None:
@@ -187,6 +198,10 @@ class PostilApp(App[None]):
         self.load_seconds = event.seconds
         self.library.set_data(event.data)
         self._offer_drafts()
+
+    @on(CorpusIndexed)
+    def _corpus_indexed(self, event: CorpusIndexed) -> None:
+        self.library.set_index(event.index)
 
     @on(AnnotationsChanged)
     @on(ReadingChanged)

@@ -127,7 +127,7 @@ class PostilCommands(Provider):
 
     def _value_hits(self, app: PostilApp, matcher: Matcher, query: str) -> Iterator[Hit]:
         """Tags and authors to filter by."""
-        data = app.library.data
+        data = app.library.index
         if data is None:
             return
         words = query.casefold().split()

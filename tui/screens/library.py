@@ -1,9 +1,11 @@
 """The library screen: the filter bar, the post list, the facet sidebar and the status line.
 
-The app loads the corpus in a thread and hands it over as :class:`LibraryData` (built by
-:meth:`LibraryData.prepare` in the same thread: the query index, corpus-wide facets and
-the reading marks). Filtering runs on the event loop (the index filters 50k posts in a
-few milliseconds); facet counts for a result and every store access run in workers.
+The app loads the corpus in a thread and hands it over in two steps: :class:`LibraryData`
+(posts and reading marks: the list is painted at once) and then :class:`LibraryIndex`
+(the query index and corpus-wide facets, which take longer to build at 50k posts; a
+query typed meanwhile is applied when the index arrives). Filtering runs on the event
+loop (the index filters 50k posts in a few milliseconds); facet counts for a result and
+every store access run in workers.
 """
 
 from __future__ import annotations
@@ -70,26 +72,32 @@ class Marks:
 
 @dataclass
 class LibraryData:
-    """Everything the library needs, prepared off the event loop."""
+    """The loaded corpus and its marks: enough to paint the list."""
 
     corpus: LoadResult
-    index: PostIndex
-    facets: Facets
-    """Facet counts over the whole corpus (completion values, the first sidebar)."""
     marks: Marks
 
     @classmethod
     def prepare(cls, corpus: LoadResult, store: AnnotationStore) -> LibraryData:
-        """Build the index, facets and marks (blocking: call from a thread worker)."""
+        """Read the marks (blocking: call from a thread worker)."""
+        return cls(corpus=corpus, marks=Marks.read_from(store))
+
+
+@dataclass
+class LibraryIndex:
+    """What filtering needs, built after the first paint (seconds at 50k posts)."""
+
+    index: PostIndex
+    facets: Facets
+    """Facet counts over the whole corpus (the first sidebar, the palette's values)."""
+
+    @classmethod
+    def build(cls, posts: Sequence[Post]) -> LibraryIndex:
+        """Build the query index and the corpus-wide facets (blocking: call from a thread)."""
         from tui.corpus.query import PostIndex
 
-        index = PostIndex(corpus.posts)
-        return cls(
-            corpus=corpus,
-            index=index,
-            facets=facet_counts(corpus.posts, index=index),
-            marks=Marks.read_from(store),
-        )
+        index = PostIndex(posts)
+        return cls(index=index, facets=facet_counts(posts, index=index))
 
 
 def sort_posts(posts: Sequence[Post], order: SortOrder) -> list[Post]:
@@ -193,7 +201,9 @@ export, theme) are in the command palette (`ctrl+p`).
         self.sort: SortOrder = sort
         """The current sort order."""
         self.data: LibraryData | None = None
-        """The loaded corpus and its index; None while loading."""
+        """The loaded corpus; None while loading."""
+        self.index: LibraryIndex | None = None
+        """The query index and facets; None until built."""
         self.filter_query: Query | None = None
         """The applied query; None shows everything."""
         self.marks = Marks()
@@ -278,17 +288,20 @@ export, theme) are in the command palette (`ctrl+p`).
         )
 
     def set_data(self, data: LibraryData) -> None:
-        """Show a freshly loaded corpus."""
+        """Show a freshly loaded corpus (filtering waits for :meth:`set_index`)."""
         self.data = data
+        self.index = None
         self.marks = data.marks
         self._sorted = {"newest": list(data.corpus.posts)}
         self.post_list.set_marks(self.marks.is_read, self.marks.counts)
-        self.filter_bar.set_completer(partial(complete_values, data.index))
         self.is_loading = False
         self._refilter()
-        if self.show_sidebar and self.filter_query is None:
-            self._facets_stale = False
-            self.sidebar.set_facets(data.facets)
+
+    def set_index(self, index: LibraryIndex) -> None:
+        """Enable filtering, completion and facets; apply a query typed while indexing."""
+        self.index = index
+        self.filter_bar.set_completer(partial(complete_values, index.index))
+        self._refilter()
 
     def set_sort(self, sort: SortOrder) -> None:
         """List the posts in ``sort`` order."""
@@ -403,8 +416,11 @@ export, theme) are in the command palette (`ctrl+p`).
         ordered = self._ordered(self.sort)
         if self.filter_query is None:
             self.shown = ordered
+        elif self.index is None:
+            self._show_status()
+            return  # applied by set_index once the index is built
         else:
-            matched = self.data.index.filter(self.filter_query, self.marks)
+            matched = self.index.index.filter(self.filter_query, self.marks)
             if self.sort == "newest":
                 self.shown = matched
             else:
@@ -440,6 +456,7 @@ export, theme) are in the command palette (`ctrl+p`).
                 store_path=str(self.store.path) if self._has_store() else "",
                 read_only=self._has_store() and bool(self.store.read_only),
                 loading=data is None,
+                indexing=self.filter_query is not None and self.index is None,
                 sort=self.sort,
                 query=self.filter_bar.applied_text if self.filter_query is not None else "",
             )
@@ -451,11 +468,11 @@ export, theme) are in the command palette (`ctrl+p`).
     # -- workers ---------------------------------------------------------------------------
 
     def _count_facets(self) -> None:
-        if self.data is None:
+        if self.index is None:
             return
         self._facets_stale = False
         if self.filter_query is None:
-            self.sidebar.set_facets(self.data.facets)
+            self.sidebar.set_facets(self.index.facets)
             return
         self._count_facets_worker(list(self.shown), self._generation)
 
@@ -463,7 +480,7 @@ export, theme) are in the command palette (`ctrl+p`).
         thread=True, exclusive=True, group="facets", exit_on_error=False, description="count facets"
     )
     def _count_facets_worker(self, posts: list[Post], generation: int) -> None:
-        facets = facet_counts(posts, index=self.data.index if self.data else None)
+        facets = facet_counts(posts, index=self.index.index if self.index else None)
         if not get_current_worker().is_cancelled:
             self.post_message(self.FacetsCounted(facets, generation))
 

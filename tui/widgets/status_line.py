@@ -26,6 +26,8 @@ class Status:
     """Whether the store could not be opened for writing."""
     loading: bool = False
     """Whether the corpus is still loading."""
+    indexing: bool = False
+    """Whether a query waits for the index to be built."""
     sort: str = "newest"
     """The sort order's name."""
     query: str = ""
@@ -43,6 +45,8 @@ def status_text(status: Status) -> Text:
         noun = "problem" if status.problems == 1 else "problems"
         parts.append(f"{status.problems:,} {noun} (p)")
     parts.append(SORT_LABELS.get(status.sort, status.sort))
+    if status.indexing:
+        parts.append("indexing, the filter applies in a moment…")
     text = Text(" · ".join(parts))
     if status.read_only:
         text.append(" · ")

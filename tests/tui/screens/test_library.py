@@ -385,3 +385,22 @@ async def test_config_paths_are_used_when_none_given(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert len(app.corpus.posts) == 6
+
+
+async def test_query_typed_while_indexing_applies_when_the_index_arrives(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    from tui.screens.library import LibraryIndex
+
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        library = app.library
+        library.index = None  # as between the first paint and the index
+        await apply_filter(pilot, "tag:nature")
+        assert len(titles(app)) == 6
+        assert "indexing" in str(library.query_one("#status").render())
+        library.set_index(LibraryIndex.build(app.corpus.posts))
+        await pilot.pause()
+        assert titles(app) == ["The river at night", "Winter letters"]
+        assert "indexing" not in str(library.query_one("#status").render())
