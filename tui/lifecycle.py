@@ -59,7 +59,7 @@ class Flushable(Protocol):
 
 
 class _Shutdown:
-    """The state of one app's graceful shutdown, shared by signal handler and timer."""
+    """The state of one app's shutdown, shared by the signal watcher, loop and timer."""
 
     def __init__(self, app: App[Any], grace: float) -> None:
         self.app = app
@@ -69,7 +69,7 @@ class _Shutdown:
         self.loop = _running_loop()
         """The app's event loop, captured on the loop's own thread."""
         self.started = threading.Event()
-        """Set once a shutdown began (a second signal ends the process at once)."""
+        """Set once a shutdown began (later signals change nothing)."""
         self.flushed = threading.Event()
         """Set once pending state was written."""
         self.begin_lock = threading.Lock()
