@@ -256,12 +256,17 @@ def start_check(
     steps_file: Path,
     size: str = "100x30",
     term: str = "xterm-256color",
+    lang: str = "C.UTF-8",
+    env: Mapping[str, str] | None = None,
     timeout: float = 10,
 ) -> subprocess.Popen[str]:
-    """Start a run in the background (for concurrent sessions); see :func:`finish`."""
+    """Start a run in the background (concurrent sessions); see :func:`finish`."""
     write_steps(steps_file, steps)
+    command = check_command(
+        steps_file, remote, size=size, term=term, lang=lang, env=env, timeout=timeout
+    )
     return subprocess.Popen(
-        check_command(steps_file, remote, size=size, term=term, timeout=timeout),
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -9,6 +9,9 @@ missing.
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -91,25 +94,36 @@ def assert_two_annotations(sandbox: Sandbox, note: str = NOTE_TEXT) -> None:
     assert {n["post"]["title"] for n in notes} == {TARGET_TITLE}
 
 
-@pytest.mark.parametrize(
-    ("size", "term", "lang", "env", "attrs"),
-    [
-        # DISPLAY is set so that only SSH_CONNECTION keeps `o` from starting a browser.
-        ("100x30", "xterm-256color", "C.UTF-8", {"DISPLAY": ":0"}, ["underline", "bg"]),
-        # 80x24 and TERM=linux in one run (16 colours; the 80x24 xterm case is the
-        # second login of test_two_sessions_annotate_the_same_post).
-        ("80x24", "linux", "C", {}, ["underline", "bg"]),
-        ("100x30", "screen", "C.UTF-8", {"NO_COLOR": "1"}, ["underline"]),
-    ],
-    ids=["100x30", "80x24,TERM=linux,LANG=C", "NO_COLOR,TERM=screen"],
-)
-def test_annotate_over_ssh(
-    tmp_path: Path, size: str, term: str, lang: str, env: dict[str, str], attrs: list[str]
-) -> None:
-    """Filter, open, highlight and note by keyboard, check the paint, quit, find the note."""
-    sandbox = Sandbox(tmp_path / "user")
-    attr_args = [arg for attr in attrs for arg in ("--attr", attr)]
-    steps = [
+@dataclass(frozen=True)
+class Variant:
+    """One terminal the annotate flow runs on."""
+
+    size: str
+    term: str
+    lang: str
+    env: dict[str, str]
+    attrs: tuple[str, ...]
+    """How the highlight must be drawn (see tests.e2e.ansi_screen)."""
+
+
+VARIANTS: dict[str, Variant] = {
+    # DISPLAY is set so that only SSH_CONNECTION keeps `o` from starting a browser.
+    "100x30": Variant(
+        "100x30", "xterm-256color", "C.UTF-8", {"DISPLAY": ":0"}, ("underline", "bg")
+    ),
+    # 80x24 and TERM=linux in one run (16 colours; the 80x24 xterm case is the second
+    # login of test_two_sessions_annotate_the_same_post).
+    "80x24,TERM=linux,LANG=C": Variant("80x24", "linux", "C", {}, ("underline", "bg")),
+    "NO_COLOR,TERM=screen": Variant(
+        "100x30", "screen", "C.UTF-8", {"NO_COLOR": "1"}, ("underline",)
+    ),
+}
+
+
+def annotate_steps(variant: Variant) -> list[str]:
+    """Filter, open, highlight and note, check the paint and `o`, go back, quit."""
+    attr_args = [arg for attr in variant.attrs for arg in ("--attr", attr)]
+    return [
         *open_target_post(),
         *highlight_and_note(),
         # The highlight stays visible: underlined (and tinted when there are colours).
@@ -123,16 +137,46 @@ def test_annotate_over_ssh(
         "send q",
         "wait-exit 0",
     ]
-    result = run_check(
-        steps,
-        sandbox.remote_command(),
-        steps_file=tmp_path / "steps.txt",
-        size=size,
-        term=term,
-        lang=lang,
-        env=env,
-    )
-    assert_passed(result)
+
+
+@pytest.fixture(scope="module")
+def annotate_runs(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, tuple[subprocess.Popen[str], Sandbox]]]:
+    """Start every variant at once (each with its own sshd and sandbox).
+
+    The runs mostly wait on the app and the screen, so side by side they take little
+    longer than one; each test below then collects its own.
+    """
+    require_ssh()
+    runs = {}
+    for name, variant in VARIANTS.items():
+        folder = tmp_path_factory.mktemp("annotate")
+        sandbox = Sandbox(folder / "user")
+        process = start_check(
+            annotate_steps(variant),
+            sandbox.remote_command(),
+            steps_file=folder / "steps.txt",
+            size=variant.size,
+            term=variant.term,
+            lang=variant.lang,
+            env=variant.env,
+            timeout=20,
+        )
+        runs[name] = (process, sandbox)
+    yield runs
+    for process, _ in runs.values():
+        if process.poll() is None:
+            finish(process)
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_annotate_over_ssh(
+    annotate_runs: dict[str, tuple[subprocess.Popen[str], Sandbox]], name: str
+) -> None:
+    """Filter, open, highlight and note by keyboard, check the paint, quit, find the note."""
+    process, sandbox = annotate_runs[name]
+    assert_passed(finish(process))
     assert_two_annotations(sandbox)
 
 
