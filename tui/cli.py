@@ -49,7 +49,11 @@ STORE_OPTION = click.option(
 )
 
 
-@click.group(cls=PostilGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=PostilGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(package_name="postil")
 @click.pass_context
 def main(ctx: click.Context) -> None:
