@@ -18,6 +18,7 @@ import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import chain
 from operator import lt
 from typing import Literal, TypeVar
@@ -128,7 +129,7 @@ def facet_counts(
     tags, tag_spell = _count_group(p.tags for p in post_list)
     cats, cat_spell = _count_group(p.categories for p in post_list)
     authors, author_spell = _count_group((p.author,) for p in post_list)
-    years = Counter(str(p.date.year) for p in post_list if p.date is not None)
+    years = Counter(_utc_year(p.date) for p in post_list if p.date is not None)
     tag_names, cat_names = _best_spellings(tag_spell), _best_spellings(cat_spell)
     author_names = _best_spellings(author_spell)
     return Facets(
@@ -138,6 +139,13 @@ def facet_counts(
         years=_ranked(years, str, limit),
         total=len(post_list),
     )
+
+
+def _utc_year(moment: datetime) -> str:
+    """The UTC year as four digits, as the query language's ``date:`` sees it."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return f"{moment.year:04d}"
 
 
 @dataclass(slots=True)

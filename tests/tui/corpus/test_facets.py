@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -70,6 +70,27 @@ def test_whole_index_facets_are_cached_per_limit() -> None:
     assert facet_counts(list(POSTS), index=index) is first
     assert first == facet_counts(POSTS)
     assert facet_counts(POSTS, index=index, limit=1).tags == [("Economy", 4)]
+
+
+def test_years_are_utc_and_four_digits() -> None:
+    tokyo = timezone(timedelta(hours=9))
+    posts = [
+        Post(
+            PostId("a" * 12),
+            "/a",
+            "a",
+            "A",
+            datetime(2024, 1, 1, 5, tzinfo=tokyo),
+            "",
+            (),
+            (),
+            None,
+        ),
+        Post(PostId("b" * 12), "/b", "b", "B", datetime(999, 6, 1, tzinfo=UTC), "", (), (), None),
+    ]
+    expected = [("0999", 1), ("2023", 1)]
+    assert facet_counts(posts).years == expected
+    assert facet_counts(posts, index=PostIndex(posts)).years == expected
 
 
 def test_limit_keeps_the_top_entries() -> None:
