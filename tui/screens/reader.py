@@ -24,6 +24,7 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
@@ -47,6 +48,9 @@ if TYPE_CHECKING:
     from tui.render import Document
 
 Span = tuple[int, int]
+
+SPINNER_DELAY = 0.3
+"""Seconds before a post still loading shows a spinner."""
 
 FIRST_BLOCKS = 40
 """Blocks converted in the loading thread, so the first screen lays out without waiting."""
@@ -231,6 +235,9 @@ class ReaderScreen(Screen[None]):
         """The post's annotations after re-anchoring."""
         self._position_saved = False
         self.is_placed = False
+        self._spinner: Timer | None = None
+        self._keys_state = (False, False)
+        """(has a selection, has a current highlight): what the Footer's keys depend on."""
         """True once the annotations are re-anchored and painted."""
 
     def compose(self) -> ComposeResult:
@@ -242,8 +249,12 @@ class ReaderScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Start loading the body; the view shows a spinner meanwhile."""
-        self.view.loading = True
+        """Start loading the body; a spinner shows only if that takes a while.
+
+        Most posts load in milliseconds: showing and removing a loading indicator at
+        once costs more (focus moves, the Footer rebuilds) than the load itself.
+        """
+        self._spinner = self.set_timer(SPINNER_DELAY, self._show_spinner)
         self.view.focus()
         self.query_one("#reader-orphans").display = False
         self.query_one("#reader-note").display = False
@@ -349,9 +360,9 @@ class ReaderScreen(Screen[None]):
         self.document = event.document
         self.query_one(PostHeader).set_title(event.document.header.title)
         view = self.view
-        view.loading = False
+        self._hide_spinner()
         view.set_document(event.document, position=event.reading.position)
-        self.refresh_bindings()
+        self._refresh_keys()
 
     @on(Placed)
     def _placed(self, event: Placed) -> None:
@@ -373,7 +384,7 @@ class ReaderScreen(Screen[None]):
 
     @on(LoadFailed)
     def _load_failed(self, event: LoadFailed) -> None:
-        self.view.loading = False
+        self._hide_spinner()
         self.notify(f"This post could not be read: {event.reason}", severity="error", markup=False)
 
     # -- view events -----------------------------------------------------------------------
@@ -381,8 +392,30 @@ class ReaderScreen(Screen[None]):
     @on(PostView.SelectionChanged)
     @on(PostView.CurrentChanged)
     def _view_changed(self) -> None:
-        self.refresh_bindings()
+        self._refresh_keys()
         self._show_current_note()
+
+    def _show_spinner(self) -> None:
+        if self.document is None:
+            self.view.loading = True
+
+    def _hide_spinner(self) -> None:
+        if self._spinner is not None:
+            self._spinner.stop()
+        if self.view.loading:
+            self.view.loading = False
+
+    def _refresh_keys(self) -> None:
+        """Refresh the Footer only when a key becomes usable or unusable.
+
+        The Footer rebuilds all its keys on ``refresh_bindings`` (tens of milliseconds):
+        doing it on every selection move made ``down`` and ``shift+down`` lag.
+        """
+        view = self.view
+        state = (view.selection is not None, view.current is not None)
+        if state != self._keys_state:
+            self._keys_state = state
+            self.refresh_bindings()
 
     # -- store results ---------------------------------------------------------------------
 

@@ -264,8 +264,11 @@ async def test_moved_highlight_is_reanchored_and_saved(
 ) -> None:
     quote = "Nobody speaks on the bridge."
     start = RIVER.index(quote)
-    # Stored 5 characters off (the post was edited since): found again, offsets saved.
-    stale = Target(exact=quote, prefix="", suffix="", start=start - 5, end=start - 5 + len(quote))
+    # Highlighted when the post began with one more sentence (edited since): found
+    # again by its quote and context, and the new offsets are saved.
+    old_text = "Intro. " + RIVER
+    old_start = old_text.index(quote)
+    stale = make_target(old_text, old_start, old_start + len(quote))
     ann = store.create(PostSnapshot.from_post(river), stale)
     app = reader_app(river, store, drafts)
     async with app.run_test(size=(100, 30)) as pilot:
