@@ -8,6 +8,7 @@ Everything the screens need comes in through their constructors or the app's att
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -120,6 +121,7 @@ class PostilApp(App[None]):
         self.load_seconds: float | None = None
         """How long the last corpus load took."""
         self.use_cache = use_cache
+        self._first_list_painted = threading.Event()
         self._notices = list(notices)
         self.drafts: DraftStore = DraftStore()
         """Notes being typed, kept on disk (flushed on SIGHUP/SIGTERM by ``tui.lifecycle``)."""
@@ -182,7 +184,9 @@ class PostilApp(App[None]):
         if worker.is_cancelled:
             return
         self.post_message(self.CorpusLoaded(data, time.perf_counter() - started))
-        # The list is painted from the message above; the index comes second.
+        # The list is painted from the message above; the index comes second, after the
+        # first frame (building it holds the GIL for a while at 50k posts).
+        self._first_list_painted.wait(timeout=2.0)
         index = LibraryIndex.build(result.posts)
         if not worker.is_cancelled:
             self.post_message(self.CorpusIndexed(index))
@@ -197,6 +201,7 @@ class PostilApp(App[None]):
         self.is_loaded = True
         self.load_seconds = event.seconds
         self.library.set_data(event.data)
+        self.call_after_refresh(self._first_list_painted.set)
         self._offer_drafts()
 
     @on(CorpusIndexed)
