@@ -8,6 +8,7 @@ Everything the screens need comes in through their constructors or the app's att
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -25,6 +26,7 @@ from textual.worker import get_current_worker
 
 from tui.commands import PostilCommands
 from tui.config import Config, SortOrder, load_config, resolve_corpus, resolve_store, save_config
+from tui.corpus.errors import CorpusError
 from tui.corpus.model import LoadResult, Post
 from tui.drafts import Draft, DraftStore
 from tui.lifecycle import install_signal_handlers
@@ -69,6 +71,12 @@ class PostilApp(App[None]):
 
         done: int
         total: int
+
+    @dataclass
+    class CorpusFailed(Message):
+        """The corpus could not be loaded; ``reason`` is one sentence."""
+
+        reason: str
 
     @dataclass
     class CorpusIndexed(Message):
@@ -179,7 +187,12 @@ class PostilApp(App[None]):
                 if not worker.is_cancelled:
                     self.post_message(self.CorpusProgress(done, total))
 
-        result = load_corpus(self.paths, use_cache=self.use_cache, progress=progress)
+        try:
+            result = load_corpus(self.paths, use_cache=self.use_cache, progress=progress)
+        except (CorpusError, OSError) as error:
+            # E.g. a folder removed since start-up: say so, and show an empty library.
+            self.post_message(self.CorpusFailed(str(error)))
+            result = LoadResult(roots=[str(p) for p in self.paths])
         data = LibraryData.prepare(result, self.store)
         if worker.is_cancelled:
             return
@@ -203,6 +216,15 @@ class PostilApp(App[None]):
         self.library.set_data(event.data)
         self.call_after_refresh(self._first_list_painted.set)
         self._offer_drafts()
+
+    @on(CorpusFailed)
+    def _corpus_failed(self, event: CorpusFailed) -> None:
+        self.notify(
+            f"The posts could not be loaded: {event.reason}",
+            severity="error",
+            timeout=float("inf"),
+            markup=False,
+        )
 
     @on(CorpusIndexed)
     def _corpus_indexed(self, event: CorpusIndexed) -> None:
@@ -369,5 +391,10 @@ def make_app(
 
 def run_app(paths: Sequence[str | Path], store: str | Path | None = None) -> None:
     """Run the app on ``paths`` with the store at ``store`` (CLI entry point)."""
+    missing = [str(path) for path in paths if not Path(path).expanduser().exists()]
+    if missing:
+        # The CLI contract: one sentence on stderr, exit status 2, no app started.
+        print(f"postil: there is no file or folder named '{missing[0]}'.", file=sys.stderr)
+        sys.exit(2)
     app = make_app(paths, store_path=store)
     app.run()

@@ -160,3 +160,27 @@ def test_make_app_opens_the_store_named_by_the_environment(small_corpus_dir: Pat
     app = make_app([small_corpus_dir], config=Config())
     assert app.store.path == Path(os.environ["POSTIL_STORE"])
     assert app.paths == [small_corpus_dir]
+
+
+def test_missing_corpus_folder_is_one_sentence_and_status_2(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from tui.cli import main
+
+    result = CliRunner().invoke(main, [str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "there is no file or folder named" in result.output
+    assert "Traceback" not in result.output
+
+
+async def test_corpus_gone_at_load_time_is_a_notice(
+    make_test_app: MakeTestApp, tmp_path: Path
+) -> None:
+    folder = tmp_path / "vanishing"
+    folder.mkdir()
+    app = make_test_app([folder])
+    folder.rmdir()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert app.is_loaded and app.corpus.posts == []
+        assert any("could not be loaded" in n.message for n in app._notifications)
