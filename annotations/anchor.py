@@ -3,27 +3,31 @@
 A target stores the quote, 32 characters of context either side and the offsets.
 :func:`reanchor` looks for it in a (possibly edited) text, in the order DESIGN.md gives:
 
-1. the stored offsets, if the text there still equals the quote and the context agrees;
-2. every exact occurrence of the quote, scored by how well its prefix and suffix agree,
-   ties broken by closeness to the old offset;
-3. the quote with whitespace and punctuation ignored (re-spacing, changed punctuation,
-   a paragraph split inside the quote), scored the same way;
-4. an approximate match (a few characters edited inside the quote): candidate places
-   come from short exact "seed" substrings of the quote, voted by diagonal, first near
-   the old offset and then in the whole text; each is aligned with difflib and scored
-   like Hypothesis's client (50 x quote + 20 x prefix + 20 x suffix + 2 x position
-   similarity, normalised to 0..1);
-5. otherwise the annotation is an orphan.
+1. the stored offsets, if the text there still equals the quote with its context intact;
+2. every exact occurrence of the quote, scored by how well its prefix and suffix agree;
+   one with both sides intact is taken at once (the nearest to the old offset);
+3. otherwise approximate candidates join them: the quote with whitespace and
+   punctuation ignored (re-spacing, changed punctuation, a paragraph split inside the
+   quote), then the quote with a few characters edited (places voted by short exact
+   "seed" substrings, aligned with difflib, ends snapped to the stored context); first
+   near the old offset, in the whole text only when nothing was found near;
+4. each candidate is scored like Hypothesis's client, 50 x quote + 20 x prefix +
+   20 x suffix similarity (normalised to 0..1), scores within CONTEXT_TIE of the best
+   count as equal and the nearest to the old offset wins (DESIGN.md's tie-break);
+5. a candidate below the minimums is refused: the annotation is an orphan.
 
-Every accepted match must pass a minimum: wrong anchors are worse than orphans, so a
-doubtful match is refused. The thresholds are justified by
-``tests/bench/bench_anchor.py``. The fuzzy passes run under a time budget, so a 700 KB
-text re-anchors in a few milliseconds when the quote is still there verbatim.
+Context that an insertion pushed away is still credited: when a side does not match
+next to the candidate, but the whole stored context is found a little further out on
+that side, that side counts as intact (an insertion right before the quote).
+
+Wrong anchors are worse than orphans, so the minimums are strict; they are justified by
+``tests/bench/bench_anchor.py`` (a sweep is printed there). The approximate passes run
+under a time budget, so a 700 KB text re-anchors in well under 50 ms.
 """
 
 from __future__ import annotations
 
-import bisect
+import itertools
 import re
 import time
 from dataclasses import dataclass
@@ -35,25 +39,39 @@ from annotations.model import Target
 CONTEXT_CHARS = 32
 """How much context a target keeps on either side of the quote."""
 
-MIN_CONTEXT = 0.5
-"""Minimum context agreement (0..1) for an exact or normalised occurrence."""
+MIN_SIDE = 0.8
+"""Each side's context must agree at least this much (0..1) after displacement credit."""
 
 MIN_QUOTE_SIMILARITY = 0.75
-"""Minimum similarity of the quote itself for an approximate match."""
+"""The text at an approximate match must be at least this similar to the quote."""
 
-MIN_FUZZY_SCORE = 0.75
-"""Minimum Hypothesis-style combined score (0..1) for an approximate match."""
+MIN_SCORE = 0.75
+"""Minimum combined score (0..1) of any accepted candidate."""
+
+CONTEXT_TIE = 0.1
+"""Scores within this of the best count as equal; position decides among them."""
 
 MIN_FUZZY_LENGTH = 12
-"""Shorter quotes are never matched approximately: too many places look alike."""
+"""Shorter quotes are never matched with edits inside: too many places look alike."""
 
-FUZZY_BUDGET_S = 0.04
-"""Time allowed for the normalised and approximate passes before giving up (orphan)."""
+DISPLACED_REACH = 2000
+"""How long an insertion next to the quote may be for its context to be credited."""
+
+DISPLACED_TOLERANCE = 64
+"""How far the part of the text that an insertion did not move may have shifted."""
+
+FUZZY_BUDGET_S = 0.03
+"""Time allowed for the approximate passes before giving up (an orphan)."""
 
 AnchorStatus = Literal["anchored", "moved", "orphan"]
 
 _WORD_RUN = re.compile(r"[^\W_]+")
 """Runs of letters and digits (CJK characters included): what survives normalisation."""
+
+_MAX_OCCURRENCES = 5000
+_MAX_SCORED = 200
+_MAX_SEED_HITS = 40
+_MAX_FUZZY_CANDIDATES = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +109,33 @@ def make_target(text: str, start: int, end: int) -> Target:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    start: int
+    end: int
+    quote: float
+    """Similarity of the text at the span to the stored quote (1.0: verbatim)."""
+    pre: float
+    suf: float
+    credited: bool
+    """A side counts as intact only because its context was found pushed away."""
+
+    @property
+    def score(self) -> float:
+        return (50 * self.quote + 20 * self.pre + 20 * self.suf) / 90
+
+    @property
+    def is_perfect(self) -> bool:
+        return self.quote == 1.0 and self.pre == 1.0 and self.suf == 1.0 and not self.credited
+
+    def is_acceptable(self) -> bool:
+        return (
+            self.quote >= MIN_QUOTE_SIMILARITY
+            and min(self.pre, self.suf) >= MIN_SIDE
+            and self.score >= MIN_SCORE
+        )
+
+
 def reanchor(text: str, target: Target, *, budget_s: float = FUZZY_BUDGET_S) -> Anchor:
     """Find ``target`` in ``text`` (see the module docstring for the order).
 
@@ -100,39 +145,84 @@ def reanchor(text: str, target: Target, *, budget_s: float = FUZZY_BUDGET_S) -> 
         budget_s: time allowed for the approximate passes.
 
     Returns:
-        The anchor; never a doubtful place (an orphan instead).
+        The anchor; an orphan rather than a doubtful place.
     """
     exact = target.exact
     if not exact:
         return ORPHAN
     start, end = target.start, target.end
-    # The stored offsets win outright only with their context intact; otherwise they
-    # compete with every other occurrence in the next pass.
-    if text[start:end] == exact and _context(text, start, end, target) == 1.0:
+    if text[start:end] == exact and _sides(text, start, end, target) == (1.0, 1.0, False):
         return Anchor("anchored", start, end)
-    found = _best_exact(text, target)
-    if found is None:
+    size = len(exact)
+    spans = [(at, at + size) for at in _occurrences(text, exact)]
+    candidates = _score_spans(text, target, spans, quote=1.0)
+    perfect = [c for c in candidates if c.is_perfect]
+    if not perfect:
         deadline = time.perf_counter() + budget_s
-        found = _best_normalised(text, target, deadline)
-        if found is None and len(exact) >= MIN_FUZZY_LENGTH:
-            found = _best_fuzzy(text, target, deadline)
-    if found is None:
+        candidates += _approximate(text, target, deadline, found_any=bool(candidates))
+    chosen = _choose(perfect or candidates, target)
+    if chosen is None:
         return ORPHAN
-    status: AnchorStatus = "anchored" if found == (start, end) else "moved"
-    return Anchor(status, found[0], found[1])
+    status: AnchorStatus = "anchored" if (chosen.start, chosen.end) == (start, end) else "moved"
+    return Anchor(status, chosen.start, chosen.end)
+
+
+def _choose(candidates: list[_Candidate], target: Target) -> _Candidate | None:
+    accepted = [c for c in candidates if c.is_acceptable()]
+    # Overlapping candidates are one place with different boundaries (verbatim, or an
+    # approximate span that swallowed an insertion): keep the most faithful of each.
+    accepted.sort(key=lambda c: (-c.quote, -c.score, abs(c.start - target.start)))
+    places: list[_Candidate] = []
+    for cand in accepted:
+        if all(cand.end <= kept.start or cand.start >= kept.end for kept in places):
+            places.append(cand)
+    if not places:
+        return None
+    best = max(c.score for c in places)
+    # Scores this close do not tell the places apart (a repeated paragraph, an edit
+    # that wiped one side): the nearest to the old offset wins, as DESIGN.md says.
+    tied = [c for c in places if c.score >= best - CONTEXT_TIE]
+    return min(tied, key=lambda c: (abs(c.start - target.start), -c.score))
+
+
+def _approximate(
+    text: str, target: Target, deadline: float, *, found_any: bool
+) -> list[_Candidate]:
+    """Normalised and edited-quote candidates, near the old offset (whole text if needed)."""
+    out: list[_Candidate] = []
+    for number, (lo, hi) in enumerate(_regions(text, target)):
+        if number > 0 and (found_any or out):
+            break  # something was found: no need to search the whole text
+        if time.perf_counter() > deadline:
+            break
+        out += _normalised(text, target, lo, hi)
+        if len(target.exact) >= MIN_FUZZY_LENGTH and not any(c.is_perfect for c in out):
+            out += _fuzzy(text, target, lo, hi, deadline)
+    return out
+
+
+def _regions(text: str, target: Target) -> list[tuple[int, int]]:
+    """Near the old offset first, then the whole text."""
+    reach = max(2000, 8 * len(target.exact))
+    near = (max(0, target.start - reach), min(len(text), target.end + reach))
+    whole = (0, len(text))
+    return [near, whole] if near != whole else [whole]
 
 
 # -- context -------------------------------------------------------------------------
 
 
-def _side_similarity(expected: str, actual: str, *, before: bool) -> float:
-    """How well the context beside a candidate agrees with the stored context (0..1).
+def _side_similarity(expected: str, actual: str, *, before: bool) -> tuple[float, int]:
+    """How well the context beside a candidate agrees with the stored context.
 
-    The length of the common run next to the quote is cheap and exact; difflib's ratio
-    covers context that was edited a little (a changed comma, a re-spaced word).
+    Returns:
+        (similarity 0..1, length of the common run next to the quote). The run is cheap
+        and exact; difflib's ratio covers context edited a little (a changed comma).
     """
     if not expected:
-        return 1.0 if not actual else 0.5
+        # The quote was at the text's edge. Text now before it is no evidence either
+        # way (an insertion at the top): just enough to pass, never to decide.
+        return (1.0 if not actual else MIN_SIDE), 0
     n = len(expected)
     run = 0
     if before:
@@ -142,41 +232,79 @@ def _side_similarity(expected: str, actual: str, *, before: bool) -> float:
         while run < n and run < len(actual) and expected[run] == actual[run]:
             run += 1
     if run == n:
-        return 1.0
+        return 1.0, run
     ratio = SequenceMatcher(None, expected, actual, autojunk=False).ratio() if actual else 0.0
-    return max(run / n, ratio)
+    return max(run / n, ratio), run
 
 
-def _context_sides(text: str, start: int, end: int, target: Target) -> tuple[float, float]:
+def _sides(text: str, start: int, end: int, target: Target) -> tuple[float, float, bool]:
+    """(prefix, suffix) agreement at a span, and whether displaced context was credited."""
     # An empty stored side must meet the text's edge: look one character beyond, so
     # "nothing there" is only true at the very start or end.
-    pre = text[max(0, start - max(1, len(target.prefix))) : start]
-    suf = text[end : end + max(1, len(target.suffix))]
-    return (
-        _side_similarity(target.prefix, pre, before=True),
-        _side_similarity(target.suffix, suf, before=False),
-    )
+    before = text[max(0, start - max(1, len(target.prefix))) : start]
+    after = text[end : end + max(1, len(target.suffix))]
+    pre, pre_run = _side_similarity(target.prefix, before, before=True)
+    suf, suf_run = _side_similarity(target.suffix, after, before=False)
+    credited = False
+    if pre < 1.0 and target.prefix and _prefix_displaced(text, start, target, pre_run):
+        pre, credited = 1.0, True
+    if suf < 1.0 and target.suffix and _suffix_displaced(text, start, end, target, suf_run):
+        suf, credited = 1.0, True
+    return pre, suf, credited
 
 
-def _context(text: str, start: int, end: int, target: Target) -> float:
-    """Context agreement of both sides (0..1), the better side weighted double."""
-    if not target.prefix and not target.suffix:
-        return 1.0  # the quote was the whole text: nothing to compare
-    # An empty stored side means "at the start/end of the text": a candidate there
-    # agrees fully, elsewhere half (see _side_similarity).
-    pre, suf = _context_sides(text, start, end, target)
-    # One side intact is strong evidence (an insertion right before the quote changes
-    # only the prefix), so the better side counts double.
-    return (2 * max(pre, suf) + min(pre, suf)) / 3
+def _prefix_displaced(text: str, start: int, target: Target, run: int) -> bool:
+    """The stored prefix is whole, split by text inserted just before the quote.
+
+    Its last ``run`` characters are still next to the quote; the rest must still end
+    where it ended before (within DISPLACED_TOLERANCE): an insertion moves the quote,
+    not what precedes it. A copy of the passage elsewhere fails that test. A prefix
+    shorter than CONTEXT_CHARS was the start of the text, so its rest only counts there.
+    """
+    prefix = target.prefix
+    head = prefix[: len(prefix) - run]
+    old_end = target.start - run
+    if start - run - old_end > DISPLACED_REACH or start - run < old_end - DISPLACED_TOLERANCE:
+        return False
+    if len(prefix) < CONTEXT_CHARS:
+        return text.startswith(head)
+    if len(head) < 8:
+        return False
+    lo = max(0, old_end - DISPLACED_TOLERANCE - len(head))
+    return text.rfind(head, lo, min(start - run, old_end + DISPLACED_TOLERANCE)) >= 0
 
 
-def _closeness(text: str, start: int, target: Target) -> float:
-    return 1.0 - min(1.0, abs(start - target.start) / max(len(text), 1))
+def _suffix_displaced(text: str, start: int, end: int, target: Target, run: int) -> bool:
+    """The stored suffix is whole, split by text inserted just after the quote.
+
+    Then the quote itself has not moved (within DISPLACED_TOLERANCE), and the rest of
+    the suffix follows within DISPLACED_REACH.
+    """
+    if abs(start - target.start) > DISPLACED_TOLERANCE:
+        return False
+    suffix = target.suffix
+    tail = suffix[run:]
+    limit = end + run
+    if len(suffix) < CONTEXT_CHARS:
+        return len(text) - limit - len(tail) <= DISPLACED_REACH and text.endswith(tail)
+    if len(tail) < 8:
+        return False
+    return text.find(tail, limit, limit + DISPLACED_REACH + len(tail)) >= 0
 
 
-# -- pass 2: exact occurrences --------------------------------------------------------
-
-_MAX_OCCURRENCES = 5000
+def _score_spans(
+    text: str, target: Target, spans: list[tuple[int, int]], *, quote: float | None
+) -> list[_Candidate]:
+    """Score spans (the nearest few hundred); ``quote=None`` measures the quote too."""
+    spans = sorted(set(spans), key=lambda s: abs(s[0] - target.start))[:_MAX_SCORED]
+    out = []
+    for a, b in spans:
+        similarity = quote
+        if similarity is None:
+            similarity = SequenceMatcher(None, text[a:b], target.exact, autojunk=False).ratio()
+        pre, suf, credited = _sides(text, a, b, target)
+        out.append(_Candidate(a, b, similarity, pre, suf, credited))
+    return out
 
 
 def _occurrences(haystack: str, needle: str, lo: int = 0, hi: int | None = None) -> list[int]:
@@ -189,102 +317,54 @@ def _occurrences(haystack: str, needle: str, lo: int = 0, hi: int | None = None)
     return hits
 
 
-def _best_exact(text: str, target: Target) -> tuple[int, int] | None:
-    size = len(target.exact)
-    hits = _occurrences(text, target.exact)
-    return _pick(text, target, [(at, at + size) for at in hits])
+# -- whitespace and punctuation ignored -----------------------------------------------
 
 
-def _pick(text: str, target: Target, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
-    """The span whose context agrees best (then nearest the old offset), if good enough."""
-    if not spans:
-        return None
-    # Score the cheap way first, then difflib only for the most promising few.
-    spans = sorted(spans, key=lambda s: abs(s[0] - target.start))[:200]
-    best: tuple[float, float, tuple[int, int]] | None = None
-    for span in spans:
-        context = _context(text, span[0], span[1], target)
-        rank = context + 0.01 * _closeness(text, span[0], target)
-        if best is None or rank > best[0]:
-            best = (rank, context, span)
-    assert best is not None
-    return best[2] if best[1] >= MIN_CONTEXT else None
+def _edges(text: str) -> tuple[int, int]:
+    """How many characters before the first and after the last letter or digit."""
+    runs = list(_WORD_RUN.finditer(text))
+    if not runs:
+        return 0, 0
+    return runs[0].start(), len(text) - runs[-1].end()
 
 
-# -- pass 3: whitespace and punctuation ignored ---------------------------------------
+def _normalised(text: str, target: Target, lo: int, hi: int) -> list[_Candidate]:
+    letters = "".join(_WORD_RUN.findall(target.exact))
+    if len(letters) < 4:
+        return []
+    # The quote's letters and digits in order, with any run of spaces and punctuation
+    # allowed between them. Each gap is followed by a letter it cannot match, so the
+    # regex never backtracks: a linear scan in C, fast even over 700 KB.
+    pattern = re.compile(r"[\W_]*".join(re.escape(char) for char in letters))
+    # The quote's own leading/trailing punctuation and spaces are outside the match:
+    # widen each match by as many characters.
+    lead, trail = _edges(target.exact)
+    spans = []
+    for m in itertools.islice(pattern.finditer(text, lo, hi), _MAX_OCCURRENCES):
+        start = max(0, m.start() - lead)
+        end = min(len(text), m.end() + trail)
+        # Spacing around the quote's ends may have changed too: the stored context says
+        # where they are, if it is found right there.
+        if lead:
+            start = min(m.start(), _snap_start(text, target, start, lead + 2))
+        if trail:
+            end = max(m.end(), _snap_end(text, target, end, trail + 2))
+        spans.append((start, end))
+    return _score_spans(text, target, spans, quote=None)
 
 
-class _Normalised:
-    """A slice of text with everything but letters and digits removed, mapped back."""
-
-    def __init__(self, text: str, lo: int, hi: int) -> None:
-        parts: list[str] = []
-        self.starts: list[int] = []  # normalised offset where each run starts
-        self.origins: list[int] = []  # original offset of each run
-        size = 0
-        for match in _WORD_RUN.finditer(text, lo, hi):
-            self.starts.append(size)
-            self.origins.append(match.start())
-            parts.append(match.group())
-            size += match.end() - match.start()
-        self.text = "".join(parts)
-
-    def original(self, offset: int) -> int:
-        """The original offset of the normalised character at ``offset``."""
-        run = bisect.bisect_right(self.starts, offset) - 1
-        return self.origins[run] + (offset - self.starts[run])
+# -- a few characters edited inside the quote -----------------------------------------
 
 
-def _normalise(text: str) -> str:
-    return "".join(_WORD_RUN.findall(text))
-
-
-def _best_normalised(text: str, target: Target, deadline: float) -> tuple[int, int] | None:
-    quote = _normalise(target.exact)
-    if len(quote) < 4:
-        return None
-    for lo, hi in _regions(text, target):
+def _fuzzy(text: str, target: Target, lo: int, hi: int, deadline: float) -> list[_Candidate]:
+    out = []
+    for diagonal in _candidate_diagonals(text, target.exact, lo, hi):
         if time.perf_counter() > deadline:
-            return None
-        norm = _Normalised(text, lo, hi)
-        spans = [
-            (norm.original(at), norm.original(at + len(quote) - 1) + 1)
-            for at in _occurrences(norm.text, quote)
-        ]
-        found = _pick(text, target, spans)
-        if found is not None:
-            return found
-    return None
-
-
-def _regions(text: str, target: Target) -> list[tuple[int, int]]:
-    """Near the old offset first, then the whole text."""
-    reach = max(2000, 8 * len(target.exact))
-    near = (max(0, target.start - reach), min(len(text), target.end + reach))
-    whole = (0, len(text))
-    return [near, whole] if near != whole else [whole]
-
-
-# -- pass 4: approximate -------------------------------------------------------------
-
-_MAX_SEED_HITS = 40
-_MAX_CANDIDATES = 6
-
-
-def _best_fuzzy(text: str, target: Target, deadline: float) -> tuple[int, int] | None:
-    for lo, hi in _regions(text, target):
-        if time.perf_counter() > deadline:
-            return None
-        best: tuple[float, tuple[int, int]] | None = None
-        for diagonal in _candidate_diagonals(text, target.exact, lo, hi):
-            if time.perf_counter() > deadline:
-                break
-            scored = _score_candidate(text, target, diagonal)
-            if scored is not None and (best is None or scored[0] > best[0]):
-                best = scored
-        if best is not None:
-            return best[1]
-    return None
+            break
+        span = _align(text, target, diagonal)
+        if span is not None:
+            out += _score_spans(text, target, [span], quote=None)
+    return out
 
 
 def _candidate_diagonals(text: str, quote: str, lo: int, hi: int) -> list[int]:
@@ -294,8 +374,7 @@ def _candidate_diagonals(text: str, quote: str, lo: int, hi: int) -> list[int]:
     step = max(seed_len, size // 16)
     votes: list[int] = []
     for at in range(0, size - seed_len + 1, step):
-        seed = quote[at : at + seed_len]
-        hits = _occurrences(text, seed, lo, hi)
+        hits = _occurrences(text, quote[at : at + seed_len], lo, hi)
         if 0 < len(hits) <= _MAX_SEED_HITS:  # too common a seed tells nothing
             votes.extend(hit - at for hit in hits)
     if not votes:
@@ -310,19 +389,20 @@ def _candidate_diagonals(text: str, quote: str, lo: int, hi: int) -> list[int]:
             clusters.append([vote])
     needed = 2 if size >= 2 * seed_len else 1
     ranked = sorted((c for c in clusters if len(c) >= needed), key=len, reverse=True)
-    return [c[len(c) // 2] for c in ranked[:_MAX_CANDIDATES]]
+    return [c[len(c) // 2] for c in ranked[:_MAX_FUZZY_CANDIDATES]]
 
 
-def _score_candidate(
-    text: str, target: Target, diagonal: int
-) -> tuple[float, tuple[int, int]] | None:
-    """Align the quote near ``diagonal`` and score it; None when below the minimum."""
+def _align(text: str, target: Target, diagonal: int) -> tuple[int, int] | None:
+    """The span the quote occupies near ``diagonal``, ends snapped to the stored context."""
     quote = target.exact
     slack = max(8, len(quote) // 4)
     w_lo = max(0, diagonal - slack)
     window = text[w_lo : diagonal + len(quote) + slack]
-    matcher = SequenceMatcher(None, window, quote, autojunk=False)
-    blocks = [b for b in matcher.get_matching_blocks() if b.size]
+    blocks = [
+        b
+        for b in SequenceMatcher(None, window, quote, autojunk=False).get_matching_blocks()
+        if b.size
+    ]
     if not blocks:
         return None
     first, last = blocks[0], blocks[-1]
@@ -330,20 +410,25 @@ def _score_candidate(
     # or last character must not shrink the span.
     start = max(0, w_lo + first.a - first.b)
     end = min(len(text), w_lo + last.a + last.size + (len(quote) - last.b - last.size))
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end <= start:
-        return None
-    similarity = SequenceMatcher(None, text[start:end], quote, autojunk=False).ratio()
-    if similarity < MIN_QUOTE_SIMILARITY:
-        return None
-    pre, suf = _context_sides(text, start, end, target)
-    weights = 50.0 + (20.0 if target.prefix else 0.0) + (20.0 if target.suffix else 0.0) + 2.0
-    score = 50 * similarity + 2 * _closeness(text, start, target)
-    score += (20 * pre if target.prefix else 0.0) + (20 * suf if target.suffix else 0.0)
-    score /= weights
-    if score < MIN_FUZZY_SCORE:
-        return None
-    return score, (start, end)
+    start = _snap_start(text, target, start, slack)
+    end = _snap_end(text, target, end, slack)
+    return (start, end) if start < end else None
+
+
+def _snap_start(text: str, target: Target, start: int, slack: int) -> int:
+    """Move the start to just after the stored prefix, if it is found close by."""
+    tail = target.prefix[-8:]
+    if len(tail) < 8:
+        return start
+    lo = max(0, start - slack - len(tail))
+    hits = _occurrences(text, tail, lo, min(len(text), start + slack))
+    return min((h + len(tail) for h in hits), key=lambda s: abs(s - start), default=start)
+
+
+def _snap_end(text: str, target: Target, end: int, slack: int) -> int:
+    """Move the end to just before the stored suffix, if it is found close by."""
+    head = target.suffix[:8]
+    if len(head) < 8:
+        return end
+    hits = _occurrences(text, head, max(0, end - slack), min(len(text), end + slack + 8))
+    return min(hits, key=lambda s: abs(s - end), default=end)

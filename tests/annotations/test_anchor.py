@@ -55,6 +55,26 @@ def test_insertion_before_moves() -> None:
     assert edited[found.start : found.end] == t.exact
 
 
+def test_insertion_right_before_or_after_the_quote() -> None:
+    quote = "approved the plan with two amendments"
+    t = make_target(TEXT, *_span(TEXT, quote))
+    before = TEXT.replace(quote, "（编者注：此处有更新）" + quote)
+    found = reanchor(before, t)
+    assert found.status == "moved" and before[found.start : found.end] == quote
+    after = TEXT.replace(quote, quote + " [updated on Monday by the editors]")
+    found = reanchor(after, t)
+    assert (found.start, found.end) == (t.start, t.end)
+
+
+def test_deleted_passage_with_a_twin_sharing_one_side_is_orphan() -> None:
+    twin = "Sales rose sharply in the second quarter."
+    text = f"Caption: {twin} Photo by staff.\n\nReport. {twin} Analysts were surprised."
+    start = text.rindex(twin)
+    t = make_target(text, start, start + len(twin))
+    edited = text[:start] + text[start + len(twin) :]
+    assert reanchor(edited, t).status == "orphan"
+
+
 def test_repeated_quote_picks_the_one_with_matching_context() -> None:
     text = "alpha beta gamma. The same words. delta epsilon. The same words. zeta eta."
     second = text.rindex("The same words")
