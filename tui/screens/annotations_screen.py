@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets import Footer, Input, Label
 from textual.worker import get_current_worker
 
 from annotations.model import Annotation
@@ -22,6 +23,9 @@ from tui.corpus.model import LoadResult, Post
 from tui.corpus.query import Query, QueryError, matches_annotation, parse_query
 from tui.screens.export_dialog import ExportDialog
 from tui.widgets.annotation_list import AnnotationList
+
+REPORT_INTERVAL = 0.5
+"""Seconds between two reports of the orphans found so far."""
 
 
 class AnnotationsScreen(Screen[None]):
@@ -139,6 +143,7 @@ class AnnotationsScreen(Screen[None]):
             by_post[ann.post.id].append(ann)
         orphans: set[str] = set()
         checked = 0
+        last_report = time.monotonic()
         for post_id, anns in by_post.items():
             if worker.is_cancelled:
                 return
@@ -151,7 +156,9 @@ class AnnotationsScreen(Screen[None]):
                 if text is None or reanchor(text, ann.target).is_orphan:
                     orphans.add(ann.id)
             checked += len(anns)
-            if checked % 200 < len(anns):
+            # Report now and then (each report redraws the list), not per post.
+            if time.monotonic() - last_report > REPORT_INTERVAL:
+                last_report = time.monotonic()
                 self.post_message(self.OrphansFound(frozenset(orphans), checked, False))
         self.post_message(self.OrphansFound(frozenset(orphans), checked, True))
 
@@ -195,13 +202,11 @@ class AnnotationsScreen(Screen[None]):
 
     # -- list ------------------------------------------------------------------------------
 
-    @on(OptionList.OptionSelected, "#annotation-list")
-    def _open(self, event: OptionList.OptionSelected) -> None:
+    @on(AnnotationList.Selected, "#annotation-list")
+    def _open(self, event: AnnotationList.Selected) -> None:
         """Open the post at the highlight."""
         event.stop()
-        ann = self.annotation_list.current
-        if ann is None:
-            return
+        ann = event.annotation
         post = self._posts.get(ann.post.id)
         if post is None:
             self.notify(

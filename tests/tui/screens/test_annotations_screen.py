@@ -73,12 +73,14 @@ async def test_lists_every_annotation_and_marks_orphans(
         [orphan] = [a for a in screen.annotations if a.target.exact == ORPHAN_QUOTE]
         assert screen.orphans == {orphan.id}
         index = shown(app).index(ORPHAN_QUOTE)
-        prompt = str(screen.annotation_list.get_option_at_index(index).prompt)
-        assert ORPHAN_QUOTE in prompt and "orphan" in prompt
+        entry = screen.annotation_list.entry_text(index)
+        assert ORPHAN_QUOTE in entry and "orphan" in entry
         # Notes and titles are shown literally, never as markup.
-        prompts = " ".join(
-            str(screen.annotation_list.get_option_at_index(i).prompt) for i in range(4)
+        prompts = " ".join(screen.annotation_list.entry_text(i) for i in range(4))
+        drawn = "".join(
+            segment.text for y in range(12) for segment in screen.annotation_list.render_line(y)
         )
+        assert "[red]literal[/red]" in drawn
         assert "[red]literal[/red]" in prompts
         assert "calm [b]water[/b]" in prompts
         assert "[red]Not markup[/red]" in prompts
