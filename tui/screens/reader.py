@@ -12,13 +12,13 @@ import os
 import sys
 import threading
 import webbrowser
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.css.query import NoMatches
@@ -840,58 +840,3 @@ def _sentence(error: BaseException) -> str:
     """An exception as one sentence for the user."""
     text = str(error).strip() or type(error).__name__
     return text if text.endswith(".") else text + "."
-
-
-def offer_drafts(
-    app: App[Any],
-    drafts: DraftStore,
-    posts: Sequence[Post],
-    store: AnnotationStore,
-    *,
-    on_done: Callable[[], None] | None = None,
-) -> None:
-    """Offer back the notes a crash left as drafts, one question per draft.
-
-    "Restore" opens the post with the note editor holding the draft; "Discard" deletes
-    the draft. Drafts of posts no longer in the corpus stay on disk.
-
-    Args:
-        app: The running app.
-        drafts: The draft store (``tui.drafts.drafts_for(app)``).
-        posts: The loaded corpus's posts.
-        store: The annotation store.
-        on_done: Called after the last question.
-    """
-    by_id: dict[str, Post] = {post.id: post for post in posts}
-    queue = [d for d in drafts.pending() if d.post_id in by_id and d.text.strip()]
-
-    def ask_next() -> None:
-        if not queue:
-            if on_done is not None:
-                on_done()
-            return
-        draft = queue.pop(0)
-        post = by_id[draft.post_id]
-        title = " ".join(sanitize(post.title).split()) or post.rel_path
-        chars = len(draft.text)
-
-        def answered(restore: bool | None) -> None:
-            if restore:
-                app.push_screen(ReaderScreen(post, store, resume_draft=draft))
-            else:
-                app.run_worker(
-                    partial(drafts.discard, draft.key),
-                    thread=True,
-                    group="drafts",
-                    exit_on_error=False,
-                )
-            ask_next()
-
-        question = (
-            f"A note you were typing ({chars} characters) on “{title}” was not saved. Restore it?"
-        )
-        app.push_screen(
-            ConfirmScreen(question, yes="Restore", no="Discard", default_yes=True), answered
-        )
-
-    ask_next()

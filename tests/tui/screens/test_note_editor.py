@@ -1,76 +1,54 @@
-"""The note editor keeps typed text as a draft; a new run offers it back."""
+"""The note editor keeps typed text as a draft; the next run offers it back."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from textual.app import App
 
 from annotations.store import AnnotationStore
-from tests.conftest import ROOT
-from tests.tui.conftest import FIXED_POSTS, write_posts
+from tests.tui.conftest import FIXED_POSTS, MakeTestApp, write_posts
 from tests.tui.screens.test_reader_support import load_posts, post_named, reader_app, settle
-from tui.corpus.model import Post
-from tui.drafts import Draft, DraftStore, draft_key
+from tui.drafts import DraftStore, draft_key
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.note_editor import NoteEditor
-from tui.screens.reader import ReaderScreen, offer_drafts
-
-
-class OfferApp(App[None]):
-    """Offers the pending drafts on start, as PostilApp does after loading."""
-
-    CSS_PATH = [ROOT / "tui" / "reader.tcss"]
-
-    def __init__(self, drafts: DraftStore, posts: Sequence[Post], store: AnnotationStore) -> None:
-        super().__init__()
-        self.drafts = drafts
-        self._posts = posts
-        self._store = store
-
-    def on_mount(self) -> None:
-        offer_drafts(self, self.drafts, self._posts, self._store)
+from tui.screens.reader import ReaderScreen
 
 
 async def test_typed_note_survives_a_crash_and_is_offered_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_test_app: MakeTestApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("tui.screens.note_editor.DRAFT_DELAY", 0.05)
-    corpus = load_posts(write_posts(tmp_path / "posts", FIXED_POSTS))
-    river = post_named(corpus, "2023-10-26-river.md")
-    store = AnnotationStore(tmp_path / "annotations.json")
-    drafts_path = tmp_path / "drafts.json"
-    app = reader_app(river, store, DraftStore(drafts_path))
-    async with app.run_test(size=(100, 30)) as pilot:
+    folder = write_posts(tmp_path / "posts", FIXED_POSTS)
+    store_path = tmp_path / "store.json"
+    app = make_test_app(paths=[folder], store=store_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the newest post: "The river at night"
         await settle(pilot)
         await pilot.press("v", "n", *"half a thought")
         assert isinstance(app.screen, NoteEditor)
         await pilot.pause(0.2)  # the draft is written after a pause in typing
         await settle(pilot)
-        [draft] = DraftStore(drafts_path).pending()
-        assert draft.text == "half a thought"
-        assert draft.quote == "The river is dark at night."
+        [draft] = DraftStore().pending()
+        assert (draft.text, draft.quote) == ("half a thought", "The river is dark at night.")
         # "Crash": the app goes away without the note being saved.
-    assert [a.note for a in store.for_post(river.id)] == [""]
+    assert [a.note for a in AnnotationStore(store_path).all()] == [""]
 
-    app2 = OfferApp(DraftStore(drafts_path), corpus.posts, store)
-    async with app2.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        assert isinstance(app2.screen, ConfirmScreen)
-        assert "half a thought" not in app2.screen.question  # only its length is shown
+    app = make_test_app(paths=[folder], store=store_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("enter")  # Restore is the default button
         await settle(pilot)
-        editor = app2.screen
+        editor = app.screen
         assert isinstance(editor, NoteEditor)
         assert editor.text == "half a thought"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert isinstance(app2.screen, ReaderScreen)
-    [ann] = store.for_post(river.id)
-    assert ann.note == "half a thought"
-    assert DraftStore(drafts_path).pending() == []
+        assert isinstance(app.screen, ReaderScreen)
+    assert [a.note for a in AnnotationStore(store_path).all()] == ["half a thought"]
+    assert DraftStore().pending() == []
 
 
 async def test_draft_of_unsaved_highlight_recreates_it(tmp_path: Path) -> None:
@@ -79,7 +57,7 @@ async def test_draft_of_unsaved_highlight_recreates_it(tmp_path: Path) -> None:
     store = AnnotationStore(tmp_path / "annotations.json")
     drafts = DraftStore(tmp_path / "drafts.json")
     quote = "Lights move on the water."
-    drafts.save(
+    draft = drafts.save(
         draft_key(river.id, start=28, end=53),
         "lost note",
         post_id=river.id,
@@ -88,32 +66,39 @@ async def test_draft_of_unsaved_highlight_recreates_it(tmp_path: Path) -> None:
         quote=quote,
         title=river.title,
     )
-    app = OfferApp(drafts, corpus.posts, store)
+    app = reader_app(river, store, drafts, resume_draft=draft)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, NoteEditor)
+        assert app.screen.text == "lost note"
         await pilot.press("ctrl+s")
         await settle(pilot)
     [ann] = store.for_post(river.id)
     assert (ann.target.exact, ann.note) == (quote, "lost note")
+    assert DraftStore(tmp_path / "drafts.json").pending() == []
 
 
-async def test_discarding_the_offer_deletes_the_draft(tmp_path: Path) -> None:
+async def test_escape_on_a_restored_draft_asks_first(tmp_path: Path) -> None:
     corpus = load_posts(write_posts(tmp_path / "posts", FIXED_POSTS))
     river = post_named(corpus, "2023-10-26-river.md")
     store = AnnotationStore(tmp_path / "annotations.json")
     drafts = DraftStore(tmp_path / "drafts.json")
-    drafts.update(Draft(key="k", post_id=river.id, text="gone", start=0, end=5, quote="The r"))
-    drafts.flush()
-    app = OfferApp(drafts, corpus.posts, store)
+    draft = drafts.save(
+        draft_key(river.id, start=0, end=27),
+        "keep me",
+        post_id=river.id,
+        start=0,
+        end=27,
+        quote="The river is dark at night.",
+    )
+    app = reader_app(river, store, drafts, resume_draft=draft)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        await pilot.press("n")
         await settle(pilot)
-    assert DraftStore(tmp_path / "drafts.json").pending() == []
-    assert store.all() == []
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert isinstance(app.screen, NoteEditor)
+        assert app.screen.text == "keep me"
 
 
 async def test_flush_pending_writes_the_draft_at_once(tmp_path: Path) -> None:
