@@ -188,9 +188,9 @@ def _minus(whole: Counter[_K], part: Counter[_K]) -> Counter[_K]:
 
 def _indexed_counts(index: PostIndex, positions: list[int], limit: int | None) -> Facets:
     raw: _Raw
-    # A large result: count the (smaller) rest of the corpus and subtract it. Only for
+    # Over half the corpus: count the (smaller) rest of it and subtract. Only for
     # ascending positions (as filters return them), which are distinct, checked in C.
-    if len(positions) * 3 > len(index) * 2 and all(map(lt, positions, positions[1:])):
+    if len(positions) * 2 > len(index) and all(map(lt, positions, positions[1:])):
         whole = _whole(index)
         rest = _raw_counts(index, whole.everyone.difference(positions))
         raw = _Raw(
