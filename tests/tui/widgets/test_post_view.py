@@ -98,3 +98,22 @@ async def test_jump_wraps_nowhere_and_rings() -> None:
         assert view.jump_highlight(1) is not None and view.current == "y"
         assert view.jump_highlight(1) is None and view.current == "y"
         assert view.jump_highlight(-1) is not None and view.current == "x"
+
+
+async def test_highlight_colours_follow_the_theme() -> None:
+    app = ViewApp()
+    async with app.run_test() as pilot:
+        view = app.query_one(PostView)
+        view.set_document(build_document("<p>Alpha beta gamma.</p>"))
+        view.set_highlights([Highlight("x", 0, 5)])
+        await pilot.pause()
+
+        def alpha_background() -> object:
+            return next(
+                s.style.bgcolor for s in view.render_line(0) if s.text == "Alpha" and s.style
+            )
+
+        dark = alpha_background()
+        app.theme = "textual-light"
+        await pilot.pause()
+        assert alpha_background() != dark
