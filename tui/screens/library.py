@@ -211,10 +211,11 @@ export, theme) are in the command palette (`ctrl+p`).
         self.shown: list[Post] = []
         """The posts listed, in display order."""
         self._sorted: dict[SortOrder, list[Post]] = {}
+        self._ranks: dict[SortOrder, dict[int, int]] = {}
         self._generation = 0
         self._facets_stale = True
         self._was_wide = True
-        self._binding_state: tuple[bool, bool] | None = None
+        self._was_empty: bool | None = None
 
     def compose(self) -> ComposeResult:
         """Filter bar on top, list and sidebar, loading bar, status line, footer."""
@@ -293,6 +294,7 @@ export, theme) are in the command palette (`ctrl+p`).
         self.index = None
         self.marks = data.marks
         self._sorted = {"newest": list(data.corpus.posts)}
+        self._ranks = {}
         self.post_list.set_marks(self.marks.is_read, self.marks.counts)
         self.is_loading = False
         self._refilter()
@@ -361,8 +363,6 @@ export, theme) are in the command palette (`ctrl+p`).
             return self.post_list.highlighted_post is not None
         if action == "problems":
             return self.data is not None and bool(self.data.corpus.problems)
-        if action == "clear_filter":
-            return self.filter_query is not None
         if action == "focus_filter" and self.filter_bar.input.has_focus:
             return False
         if action in ("annotations", "focus_filter", "toggle_sidebar"):
@@ -379,7 +379,8 @@ export, theme) are in the command palette (`ctrl+p`).
 
     def action_clear_filter(self) -> None:
         """Drop the query: list everything."""
-        self.filter_bar.apply("")
+        if self.filter_query is not None:
+            self.filter_bar.apply("")
 
     def action_toggle_read(self) -> None:
         """Mark the highlighted post read or unread (written in a worker)."""
@@ -421,24 +422,40 @@ export, theme) are in the command palette (`ctrl+p`).
             return  # applied by set_index once the index is built
         else:
             matched = self.index.index.filter(self.filter_query, self.marks)
-            if self.sort == "newest":
-                self.shown = matched
-            else:
-                # The index keeps corpus order; picking from the pre-sorted list is O(n).
-                ids = {post.id for post in matched}
-                self.shown = [post for post in ordered if post.id in ids]
+            self.shown = matched if self.sort == "newest" else self._reorder(matched)
         self.post_list.set_posts(self.shown)
         self._generation += 1
         self._facets_stale = True
         if self.show_sidebar:
             self._count_facets()
         self._show_status()
-        # The Footer recomposes on refresh_bindings (~tens of ms): only when a key's
-        # availability may have changed (clear_filter, toggle_read).
-        state = (self.filter_query is None, not self.shown)
-        if state != self._binding_state:
-            self._binding_state = state
+        # The Footer recomposes on refresh_bindings (~tens of ms at 50k-post speeds of
+        # typing): only when toggle_read's availability may have changed.
+        is_empty = not self.shown
+        if is_empty != self._was_empty:
+            self._was_empty = is_empty
             self.refresh_bindings()
+
+    def _reorder(self, matched: list[Post]) -> list[Post]:
+        """``matched`` (corpus order) in the current sort order.
+
+        A small result is sorted by each post's rank in the pre-sorted corpus; a large one
+        is picked from that list in one pass (cheaper than sorting most of 50k posts).
+        """
+        ordered = self._ordered(self.sort)
+        if len(matched) * 4 < len(ordered):
+            rank = self._rank()
+            return sorted(matched, key=lambda post: rank[id(post)])
+        wanted = {id(post) for post in matched}
+        return [post for post in ordered if id(post) in wanted]
+
+    def _rank(self) -> dict[int, int]:
+        """Object id -> position in the current sort order (built once per order)."""
+        if self._ranks.get(self.sort) is None:
+            self._ranks[self.sort] = {
+                id(post): i for i, post in enumerate(self._ordered(self.sort))
+            }
+        return self._ranks[self.sort]
 
     def _ordered(self, sort: SortOrder) -> list[Post]:
         """The whole corpus in ``sort`` order (each order sorted once, then kept)."""

@@ -85,8 +85,16 @@ Enter on a value adds it to the query (for example `tag:"open source"`) and appl
             """The sidebar that sent the message."""
             return self.sidebar
 
+    def __init__(self, *, id: str | None = None) -> None:
+        """Build an empty sidebar; :meth:`set_facets` fills it."""
+        super().__init__(id=id)
+        self._facets: Facets | None = None
+
     def set_facets(self, facets: Facets, *, limit: int = FACET_LIMIT) -> None:
         """Show the counts of ``facets`` (the top ``limit`` values of each section)."""
+        if facets == self._facets:
+            return  # rebuilding the options costs a layout of the sidebar
+        self._facets = facets
         options: list[Option | None] = []
         for key, attribute, heading in self.SECTIONS:
             values: Sequence[tuple[str, int]] = getattr(facets, attribute)
