@@ -215,6 +215,12 @@ async def test_enter_opens_the_reader(make_test_app: MakeTestApp, small_corpus_d
         await pilot.pause()
         assert isinstance(app.screen, ReaderScreen)
         assert app.screen.post.title == "港口的早晨"
+        await settle(app, pilot)  # the reader marks the post read: ReadingChanged
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert current_screen(app) is app.library
+        assert app.library.post_list.render_line(1).text.startswith(" ")  # no unread mark
+        assert app.library.post_list.render_line(0).text.startswith("•")
 
 
 async def test_problems_screen_lists_files_that_did_not_load(
