@@ -230,3 +230,35 @@ def test_threads_do_not_lose_writes(store_file: Path) -> None:
     for t in threads:
         t.join()
     assert len(AnnotationStore(store_file).all()) == 75
+
+
+def test_incremental_serialization_matches_a_full_dump(store_file: Path) -> None:
+    one, two = AnnotationStore(store_file), AnnotationStore(store_file)
+    a = one.create(snapshot(), target(), note="a")
+    b = one.create(snapshot("bbbbbbbbbbbb"), target("quick"))
+    one.set_reading("p", position=3)
+    two.update(a.id, note="changed elsewhere")  # another writer in between
+    one.update(b.id, tags=["t"])
+    one.delete(a.id)
+    c = one.create(snapshot(), target("最后一段"))
+    one.set_reading("p", is_read=True)
+    raw = store_file.read_bytes()
+    data = orjson.loads(raw)
+    assert raw == orjson.dumps(data)
+    assert b"".join(one._storage.serialize(data, set())) == raw
+    assert set(data["annotations"]) == {"2", "3"}  # TinyDB ids: max + 1, never reused
+    assert {d["id"] for d in data["annotations"].values()} == {b.id, c.id}
+    assert data["annotations"]["2"]["tags"] == ["t"]
+    assert data["reading"]["1"]["is_read"] is True and data["reading"]["1"]["position"] == 3
+    assert AnnotationStore(store_file).get(b.id) == one.get(b.id)
+
+
+def test_custom_transaction_is_seen_by_the_index(store_file: Path) -> None:
+    store = AnnotationStore(store_file)
+    ann = store.create(snapshot(), target())
+
+    def retag(data: dict[str, dict[str, dict[str, object]]]) -> None:
+        data["annotations"]["1"]["tags"] = ["via-transaction"]
+
+    store.transaction(retag)
+    assert store.get(ann.id).tags == ("via-transaction",)  # type: ignore[union-attr]
