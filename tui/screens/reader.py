@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 import webbrowser
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +52,9 @@ Span = tuple[int, int]
 
 SPINNER_DELAY = 0.3
 """Seconds before a post still loading shows a spinner."""
+
+PAINT_GRACE = 0.05
+"""Seconds the loading thread pauses after the first screens, so they paint at once."""
 
 FIRST_BLOCKS = 40
 """Blocks converted in the loading thread, so the first screen lays out without waiting."""
@@ -305,6 +309,9 @@ class ReaderScreen(Screen[None]):
             reading = ReadingState(self.post.id)
         self.post_message(self.Loaded(document, reading))
         self._mark_read(reading)
+        # Let the event loop lay out and paint the first screen before the long
+        # conversion below competes with it for the GIL.
+        time.sleep(PAINT_GRACE)
         count = FIRST_BLOCKS
         while not document.is_complete:
             if worker.is_cancelled:
