@@ -22,7 +22,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -238,6 +237,8 @@ class ReaderScreen(Screen[None]):
         self.placed = _Placed()
         """The post's annotations after re-anchoring."""
         self._position_saved = False
+        self._position = 0
+        """The reading position (canonical offset at the top), kept up to date."""
         self.is_placed = False
         self._spinner: Timer | None = None
         self._keys_state = (False, False)
@@ -262,7 +263,12 @@ class ReaderScreen(Screen[None]):
         self.view.focus()
         self.query_one("#reader-orphans").display = False
         self.query_one("#reader-note").display = False
+        self.watch(self.view, "scroll_y", self._track_position, init=False)
         self.load_post()
+
+    def _track_position(self) -> None:
+        """Remember the position while the view exists, for saving during teardown."""
+        self._position = self.view.position
 
     @property
     def view(self) -> PostView:
@@ -369,6 +375,7 @@ class ReaderScreen(Screen[None]):
         view = self.view
         self._hide_spinner()
         view.set_document(event.document, position=event.reading.position)
+        self._position = event.reading.position
         self._refresh_keys()
 
     @on(Placed)
@@ -569,16 +576,21 @@ class ReaderScreen(Screen[None]):
     # -- public ----------------------------------------------------------------------------
 
     def on_unmount(self) -> None:
-        """Save the reading position when the screen goes away by other means (quit)."""
-        self._save_position()
+        """Save the reading position when the app quits with the reader open.
+
+        Synchronous on purpose: a worker started while the app exits may never run,
+        and one small store write (~10 ms) on the way out is acceptable.
+        """
+        self.flush_pending()
 
     def flush_pending(self) -> None:
-        """Write the reading position now (called by ``tui.lifecycle`` on SIGHUP/SIGTERM)."""
+        """Write the reading position now (also called by ``tui.lifecycle`` on SIGHUP)."""
         if self.document is None or self.store.read_only or self._position_saved:
             return
+        self._position_saved = True
         try:
-            self.store.set_reading(self.post.id, position=self.view.position)
-        except (StoreError, NoMatches):
+            self.store.set_reading(self.post.id, position=self._position)
+        except StoreError:
             pass  # the process is ending: nothing more can be done about it
 
     # -- private: selection and notes ------------------------------------------------------
@@ -806,10 +818,7 @@ class ReaderScreen(Screen[None]):
         """Record where the reader is (an app worker: this screen is going away)."""
         if self._position_saved or self.document is None or self.store.read_only:
             return
-        try:
-            position = self.view.position
-        except NoMatches:
-            return  # already torn down
+        position = self._position = self.view.position
         self._position_saved = True
         post_id = self.post.id
         store = self.store
