@@ -90,7 +90,7 @@ def test_reader_cjk_with_selection(
 ) -> None:
     """The CJK post: a blue highlight on the second sentence (a pen in the margin), and the
     first sentence plus two characters selected (reversed) with v, shift+right, shift+right;
-    the note bar is hidden while selecting."""
+    the bar below says 11 characters are selected and which keys act on them."""
     app = _reader(corpus, store, tmp_path, "2023-09-14-harbour.md", "渔船")
     assert snap_compare(
         app, terminal_size=size, run_before=_settle, press=["v", "shift+right", "shift+right"]

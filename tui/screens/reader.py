@@ -262,7 +262,7 @@ class ReaderScreen(Screen[None]):
         self._spinner = self.set_timer(SPINNER_DELAY, self._show_spinner)
         self.view.focus()
         self.query_one("#reader-orphans").display = False
-        self.query_one("#reader-note").display = False
+        self._show_current_note()
         self.watch(self.view, "scroll_y", self._track_position, init=False)
         self.load_post()
 
@@ -729,17 +729,31 @@ class ReaderScreen(Screen[None]):
             )
 
     def _show_current_note(self) -> None:
+        """The bar under the post: what is selected, else the current highlight's note."""
         bar = self.query_one("#reader-note", Static)
-        ann = self._current()
-        if ann is None or self.view.selection is not None:
-            bar.display = False
+        selection = self.view.selection
+        if selection is not None:
+            chars = selection[1] - selection[0]
+            bar.update(
+                Content(
+                    f"{chars} character{'s' if chars != 1 else ''} selected · "
+                    "h highlight · n note · y copy · esc cancel"
+                )
+            )
+            bar.set_class(False, "-hint")
             return
+        ann = self._current()
+        if ann is None:
+            # Always shown (a hint when idle), so the post does not jump as it changes.
+            bar.update(Content("v select a sentence · ] [ highlights · ? all keys"))
+            bar.set_class(True, "-hint")
+            return
+        bar.set_class(False, "-hint")
         parts = [f"✎ {' '.join(sanitize(ann.note).split())}" if ann.note else "highlight"]
         if ann.tags:
             parts.append(" ".join(f"#{sanitize(t)}" for t in ann.tags))
         parts.append(ann.color)
         bar.update(Content(" · ".join(parts)))
-        bar.display = True
 
     # -- private: store writes (threads) ---------------------------------------------------
 
