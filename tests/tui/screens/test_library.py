@@ -410,3 +410,31 @@ async def test_query_typed_while_indexing_applies_when_the_index_arrives(
         await pilot.pause()
         assert titles(app) == ["The river at night", "Winter letters"]
         assert "indexing" not in str(library.query_one("#status").render())
+
+
+async def test_palette_filters_by_tag_and_author_with_plain_text_hits(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    from textual.command import Hit
+
+    from tui.commands import PostilCommands
+
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        provider = PostilCommands(app.library)
+        hits = [hit async for hit in provider.search("travel")]
+        by_text = {hit.text: hit for hit in hits if isinstance(hit, Hit)}
+        by_text["Filter by tag: travel"].command()
+        await pilot.pause()
+        assert app.library.filter_bar.applied_text == "tag:travel"
+        assert titles(app) == ["On slow trains"]  # the harbour post has travel as category only
+        hits = [hit async for hit in provider.search("mallory")]
+        texts = {hit.text for hit in hits}
+        assert "Filter by author: [bold]Mallory" in texts
+        assert "Open: [red]Not markup[/red] and [b]brackets[/b]" in [
+            h.text for h in [hit async for hit in provider.search("not markup")]
+        ]
+        # Prompts are plain Content: the brackets are text, not styles.
+        prompt = next(h.prompt for h in hits if h.text == "Filter by author: [bold]Mallory")
+        assert "[bold]Mallory" in str(prompt)
