@@ -22,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.commands import PostilCommands
 from tui.config import Config, SortOrder, load_config, resolve_corpus, resolve_store, save_config
@@ -31,7 +31,7 @@ from tui.corpus.model import LoadResult, Post
 from tui.drafts import Draft, DraftStore
 from tui.lifecycle import install_signal_handlers
 from tui.messages import AnnotationsChanged, ReadingChanged
-from tui.screens.library import LibraryData, LibraryIndex, LibraryScreen
+from tui.screens.library import LibraryData, LibraryIndex, LibraryScreen, Marks
 from tui.widgets.post_list import clean_cell
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ class PostilApp(App[None]):
         """The corpus finished loading (posted from the loader thread)."""
 
         data: LibraryData
-        """The corpus with its query index, facets and marks."""
+        """The corpus and its reading marks (the index follows in ``CorpusIndexed``)."""
         seconds: float
         """How long loading took, for the status line and the benchmark."""
 
@@ -203,6 +203,24 @@ class PostilApp(App[None]):
         index = LibraryIndex.build(result.posts)
         if not worker.is_cancelled:
             self.post_message(self.CorpusIndexed(index))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed unexpectedly is reported in one sentence, never silently.
+
+        A failed corpus load must not leave "Loading posts…" on screen for ever: the
+        library is shown empty with the reason.
+        """
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        what = event.worker.description or event.worker.name
+        self.notify(
+            f"Could not {what}: {error}.", severity="error", timeout=float("inf"), markup=False
+        )
+        if event.worker.group == "corpus" and not self.is_loaded:
+            empty = LoadResult(roots=[str(p) for p in self.paths])
+            self.post_message(self.CorpusLoaded(LibraryData(empty, Marks()), 0.0))
+            self.post_message(self.CorpusIndexed(LibraryIndex.build([])))
 
     @on(CorpusProgress)
     def _show_progress(self, event: CorpusProgress) -> None:

@@ -184,3 +184,20 @@ async def test_corpus_gone_at_load_time_is_a_notice(
         await settle(app, pilot)
         assert app.is_loaded and app.corpus.posts == []
         assert any("could not be loaded" in n.message for n in app._notifications)
+
+
+async def test_unexpected_load_failure_is_reported_and_the_library_shown(
+    make_test_app: MakeTestApp, small_corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tui.corpus.loader
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the disk caught fire")
+
+    monkeypatch.setattr(tui.corpus.loader, "load_corpus", broken)
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert app.is_loaded and not app.library.is_loading
+        assert app.library.post_list.posts == []
+        assert any("the disk caught fire" in n.message for n in app._notifications)
