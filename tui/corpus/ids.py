@@ -48,6 +48,8 @@ def dedupe_ids(posts: Sequence[Post]) -> list[Post]:
     Returns:
         The same posts in the same order, with the later duplicates' ids replaced.
     """
+    if len(set(post.id for post in posts)) == len(posts):
+        return list(posts)  # the usual case: nothing to rename
     by_id: dict[str, list[int]] = {}
     for index, post in enumerate(posts):
         by_id.setdefault(post.id, []).append(index)

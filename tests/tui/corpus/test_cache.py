@@ -6,6 +6,7 @@ import os
 import shutil
 import stat
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -25,6 +26,14 @@ def corpus(tmp_path: Path) -> Path:
     shutil.copytree(FIXTURES / "posts", root / "posts")
     shutil.copytree(FIXTURES / "malformed", root / "malformed")
     return root
+
+
+def read_doc(path: Path) -> Any:
+    return orjson.loads(cache_module.unframe(path.read_bytes()))
+
+
+def write_doc(path: Path, doc: Any) -> None:
+    path.write_bytes(cache_module.frame(orjson.dumps(doc)))
 
 
 def forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -81,7 +90,7 @@ def test_new_and_deleted_files(corpus: Path) -> None:
     assert {p.title for p in second.posts} == {p.title for p in first.posts} - {"plain"} | {
         "Brand new"
     }
-    doc = orjson.loads(cache_file([str(corpus)]).read_bytes())
+    doc = read_doc(cache_file([str(corpus)]))
     assert str(corpus / "posts" / "plain.htm") not in doc["path"]
     assert str(corpus / "posts" / "new.md") in doc["path"]
 
@@ -94,6 +103,8 @@ def test_new_and_deleted_files(corpus: Path) -> None:
         b"[1, 2, 3]",
         b'{"format": 1}',
         b'{"format": 2, "postil": "0.1.0", "roots": [], "path": []}',
+        cache_module.frame(b'{"format": 3, "postil": "0.1.0", "roots": [], "path": []}'),
+        cache_module.frame(b"[1, 2, 3]"),
     ],
 )
 def test_corrupt_cache_is_ignored_and_rebuilt(corpus: Path, damage: bytes) -> None:
@@ -101,22 +112,52 @@ def test_corrupt_cache_is_ignored_and_rebuilt(corpus: Path, damage: bytes) -> No
     path = cache_file([str(corpus)])
     path.write_bytes(damage)
     assert load_corpus([corpus]) == cold
-    assert orjson.loads(path.read_bytes())["path"]
+    assert read_doc(path)["path"]
+
+
+def test_damaged_file_is_ignored(corpus: Path) -> None:
+    """A change that does not match the checksum voids the whole file."""
+    cold = load_corpus([corpus])
+    path = cache_file([str(corpus)])
+    raw = path.read_bytes()
+    edited = raw.replace(b'"title":["', b'"title":["X', 1)
+    assert edited != raw
+    path.write_bytes(edited)
+    assert load_corpus([corpus]) == cold
+    path.write_bytes(raw[: len(raw) // 2])  # cut short
+    assert load_corpus([corpus]) == cold
+    assert read_doc(path)["path"]  # rewritten whole
+
+
+def test_unchanged_corpus_is_rebuilt_column_by_column(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = load_corpus([corpus])
+
+    def boom(*args: object) -> None:
+        raise AssertionError("a row was read on its own")
+
+    monkeypatch.setattr(cache_module.MetadataCache, "get", boom)
+    assert load_corpus([corpus]) == cold
 
 
 def test_damaged_entries_are_misses(corpus: Path) -> None:
+    """Row by row (some file changed), values of the wrong type are misses, not crashes."""
     cold = load_corpus([corpus])
     path = cache_file([str(corpus)])
-    doc = orjson.loads(path.read_bytes())
+    doc = read_doc(path)
     for row in range(5):
         doc["title"][row] = ["garbage"]
         doc["tags"][row] = 42
     doc["problems"]["0"] = "garbage"
-    path.write_bytes(orjson.dumps(doc))
-    assert load_corpus([corpus]) == cold
+    write_doc(path, doc)
+    (corpus / "posts" / "zz-new.md").write_text("---\ntitle: New\n---\n")
+    warm = load_corpus([corpus])
+    assert [p for p in warm.posts if p.title != "New"] == cold.posts
+    assert warm.problems == cold.problems
     doc["title"].pop()  # columns of different lengths: the whole cache is ignored
-    path.write_bytes(orjson.dumps(doc))
-    assert load_corpus([corpus]) == cold
+    write_doc(path, doc)
+    assert load_corpus([corpus]) == warm
 
 
 @pytest.mark.parametrize(("field", "value"), [("format", 0), ("postil", "0.0.1-old")])
@@ -125,9 +166,9 @@ def test_older_version_is_ignored(
 ) -> None:
     load_corpus([corpus])
     path = cache_file([str(corpus)])
-    doc = orjson.loads(path.read_bytes())
+    doc = read_doc(path)
     doc[field] = value
-    path.write_bytes(orjson.dumps(doc))
+    write_doc(path, doc)
     parsed: list[str] = []
     real = parse.parse_file
 
@@ -138,7 +179,7 @@ def test_older_version_is_ignored(
     monkeypatch.setattr("tui.corpus.loader.parse_file", spy)
     load_corpus([corpus])
     assert len(parsed) > 10  # everything re-parsed
-    assert orjson.loads(path.read_bytes())[field] == getattr(
+    assert read_doc(path)[field] == getattr(
         cache_module, "FORMAT_VERSION" if field == "format" else "__version__"
     )
 

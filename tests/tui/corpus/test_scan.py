@@ -88,14 +88,21 @@ def test_broken_link_is_reported(tmp_path: Path) -> None:
 
 def test_unreadable_folder_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     touch(tmp_path / "locked/a.md")
-    real = os.scandir
+    real_scandir, real_open = os.scandir, os.open
 
-    def scandir(path: str) -> object:
+    def scandir(path: str | int) -> object:
         if str(path).endswith("locked"):
             raise PermissionError(13, "Permission denied", path)
-        return real(path)
+        return real_scandir(path)
 
+    def open_(path: str, flags: int, *args: int) -> int:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, flags, *args)
+
+    # Folders are opened (os.open) and then listed (scandir) where that is supported.
     monkeypatch.setattr("tui.corpus.scan.os.scandir", scandir)
+    monkeypatch.setattr("tui.corpus.scan.os.open", open_)
     result = scan([tmp_path])
     assert result.files == []
     [problem] = result.problems
