@@ -757,8 +757,17 @@ class ReaderScreen(Screen[None]):
 
     # -- private: store writes (threads) ---------------------------------------------------
 
-    @work(thread=True, group="reader-store", exit_on_error=False, description="save highlight")
     def _create(self, target: Target, *, note: str, pending: _Pending | None = None) -> None:
+        """Save a new highlight in an app worker (escape right after ``h`` must not drop it)."""
+        self.app.run_worker(
+            partial(self._create_thread, target, note, pending),
+            thread=True,
+            group="reader-store",
+            exit_on_error=False,
+            description="save highlight",
+        )
+
+    def _create_thread(self, target: Target, note: str, pending: _Pending | None) -> None:
         snapshot = PostSnapshot.from_post(self.post)
         try:
             ann = self.store.create(snapshot, target, note=note, color=COLORS[0])
@@ -809,8 +818,17 @@ class ReaderScreen(Screen[None]):
             self.drafts.discard(key)
         self.post_message(self.Saved(ann))
 
-    @work(thread=True, group="reader-store", exit_on_error=False, description="delete highlight")
     def _delete(self, ann_id: str) -> None:
+        """Delete in an app worker (it must finish even if the reader closes at once)."""
+        self.app.run_worker(
+            partial(self._delete_thread, ann_id),
+            thread=True,
+            group="reader-store",
+            exit_on_error=False,
+            description="delete highlight",
+        )
+
+    def _delete_thread(self, ann_id: str) -> None:
         try:
             self.store.delete(ann_id)
         except StoreError as error:

@@ -446,3 +446,15 @@ async def test_open_source_without_display_shows_and_copies(
         assert opened == []
         assert app.clipboard == "https://example.com/news/n1001.htm"
         assert any("n1001.htm" in str(n.message) for n in app._notifications)
+
+
+async def test_highlight_then_escape_at_once_still_saves(
+    river: Post, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    app = reader_app(river, store, drafts)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("v", "h", "escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, ReaderScreen)
+    assert [a.target.exact for a in store.for_post(river.id)] == ["The river is dark at night."]
