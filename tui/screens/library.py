@@ -427,7 +427,8 @@ export, theme) are in the command palette (`ctrl+p`).
         self._generation += 1
         self._facets_stale = True
         if self.show_sidebar:
-            self._count_facets()
+            # After the list's frame: counting in a thread would compete for the GIL.
+            self.call_after_refresh(self._count_facets_if_stale)
         self._show_status()
         # The Footer recomposes on refresh_bindings (~tens of ms at 50k-post speeds of
         # typing): only when toggle_read's availability may have changed.
@@ -483,6 +484,10 @@ export, theme) are in the command palette (`ctrl+p`).
         return getattr(self.app, "store", None) is not None
 
     # -- workers ---------------------------------------------------------------------------
+
+    def _count_facets_if_stale(self) -> None:
+        if self._facets_stale and self.show_sidebar:
+            self._count_facets()
 
     def _count_facets(self) -> None:
         if self.index is None:
