@@ -43,6 +43,8 @@ def fold_keys(mapping: Mapping[Any, Any]) -> dict[str, Any]:
     Returns:
         A dict keyed by lower-cased string keys, in the original order.
     """
+    if _ALREADY_FOLDED.issuperset(mapping):
+        return dict(mapping)  # every key is folded already (the usual case), one C call
     quick = {_fold(key): value for key, value in mapping.items()}
     if len(quick) == len(mapping):
         return quick  # no two keys fold together (the usual case)
@@ -59,23 +61,59 @@ def _fold(key: Any) -> str:
     if type(key) is str:
         folded = _FOLDED.get(key)
         if folded is None:
-            folded = _FOLDED[key] = key.strip().lower()
             if len(_FOLDED) > 10_000:
                 _FOLDED.clear()
+                _ALREADY_FOLDED.clear()
+            folded = _FOLDED[key] = key.strip().lower()
+            if folded == key:
+                _ALREADY_FOLDED.add(key)
         return folded
     return str(key).strip().lower()
 
 
 _FOLDED: dict[str, str] = {}
+_ALREADY_FOLDED: set[str] = set()
+"""Keys seen that fold to themselves (``title``, ``date``...)."""
 
 
 def pick(fields: Mapping[str, Any], keys: Iterable[str]) -> Any:
     """The first non-empty value among ``keys`` (aliases, in order of preference)."""
     for key in keys:
         value = fields.get(key)
-        if value is not None and not _is_empty(value):
+        # Inlined `not _is_empty(value)`: this runs six times per post.
+        if value is not None and (value or type(value) not in _CONTAINERS):
             return value
     return None
+
+
+_CONTAINERS = (str, list, dict)
+
+
+def extra(key: str, value: Any) -> tuple[str, str]:
+    """An extra front matter field as (key, value as text), both sanitized.
+
+    Args:
+        key: The folded key.
+        value: Its raw value.
+
+    Returns:
+        The pair a `Post` keeps in ``extras`` (memoised: ``layout: post`` and the like
+        repeat in every file of an archive).
+    """
+    kind = type(value)
+    if kind not in _SCALARS:
+        return sanitize(key), sanitize(as_text(value))
+    memo_key = (key, kind, value)  # the type too: True == 1, but "true" != "1"
+    found = _EXTRAS.get(memo_key)
+    if found is None:
+        if len(_EXTRAS) > 10_000:
+            _EXTRAS.clear()
+        found = _EXTRAS[memo_key] = (sanitize(key), sanitize(as_text(value)))
+    return found
+
+
+_SCALARS = frozenset({str, bool, int, float, type(None)})
+_EXTRAS: dict[tuple[str, type, Any], tuple[str, str]] = {}
 
 
 def _is_empty(value: Any) -> bool:
@@ -117,10 +155,15 @@ def clean_list(value: Any) -> tuple[str, ...]:
     """Tags or categories: a list, or one string split on commas; empties and repeats dropped."""
     if _is_empty(value):
         return ()
-    if type(value) is list and all(type(v) is str for v in value):
-        joined = ",".join(value)
+    if type(value) is list:
+        try:
+            joined = ",".join(value)  # TypeError unless every item is a string
+        except TypeError:
+            joined = "&"  # something to clean: the general path below
         if not _NEEDS_CLEANING.search(joined):
             # Plain strings with nothing to decode or remove: strip and drop repeats only.
+            if " " not in joined and "" not in value:
+                return tuple(dict.fromkeys(value))  # nothing to strip either
             return tuple(dict.fromkeys(s for s in (v.strip() for v in value) if s))
     items: list[Any]
     if isinstance(value, str):

@@ -23,7 +23,7 @@ _RULE = re.compile(r"(?:-{3,}|={3,})\s*")
 _DATE_LINE = re.compile(r"日期\s*[：:]\s*(.+?)\s*")
 _SPACE = re.compile(r"\s")
 
-_HEADER_LINES = 8
+HEADER_LINES = 8
 """Only the first few lines can hold the header; a body is never scanned further."""
 
 
@@ -104,7 +104,7 @@ def split_archive_header(body: str) -> tuple[ArchiveHeader, str]:
     Returns:
         (the header found, the rest of the body, otherwise untouched).
     """
-    lines = body.split("\n", _HEADER_LINES)
+    lines = body.split("\n", HEADER_LINES)
     i = _skip_blank(lines, 0)
     epoch_ms: int | None = None
     title: str | None = None

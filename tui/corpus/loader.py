@@ -20,6 +20,7 @@ from tui.corpus.errors import FileProblem, PostNotFound
 from tui.corpus.ids import dedupe_ids
 from tui.corpus.model import LoadResult, Post, Problem
 from tui.corpus.parse import Parsed, parse_file
+from tui.corpus.records import make_post
 from tui.corpus.scan import FileEntry, ScanResult, scan
 
 if TYPE_CHECKING:
@@ -161,7 +162,7 @@ def _parse_all(
 ) -> list[tuple[int, Parsed]]:
     """Parse ``entries`` serially or in a process pool; returns (index, result) pairs."""
     n_workers = workers if workers is not None else _idle_cpus()
-    if n_workers > 1 and len(entries) > POOL_THRESHOLD and _main_is_importable():
+    if n_workers > 1 and len(entries) > POOL_THRESHOLD and _start_method() is not None:
         pooled = _parse_pooled(entries, indexes, n_workers, progress, done, total)
         if pooled is not None:
             return pooled
@@ -219,7 +220,22 @@ _POST_FIELDS = tuple(f.name for f in fields(Post))
 
 def _from_row(row: _Row) -> Parsed:
     post, problems = row
-    return Parsed(None if post is None else Post(*post), [Problem(*p) for p in problems])
+    return Parsed(None if post is None else make_post(*post), [Problem(*p) for p in problems])
+
+
+def _start_method() -> str | None:
+    """How to start worker processes here, or None when it is not safe.
+
+    Forking is cheapest (no interpreter start, no imports: ~0.3 s less) but only safe
+    while this process has a single thread; the app loads from a worker thread, so it
+    spawns, which re-imports ``__main__`` and needs it to be importable.
+    """
+    import multiprocessing
+    import threading
+
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "spawn" if _main_is_importable() else None
 
 
 def _main_is_importable() -> bool:
@@ -243,8 +259,8 @@ def _parse_pooled(
 ) -> list[tuple[int, Parsed]] | None:
     """Parse in worker processes; None when a pool cannot be used (then parse serially).
 
-    Workers are spawned, not forked: the app loads from a thread, and forking a process
-    that has threads can deadlock the child.
+    Workers are forked when this process has one thread, else spawned: forking a
+    process that has threads can deadlock the child (see `_start_method`).
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -253,7 +269,7 @@ def _parse_pooled(
     out: list[tuple[int, Parsed]] = []
     try:
         with ProcessPoolExecutor(
-            n_workers, mp_context=multiprocessing.get_context("spawn")
+            n_workers, mp_context=multiprocessing.get_context(_start_method() or "spawn")
         ) as pool:
             futures: list[Future[list[_Row]]] = [pool.submit(_parse_chunk, c) for c in chunks]
             for n, future in enumerate(futures):

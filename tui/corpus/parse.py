@@ -16,16 +16,21 @@ import yaml
 from tui.corpus import fields as F
 from tui.corpus.errors import FileProblem
 from tui.corpus.files import FM_BOUNDARY, decode_bytes, read_bytes, split_front_matter
-from tui.corpus.header import ArchiveHeader, split_archive_header
+from tui.corpus.header import HEADER_LINES, ArchiveHeader, split_archive_header
 from tui.corpus.ids import post_id
 from tui.corpus.model import Post, Problem, ProblemKind
+from tui.corpus.records import make_post
 from tui.corpus.text import sanitize
 from tui.corpus.yamlfast import TolerantLoader, load_yaml, parse_simple
 
-HEAD_BYTES = 8 * 1024
+HEAD_BYTES = 2 * 1024
 """Bytes read to list a post: real front matter plus the archive header fit within this.
 
-More is read only while the front matter is not closed within what was read.
+(The real archives' front matter is at most ~550 bytes; decoding is a good part of the
+cost of a file, so less is read than a whole typical post.)
+
+More is read only while the front matter is not closed within what was read, or when
+the archive header is needed and its lines may run past what was read.
 """
 
 
@@ -63,11 +68,16 @@ def parse_file(
         The post, or None with at least one problem explaining why.
     """
     try:
-        text, encoding = _read(path, reference)
+        if reference:
+            text, encoding = decode_bytes(read_bytes(path))
+            front = _front_matter_reference(text)
+            partial = False
+        else:
+            text, encoding, split, partial = _read_head(path)
+            front = _front_matter_fast(text, split)
     except FileProblem as exc:
         return Parsed(None, [Problem(path, exc.kind, str(exc))])
-    front = _front_matter_reference(text) if reference else _front_matter_fast(text)
-    header = _LazyHeader(front.body)
+    header = _LazyHeader(front.body, path if partial else None)
     problems: list[Problem] = []
     if encoding != "utf-8":
         problems.append(
@@ -87,51 +97,92 @@ class _LazyHeader:
     """The body's archive header, split off only if a field needs it.
 
     Most archive posts have title, date and source in the front matter: their header
-    is never looked at, which saves a good part of the per-file cost.
+    is never looked at, which saves a good part of the per-file cost. When only the
+    head of the file was read and its last, possibly cut, line could be part of the
+    header, the whole file is read for it (so the result is the reference's).
     """
 
-    __slots__ = ("_body", "_header")
+    __slots__ = ("_body", "_header", "_path")
 
-    def __init__(self, body: str) -> None:
+    def __init__(self, body: str, path: str | None) -> None:
+        """``path``: the file, when ``body`` comes from a partial read (else None)."""
         self._body = body
+        self._path = path
         self._header: ArchiveHeader | None = None
 
     def get(self) -> ArchiveHeader:
         if self._header is None:
-            self._header = split_archive_header(self._body)[0]
+            body = self._body
+            if self._path is not None and _cut_line_may_matter(body):
+                body = _whole_body(self._path, body)
+            self._header = split_archive_header(body)[0]
         return self._header
 
 
-def _read(path: str, whole: bool) -> tuple[str, str]:
-    """Decode the file's head, reading on while the front matter is not closed."""
-    if whole:
-        return decode_bytes(read_bytes(path))
+def _cut_line_may_matter(body: str) -> bool:
+    """True when the last line of a partial body could change the archive header.
+
+    The header lies in the first `HEADER_LINES` lines; a cut line matters only if, once
+    complete, it could be blank or start a header element (marker, title link, rule,
+    date line).
+    """
+    if body.count("\n") >= HEADER_LINES:
+        return False
+    cut = body[body.rfind("\n") + 1 :].strip()
+    return len(cut) < 4 or cut.startswith(("<!--", "[", "日期", "---", "==="))
+
+
+def _whole_body(path: str, fallback: str) -> str:
+    """The body of the whole file (``fallback`` if it cannot be read now)."""
+    try:
+        return split_front_matter(decode_bytes(read_bytes(path))[0])[1]
+    except FileProblem:
+        return fallback
+
+
+def _read_head(path: str) -> tuple[str, str, list[str] | None, bool]:
+    """Decode the file's head, reading on while the front matter is not closed.
+
+    Returns:
+        (text, encoding, the front matter split of the text (see `_split`), whether
+        the text is only the head of the file).
+    """
     limit = HEAD_BYTES
     while True:
         data = read_bytes(path, limit)
         partial = len(data) >= limit
         text, encoding = decode_bytes(data, partial=partial)
-        if not partial or not _unclosed(text):
-            return text, encoding
+        split = _split(text)
+        if not partial or split is None or len(split) == 3:
+            return text, encoding, split, partial
         limit *= 4
 
 
-def _unclosed(text: str) -> bool:
-    """True when the text opens a front matter that is not closed (yet)."""
+def _split(text: str) -> list[str] | None:
+    """`FM_BOUNDARY.split` of the text when it opens a front matter, else None.
+
+    Three parts (before, front matter, body) when the front matter is closed; fewer
+    when it is not.
+    """
     stripped = text.lstrip()
-    return bool(FM_BOUNDARY.match(stripped)) and len(FM_BOUNDARY.split(stripped, 2)) < 3
+    if not FM_BOUNDARY.match(stripped):
+        return None
+    return FM_BOUNDARY.split(stripped, 2)
 
 
 _UNCLOSED = "the front matter has no closing '---' line."
 
 
-def _front_matter_fast(text: str) -> _FrontMatter:
-    """Split and parse with the hand-written parser, PyYAML's C loader as the fallback."""
-    fm, body = split_front_matter(text)
-    if fm is None:
-        if _unclosed(text):
-            return _FrontMatter({}, text, ("yaml", _UNCLOSED))
-        return _FrontMatter({}, body)
+def _front_matter_fast(text: str, split: list[str] | None) -> _FrontMatter:
+    """Parse with the hand-written parser, PyYAML's C loader as the fallback.
+
+    ``split`` is `_split` of ``text``: the same places `split_front_matter` cuts at.
+    """
+    if split is None:
+        return _FrontMatter({}, text)
+    if len(split) < 3:
+        return _FrontMatter({}, text, ("yaml", _UNCLOSED))
+    fm, body = split[1], split[2]
     simple = parse_simple(fm)
     if simple is not None:
         return _FrontMatter(simple, body)
@@ -205,32 +256,29 @@ def _build_post(
 ) -> Post:
     """Normalise every field, with the header and the file name as fallbacks."""
     f = F.fold_keys(mapping)
-    name = os.path.basename(path)
+    name = path[path.rfind(os.sep) + 1 :]  # os.path.basename, without its call overhead
     title = F.clean_title(F.pick(f, F.TITLE_KEYS))
     if not title and header.get().title is not None:
         title = F.clean_title(header.get().title)
     title = title or F.title_from_file_name(name) or name
     date = _date(path, f, header, problems) or F.date_from_file_name(name)
     source = F.clean_source(F.pick(f, F.SOURCE_KEYS)) or F.clean_source(header.get().url)
-    extras = tuple(
-        (sanitize(key), sanitize(F.as_text(value)))
-        for key, value in f.items()
-        if key not in F.KNOWN_KEYS
-    )
-    return Post(
-        id=post_id(source, rel_path),
-        path=path,
-        rel_path=rel_path,
-        title=title,
-        date=date,
-        author=F.clean_author(F.pick(f, F.AUTHOR_KEYS)),
-        tags=F.clean_list(F.pick(f, F.TAG_KEYS)),
-        categories=F.clean_list(F.pick(f, F.CATEGORY_KEYS)),
-        source=source,
-        extras=extras,
-        size=size,
-        mtime_ns=mtime_ns,
-        encoding=encoding,
+    known = F.KNOWN_KEYS
+    extras = tuple(F.extra(key, value) for key, value in f.items() if key not in known)
+    return make_post(
+        post_id(source, rel_path),
+        path,
+        rel_path,
+        title,
+        date,
+        F.clean_author(F.pick(f, F.AUTHOR_KEYS)),
+        F.clean_list(F.pick(f, F.TAG_KEYS)),
+        F.clean_list(F.pick(f, F.CATEGORY_KEYS)),
+        source,
+        extras,
+        size,
+        mtime_ns,
+        encoding,
     )
 
 

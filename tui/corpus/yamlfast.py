@@ -77,6 +77,8 @@ _MEMO: dict[str, Any] = {}
 _MEMO_LIMIT = 50_000
 _LINES: dict[str, tuple[str, Any]] = {}
 """Parsed short lines (``layout: post``, ``author: X``): archives repeat them in every file."""
+_GOOD_KEYS: set[str] = set()
+"""Keys already known to be plain string keys (``title``, ``date``...)."""
 _ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)")
 
 
@@ -106,10 +108,14 @@ def parse_simple(text: str) -> dict[str, Any] | None:
                 result[known[0]] = known[1]
                 continue
             key, colon, rest = line.partition(":")
-            if not colon or not _KEY.fullmatch(key) or (rest and rest[0] != " "):
+            if not colon or (rest and rest[0] != " "):
                 return None
-            if key[0] in _RESOLVED_FIRST and not _plain_key(key):
-                return None
+            if key not in _GOOD_KEYS:
+                if not _KEY.fullmatch(key) or (key[0] in _RESOLVED_FIRST and not _plain_key(key)):
+                    return None
+                if len(_GOOD_KEYS) > 10_000:
+                    _GOOD_KEYS.clear()
+                _GOOD_KEYS.add(key)
             value = _value(rest.strip(" "))
             result[key] = value
             if not isinstance(value, list) and len(line) < 80:

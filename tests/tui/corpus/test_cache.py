@@ -206,16 +206,16 @@ def test_unwritable_cache_folder_is_not_an_error(
 
 def test_permission_problems_are_not_cached(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = str(corpus / "posts" / "full.md")
-    real_open = open
+    real_open = os.open
 
-    def guarded(path: str | os.PathLike[str], *args: object, **kwargs: object) -> object:
+    def guarded(path: str | os.PathLike[str], flags: int, *args: int) -> int:
         if os.fspath(path) == target:
             raise PermissionError(13, "Permission denied")
-        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+        return real_open(path, flags, *args)
 
     from tui.corpus import files
 
-    monkeypatch.setattr(files, "open", guarded, raising=False)
+    monkeypatch.setattr(files, "_open_fd", guarded)
     first = load_corpus([corpus])
     assert any(p.path == target and p.kind == "unreadable" for p in first.problems)
     monkeypatch.undo()

@@ -78,7 +78,7 @@ def test_permission_denied_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyP
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(files, "open", refuse, raising=False)
+    monkeypatch.setattr(files, "_open_fd", refuse)
     with pytest.raises(UnreadableFile, match="permission denied"):
         read_text(path)
 

@@ -169,7 +169,7 @@ def test_permission_denied_simulated(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(files_module, "open", refuse, raising=False)
+    monkeypatch.setattr(files_module, "_open_fd", refuse)
     parsed = parse(POSTS / "full.md")
     assert parsed.post is None
     [problem] = parsed.problems
@@ -255,3 +255,32 @@ def test_plain_headers_never_reach_pyyaml(monkeypatch: pytest.MonkeyPatch) -> No
 @pytest.mark.skipif(not REALWORLD.is_dir(), reason=f"{REALWORLD} is absent on this machine")
 def test_fast_equals_reference_on_realworld() -> None:
     _assert_fast_equals_reference(post_files(REALWORLD))
+
+
+def test_header_cut_by_the_head_read_is_read_whole(tmp_path: Path) -> None:
+    """A title link running past the bytes first read is still read in full."""
+    path = tmp_path / "long-title.md"
+    title = "长" * HEAD_BYTES  # three bytes each: the line ends far beyond the head
+    path.write_text(f"<!--1698361032000-->\n[{title}](https://x.example/a)\n------\n<p>x</p>\n")
+    parsed = parse(path)
+    assert parsed.post is not None and parsed.post.title == title
+    assert parsed.post.source == "https://x.example/a"
+    assert parsed == parse(path, reference=True)
+
+
+def test_long_body_line_after_the_header_needs_no_second_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "no-front-matter.md"
+    path.write_text("[T](https://x.example/t)\n------\n日期：2020-06-23\n\n<p>" + "字" * 5000)
+    limits: list[int | None] = []
+    real = files_module.read_bytes
+
+    def spy(p: str, limit: int | None = None) -> bytes:
+        limits.append(limit)
+        return real(p, limit)
+
+    monkeypatch.setattr("tui.corpus.parse.read_bytes", spy)
+    post = parse(path).post
+    assert post is not None and post.title == "T" and post.date is not None
+    assert limits == [HEAD_BYTES]
