@@ -160,7 +160,11 @@ def notes(env: dict[str, str]) -> list[dict[str, Any]]:
 def test_filter_open_highlight_note_quit(tmux: Tmux, e2e_env: dict[str, str]) -> None:
     tmux.wait_for("posts ·")
     tmux.keys("/")
+    # Type only once the bar has focus (its footer says so): on a busy machine, keys sent
+    # before that are read by the list instead.
+    tmux.wait_for("Back to list")
     tmux.type("tag:e2e-marker")
+    tmux.wait_for("tag:e2e-marker")
     tmux.keys("Enter")
     tmux.wait_for("1 of ")
     tmux.keys("Enter")
