@@ -9,7 +9,10 @@ missing.
 
 from __future__ import annotations
 
+import re
+import shlex
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -315,3 +318,29 @@ def test_two_sessions_annotate_the_same_post(tmp_path: Path) -> None:
     assert_passed(result_b)
     quotes = sorted(n["target"]["exact"] for n in sandbox.notes())
     assert quotes == sorted([FIRST_SENTENCE, SECOND_SENTENCE])
+
+
+def test_sigterm_saves_the_draft_and_restores_the_terminal(tmp_path: Path) -> None:
+    """SIGTERM (a server shutting down) while a note is typed: the draft is on disk, the
+    terminal leaves the app's screen, and the session ends within a second or two."""
+    sandbox = Sandbox(tmp_path / "user")
+    # Only the app's own command line starts with the interpreter; the local ssh
+    # client's starts with "ssh", so it is never matched.
+    pattern = shlex.quote(f"^{re.escape(sys.executable)} -m tui open -- {sandbox.corpus}$")
+    steps = [
+        *open_target_post(),
+        "send v",
+        "send n",
+        "expect ctrl+s",
+        "type cut short",
+        "expect cut short",
+        f"run pkill -TERM -f {pattern}",
+        "timeout 2",
+        "wait-exit",
+        # Out of the alternate screen: the app's text is gone from the terminal.
+        "expect-not cut short",
+        f"expect-not {TARGET_TITLE}",
+    ]
+    result = run_check(steps, sandbox.remote_command(), steps_file=tmp_path / "steps.txt")
+    assert_passed(result)
+    assert "cut short" in sandbox.drafts_file.read_text(encoding="utf-8")
