@@ -29,7 +29,7 @@ class PostilGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Route leading non-command arguments to the app as paths."""
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
-            if not args[0].startswith("-") or args[0] in ("--store",):
+            if not args[0].startswith("-") or args[0].split("=", 1)[0] == "--store":
                 args = ["open", *args]
         return super().parse_args(ctx, args)
 

@@ -1,0 +1,58 @@
+"""``postil [PATH ...]`` routes to the app; subcommands stay subcommands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import tui.app
+from tui.cli import main
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Record what the app would have been opened with, instead of opening it."""
+    calls: list[dict[str, Any]] = []
+
+    def fake_run_app(paths: list[str], store: str | None = None) -> None:
+        calls.append({"paths": paths, "store": store})
+
+    monkeypatch.setattr(tui.app, "run_app", fake_run_app)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("argv", "paths", "store"),
+    [
+        (["some/folder"], ["some/folder"], None),
+        (["a", "b", "--store", "s.json"], ["a", "b"], "s.json"),
+        (["--store", "s.json", "a"], ["a"], "s.json"),
+        (["--store=s.json", "a"], ["a"], "s.json"),
+        (["open", "a"], ["a"], None),
+    ],
+)
+def test_paths_and_store_reach_the_app(
+    opened: list[dict[str, Any]], argv: list[str], paths: list[str], store: str | None
+) -> None:
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 0, result.output
+    assert opened == [{"paths": paths, "store": store}]
+
+
+def test_no_path_opens_the_default_corpus(
+    opened: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("POSTIL_CORPUS", f"{tmp_path / 'x'}:{tmp_path / 'y'}")
+    result = CliRunner().invoke(main, [])
+    assert result.exit_code == 0, result.output
+    assert opened == [{"paths": [str(tmp_path / "x"), str(tmp_path / "y")], "store": None}]
+
+
+def test_subcommand_is_not_taken_for_a_path(opened: list[dict[str, Any]]) -> None:
+    result = CliRunner().invoke(main, ["check", "--help"])
+    assert result.exit_code == 0
+    assert "cannot be read properly" in result.output
+    assert opened == []
