@@ -6,6 +6,8 @@ then each measurement runs in its own child process so its peak memory (ru_maxrs
 its own:
 
 - raw: read every post file's bytes (the floor for anything that opens every file);
+- stat: walk and stat() every post file, nothing else: the floor of a warm load, which
+  must check every file's size and mtime against the cache;
 - naive: ``frontmatter.load`` on every file, what a user would write;
 - cold-1: ``load_corpus`` with an empty metadata cache (it writes the cache), one process;
 - cold-2: the same with 2 worker processes (to see what the pool buys);
@@ -45,6 +47,21 @@ def _files(folder: str) -> list[str]:
     return out
 
 
+def _stat_all(folder: str) -> int:
+    """Walk ``folder`` and stat every post file (what validating a cache needs)."""
+    count = 0
+    stack = [folder]
+    while stack:
+        with os.scandir(stack.pop()) as it:
+            for entry in it:
+                if entry.is_dir():
+                    stack.append(entry.path)
+                elif entry.name.endswith(".md"):
+                    entry.stat()
+                    count += 1
+    return count
+
+
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -61,7 +78,7 @@ def _measure(kind: str, folder: str) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if kind == "naive":
         import frontmatter
-    elif kind != "raw":
+    elif kind not in ("raw", "stat"):
         from tui.corpus.loader import load_corpus
     imported = time.perf_counter()
     cpu0 = _cpu()
@@ -72,6 +89,8 @@ def _measure(kind: str, folder: str) -> dict[str, Any]:
             with open(path, "rb") as f:
                 total += len(f.read())
         extra["bytes"] = total
+    elif kind == "stat":
+        extra["files"] = _stat_all(folder)
     elif kind == "naive":
         posts = [frontmatter.load(path) for path in _files(folder)]
         extra["posts"] = len(posts)
@@ -138,6 +157,7 @@ def bench_size(n: int, base: Path) -> dict[str, dict[str, Any]]:
     _child("raw", str(folder), str(base / "unused"))  # warm the page cache first
     for kind, cache in (
         ("raw", "unused"),
+        ("stat", "unused"),
         ("naive", "unused"),
         ("cold-2", f"cache-2-{n}"),
         ("cold-1", f"cache-{n}"),
@@ -168,7 +188,9 @@ def report(n: int, runs: dict[str, dict[str, Any]]) -> None:
     )
     print(
         f"  N={n}: warm/raw   = {ratio('warm', 'raw', 'seconds'):.2f} wall, "
-        f"{ratio('warm', 'raw', 'cpu_s'):.2f} cpu (target <= 0.5)"
+        f"{ratio('warm', 'raw', 'cpu_s'):.2f} cpu (target <= 0.5); "
+        f"the stat() floor alone is {ratio('stat', 'raw', 'seconds'):.2f} wall, "
+        f"{ratio('stat', 'raw', 'cpu_s'):.2f} cpu"
     )
     f = runs["filter"]
     if f.get("filter_ms") is not None:
