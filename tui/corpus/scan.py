@@ -141,36 +141,41 @@ class _Walker:
         files = self.result.files
         seen = self.seen_files
         new_entry = tuple.__new__
+        suffixes = POST_SUFFIXES
         for entry in entries:
             name = entry.name
+            if name.endswith(suffixes) or name.lower().endswith(suffixes):
+                # A post file (or a folder named like one): one stat() answers both
+                # "is it a folder?" and the size and mtime, without a separate is_dir().
+                try:
+                    info = entry.stat()
+                except OSError as exc:
+                    # A link loop or a broken link: reported whatever the name.
+                    self._problem_from_os(prefix + name, exc)
+                    continue
+                mode = info.st_mode
+                if st.S_ISREG(mode):
+                    key = (info.st_dev, info.st_ino)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    # tuple.__new__ is FileEntry(...) without its Python-level __new__.
+                    files.append(
+                        new_entry(
+                            FileEntry, (prefix + name, rel + name, info.st_size, info.st_mtime_ns)
+                        )
+                    )
+                elif st.S_ISDIR(mode) and name[0] != ".":
+                    self._enter(entry, prefix + name, rel + name, ancestors)
+                continue
             try:
                 is_dir = entry.is_dir()
             except OSError as exc:
                 # A link loop raises here; report it whatever the link's name.
                 self._problem_from_os(prefix + name, exc)
                 continue
-            if is_dir:
-                if name[0] != ".":
-                    self._enter(entry, prefix + name, rel + name, ancestors)
-                continue
-            if not name.lower().endswith(POST_SUFFIXES):
-                continue
-            # Inlined add_file: this loop runs once per post, tens of thousands of times.
-            try:
-                info = entry.stat()
-            except OSError as exc:
-                self._problem_from_os(prefix + name, exc)
-                continue
-            if not st.S_ISREG(info.st_mode):
-                continue
-            key = (info.st_dev, info.st_ino)
-            if key in seen:
-                continue
-            seen.add(key)
-            # tuple.__new__ is FileEntry(...) without the Python-level __new__ call.
-            files.append(
-                new_entry(FileEntry, (prefix + name, rel + name, info.st_size, info.st_mtime_ns))
-            )
+            if is_dir and name[0] != ".":
+                self._enter(entry, prefix + name, rel + name, ancestors)
 
     def _enter(
         self,
