@@ -12,8 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from tui.corpus.text import NEEDS_CLEANING as _NEEDS_CLEANING
-from tui.corpus.text import clean_line, display_text, sanitize
+from tui.corpus.text import clean_line, display_text, needs_cleaning, sanitize
 
 TITLE_KEYS = ("title",)
 DATE_KEYS = ("date",)
@@ -160,7 +159,7 @@ def clean_list(value: Any) -> tuple[str, ...]:
             joined = ",".join(value)  # TypeError unless every item is a string
         except TypeError:
             joined = "&"  # something to clean: the general path below
-        if not _NEEDS_CLEANING.search(joined):
+        if not needs_cleaning(joined):
             # Plain strings with nothing to decode or remove: strip and drop repeats only.
             if " " not in joined and "" not in value:
                 return tuple(dict.fromkeys(value))  # nothing to strip either
