@@ -230,10 +230,10 @@ def _start_method() -> str | None:
     while this process has a single thread; the app loads from a worker thread, so it
     spawns, which re-imports ``__main__`` and needs it to be importable.
     """
-    import multiprocessing
     import threading
 
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+    # Linux only: macOS system libraries are not fork-safe (CPython spawns there too).
+    if threading.active_count() == 1 and sys.platform.startswith("linux"):
         return "fork"
     return "spawn" if _main_is_importable() else None
 

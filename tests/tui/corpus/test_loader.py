@@ -80,7 +80,9 @@ def test_missing_path_is_a_corpus_error(tmp_path: Path) -> None:
         load_corpus([tmp_path / "missing"])
 
 
-def test_worker_pool_gives_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_worker_pool_gives_the_same_result(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+    monkeypatch.setattr(loader, "_start_method", lambda: method)
     monkeypatch.setattr(loader, "POOL_THRESHOLD", 2)
     monkeypatch.setattr(loader, "_CHUNK", 5)
     serial = load_corpus([POSTS, MALFORMED], use_cache=False, workers=1)
