@@ -14,7 +14,9 @@ SAMPLE_POSTS = ROOT / "sample_posts"
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """Point XDG folders and POSTIL_* variables at a temporary folder."""
     home = tmp_path_factory.mktemp("home")
     for var, sub in (
