@@ -283,12 +283,6 @@ async def test_swallowed_keys_have_listed_alternatives(
         assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    reason="LibraryScreen.action_focus_filter uses Widget.focus(), which Textual defers "
-    "with call_later: keys already read go to the list ('a' opens the annotations "
-    "screen); reported to the library's owner",
-    strict=False,
-)
 async def test_keys_typed_right_after_slash_reach_the_filter(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:

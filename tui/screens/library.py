@@ -133,6 +133,11 @@ export, theme) are in the command palette (`ctrl+p`).
             "Filter",
             tooltip="Type a query to filter the posts.",
             id="library.filter",
+            # A priority binding runs while the app routes the key, before it forwards
+            # the next ones: keys that arrive with `/` in one read (a fast typist over
+            # ssh, a paste) then reach the filter bar, not the list. check_action lets
+            # `/` through to the bar once it has focus.
+            priority=True,
         ),
         Binding(
             "f",
@@ -371,7 +376,8 @@ export, theme) are in the command palette (`ctrl+p`).
 
     def action_focus_filter(self) -> None:
         """Put the cursor in the filter bar."""
-        self.filter_bar.input.focus()
+        # Screen.set_focus is immediate; Widget.focus() would wait for call_later.
+        self.set_focus(self.filter_bar.input)
 
     def action_toggle_sidebar(self) -> None:
         """Show or hide the facets."""

@@ -96,6 +96,19 @@ async def test_valid_filter_narrows_the_list_and_focuses_it(
         assert len(titles(app)) == 6
 
 
+async def test_slash_types_into_the_filter_once_it_has_focus(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    """`/` focuses the bar; typed inside the bar (a pasted URL) it is just a character."""
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash")
+        assert app.focused is app.library.filter_bar.input
+        await pilot.press("a", "slash", "b")
+        assert app.library.filter_bar.input.value == "a/b"
+
+
 async def test_invalid_filter_shows_error_and_keeps_the_list(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:
