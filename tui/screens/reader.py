@@ -8,10 +8,10 @@ comes back as a message. Keys (the contract the e2e tests rely on) are listed in
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import threading
-import time
 import webbrowser
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,8 +52,16 @@ Span = tuple[int, int]
 SPINNER_DELAY = 0.3
 """Seconds before a post still loading shows a spinner."""
 
-PAINT_GRACE = 0.05
-"""Seconds the loading thread pauses after the first screens, so they paint at once."""
+FIRST_PAINT_WAIT = 0.2
+"""Seconds the screen's first frame waits for the body, so it shows the post at once.
+
+Meanwhile the library stays on screen; a slower body paints the screen without it (and
+the spinner after ``SPINNER_DELAY``)."""
+
+PAINT_GRACE = 1.0
+"""Longest wait of the loading thread for the first frame with the body before it goes
+on with the rest (marking read, the rest of a long post), which would compete with that
+frame for the GIL."""
 
 FIRST_BLOCKS = 40
 """Blocks converted in the loading thread, so the first screen lays out without waiting."""
@@ -243,28 +251,57 @@ class ReaderScreen(Screen[None]):
         self._spinner: Timer | None = None
         self._keys_state = (False, False)
         """(has a selection, has a current highlight): what the Footer's keys depend on."""
-        """True once the annotations are re-anchored and painted."""
+        self._arrived: ReaderScreen.Loaded | ReaderScreen.LoadFailed | None = None
+        """What the loading thread sent first (read by ``on_mount``)."""
+        self._arrival = asyncio.Event()
+        """Set (on the event loop) once ``_arrived`` is."""
+        self._painted = threading.Event()
+        """Set once the first frame with the body is drawn (or the screen goes away)."""
 
     def compose(self) -> ComposeResult:
-        """Header, orphan notice, the post, the current note, the keys."""
+        """Header, orphan notice, the post, the current note, the keys.
+
+        The body starts loading here, while the widgets mount, not after.
+        """
+        self._loop = asyncio.get_running_loop()
+        self.load_post()
         yield PostHeader(self.post, id="reader-header")
         yield Static("", id="reader-orphans", markup=False)
         yield PostView(id="post-view")
         yield Static("", id="reader-note", markup=False)
         yield Footer()
 
-    def on_mount(self) -> None:
-        """Start loading the body; a spinner shows only if that takes a while.
+    async def on_mount(self) -> None:
+        """Wait briefly for the body, so the screen's first frame already shows the post.
 
-        Most posts load in milliseconds: showing and removing a loading indicator at
-        once costs more (focus moves, the Footer rebuilds) than the load itself.
+        The screen is laid out and painted only after this returns: waiting here (up to
+        ``FIRST_PAINT_WAIT``) saves drawing an empty reader first, then the post. A
+        slower body arrives as a ``Loaded`` message; a spinner shows only if that takes
+        a while (most posts load in milliseconds: showing and removing a loading
+        indicator costs more, focus moves and the Footer rebuilds, than the load).
         """
         self._spinner = self.set_timer(SPINNER_DELAY, self._show_spinner)
         self.view.focus()
         self.query_one("#reader-orphans").display = False
         self._show_current_note()
         self.watch(self.view, "scroll_y", self._track_position, init=False)
-        self.load_post()
+        try:
+            await asyncio.wait_for(self._arrival.wait(), FIRST_PAINT_WAIT)
+        except TimeoutError:
+            return
+        if isinstance(self._arrived, self.Loaded):
+            self._loaded(self._arrived)
+        elif isinstance(self._arrived, self.LoadFailed):
+            self._load_failed(self._arrived)
+
+    def _arrive(self, message: ReaderScreen.Loaded | ReaderScreen.LoadFailed) -> None:
+        """Hand the first result to ``on_mount`` (if it still waits) and post it (thread)."""
+        self._arrived = message
+        try:
+            self._loop.call_soon_threadsafe(self._arrival.set)
+        except RuntimeError:
+            return  # the event loop is closed: the app is gone
+        self.post_message(message)
 
     def _track_position(self) -> None:
         """Remember the position while the view exists, for saving during teardown."""
@@ -306,18 +343,20 @@ class ReaderScreen(Screen[None]):
             document = build_document(read_body(self.post.path))
             document.ensure_blocks(FIRST_BLOCKS)
         except (CorpusError, OSError, UnicodeError, ValueError) as error:
-            self.post_message(self.LoadFailed(_sentence(error)))
+            self._arrive(self.LoadFailed(_sentence(error)))
             return
         try:
             reading = self.store.reading(self.post.id)
         except StoreError as error:
             self.post_message(self.StoreFailed(str(error)))
             reading = ReadingState(self.post.id)
-        self.post_message(self.Loaded(document, reading))
+        self._arrive(self.Loaded(document, reading))
+        # Let the event loop lay out and paint the first screen before the store write
+        # and the long conversion below compete with it for the GIL.
+        self._painted.wait(PAINT_GRACE)
+        if worker.is_cancelled:
+            return
         self._mark_read(reading)
-        # Let the event loop lay out and paint the first screen before the long
-        # conversion below competes with it for the GIL.
-        time.sleep(PAINT_GRACE)
         count = FIRST_BLOCKS
         while not document.is_complete:
             if worker.is_cancelled:
@@ -370,6 +409,8 @@ class ReaderScreen(Screen[None]):
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
+        if self.document is event.document:
+            return  # already shown by on_mount
         self.document = event.document
         self.query_one(PostHeader).set_title(event.document.header.title)
         view = self.view
@@ -377,6 +418,7 @@ class ReaderScreen(Screen[None]):
         view.set_document(event.document, position=event.reading.position)
         self._position = event.reading.position
         self._refresh_keys()
+        self.call_after_refresh(self._painted.set)
 
     @on(Placed)
     def _placed(self, event: Placed) -> None:
@@ -398,6 +440,9 @@ class ReaderScreen(Screen[None]):
 
     @on(LoadFailed)
     def _load_failed(self, event: LoadFailed) -> None:
+        if self._arrived is None:
+            return  # reported once already (by on_mount, or this handler)
+        self._arrived = None
         self._hide_spinner()
         self.notify(f"This post could not be read: {event.reason}", severity="error", markup=False)
 
@@ -581,6 +626,7 @@ class ReaderScreen(Screen[None]):
         Synchronous on purpose: a worker started while the app exits may never run,
         and one small store write (~10 ms) on the way out is acceptable.
         """
+        self._painted.set()  # the loading thread need not wait for a frame any more
         self.flush_pending()
 
     def flush_pending(self) -> None:

@@ -211,6 +211,8 @@ class PostView(ScrollView, can_focus=True):
         self._mouse_selection = False
         self._line_cache: LRUCache[int, Strip] = LRUCache(512)
         self._style_cache: dict[tuple[str, bool], Style] = {}
+        self._base_styles: dict[bool, Style] = {}
+        """The view's style (False) and its gutter's (True), until the next style update."""
 
     # -- handlers ----------------------------------------------------------------------------
 
@@ -245,6 +247,7 @@ class PostView(ScrollView, can_focus=True):
         super().notify_style_update()
         self._line_cache.clear()
         self._style_cache = {}
+        self._base_styles = {}
 
     def on_click(self, event: events.Click) -> None:
         """A click on a highlight makes it current."""
@@ -527,21 +530,49 @@ class PostView(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         """Draw screen line ``y``: gutter, then the wrapped line with its spans painted."""
         width = self.scrollable_content_region.width
+        if self._layout is None and self.document is not None and width > 0:
+            # A document set before the first layout (the reader's first frame): wrap it
+            # now that the width is known, so this very frame shows the post instead of
+            # waiting for the Resize event, which arrives after the frame is drawn.
+            self._relayout(self._pending_position)
+            width = self.scrollable_content_region.width
         index = int(self.scroll_offset.y) + y
+        base = self._base_style()
         if self._layout is None or index >= self._layout.line_count:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         strip = self._line_cache.get(index)
         if strip is None:
             strip = self._render_index(index)
             self._line_cache[index] = strip
-        return strip.crop_extend(0, width, self.rich_style)
+        return strip.crop_extend(0, width, base)
+
+    def _base_style(self) -> Style:
+        """The view's own Rich style, computed once per style update.
+
+        ``rich_style`` walks the ancestors on every call; asking for it two or three
+        times per line cost a third of the reader's first frame.
+        """
+        style = self._base_styles.get(False)
+        if style is None:
+            style = self._base_styles[False] = self.rich_style
+        return style
+
+    def _gutter_style(self) -> Style:
+        """The gutter's Rich style (the view's style plus the gutter component's)."""
+        style = self._base_styles.get(True)
+        if style is None:
+            style = self._base_style() + self.get_component_rich_style(
+                "post-view--gutter", partial=True
+            )
+            self._base_styles[True] = style
+        return style
 
     def _render_index(self, index: int) -> Strip:
         assert self._layout is not None
         line = self._layout.line(index)
         text = line.text.copy()
         text.end = ""
-        text.stylize_before(self.rich_style)
+        text.stylize_before(self._base_style())
         lo, hi = _offset_range(line)
         has_note = False
         for highlight in self._overlapping(lo, hi):
@@ -551,10 +582,7 @@ class PostView(ScrollView, can_focus=True):
         if self.selection is not None:
             style = self.get_component_rich_style("post-view--selection", partial=True)
             _paint(text, line.offsets, *self.selection, style)
-        gutter_style = self.rich_style + self.get_component_rich_style(
-            "post-view--gutter", partial=True
-        )
-        gutter = Segment(NOTE_MARK if has_note else " " * GUTTER, gutter_style)
+        gutter = Segment(NOTE_MARK if has_note else " " * GUTTER, self._gutter_style())
         segments = [gutter, *text.render(self.app.console)]
         # Offsets for Textual's mouse selection: x counts characters, the text's first
         # character is x=0 (the gutter gets negative x, clamped when mapped).
