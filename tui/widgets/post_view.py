@@ -623,9 +623,12 @@ class PostView(ScrollView, can_focus=True):
         self._layout = Layout(self.document, self._text_width())
         self._line_cache.clear()
         line = self._layout.line_for_offset(position) if position > 0 else 0
-        self._ensure_lines(line + self.size.height + LAYOUT_MARGIN)
+        # The screen's lines now, the margin below it after this frame is drawn: wrapping
+        # it first cost the first frame as much as the visible lines did.
+        self._ensure_lines(line + self.size.height)
         self.scroll_to(y=line, animate=False, immediate=True, force=True)
         self.refresh()
+        self.call_after_refresh(self._ensure_lines)
 
     def _ensure_lines(self, count: int | None = None) -> None:
         """Lay out lines down to ``count`` (default: the screen plus a margin)."""
