@@ -56,3 +56,33 @@ def test_subcommand_is_not_taken_for_a_path(opened: list[dict[str, Any]]) -> Non
     assert result.exit_code == 0
     assert "cannot be read properly" in result.output
     assert opened == []
+
+
+def test_run_app_exits_with_the_apps_return_code(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """After SIGHUP the app's return code is 129: the process must exit with it."""
+
+    class HungUp:
+        return_code = 129
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(tui.app, "make_app", lambda *a, **k: HungUp())
+    with pytest.raises(SystemExit) as exited:
+        tui.app.run_app([str(tmp_path)])
+    assert exited.value.code == 129
+
+
+def test_run_app_returns_normally_after_quit(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    class Quit:
+        return_code = 0
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(tui.app, "make_app", lambda *a, **k: Quit())
+    tui.app.run_app([str(tmp_path)])

@@ -416,3 +416,7 @@ def run_app(paths: Sequence[str | Path], store: str | Path | None = None) -> Non
         sys.exit(2)
     app = make_app(paths, store_path=store)
     app.run()
+    # 128 + the signal after SIGHUP/SIGTERM (tui.lifecycle), so a shell or a supervisor
+    # can tell a dropped session from a quit.
+    if app.return_code:
+        sys.exit(app.return_code)
