@@ -16,7 +16,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/postil $(CORPUS)
 
+# Lint and strict typing first (seconds), then the suite: unit, property, Pilot,
+# snapshot and e2e (tmux, ssh) tests.
 test: $(STAMP)
+	$(BIN)/ruff check annotations tui tests
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

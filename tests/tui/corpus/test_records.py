@@ -42,7 +42,7 @@ def test_still_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         post.title = "changed"  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
-        del post.title  # type: ignore[misc]
+        del post.title
 
 
 def test_builder_knows_every_field() -> None:
