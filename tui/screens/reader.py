@@ -252,6 +252,7 @@ class ReaderScreen(Screen[None]):
         self._position = 0
         """The reading position (canonical offset at the top), kept up to date."""
         self.is_placed = False
+        """True once the annotations are re-anchored and painted."""
         self._spinner: Timer | None = None
         self._keys_state = (False, False)
         """(has a selection, has a current highlight): what the Footer's keys depend on."""
@@ -311,6 +312,8 @@ class ReaderScreen(Screen[None]):
         """Hand the first result to ``on_mount`` (if it still waits) and post it (thread)."""
         self._arrived = message
         try:
+            # Not call_from_thread: it blocks until the loop runs the call, and forever
+            # if the loop has stopped; setting an event needs no answer.
             self._loop.call_soon_threadsafe(self._arrival.set)
         except RuntimeError:
             return  # the event loop is closed: the app is gone
@@ -367,8 +370,7 @@ class ReaderScreen(Screen[None]):
         # Let the event loop lay out and paint the first screen before the store write
         # and the long conversion below compete with it for the GIL.
         self._painted.wait(PAINT_GRACE)
-        if worker.is_cancelled:
-            return
+        # Marked read even if the reader was closed meanwhile: the post was opened.
         self._mark_read(reading)
         count = FIRST_BLOCKS
         while not document.is_complete:
