@@ -46,6 +46,21 @@ MAX_TEXT_WIDTH = 100
 """Lines longer than this are hard to read; wider terminals get a margin on the right."""
 LAYOUT_MARGIN = 50
 """Lines laid out beyond the bottom of the screen, so paging down never waits."""
+ANSI_HIGHLIGHTS: dict[str, tuple[str, str]] = {
+    "yellow": ("#aa5500", "#000000"),
+    "green": ("#00aa00", "#000000"),
+    "blue": ("#0000aa", "#ffffff"),
+    "pink": ("#aa0000", "#ffffff"),
+    "purple": ("#aa00aa", "#ffffff"),
+}
+"""(background, text) per highlight colour on 8/16-colour terminals (TERM=xterm, linux,
+screen, vt100). Blended tints collapse there to one or two ANSI colours, some equal to
+the page, so each name gets its own base ANSI colour instead (the Linux console has no
+bright backgrounds). They are given as the exact RGB of Rich's standard palette, not as
+ANSI names: Textual maps ANSI names through the theme's own palette to truecolor, and
+Rich's downgrade of those lands on clashing colours (yellow became bright red)."""
+LOW_COLOR_SYSTEMS = frozenset({"standard", "windows"})
+"""Rich colour systems with only the 16 ANSI colours."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -599,6 +614,15 @@ class PostView(ScrollView, can_focus=True):
         """
         key = (_color(color), is_current)
         style = self._style_cache.get(key)
+        if style is None and self.app.console.color_system in LOW_COLOR_SYSTEMS:
+            background_name, text_name = ANSI_HIGHLIGHTS[key[0]]
+            style = Style(
+                bgcolor=background_name,
+                color=text_name,
+                underline=True,
+                bold=is_current or None,
+            )
+            self._style_cache[key] = style
         if style is None:
             base = self.background_colors[1]
             tint = self.get_component_styles(f"post-view--hl-{key[0]}").background
