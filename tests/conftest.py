@@ -29,4 +29,8 @@ def isolated_home(
     monkeypatch.setenv("POSTIL_STORE", str(home / "data" / "postil" / "annotations.json"))
     monkeypatch.delenv("POSTIL_CORPUS", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    # Rich picks the colour system from TERM/COLORTERM when an app is built; without
+    # them it assumes 16 colours, and the reader then draws highlights in ANSI colours.
+    # Pin truecolor so snapshots do not depend on the shell that runs the tests.
+    monkeypatch.setenv("COLORTERM", "truecolor")
     yield home
