@@ -157,7 +157,7 @@ class _FirstPaint:
                     renderable.render_segments(app.console)
                 bench.painted = time.perf_counter()
 
-        PostView.render_line = hooked_render_line  # type: ignore[method-assign]
+        PostView.render_line = hooked_render_line  # type: ignore[method-assign, assignment]
         App._display = hooked_display  # type: ignore[method-assign]
 
     def arm(self) -> None:
