@@ -28,10 +28,11 @@ from tui.commands import PostilCommands
 from tui.config import Config, SortOrder, load_config, resolve_corpus, resolve_store, save_config
 from tui.corpus.errors import CorpusError
 from tui.corpus.model import LoadResult, Post
+from tui.corpus.query import Marks
 from tui.drafts import Draft, DraftStore
 from tui.lifecycle import install_signal_handlers
 from tui.messages import AnnotationsChanged, ReadingChanged
-from tui.screens.library import LibraryData, LibraryIndex, LibraryScreen, Marks
+from tui.screens.library import LibraryData, LibraryIndex, LibraryScreen
 from tui.widgets.post_list import clean_cell
 
 if TYPE_CHECKING:

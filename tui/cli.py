@@ -116,7 +116,7 @@ def _load_for_cli(paths: tuple[str, ...]) -> LoadResult:
 
 def _cli_state(query_text: str) -> PostState:
     """Reading/annotation state for ``is:``/``has:`` terms, from the store if it exists."""
-    from tui.corpus.query import EMPTY_STATE
+    from tui.corpus.query import EMPTY_STATE, Marks
 
     path = locations.store_path()
     if not ("is:" in query_text or "has:" in query_text) or not path.exists():
@@ -125,26 +125,9 @@ def _cli_state(query_text: str) -> PostState:
 
     try:
         store = AnnotationStore(path)
-        return _StoreState(store.read_post_ids(), store.post_counts())
+        return Marks.read_from(store)
     except StoreError as exc:
         fail(str(exc), 1)
-
-
-class _StoreState:
-    """A `PostState` over what the store holds, read once."""
-
-    def __init__(self, read: set[str], counts: dict[str, tuple[int, int]]) -> None:
-        self._read = read
-        self._counts = counts
-
-    def is_read(self, post_id: str) -> bool:
-        return post_id in self._read
-
-    def has_notes(self, post_id: str) -> bool:
-        return self._counts.get(post_id, (0, 0))[0] > 0
-
-    def has_highlights(self, post_id: str) -> bool:
-        return self._counts.get(post_id, (0, 0))[1] > 0
 
 
 def _post_json(post: Post) -> dict[str, Any]:
@@ -501,7 +484,7 @@ def _selected(
     store: AnnotationStore, query_text: str, post_ref: str | None
 ) -> tuple[list[tuple[Annotation, Anchor]], dict[str, int]]:
     """The annotations the options select, re-anchored, in text order per post."""
-    from tui.corpus.query import QueryError, matches_annotation, parse_query
+    from tui.corpus.query import Marks, QueryError, matches_annotation, parse_query
 
     try:
         query = parse_query(query_text, annotation_keys=True)
@@ -511,7 +494,7 @@ def _selected(
     if post_ref is not None:
         post_id = _post_id_for(post_ref, anns)
         anns = [a for a in anns if a.post.id == post_id]
-    state = _StoreState(store.read_post_ids(), store.post_counts())
+    state = Marks.read_from(store)
     # is:orphan needs the anchor; any other query can filter first and anchor only the
     # matches, which spares reading every post file.
     needs_anchor = "orphan" in query_text.casefold()

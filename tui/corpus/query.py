@@ -43,7 +43,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import chain, compress
@@ -65,6 +65,7 @@ __all__ = [
     "COLORS",
     "AnnotationLike",
     "EMPTY_STATE",
+    "Marks",
     "KNOWN_KEYS",
     "DateTerm",
     "DayRange",
@@ -344,6 +345,45 @@ class _EmptyState:
 
 EMPTY_STATE: PostState = _EmptyState()
 """No post is read or annotated: ``is:read``/``has:…`` match nothing, ``is:unread`` all."""
+
+
+class MarkSource(Protocol):
+    """Where reading marks and annotation counts come from (the annotation store)."""
+
+    def read_post_ids(self) -> set[str]:
+        """Ids of the posts marked read."""
+        ...
+
+    def post_counts(self) -> dict[str, tuple[int, int]]:
+        """Post id -> (annotations with notes, all annotations)."""
+        ...
+
+
+@dataclass
+class Marks:
+    """Reading and annotation state per post: a ``PostState`` and the library's marks."""
+
+    read: set[str] = field(default_factory=set)
+    """Ids of posts marked read."""
+    counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Post id -> (annotations with notes, all annotations)."""
+
+    def is_read(self, post_id: str) -> bool:
+        """Whether the post was marked read."""
+        return post_id in self.read
+
+    def has_notes(self, post_id: str) -> bool:
+        """Whether the post has an annotation with a note."""
+        return self.counts.get(post_id, (0, 0))[0] > 0
+
+    def has_highlights(self, post_id: str) -> bool:
+        """Whether the post has any annotation (a note is a highlight too)."""
+        return self.counts.get(post_id, (0, 0))[1] > 0
+
+    @classmethod
+    def read_from(cls, store: MarkSource) -> Marks:
+        """Read the marks from ``store`` (blocking: call from a worker)."""
+        return cls(read=store.read_post_ids(), counts=store.post_counts())
 
 
 @dataclass(frozen=True, slots=True)

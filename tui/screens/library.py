@@ -11,7 +11,7 @@ every store access run in workers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
@@ -29,6 +29,7 @@ from textual.worker import get_current_worker
 from tui.config import SortOrder
 from tui.corpus.facets import Facets, complete_values, facet_counts
 from tui.corpus.model import LoadResult, Post
+from tui.corpus.query import Marks
 from tui.widgets.facet_sidebar import FacetSidebar
 from tui.widgets.filter_bar import FilterBar, load_history, save_history
 from tui.widgets.post_list import PostList
@@ -41,33 +42,6 @@ if TYPE_CHECKING:
 
 SIDEBAR_MIN_WIDTH = 90
 """Below this terminal width the facet sidebar hides itself."""
-
-
-@dataclass
-class Marks:
-    """Reading and annotation state per post: the query's ``PostState`` and the list marks."""
-
-    read: set[str] = field(default_factory=set)
-    """Ids of posts marked read."""
-    counts: dict[str, tuple[int, int]] = field(default_factory=dict)
-    """Post id -> (annotations with notes, all annotations)."""
-
-    def is_read(self, post_id: str) -> bool:
-        """Whether the post was marked read."""
-        return post_id in self.read
-
-    def has_notes(self, post_id: str) -> bool:
-        """Whether the post has an annotation with a note."""
-        return self.counts.get(post_id, (0, 0))[0] > 0
-
-    def has_highlights(self, post_id: str) -> bool:
-        """Whether the post has any annotation (a note is a highlight too)."""
-        return self.counts.get(post_id, (0, 0))[1] > 0
-
-    @classmethod
-    def read_from(cls, store: AnnotationStore) -> Marks:
-        """Read the marks from ``store`` (blocking: call from a worker)."""
-        return cls(read=store.read_post_ids(), counts=store.post_counts())
 
 
 @dataclass
