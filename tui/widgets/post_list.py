@@ -142,30 +142,23 @@ Narrow terminals drop the tags column, then the author column.
     """Index of the highlighted row; -1 when the list is empty."""
 
     @dataclass
-    class Highlighted(Message):
+    class PostMessage(Message):
+        """A message about one post of the list (as Textual's ``OptionMessage``)."""
+
+        post_list: PostList
+        post: Post
+        index: int
+
+        @property
+        def control(self) -> PostList:
+            """The list that sent the message (for ``@on(..., "#selector")``)."""
+            return self.post_list
+
+    class Highlighted(PostMessage):
         """The cursor moved to another post."""
 
-        post_list: PostList
-        post: Post
-        index: int
-
-        @property
-        def control(self) -> PostList:
-            """The list that sent the message (for ``@on(..., "#selector")``)."""
-            return self.post_list
-
-    @dataclass
-    class Selected(Message):
+    class Selected(PostMessage):
         """A post was chosen (Enter or a double click)."""
-
-        post_list: PostList
-        post: Post
-        index: int
-
-        @property
-        def control(self) -> PostList:
-            """The list that sent the message (for ``@on(..., "#selector")``)."""
-            return self.post_list
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
