@@ -201,6 +201,9 @@ def test_small_plain_terminal_and_tmux_keys(tmp_path: Path) -> None:
         "expect first",
         "send M-s",
         "expect-not ctrl+s",
+        # `e` edits the *current* highlight, which becomes the new one only once its save
+        # returns; the status bar says so. A person waits for it, and so does this test.
+        "expect ✎ first",
         "send e",
         "expect ctrl+s",
         "send End Space",
