@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import replace
 
 from tui.corpus.model import Post, PostId
 
@@ -65,5 +64,5 @@ def dedupe_ids(posts: Sequence[Post]) -> list[Post]:
             while new in taken:  # a blake2b collision: practically never, but never reuse
                 new = _digest(new + post.path)
             taken.add(new)
-            result[i] = replace(post, id=new)
+            result[i] = post._replace(id=new)
     return result

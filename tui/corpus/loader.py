@@ -10,7 +10,6 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -20,7 +19,7 @@ from tui.corpus.errors import FileProblem, PostNotFound
 from tui.corpus.ids import dedupe_ids
 from tui.corpus.model import LoadResult, Post, Problem
 from tui.corpus.parse import Parsed, parse_file
-from tui.corpus.records import make_post
+from tui.corpus.records import post_from_row
 from tui.corpus.scan import FileEntry, ScanResult, scan
 
 if TYPE_CHECKING:
@@ -205,22 +204,14 @@ def _parse_chunk(entries: list[FileEntry]) -> list[_Row]:
     rows: list[_Row] = []
     for entry in entries:
         parsed = _parse_entry(entry)
-        post = None if parsed.post is None else astuple_post(parsed.post)
+        post = None if parsed.post is None else tuple(parsed.post)
         rows.append((post, [(p.path, p.kind, p.reason, p.recovered) for p in parsed.problems]))
     return rows
 
 
-def astuple_post(post: Post) -> tuple[Any, ...]:
-    """A post's fields in declaration order (``Post(*fields)`` rebuilds it)."""
-    return tuple(getattr(post, name) for name in _POST_FIELDS)
-
-
-_POST_FIELDS = tuple(f.name for f in fields(Post))
-
-
 def _from_row(row: _Row) -> Parsed:
     post, problems = row
-    return Parsed(None if post is None else make_post(*post), [Problem(*p) for p in problems])
+    return Parsed(None if post is None else post_from_row(post), [Problem(*p) for p in problems])
 
 
 def _start_method() -> str | None:
@@ -257,30 +248,72 @@ def _parse_pooled(
     done: int,
     total: int,
 ) -> list[tuple[int, Parsed]] | None:
-    """Parse in worker processes; None when a pool cannot be used (then parse serially).
+    """Parse on ``n_workers`` cores: this process and ``n_workers - 1`` worker processes.
+
+    Every chunk is submitted to the pool; this process then takes chunks back from the
+    end of the queue (cancelling those no worker has started) and parses them itself,
+    while the workers work from the front: no core waits while another has work, and
+    the chunks parsed here are never pickled. Returns None when a pool cannot be used
+    (then everything is parsed serially).
 
     Workers are forked when this process has one thread, else spawned: forking a
     process that has threads can deadlock the child (see `_start_method`).
     """
+    out, _ = _parse_shared(entries, indexes, n_workers, progress, done, total) or (None, 0)
+    return out
+
+
+def _parse_shared(
+    entries: list[FileEntry],
+    indexes: list[int],
+    n_workers: int,
+    progress: Progress | None,
+    done: int,
+    total: int,
+) -> tuple[list[tuple[int, Parsed]], int] | None:
+    """`_parse_pooled`, also returning how many chunks this process parsed."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     chunks = [entries[i : i + _CHUNK] for i in range(0, len(entries), _CHUNK)]
-    out: list[tuple[int, Parsed]] = []
+    results: list[list[Parsed] | None] = [None] * len(chunks)
+    here = 0
     try:
         with ProcessPoolExecutor(
-            n_workers, mp_context=multiprocessing.get_context(_start_method() or "spawn")
+            max(1, n_workers - 1),
+            mp_context=multiprocessing.get_context(_start_method() or "spawn"),
         ) as pool:
             futures: list[Future[list[_Row]]] = [pool.submit(_parse_chunk, c) for c in chunks]
-            for n, future in enumerate(futures):
-                start = n * _CHUNK
-                for k, row in enumerate(future.result()):
-                    out.append((indexes[start + k], _from_row(row)))
+            parsed_here = 0
+
+            def report() -> None:
                 if progress is not None:
-                    progress(done + min(start + _CHUNK, len(entries)), total)
+                    pooled = (
+                        len(c)
+                        for c, f in zip(chunks, futures, strict=True)
+                        if f.done() and not f.cancelled()
+                    )
+                    progress(done + parsed_here + sum(pooled), total)
+
+            # The first chunk always goes to a worker, so a pool that is used does work.
+            for k in range(len(chunks) - 1, 0, -1):
+                if not futures[k].cancel():
+                    break  # a worker has it, and every chunk before it
+                results[k] = [_parse_entry(entry) for entry in chunks[k]]
+                here += 1
+                parsed_here += len(chunks[k])
+                report()
+            for k, future in enumerate(futures):
+                if results[k] is None:
+                    results[k] = [_from_row(row) for row in future.result()]
+                    report()
     except (OSError, RuntimeError, ImportError):
         return None  # e.g. no /dev/shm, or spawning refused: the serial path still works
-    return out
+    out: list[tuple[int, Parsed]] = []
+    for k, parsed in enumerate(results):
+        start = k * _CHUNK
+        out += zip(indexes[start : start + _CHUNK], cast(list[Parsed], parsed), strict=True)
+    return out, here
 
 
 def load_single(path: str | Path) -> Post:

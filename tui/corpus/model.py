@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, NewType
+from typing import Literal, NamedTuple, NewType
 
 PostId = NewType("PostId", str)
 """A post's stable id: derived from its source URL, else its path relative to the corpus."""
@@ -21,9 +21,14 @@ ProblemKind = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Post:
-    """One post file's metadata, as listed; the body is read only when the post is shown."""
+class Post(NamedTuple):
+    """One post file's metadata, as listed; the body is read only when the post is shown.
+
+    A named tuple rather than a dataclass: a warm load builds tens of thousands of them
+    straight from the metadata cache's columns, and ``tuple.__new__`` does that in C
+    (measured: half the time of the fastest dataclass construction). Immutable like a
+    frozen dataclass; change a field with ``post._replace(...)``.
+    """
 
     id: PostId
     path: str

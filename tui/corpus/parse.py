@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
+from sys import intern
 from typing import Any
 
 import yaml
@@ -271,9 +272,11 @@ def _build_post(
         rel_path,
         title,
         date,
-        F.clean_author(F.pick(f, F.AUTHOR_KEYS)),
-        F.clean_list(F.pick(f, F.TAG_KEYS)),
-        F.clean_list(F.pick(f, F.CATEGORY_KEYS)),
+        # Authors, tags and categories repeat across thousands of posts: one shared
+        # string each instead of one per post.
+        intern(F.clean_author(F.pick(f, F.AUTHOR_KEYS))),
+        tuple(map(intern, F.clean_list(F.pick(f, F.TAG_KEYS)))),
+        tuple(map(intern, F.clean_list(F.pick(f, F.CATEGORY_KEYS)))),
         source,
         extras,
         size,
