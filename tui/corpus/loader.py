@@ -10,7 +10,7 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -137,13 +137,13 @@ def sort_order(posts: Sequence[Post]) -> list[int]:
     Returns:
         Indexes into ``posts`` in display order.
     """
-    order = sorted(range(len(posts)), key=lambda i: posts[i].path)
-    # Stable and reversed: dated (True) before undated, newest first, ties stay by path.
-    order.sort(key=lambda i: (posts[i].date is not None, posts[i].date or _NO_DATE), reverse=True)
-    return order
-
-
-_NO_DATE = datetime.min.replace(tzinfo=UTC)
+    paths = [post.path for post in posts]
+    dates = [post.date for post in posts]
+    by_path = sorted(range(len(posts)), key=paths.__getitem__)
+    # Stable and reversed: newest first, ties stay in path order; undated last.
+    dated = [i for i in by_path if dates[i] is not None]
+    dated.sort(key=cast("list[datetime]", dates).__getitem__, reverse=True)
+    return dated + [i for i in by_path if dates[i] is None]
 
 
 def sort_posts(posts: Sequence[Post]) -> list[Post]:
