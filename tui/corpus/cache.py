@@ -34,7 +34,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from itertools import accumulate
+from itertools import accumulate, chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -253,8 +253,10 @@ class MetadataCache:
                 found = raw
             elif name == "tagsets":
                 names = doc["tagnames"]
-                if not _all_types(names, str) or not all(
-                    type(t) is list and _all_types(t, int) for t in raw
+                if not (
+                    _all_types(names, str)
+                    and _all_types(raw, list)
+                    and _all_types(chain.from_iterable(raw), int)
                 ):
                     raise TypeError("damaged table")
                 found = [tuple(map(names.__getitem__, t)) for t in raw]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from operator import attrgetter
 
 from tui.corpus.model import Post, PostId
 
@@ -38,6 +39,9 @@ def post_id(source: str | None, rel_path: str) -> PostId:
     return _digest("path:" + rel_path)
 
 
+_ID = attrgetter("id")
+
+
 def dedupe_ids(posts: Sequence[Post]) -> list[Post]:
     """Give every post a distinct id (see the module docstring for the rule).
 
@@ -47,7 +51,7 @@ def dedupe_ids(posts: Sequence[Post]) -> list[Post]:
     Returns:
         The same posts in the same order, with the later duplicates' ids replaced.
     """
-    if len(set(post.id for post in posts)) == len(posts):
+    if len(set(map(_ID, posts))) == len(posts):
         return list(posts)  # the usual case: nothing to rename
     by_id: dict[str, list[int]] = {}
     for index, post in enumerate(posts):
