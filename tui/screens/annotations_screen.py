@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Input, Label
 from textual.worker import get_current_worker
 
 from annotations.model import Annotation
@@ -23,6 +23,7 @@ from tui.corpus.model import LoadResult, Post
 from tui.corpus.query import Query, QueryError, matches_annotation, parse_query
 from tui.screens.export_dialog import ExportDialog
 from tui.widgets.annotation_list import AnnotationList
+from tui.widgets.key_bar import KeyBar
 
 REPORT_INTERVAL = 0.5
 """Seconds between two reports of the orphans found so far."""
@@ -104,7 +105,7 @@ class AnnotationsScreen(Screen[None]):
         yield Label("", id="annotations-error", markup=False)
         yield AnnotationList(id="annotation-list")
         yield Label("Loading annotations…", id="annotations-status", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Read the store off the event loop."""

@@ -20,7 +20,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from tui.widgets.key_bar import KeyBar
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +139,7 @@ class HelpScreen(ModalScreen[None]):
         """The help text in a scrolling panel, and the footer."""
         with VerticalScroll(id="help-panel"):
             yield Static(help_renderable(self.sections), id="help-text")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Focus the panel so arrows and page keys scroll it."""

@@ -23,7 +23,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Label, ProgressBar
+from textual.widgets import Label, ProgressBar
 from textual.worker import get_current_worker
 
 from tui.config import SortOrder
@@ -32,6 +32,7 @@ from tui.corpus.model import LoadResult, Post
 from tui.corpus.query import Marks
 from tui.widgets.facet_sidebar import FacetSidebar
 from tui.widgets.filter_bar import FilterBar, load_history, save_history
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.post_list import PostList
 from tui.widgets.status_line import Status, StatusLine
 
@@ -206,7 +207,7 @@ export, theme) are in the command palette (`ctrl+p`).
             yield PostList(id="posts")
             yield FacetSidebar(id="facets")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyBar()
 
     # -- typed accessors -------------------------------------------------------------------
 

@@ -12,11 +12,12 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Footer, Label, TextArea
+from textual.widgets import Label, TextArea
 
 from tui.drafts import Draft, DraftStore
 from tui.render import sanitize
 from tui.screens.confirm import ConfirmScreen
+from tui.widgets.key_bar import KeyBar
 
 DRAFT_DELAY = 0.5
 """Seconds of typing pause before the draft is written (a crash loses at most this)."""
@@ -83,7 +84,7 @@ class NoteEditor(ModalScreen[str | None]):
             yield Label(Content(f"> {quote}"), id="note-quote")
             yield TextArea(self._text, id="note-text", soft_wrap=True, show_line_numbers=False)
             yield Label("ctrl+s / alt+s / F2 save · Esc cancel", id="note-keys")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Put the cursor at the end of the text."""

@@ -9,9 +9,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from tui.corpus.model import Problem
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.post_list import clean_cell
 
 
@@ -54,7 +55,7 @@ Enter copies the file's path; Escape goes back.
         noun = "file" if count == 1 else "files"
         yield Label(f"{count} {noun} did not load properly", id="problems-title")
         yield DataTable(id="problems-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Fill the table (file text never passes through markup)."""

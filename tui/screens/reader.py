@@ -26,7 +26,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from annotations.anchor import make_target, reanchor
@@ -42,6 +42,7 @@ from tui.screens.color_dialog import ColorDialog
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.note_editor import NoteEditor
 from tui.screens.tags_dialog import TagsDialog
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.post_header import PostHeader
 from tui.widgets.post_view import Highlight, PostView
 
@@ -170,7 +171,7 @@ class ReaderScreen(Screen[None]):
             tooltip="Open the source URL in a browser.",
             id="reader.open",
         ),
-        # Last, so the Footer lists it after the commands.
+        # Last, so the key bar lists it after the commands.
         Binding("escape", "back", "Back", tooltip="Go back to the library.", id="reader.back"),
     ]
 
@@ -255,7 +256,7 @@ class ReaderScreen(Screen[None]):
         """True once the annotations are re-anchored and painted."""
         self._spinner: Timer | None = None
         self._keys_state = (False, False)
-        """(has a selection, has a current highlight): what the Footer's keys depend on."""
+        """(has a selection, has a current highlight): what the key bar's keys depend on."""
         self._arrived: ReaderScreen.Loaded | ReaderScreen.LoadFailed | None = None
         """What the loading thread sent first (read by ``on_mount``)."""
         self._arrival = asyncio.Event()
@@ -282,7 +283,7 @@ class ReaderScreen(Screen[None]):
         yield Static("", id="reader-orphans", markup=False)
         yield PostView(id="post-view")
         yield Static("", id="reader-note", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     async def on_mount(self) -> None:
         """Wait briefly for the body, so the screen's first frame already shows the post.
@@ -291,7 +292,7 @@ class ReaderScreen(Screen[None]):
         ``FIRST_PAINT_WAIT``) saves drawing an empty reader first, then the post. A
         slower body arrives as a ``Loaded`` message; a spinner shows only if that takes
         a while (most posts load in milliseconds: showing and removing a loading
-        indicator costs more, focus moves and the Footer rebuilds, than the load).
+        indicator costs more, focus moves and the key bar repaints, than the load).
         """
         self._spinner = self.set_timer(SPINNER_DELAY, self._show_spinner)
         self.view.focus()
@@ -492,10 +493,10 @@ class ReaderScreen(Screen[None]):
             self.view.loading = False
 
     def _refresh_keys(self) -> None:
-        """Refresh the Footer only when a key becomes usable or unusable.
+        """Refresh the key bar only when a key becomes usable or unusable.
 
-        The Footer rebuilds all its keys on ``refresh_bindings`` (tens of milliseconds):
-        doing it on every selection move made ``down`` and ``shift+down`` lag.
+        ``refresh_bindings`` runs every binding's ``check_action`` and repaints the bar:
+        cheap, but not worth doing on every selection move.
         """
         view = self.view
         state = (view.selection is not None, view.current is not None)

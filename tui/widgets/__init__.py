@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tui.widgets.facet_sidebar import FacetSidebar
 from tui.widgets.filter_bar import FilterBar
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.post_list import PostList
 from tui.widgets.status_line import StatusLine
 
-__all__ = ["FacetSidebar", "FilterBar", "PostList", "StatusLine"]
+__all__ = ["FacetSidebar", "FilterBar", "KeyBar", "PostList", "StatusLine"]
