@@ -2,7 +2,7 @@
 
 For each N (1k, 10k, 50k by default; ``POSTIL_BENCH_SIZES=1000,5000`` to change) a
 synthetic archive is generated in a temporary folder (removed afterwards, never in git),
-then each measurement runs in its own child process so its peak memory (ru_maxrss) is
+then each measurement runs in its own child process so its peak memory (VmHWM) is
 its own:
 
 - raw: read every post file's bytes (the floor for anything that opens every file);
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.bench.gen_archive import generate
+from tests.bench.peak import peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZES: tuple[int, ...] = (1_000, 10_000, 50_000)
@@ -102,7 +103,7 @@ def _measure(kind: str, folder: str) -> dict[str, Any]:
         if kind == "filter":
             extra.update(_filter(result.posts))
     seconds = time.perf_counter() - work0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     return {
         "kind": kind,
         "seconds": seconds,
