@@ -1,9 +1,10 @@
 """Crash-safe file writes and an inter-process lock.
 
-A write goes to a temporary file in the same folder (so the rename stays on one file
-system), which is flushed and fsynced, renamed over the target, and then the folder is
-fsynced so the rename itself survives a power cut. A process killed at any instant
-therefore leaves either the old file or the new one, whole.
+A whole-file write goes to a temporary file in the same folder (so the rename stays on
+one file system), which is flushed and fsynced, renamed over the target, and then the
+folder is fsynced so the rename itself survives a power cut. A process killed at any
+instant therefore leaves either the old file or the new one, whole. (The annotation
+store's small changes go to an fsynced append-only journal instead: annotations.journal.)
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def atomic_write_chunks(path: Path, chunks: Sequence[bytes], mode: int = 0o600) 
     try:
         try:
             os.fchmod(fd, mode)
-            _write_all(fd, chunks)
+            write_all(fd, chunks)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -67,8 +68,8 @@ def atomic_write_chunks(path: Path, chunks: Sequence[bytes], mode: int = 0o600) 
     fsync_folder(folder)
 
 
-def _write_all(fd: int, chunks: Sequence[bytes]) -> None:
-    """Write every byte: a write may write less than asked."""
+def write_all(fd: int, chunks: Sequence[bytes]) -> None:
+    """Write every byte at the descriptor's position: a write may write less than asked."""
     # One join (a single copy) then large writes: cheaper than a writev per few pieces.
     view = memoryview(chunks[0] if len(chunks) == 1 else b"".join(chunks))
     while view:
@@ -105,7 +106,7 @@ def file_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive ``flock`` on the lock file beside ``path`` for the block.
 
     The lock lives in a separate ``<name>.lock`` file because the protected file is
-    replaced by rename on every write: a lock on its old inode would protect nothing.
+    replaced by rename when it is rewritten: a lock on its old inode would protect nothing.
     flock locks belong to an open file description, so two threads of one process that
     each enter this block also exclude each other.
 

@@ -1,22 +1,32 @@
-"""The annotation store: a plain TinyDB JSON file with durable, locked writes.
+"""The annotation store: a plain TinyDB JSON file, and a journal of recent changes beside it.
 
-The file stays what ``tinydb.TinyDB(path)`` reads::
+The store file stays what ``tinydb.TinyDB(path)`` reads::
 
     {"annotations": {"1": {...}, "2": {...}}, "reading": {"1": {...}}}
 
-but every change goes through :meth:`AnnotationStore.transaction`: take the lock file
-beside the store, re-read the file if another process changed it, apply the change,
-and write a new file durably (temp + fsync + rename + folder fsync). TinyDB's own
-``Table`` keeps caches (the next doc id, query results) that go stale when another
-process writes, so the store uses TinyDB only as the file format; :class:`DurableStorage`
-is still a real TinyDB ``Storage`` for anyone who wants TinyDB queries over the file.
+Every change goes through :meth:`AnnotationStore.transaction`: take the lock file beside
+the store, bring the in-memory copy up to date with both files, apply the change, and
+append it as one checksummed record to ``<store file>.journal``, fsynced before the
+write returns (see :mod:`annotations.journal`). A write therefore costs an append and an
+fsync, whatever the store's size. The journal is folded into the store file (a
+*compaction*: the whole file written as before, temp + fsync + rename + folder fsync,
+then the journal emptied) when it passes a size limit, when a writable store is closed
+(and at the exit of a process that opened one), and when a store is opened with a
+journal over the limit. So whenever no postil is running, the store file alone is
+complete; while one runs, readers must replay the journal too, which
+:class:`DurableStorage` (a real TinyDB ``Storage``) does.
 
-An in-memory copy of the file (and an index of validated annotations) answers reads;
-it is trusted only while the file's (inode, size, mtime_ns) are those it was read from.
+TinyDB's own ``Table`` keeps caches (the next doc id, query results) that go stale when
+another process writes, so the store uses TinyDB only as the file format. An in-memory
+copy of the files (and an index of validated annotations) answers reads; it is trusted
+only while both files' (inode, size, mtime_ns) are those it was read from, and a journal
+that only grew is read from where the copy left off.
 """
 
 from __future__ import annotations
 
+import atexit
+import bisect
 import contextlib
 import dataclasses
 import glob
@@ -24,6 +34,7 @@ import os
 import stat
 import threading
 import uuid
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +43,9 @@ from typing import Any, TypeVar
 import orjson
 from tinydb.storages import Storage
 
+from annotations import journal
 from annotations.durable import FULL_ERRNOS, atomic_write_chunks, file_lock
+from annotations.journal import JournalDamaged, Op, Stamp, journal_path_for
 from annotations.model import (
     COLORS,
     Annotation,
@@ -48,11 +61,22 @@ T = TypeVar("T")
 ANNOTATIONS_TABLE = "annotations"
 READING_TABLE = "reading"
 
-Data = dict[str, Any]
-"""The whole decoded file: table name -> {doc id string -> document}."""
+DEFAULT_JOURNAL_LIMIT = 1 << 20
+"""Journal bytes past which a write folds the journal into the store file (1 MiB: about
+1,000 annotation writes, so a compaction's cost, some 25 ms at 10k annotations, is rare)."""
 
-Stamp = tuple[int, int, int]
-"""(st_ino, st_size, st_mtime_ns): identifies the file version an in-memory copy holds."""
+Data = dict[str, Any]
+"""The whole decoded store: table name -> {doc id string -> document}."""
+
+Key = tuple[str, str]
+"""(table, doc id)."""
+
+Touched = dict[Key, Any]
+"""The documents a journal replay changed: (table, doc id) -> the document before (None
+when there was none)."""
+
+_LOAD_ATTEMPTS = 4
+"""Reads do not take the lock: a read that raced a compaction is done again."""
 
 
 class StoreError(Exception):
@@ -60,7 +84,13 @@ class StoreError(Exception):
 
 
 class StoreCorrupt(StoreError):
-    """The store file cannot be parsed; it is left untouched."""
+    """The store file or its journal cannot be parsed; both are left untouched."""
+
+    def __init__(self, message: str, partial: Data | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial
+        """What could be read (the store file and the journal's good records before the
+        damage), for a read-only view; None when nothing could."""
 
 
 class StoreReadOnly(StoreError):
@@ -68,7 +98,7 @@ class StoreReadOnly(StoreError):
 
 
 class StoreFull(StoreError):
-    """The disk or quota is full; the store file is unchanged."""
+    """The disk or quota is full; the store is unchanged."""
 
 
 class AnnotationNotFound(StoreError, KeyError):
@@ -90,60 +120,167 @@ class ReadingState:
     """ISO 8601 UTC of the last change; None when never recorded."""
 
 
-class DurableStorage(Storage):
-    """A TinyDB storage over one JSON file, written durably and parsed with orjson.
+def _stat(path: Path) -> Stamp | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
-    ``TinyDB(path, storage=DurableStorage)`` works, but TinyDB's read and write are two
-    separate calls, so only :meth:`AnnotationStore.transaction` makes a change atomic
-    against other processes.
+
+class DurableStorage(Storage):
+    """A TinyDB storage over the store file and its journal, parsed with orjson.
+
+    :meth:`read` is the store file with the journal replayed. ``TinyDB(path,
+    storage=DurableStorage)`` works, but TinyDB's read and write are two separate
+    calls, so only :meth:`AnnotationStore.transaction` makes a change atomic against
+    other processes. A TinyDB :meth:`write` rewrites the whole store file (after folding
+    the journal into it, so that replaying the journal can never undo the write).
     """
 
-    def __init__(self, path: str | os.PathLike[str], **_: Any) -> None:
-        """Open (not create) the store file at ``path``."""
+    def __init__(
+        self, path: str | os.PathLike[str], journal_limit: int = DEFAULT_JOURNAL_LIMIT, **_: Any
+    ) -> None:
+        """Open (not create) the store file at ``path``.
+
+        Args:
+            path: the store file; the journal is ``<path>.journal``.
+            journal_limit: journal bytes past which an append folds the journal into
+                the store file.
+        """
         self.path = Path(path)
+        self.journal_path = journal_path_for(self.path)
+        self.journal_limit = journal_limit
         self._data: Data | None = None
-        self._stamp: Stamp | None = None
+        self._main_stamp: Stamp | None = None
+        """The store file version the copy was read from (None: there was none)."""
+        self._journal_stamp: Stamp | None = None
+        """The journal as last read (None: there was none)."""
+        self._journal_end = 0
+        """Offset just past the last good journal record read (and replayed)."""
+        self._journal_torn = False
+        """Bytes after ``_journal_end`` were seen: a torn write, read again each time."""
         self._mode = 0o600
         self._pin_fd: int | None = None
-        self._doc_bytes: dict[str, _TableBytes] | None = None
-        """Per table, each document serialized as last written (None: not tracked)."""
         self._next_ids: dict[str, int] = {}
         """Per table, the next free TinyDB doc id (valid for the current copy)."""
 
-    def current_stamp(self) -> Stamp | None:
-        """The file's identity now, or None when it does not exist."""
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            return None
-        return (st.st_ino, st.st_size, st.st_mtime_ns)
+    # -- reading -------------------------------------------------------------------
 
-    def load(self) -> tuple[Data, bool]:
-        """The file's data, re-read only when the file changed.
+    def stamps(self) -> tuple[Stamp | None, Stamp | None]:
+        """The store file's and the journal's identities now (None: missing)."""
+        return _stat(self.path), _stat(self.journal_path)
+
+    @property
+    def journal_bytes(self) -> int:
+        """Bytes of good journal records in the copy (0: the store file is complete)."""
+        return self._journal_end
+
+    def table(self, name: str) -> dict[str, Any]:
+        """The copy's table ``name`` (empty when there is no copy or no such table)."""
+        table: dict[str, Any] = (self._data or {}).get(name, {})
+        return table
+
+    def load(self) -> tuple[Data, Touched | None]:
+        """Bring the in-memory copy up to date with the files.
 
         Returns:
-            (data, changed): the shared in-memory copy (callers inside a transaction may
-            mutate it) and whether it was just (re)read.
+            (data, touched): the shared in-memory copy (callers inside a transaction may
+            mutate it), and None when it was read again from scratch, else the documents
+            replayed from the journal's new records (empty: nothing changed).
 
         Raises:
-            StoreCorrupt: the file is not valid JSON or not shaped like a TinyDB file.
-            OSError: the file cannot be read.
+            StoreCorrupt: the store file is not valid JSON or not shaped like a TinyDB
+                file, or the journal has a damaged record that is not its last line.
+            OSError: a file cannot be read.
         """
-        stamp = self.current_stamp()
-        if self._data is not None and stamp == self._stamp:
-            return self._data, False
-        if stamp is None:
-            self._data, self._stamp = {}, None
-            return self._data, True
-        with open(self.path, "rb") as handle:
-            st = os.fstat(handle.fileno())
-            raw = handle.read()
-        self._mode = stat.S_IMODE(st.st_mode)
-        self._data = parse_store(raw, self.path)
-        self._doc_bytes, self._next_ids = {}, {}
-        self._stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+        for _ in range(_LOAD_ATTEMPTS):
+            if self._data is not None and _stat(self.path) == self._main_stamp:
+                touched = self._load_tail()
+                if touched is not None:
+                    return self._data, touched
+                self.invalidate()  # the journal was emptied or replaced: start over
+            elif self._load_whole(check=True):
+                break
+        else:  # the files kept changing: take one consistent-enough read (a later
+            # load sees the newer stamps and reads again)
+            self._load_whole(check=False)
+        assert self._data is not None
+        return self._data, None
+
+    def _load_whole(self, *, check: bool) -> bool:
+        """Read the store file and replay the whole journal; False if it changed meanwhile."""
+        mode = self._mode
+        try:
+            with open(self.path, "rb") as handle:
+                st = os.fstat(handle.fileno())
+                raw = handle.read()
+        except FileNotFoundError:
+            data: Data = {}
+            main: Stamp | None = None
+        else:
+            data = parse_store(raw, self.path)
+            main = (st.st_ino, st.st_size, st.st_mtime_ns)
+            mode = stat.S_IMODE(st.st_mode)
+            del raw
+        read = journal.read_from(self.journal_path, 0)
+        buf, stamp = read if read is not None else (b"", None)
+        try:
+            parsed = journal.parse_records(buf)
+        except JournalDamaged as exc:
+            if check and self.stamps() != (main, stamp):
+                return False  # read while a compaction rewrote the journal: read again
+            journal.apply_ops(data, exc.good)
+            raise StoreCorrupt(self._damaged(exc.offset), partial=data) from None
+        if check and _stat(self.path) != main:
+            return False  # compacted while we read: the journal may be of a newer file
+        journal.apply_ops(data, parsed.ops)
+        self._data, self._main_stamp = data, main
+        self._journal_stamp, self._journal_end = stamp, parsed.end
+        self._journal_torn = parsed.torn
+        self._next_ids, self._mode = {}, mode
         self._pin()
-        return self._data, True
+        return True
+
+    def _load_tail(self) -> Touched | None:
+        """Replay the journal's new records on the copy; None when it must be re-read."""
+        assert self._data is not None
+        now = _stat(self.journal_path)
+        if now == self._journal_stamp and not self._journal_torn:
+            return {}
+        known = self._journal_stamp
+        if self._journal_end and (
+            now is None or known is None or now[0] != known[0] or now[1] < self._journal_end
+        ):
+            return None  # emptied by a compaction, or replaced
+        read = journal.read_from(self.journal_path, self._journal_end)
+        if read is None:
+            return None if self._journal_end else {}
+        buf, stamp = read
+        if self._journal_end and known is not None and stamp[0] != known[0]:
+            return None
+        try:
+            parsed = journal.parse_records(buf)
+        except JournalDamaged as exc:
+            if self.stamps() != (self._main_stamp, stamp):
+                return None  # read while a compaction rewrote the journal: read again
+            raise StoreCorrupt(self._damaged(self._journal_end + exc.offset)) from None
+        if _stat(self.path) != self._main_stamp:
+            return None  # a compaction started after our stat: read everything again
+        touched = journal.apply_ops(self._data, parsed.ops)
+        for table, doc_id in touched:
+            self._bump_next_id(table, doc_id)
+        self._journal_stamp = stamp
+        self._journal_end += parsed.end
+        self._journal_torn = parsed.torn
+        return touched
+
+    def _damaged(self, offset: int) -> str:
+        return (
+            f"the annotation store's journal {self.journal_path} has a damaged record at"
+            f" byte {offset}; it and the store file are left untouched and the store is"
+            " opened read-only."
+        )
 
     def next_doc_id(self, data: Data, table: str) -> str:
         """TinyDB's rule for a new doc id: one more than the largest integer id."""
@@ -154,51 +291,100 @@ class DurableStorage(Storage):
         self._next_ids[table] = doc_id + 1
         return str(doc_id)
 
-    def serialize(self, data: Data, changed: set[tuple[str, str]] | None) -> list[bytes]:
-        """The file's bytes in pieces, exactly ``orjson.dumps(data)`` once joined.
+    def _bump_next_id(self, table: str, doc_id: str) -> None:
+        """Keep the next free id past an id another process just used."""
+        nxt = self._next_ids.get(table)
+        if nxt is not None and doc_id.isdigit() and int(doc_id) >= nxt:
+            self._next_ids[table] = int(doc_id) + 1
 
-        With ``changed`` (the (table, doc id) pairs written since the last commit), only
-        those documents are serialized again and the rest reused: at 10k annotations
-        one ``orjson.dumps`` of the whole file is most of a write's cost.
-        """
-        if changed is None or self._doc_bytes is None:
-            self._doc_bytes = None
-            return [orjson.dumps(data)]
-        # Pieces joined once by the writer: every `a + b` of 10 MB pieces would copy them.
-        pieces: list[bytes] = [b"{"]
-        for number, (name, table) in enumerate(data.items()):
-            cached = self._doc_bytes.get(name)
-            if cached is None or not cached.apply(table, name, changed):
-                cached = self._doc_bytes[name] = _TableBytes(table)
-            pieces.append(b"," if number else b"")
-            pieces.append(orjson.dumps(name) + b":{")
-            pieces.extend(_interleave(cached.items))
-            pieces.append(b"}")
-        pieces.append(b"}")
-        return pieces
+    # -- writing (the caller holds the lock and has just loaded) ---------------------
 
-    def commit(self, data: Data, changed: set[tuple[str, str]] | None = None) -> None:
-        """Write ``data`` durably and remember it as the current copy (caller holds the lock).
+    def append(self, changed: set[Key]) -> None:
+        """Make the changed documents of the copy durable: one journal record.
 
-        Args:
-            data: the whole file's content.
-            changed: the (table, doc id) pairs changed since the last commit or load, or
-                None when unknown (everything is serialized again).
+        A store without a file gets one written whole instead (the first write creates
+        the TinyDB file). A journal past the limit is then folded into the store file;
+        a failure to fold is not the write's failure (every change is in the journal),
+        so it is left for a later write or close.
 
         Raises:
-            OSError: the write failed; the file on disk is unchanged.
+            OSError: nothing was written; the copy is dropped (re-read next time).
+        """
+        assert self._data is not None
+        if not changed:
+            return
+        if self._main_stamp is None and not self._journal_end:
+            self.replace_all(self._data)
+            return
+        ops: list[Op] = []
+        for table, doc_id in changed:
+            docs = self._data.get(table, {})
+            if doc_id in docs:
+                ops.append(["put", table, doc_id, docs[doc_id]])
+            else:
+                ops.append(["del", table, doc_id])
+        record = journal.encode_record(ops)
+        try:
+            self._journal_stamp = journal.append(self.journal_path, record, self._journal_end)
+        except BaseException:
+            self.invalidate()  # the change is in the copy but not on disk: drop the copy
+            raise
+        self._journal_end += len(record)
+        self._journal_torn = False
+        if self._journal_end > self.journal_limit or self._main_stamp is None:
+            with contextlib.suppress(OSError):
+                self.compact()
+
+    def compact(self) -> None:
+        """Fold the journal into the store file: rewrite the file, then empty the journal.
+
+        A crash between the two leaves records that are already in the file; replaying
+        them again changes nothing.
+
+        Raises:
+            OSError: the store file could not be written (it is whole and unchanged, and
+                the journal still holds every record), or the journal not emptied.
+        """
+        assert self._data is not None
+        self._write_main(self._data)
+        self._journal_stamp = journal.truncate(self.journal_path)
+        self._journal_end, self._journal_torn = 0, False
+
+    def replace_all(self, data: Data) -> None:
+        """Rewrite the store file with ``data``, an arbitrary change of the copy.
+
+        The journal is folded first (with the copy as it was), so no record in it can
+        replay over ``data``.
+
+        Raises:
+            OSError: nothing was written; the copy is dropped (re-read next time).
         """
         try:
-            atomic_write_chunks(self.path, self.serialize(data, changed), mode=self._mode)
+            if self._journal_end:
+                if self._data is data:
+                    raise ValueError("the journal must be folded before the copy changes")
+                self.compact()
+            self._write_main(data)
+            if self._journal_torn:  # a torn write's bytes, no record: cut them off
+                self._journal_stamp = journal.truncate(self.journal_path)
+                self._journal_torn = False
         except BaseException:
             self.invalidate()
             raise
         self._data = data
-        self._stamp = self.current_stamp()
+
+    def fold_before_change(self) -> None:
+        """Fold the journal into the store file before an unknown change of the copy."""
+        if self._journal_end or self._journal_torn:
+            self.compact()
+
+    def _write_main(self, data: Data) -> None:
+        atomic_write_chunks(self.path, [orjson.dumps(data)], mode=self._mode)
+        self._main_stamp = _stat(self.path)
         self._pin()
 
     def _pin(self) -> None:
-        """Keep the file version we hold open, so its inode number cannot be reused.
+        """Keep the store file version we hold open, so its inode number cannot be reused.
 
         The (inode, size, mtime_ns) stamp could otherwise match a later file that got
         the same recycled inode, the same size and a timestamp in the same clock tick.
@@ -206,11 +392,13 @@ class DurableStorage(Storage):
         old, self._pin_fd = self._pin_fd, None
         if old is not None:
             os.close(old)
+        if self._main_stamp is None:
+            return
         try:
             fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         except OSError:
             return
-        if os.fstat(fd).st_ino == (self._stamp or (None,))[0]:
+        if os.fstat(fd).st_ino == self._main_stamp[0]:
             self._pin_fd = fd
         else:  # replaced in between: the stamp will not match and we re-read anyway
             os.close(fd)
@@ -232,58 +420,29 @@ class DurableStorage(Storage):
                 stale.unlink()
 
     def invalidate(self) -> None:
-        """Forget the in-memory copy so the next load re-reads the file."""
-        self._data, self._stamp = None, None
-        self._doc_bytes, self._next_ids = None, {}
+        """Forget the in-memory copy so the next load reads both files again."""
+        self._data, self._main_stamp, self._journal_stamp = None, None, None
+        self._journal_end, self._journal_torn = 0, False
+        self._next_ids = {}
+
+    # -- TinyDB's Storage interface ------------------------------------------------
 
     def read(self) -> Data | None:
-        """TinyDB's read: a private copy, since TinyDB mutates what it is given."""
+        """TinyDB's read: the store file with the journal replayed, as a private copy
+        (TinyDB mutates what it is given)."""
         data, _ = self.load()
         return orjson.loads(orjson.dumps(data)) if data else None
 
     def write(self, data: Data) -> None:
-        """TinyDB's write: durable and under the lock (but not atomic with the read)."""
+        """TinyDB's write: durable and under the lock (but not atomic with the read).
+
+        Raises:
+            StoreCorrupt: the store cannot be parsed; it is never overwritten.
+            OSError: nothing was written.
+        """
         with file_lock(self.path):
-            self.commit(data)
-
-
-class _TableBytes:
-    """One table's documents serialized as ``"key":{...}``, in the table's order."""
-
-    def __init__(self, table: dict[str, Any]) -> None:
-        self.keys = list(table)
-        self.items = [orjson.dumps(key) + b":" + orjson.dumps(doc) for key, doc in table.items()]
-        self.positions = {key: i for i, key in enumerate(self.keys)}
-
-    def apply(self, table: dict[str, Any], name: str, changed: set[tuple[str, str]]) -> bool:
-        """Bring the cache up to date with ``table``; False if it cannot be trusted."""
-        for changed_table, key in changed:
-            if changed_table != name:
-                continue
-            at = self.positions.get(key)
-            if key in table:
-                item = orjson.dumps(key) + b":" + orjson.dumps(table[key])
-                if at is None:  # a new document goes last, as in the dict
-                    self.positions[key] = len(self.keys)
-                    self.keys.append(key)
-                    self.items.append(item)
-                else:
-                    self.items[at] = item
-            elif at is not None:
-                del self.keys[at], self.items[at]
-                self.positions = {k: i for i, k in enumerate(self.keys)}
-        # A cheap guard against a change nobody reported: same size, same ends.
-        return len(self.keys) == len(table) and (
-            not self.keys
-            or (next(iter(table)) == self.keys[0] and next(reversed(table)) == self.keys[-1])
-        )
-
-
-def _interleave(items: list[bytes]) -> list[bytes]:
-    """``items`` with a comma between each two, ready for one ``b"".join``."""
-    out = [b","] * (2 * len(items) - 1) if items else []
-    out[::2] = items
-    return out
+            self.load()
+            self.replace_all(data)
 
 
 def parse_store(raw: bytes, path: Path) -> Data:
@@ -315,6 +474,19 @@ def parse_store(raw: bytes, path: Path) -> Data:
     return data
 
 
+_OPEN_STORES: weakref.WeakSet[AnnotationStore] = weakref.WeakSet()
+"""Stores not yet closed: their journals are folded when the process exits."""
+
+
+@atexit.register
+def _fold_at_exit() -> None:
+    """Close (and so fold the journal of) every store this process opened and kept."""
+    for store in list(_OPEN_STORES):
+        if store._pid == os.getpid():  # not in a forked child that exits normally
+            with contextlib.suppress(Exception):
+                store.close()
+
+
 class AnnotationStore:
     """The user's highlights, notes and reading state, in one TinyDB JSON file.
 
@@ -324,30 +496,81 @@ class AnnotationStore:
     they are and are listed in :attr:`problems`.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        """Open the store at ``path`` (created on the first write, with mode 0600)."""
+    def __init__(
+        self, path: str | os.PathLike[str], *, journal_limit: int = DEFAULT_JOURNAL_LIMIT
+    ) -> None:
+        """Open the store at ``path`` (created on the first write, with mode 0600).
+
+        Args:
+            path: the store file.
+            journal_limit: journal bytes past which a write folds the journal into the
+                store file; a store opened with a bigger journal folds it at once.
+        """
         self.path = Path(path)
         self.read_only = False
-        """True when the file could not be read or parsed: writes raise StoreReadOnly."""
+        """True when a file could not be read or parsed: writes raise StoreReadOnly."""
         self.read_only_reason: str | None = None
         """One sentence saying why the store is read-only."""
-        self._storage = DurableStorage(self.path)
+        self._storage = DurableStorage(self.path, journal_limit=journal_limit)
         self._lock = threading.RLock()
         self._index: dict[AnnotationId, Annotation] = {}
         self._doc_ids: dict[AnnotationId, str] = {}
         self._reading: dict[str, tuple[str, ReadingState]] = {}
-        self._problems: list[str] = []
+        self._problems: dict[Key, str] = {}
+        self._duplicates = 0
+        """How many of the problems are duplicate ids (their fix needs a full rebuild)."""
         self._sorted: list[Annotation] | None = None
         self._by_post: dict[str, list[Annotation]] | None = None
+        """Post id -> its annotations; a post's list is sorted on its first for_post."""
+        self._sorted_posts: set[str] = set()
+        """The posts whose list in ``_by_post`` is in text order."""
         self._counts: dict[str, tuple[int, int]] | None = None
-        self._broken_stamp: Stamp | None = None
+        self._broken_stamps: tuple[Stamp | None, Stamp | None] | None = None
         self._swept = False
+        self._pid = os.getpid()
         self._refresh()
+        if not self.read_only and self._storage.journal_bytes > journal_limit:
+            with contextlib.suppress(StoreError):
+                self.compact()
+        _OPEN_STORES.add(self)
 
     def close(self) -> None:
-        """Release the file descriptor the store keeps on the file version it holds."""
+        """Fold the journal into the store file and release the store file's descriptor.
+
+        Afterwards the store file alone holds everything (for TinyDB or any JSON
+        reader). A fold that fails (a full disk) is left for later: every change is
+        still in the journal. A read-only store writes nothing. The store stays usable.
+        """
         with self._lock:
-            self._storage.close()
+            try:
+                journal_now = _stat(self._storage.journal_path)
+                if not self.read_only and journal_now is not None and journal_now[1]:
+                    self.compact()
+            except StoreError:
+                pass
+            finally:
+                self._storage.close()
+                _OPEN_STORES.discard(self)
+
+    def compact(self) -> None:
+        """Fold the journal into the store file now (nothing happens when it is empty).
+
+        Raises:
+            StoreReadOnly: the store could not be parsed.
+            StoreFull: no space left; the store file is unchanged and the journal
+                still holds every change.
+            StoreError: another OS error, with the same guarantees.
+        """
+        with self._lock:
+            try:
+                with file_lock(self.path):
+                    self._refresh()
+                    if self.read_only:
+                        raise StoreReadOnly(self._read_only_message())
+                    self._sweep()
+                    self._storage.fold_before_change()
+            except OSError as exc:
+                raise _os_error(exc, self.path, folding=True) from exc
 
     # -- reads ---------------------------------------------------------------------
 
@@ -356,7 +579,7 @@ class AnnotationStore:
         """One sentence per stored document that failed validation (kept on disk)."""
         with self._lock:
             self._refresh()
-            return list(self._problems)
+            return list(self._problems.values())
 
     def get(self, ann_id: str) -> Annotation | None:
         """The annotation with this id, or None."""
@@ -369,33 +592,46 @@ class AnnotationStore:
         with self._lock:
             self._refresh()
             if self._sorted is None:
-                self._sorted = sorted(self._index.values(), key=lambda a: (a.created, a.id))
+                self._sorted = sorted(self._index.values(), key=_created_order)
             return list(self._sorted)
 
     def for_post(self, post_id: str) -> list[Annotation]:
         """The post's annotations in text order."""
         with self._lock:
             self._refresh()
-            if self._by_post is None:
-                by_post: dict[str, list[Annotation]] = {}
-                for ann in self._index.values():
-                    by_post.setdefault(ann.post.id, []).append(ann)
-                for anns in by_post.values():
-                    anns.sort(key=lambda a: (a.target.start, a.target.end, a.created))
-                self._by_post = by_post
-            return list(self._by_post.get(post_id, ()))
+            anns = self._grouped().get(post_id)
+            if not anns:
+                return []
+            if post_id not in self._sorted_posts:
+                anns.sort(key=_text_order)
+                self._sorted_posts.add(post_id)
+            return list(anns)
 
     def post_counts(self) -> dict[str, tuple[int, int]]:
         """Post id -> (annotations with a note, all annotations)."""
         with self._lock:
             self._refresh()
             if self._counts is None:
-                counts: dict[str, tuple[int, int]] = {}
-                for ann in self._index.values():
-                    notes, total = counts.get(ann.post.id, (0, 0))
-                    counts[ann.post.id] = (notes + ann.has_note, total + 1)
-                self._counts = counts
+                # ``ann.has_note``, inlined: a property call per annotation costs 2x.
+                self._counts = {
+                    post_id: (len([ann for ann in anns if ann.note.strip()]), len(anns))
+                    for post_id, anns in self._grouped().items()
+                }
             return dict(self._counts)
+
+    def _grouped(self) -> dict[str, list[Annotation]]:
+        """The annotations grouped by post (each post's list sorted on demand)."""
+        if self._by_post is None:
+            by_post: dict[str, list[Annotation]] = {}
+            for ann in self._index.values():
+                post_id = ann.post.id
+                anns = by_post.get(post_id)
+                if anns is None:
+                    by_post[post_id] = [ann]
+                else:
+                    anns.append(ann)
+            self._by_post, self._sorted_posts = by_post, set()
+        return self._by_post
 
     def reading(self, post_id: str) -> ReadingState:
         """The post's reading state (position 0, unread when never recorded)."""
@@ -441,16 +677,16 @@ class AnnotationStore:
         )
         doc = ann.to_doc()
 
-        def apply(data: Data, changed: set[tuple[str, str]]) -> str:
+        def apply(data: Data, changed: set[Key]) -> str:
             table = data.setdefault(ANNOTATIONS_TABLE, {})
             doc_id = self._storage.next_doc_id(data, ANNOTATIONS_TABLE)
             table[doc_id] = doc
             changed.add((ANNOTATIONS_TABLE, doc_id))
             return doc_id
 
-        doc_id = self._transaction(apply)
         with self._lock:
-            self._put(doc_id, ann)
+            doc_id = self._transaction(apply)
+            self._index_put(doc_id, None, ann)
         return ann
 
     def update(
@@ -475,7 +711,7 @@ class AnnotationStore:
         if color is not None:
             _check_color(color)
 
-        def apply(data: Data, changed: set[tuple[str, str]]) -> tuple[str, Annotation]:
+        def apply(data: Data, changed: set[Key]) -> tuple[str, Annotation, Annotation]:
             key = AnnotationId(ann_id)
             old = self._index.get(key)
             doc_id = self._doc_ids.get(key)
@@ -489,13 +725,15 @@ class AnnotationStore:
                 target=old.target if target is None else target,
                 updated=utc_now_iso(),
             )
-            data[ANNOTATIONS_TABLE][doc_id].update(new.to_doc())
+            table = data[ANNOTATIONS_TABLE]
+            # A new dict, not an update in place: a reader's copy may share documents.
+            table[doc_id] = {**table[doc_id], **new.to_doc()}
             changed.add((ANNOTATIONS_TABLE, doc_id))
-            return doc_id, new
+            return doc_id, old, new
 
-        doc_id, new = self._transaction(apply)
         with self._lock:
-            self._put(doc_id, new)
+            doc_id, old, new = self._transaction(apply)
+            self._index_put(doc_id, old, new)
         return new
 
     def delete(self, ann_id: str) -> None:
@@ -505,19 +743,19 @@ class AnnotationStore:
             StoreReadOnly, StoreFull, StoreError: nothing was written.
         """
 
-        def apply(data: Data, changed: set[tuple[str, str]]) -> bool:
+        def apply(data: Data, changed: set[Key]) -> str | None:
             doc_id = self._doc_ids.get(AnnotationId(ann_id))
             if doc_id is None:
-                return False
+                return None
             del data[ANNOTATIONS_TABLE][doc_id]
             changed.add((ANNOTATIONS_TABLE, doc_id))
-            return True
+            return doc_id
 
         with self._lock:
-            if self._transaction(apply, write_if=bool):
-                self._index.pop(AnnotationId(ann_id), None)
-                self._doc_ids.pop(AnnotationId(ann_id), None)
-                self._changed()
+            doc_id = self._transaction(apply, write_if=lambda result: result is not None)
+            old = self._index.get(AnnotationId(ann_id))
+            if doc_id is not None and old is not None:
+                self._index_put(doc_id, old, None)
 
     def set_reading(
         self, post_id: str, *, position: int | None = None, is_read: bool | None = None
@@ -528,7 +766,7 @@ class AnnotationStore:
             StoreReadOnly, StoreFull, StoreError: nothing was written.
         """
 
-        def apply(data: Data, changed: set[tuple[str, str]]) -> ReadingState | None:
+        def apply(data: Data, changed: set[Key]) -> ReadingState | None:
             entry = self._reading.get(post_id)
             old = entry[1] if entry else ReadingState(post_id)
             new = dataclasses.replace(
@@ -556,11 +794,14 @@ class AnnotationStore:
     def transaction(
         self, fn: Callable[[Data], T], *, write_if: Callable[[T], bool] | None = None
     ) -> T:
-        """Run one read-modify-write of the whole file under the inter-process lock.
+        """Run one read-modify-write of the whole store under the inter-process lock.
 
-        ``fn`` receives the freshly read data (the store's index already reflects it)
-        and mutates it in place; the result is then written durably. The store's own
-        methods use this too; after a custom change the index is rebuilt from the file.
+        ``fn`` receives the freshly read data (the store file with the journal
+        replayed; the store's index already reflects it) and mutates it in place; the
+        result is then written durably. The store's own methods say which documents
+        they changed and append them to the journal; a change made here is unknown, so
+        the whole store file is rewritten (after folding the journal into it) and the
+        index is rebuilt from the files on the next call.
 
         Args:
             fn: the change; its return value is returned.
@@ -568,8 +809,8 @@ class AnnotationStore:
 
         Raises:
             StoreReadOnly: the store could not be parsed.
-            StoreFull: no space left; the file is unchanged.
-            StoreError: another OS error; the file is unchanged.
+            StoreFull: no space left; the store is unchanged.
+            StoreError: another OS error; the store is unchanged.
         """
         with self._lock:
             result = self._transaction(lambda data, _: fn(data), write_if=write_if, known=False)
@@ -580,7 +821,7 @@ class AnnotationStore:
 
     def _transaction(
         self,
-        fn: Callable[[Data, set[tuple[str, str]]], T],
+        fn: Callable[[Data, set[Key]], T],
         *,
         write_if: Callable[[T], bool] | None = None,
         known: bool = True,
@@ -593,19 +834,22 @@ class AnnotationStore:
                     if self.read_only:
                         raise StoreReadOnly(self._read_only_message())
                     data, _ = self._storage.load()
-                    if not self._swept:
-                        self._storage.remove_stale_temps()
-                        self._swept = True
-                    changed: set[tuple[str, str]] = set()
+                    self._sweep()
+                    if not known:
+                        self._storage.fold_before_change()
+                    changed: set[Key] = set()
                     try:
                         result = fn(data, changed)
                         if write_if is None or write_if(result):
-                            self._storage.commit(data, changed if known else None)
+                            if known:
+                                self._storage.append(changed)
+                            else:
+                                self._storage.replace_all(data)
                     except AnnotationNotFound:
                         raise  # raised before anything was changed
                     except BaseException:
                         # fn or the write may have left the shared copy half-changed:
-                        # re-read the file (and rebuild the index) next time.
+                        # re-read the files (and rebuild the index) next time.
                         self._storage.invalidate()
                         self._index_stale()
                         raise
@@ -615,86 +859,211 @@ class AnnotationStore:
 
     # -- internals -----------------------------------------------------------------
 
+    def _sweep(self) -> None:
+        if not self._swept:
+            self._storage.remove_stale_temps()
+            self._swept = True
+
     def _read_only_message(self) -> str:
         reason = self.read_only_reason or "it could not be read"
         return f"the annotation store is read-only, so nothing was saved: {reason}"
 
     def _refresh(self) -> None:
-        """Re-read the file if it changed (cheap stat otherwise); caller holds the lock.
+        """Bring the index up to date with the files (two stats when nothing changed).
 
         A file that fails to parse switches the store to read-only and keeps the last
-        good copy for reads; its stamp is remembered so it is not re-parsed on every
-        call, and a later change to the file (a repair) is picked up again.
+        good copy for reads (or, when opening, what could be read before the damage);
+        the files' stamps are remembered so they are not re-parsed on every call, and a
+        later change to either file (a repair) is picked up again.
         """
-        if (
-            self.read_only
-            and self._broken_stamp is not None
-            and (self._storage.current_stamp() == self._broken_stamp)
-        ):
+        stamps = self._storage.stamps()
+        if self.read_only and self._broken_stamps == stamps:
             return
-        stamp = self._storage.current_stamp()
-        previous = (self._storage._data or {}).get(ANNOTATIONS_TABLE, {})
+        previous = self._storage.table(ANNOTATIONS_TABLE)
         try:
-            data, changed = self._storage.load()
+            data, touched = self._storage.load()
         except StoreCorrupt as exc:
-            self._go_read_only(str(exc), stamp)
+            if exc.partial is not None and not self._index:
+                self._rebuild(exc.partial, {})
+            self._go_read_only(str(exc), stamps)
             return
         except OSError as exc:
+            which = (
+                f"the annotation store's journal {self._storage.journal_path}"
+                if exc.filename == str(self._storage.journal_path)
+                else f"the annotation store {self.path}"
+            )
             self._go_read_only(
-                f"the annotation store {self.path} cannot be read ({exc.strerror});"
-                " it is opened read-only.",
-                stamp,
+                f"{which} cannot be read ({exc.strerror}); it is opened read-only.", stamps
             )
             return
-        self.read_only, self.read_only_reason, self._broken_stamp = False, None, None
-        if changed:
+        self.read_only, self.read_only_reason, self._broken_stamps = False, None, None
+        if touched is None:
             self._rebuild(data, previous)
+        elif touched:
+            self._replay(data, touched)
 
-    def _go_read_only(self, reason: str, stamp: Stamp | None) -> None:
+    def _go_read_only(self, reason: str, stamps: tuple[Stamp | None, Stamp | None]) -> None:
         self.read_only, self.read_only_reason = True, reason
-        self._broken_stamp = stamp
+        self._broken_stamps = stamps
 
-    def _rebuild(self, data: Data, previous: dict[str, Any]) -> None:
+    def _rebuild(
+        self, data: Data, previous: dict[str, Any], stale: frozenset[str] = frozenset()
+    ) -> None:
         """Validate every document and rebuild the indexes.
 
         Documents equal to the ones of the previous copy (``previous``, the old
-        annotations table) keep their already validated Annotation: another process's
-        write usually changes one document of thousands.
+        annotations table) keep their already validated Annotation, unless their doc id
+        is in ``stale``.
         """
         known = {doc_id: self._index[ann_id] for ann_id, doc_id in self._doc_ids.items()}
-        self._index, self._doc_ids, self._reading, self._problems = {}, {}, {}, []
-        for doc_id, doc in data.get(ANNOTATIONS_TABLE, {}).items():
+        self._index, self._doc_ids, self._reading, self._problems = {}, {}, {}, {}
+        self._duplicates = 0
+        table = data.get(ANNOTATIONS_TABLE, {})
+        compare = previous is not table
+        for doc_id, doc in table.items():
             ann = known.get(doc_id)
-            if ann is None or previous.get(doc_id) != doc:
+            if ann is None or doc_id in stale or (compare and previous.get(doc_id) != doc):
                 try:
                     ann = Annotation.from_doc(doc)
                 except InvalidDocument as exc:
-                    self._problems.append(f"annotation document {doc_id}: {exc}")
+                    self._problems[ANNOTATIONS_TABLE, doc_id] = (
+                        f"annotation document {doc_id}: {exc}"
+                    )
                     continue
             if ann.id in self._index:
-                self._problems.append(f"annotation document {doc_id}: duplicate id {ann.id}.")
+                self._problems[ANNOTATIONS_TABLE, doc_id] = (
+                    f"annotation document {doc_id}: duplicate id {ann.id}."
+                )
+                self._duplicates += 1
                 continue
             self._index[ann.id] = ann
             self._doc_ids[ann.id] = doc_id
         for doc_id, doc in data.get(READING_TABLE, {}).items():
-            state = _reading_from_doc(doc)
-            if state is None:
-                self._problems.append(f"reading document {doc_id} is not a valid reading state.")
-            else:
-                self._reading[state.post_id] = (doc_id, state)
-        self._changed()
+            self._put_reading(doc_id, doc)
+        self._derived_stale()
+
+    def _replay(self, data: Data, touched: Touched) -> None:
+        """Update the index for the documents another process's records changed."""
+        for (table, doc_id), before in touched.items():
+            now = data.get(table, {}).get(doc_id)
+            if table == ANNOTATIONS_TABLE and not self._replay_annotation(doc_id, before, now):
+                stale = frozenset(d for t, d in touched if t == ANNOTATIONS_TABLE)
+                self._rebuild(data, data.get(ANNOTATIONS_TABLE, {}), stale)
+                return
+            if table == READING_TABLE:
+                post_id = before.get("post_id") if isinstance(before, dict) else None
+                if isinstance(post_id, str) and self._reading.get(post_id, ("",))[0] == doc_id:
+                    del self._reading[post_id]
+                self._problems.pop((READING_TABLE, doc_id), None)
+                if now is not None:
+                    self._put_reading(doc_id, now)
+
+    def _replay_annotation(self, doc_id: str, before: Any, now: Any) -> bool:
+        """Re-index one replayed annotation document; False when a full rebuild is due."""
+        old_id = before.get("id") if isinstance(before, dict) else None
+        old = None
+        if isinstance(old_id, str) and self._doc_ids.get(AnnotationId(old_id)) == doc_id:
+            old = self._index[AnnotationId(old_id)]
+        if self._problems.pop((ANNOTATIONS_TABLE, doc_id), None) is not None or (
+            old is not None and self._duplicates
+        ):
+            return False  # a duplicate may be resolved (or a problem's order matters)
+        new = None
+        if now is not None:
+            try:
+                new = Annotation.from_doc(now)
+            except InvalidDocument as exc:
+                self._problems[ANNOTATIONS_TABLE, doc_id] = f"annotation document {doc_id}: {exc}"
+            if new is not None and new.id in self._doc_ids and self._doc_ids[new.id] != doc_id:
+                return False  # a duplicate id
+        self._index_put(doc_id, old, new)
+        return True
+
+    def _put_reading(self, doc_id: str, doc: Any) -> None:
+        state = _reading_from_doc(doc)
+        if state is None:
+            self._problems[READING_TABLE, doc_id] = (
+                f"reading document {doc_id} is not a valid reading state."
+            )
+        else:
+            self._reading[state.post_id] = (doc_id, state)
 
     def _index_stale(self) -> None:
         self._index, self._doc_ids, self._reading = {}, {}, {}
-        self._changed()
+        self._derived_stale()
 
-    def _put(self, doc_id: str, ann: Annotation) -> None:
-        self._index[ann.id] = ann
-        self._doc_ids[ann.id] = doc_id
-        self._changed()
+    def _index_put(self, doc_id: str, old: Annotation | None, new: Annotation | None) -> None:
+        """Replace ``old`` (stored at ``doc_id``) by ``new`` in the index and the views."""
+        if old is not None and (new is None or new.id != old.id):
+            del self._index[old.id], self._doc_ids[old.id]
+        if new is not None:
+            self._index[new.id] = new
+            self._doc_ids[new.id] = doc_id
+        if self._sorted is not None:
+            if old is not None:
+                _remove_sorted(self._sorted, old, _created_order)
+            if new is not None:
+                bisect.insort(self._sorted, new, key=_created_order)
+        if self._by_post is not None:
+            if old is not None:
+                post_id = old.post.id
+                anns = self._by_post.get(post_id, [])
+                if post_id in self._sorted_posts:
+                    _remove_sorted(anns, old, _text_order)
+                else:
+                    _remove_same(anns, old)
+                if not anns:
+                    self._by_post.pop(post_id, None)
+                    self._sorted_posts.discard(post_id)
+            if new is not None:
+                anns = self._by_post.setdefault(new.post.id, [])
+                if new.post.id in self._sorted_posts:
+                    bisect.insort(anns, new, key=_text_order)
+                else:
+                    anns.append(new)
+        if self._counts is not None:
+            for ann, sign in ((old, -1), (new, 1)):
+                if ann is None:
+                    continue
+                notes, total = self._counts.get(ann.post.id, (0, 0))
+                notes, total = notes + sign * ann.has_note, total + sign
+                if total:
+                    self._counts[ann.post.id] = (notes, total)
+                else:
+                    self._counts.pop(ann.post.id, None)
 
-    def _changed(self) -> None:
+    def _derived_stale(self) -> None:
         self._sorted, self._by_post, self._counts = None, None, None
+
+
+def _created_order(ann: Annotation) -> tuple[str, str]:
+    return (ann.created, ann.id)
+
+
+def _text_order(ann: Annotation) -> tuple[int, int, str, str]:
+    return (ann.target.start, ann.target.end, ann.created, ann.id)
+
+
+def _remove_sorted(
+    items: list[Annotation], ann: Annotation, key: Callable[[Annotation], Any]
+) -> None:
+    """Remove ``ann`` (by identity) from ``items``, sorted by ``key``."""
+    at = bisect.bisect_left(items, key(ann), key=key)
+    while at < len(items) and items[at] is not ann:
+        at += 1
+    if at < len(items):
+        del items[at]
+    else:  # not where its key says: look everywhere (it is there at most once)
+        _remove_same(items, ann)
+
+
+def _remove_same(items: list[Annotation], ann: Annotation) -> None:
+    """Remove ``ann`` itself (not an equal annotation) from ``items``."""
+    for i, item in enumerate(items):
+        if item is ann:
+            del items[i]
+            return
 
 
 def _reading_from_doc(doc: object) -> ReadingState | None:
@@ -726,8 +1095,13 @@ def _check_color(color: str) -> None:
         raise ValueError(f"unknown color {color!r}; choose one of {', '.join(COLORS)}.")
 
 
-def _os_error(exc: OSError, path: Path) -> StoreError:
+def _os_error(exc: OSError, path: Path, *, folding: bool = False) -> StoreError:
     if exc.errno in FULL_ERRNOS:
+        if folding:
+            return StoreFull(
+                f"the disk holding {path} is full, so its journal could not be folded into"
+                " it; the store file is unchanged and the journal still holds every change."
+            )
         return StoreFull(
             f"the disk holding {path} is full, so nothing was saved; the store is unchanged."
         )

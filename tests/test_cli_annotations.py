@@ -6,12 +6,13 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
-import orjson
 import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from annotations.store import DurableStorage
 from tui.cli import main
 
 PARAGRAPHS = [
@@ -64,6 +65,13 @@ def _highlight(post: str, quote: str, *extra: str) -> str:
     result = run("highlight", post, "--quote", quote, *extra)
     assert result.exit_code == 0, result.stderr
     return result.stdout.strip()
+
+
+def _stored(store: Path) -> dict[str, Any]:
+    """The store's documents: the store file with its journal replayed."""
+    data = DurableStorage(store).read()
+    assert data is not None
+    return data
 
 
 def _notes_json(*extra: str) -> list[dict[str, object]]:
@@ -133,13 +141,13 @@ def test_corrupt_store(corpus: Path, store: Path) -> None:
 def test_moved_then_orphaned(corpus: Path, store: Path) -> None:
     post = corpus / "2025-06-14-post.md"
     ann_id = _highlight(str(post), QUOTE, "--note", "n")
-    original = orjson.loads(store.read_bytes())["annotations"]["1"]["target"]
+    original = _stored(store)["annotations"]["1"]["target"]
     _write_post(post, ["新增的一段，放在最前面。", *PARAGRAPHS])
     doc = _notes_json()[0]
     anchor = doc["anchor"]
     assert anchor["status"] == "moved"  # type: ignore[index]
     assert anchor["start"] == original["start"] + len("新增的一段，放在最前面。") + 2  # type: ignore[index]
-    stored = orjson.loads(store.read_bytes())["annotations"]["1"]["target"]
+    stored = _stored(store)["annotations"]["1"]["target"]
     assert stored["exact"] == QUOTE and stored["start"] == anchor["start"]  # type: ignore[index]
     assert _notes_json()[0]["anchor"]["status"] == "anchored"  # type: ignore[index]
 
@@ -151,7 +159,7 @@ def test_moved_then_orphaned(corpus: Path, store: Path) -> None:
     assert "orphan" in run("notes").stdout
     markdown = run("export").stdout
     assert "orphan" in markdown and f"> {QUOTE}" in markdown
-    assert len(orjson.loads(store.read_bytes())["annotations"]) == 1  # never deleted
+    assert len(_stored(store)["annotations"]) == 1  # never deleted
 
 
 def test_export_formats_and_output_file(corpus: Path, tmp_path: Path) -> None:
