@@ -13,6 +13,7 @@ import os
 import random
 import statistics
 import time
+import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -106,6 +107,14 @@ def main() -> None:
         index = PostIndex(posts)
         build_times.append((time.perf_counter() - t0) * 1000)
     print(f"PostIndex construction: median {statistics.median(build_times):.0f} ms (3 runs)")
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    measured = PostIndex(posts)
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del measured
+    print(f"PostIndex size: {(after - before) / 2**20:.1f} MB (tracemalloc, 50k posts)")
 
     queries = [
         'tag:Tag1 date:2023 -author:"Author 0" economy',
@@ -160,6 +169,14 @@ def main() -> None:
             f"facet_counts over {label}: {plain:.1f} ms plain;"
             f" with the index {cold:.1f} ms first, {fast:.1f} ms median, {best:.1f} ms best"
         )
+        if hasattr(index, "filter_bits") and label != "all posts":
+            from tui.corpus.facets import indexed_facets
+
+            bits = index.filter_bits(parse_query(label.split(" (")[0]))
+            _, by_bits = _median_ms(partial(indexed_facets, index, bits))
+            print(
+                f"  indexed_facets over the filter's bitset (the library's path): {by_bits:.1f} ms"
+            )
 
 
 if __name__ == "__main__":

@@ -19,9 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import chain
-from operator import lt
-from typing import Literal, TypeVar
+from typing import Literal
 from weakref import WeakKeyDictionary
 
 from tui.corpus.model import Post
@@ -33,13 +31,17 @@ from tui.corpus.query import (
     fold,
 )
 
-__all__ = ["Facets", "complete_values", "facet_counts", "KNOWN_KEYS", "ANNOTATION_KEYS"]
+__all__ = [
+    "Facets",
+    "complete_values",
+    "facet_counts",
+    "indexed_facets",
+    "KNOWN_KEYS",
+    "ANNOTATION_KEYS",
+]
 
 _WHOLE_INDEX: WeakKeyDictionary[PostIndex, dict[int | None, Facets]] = WeakKeyDictionary()
 """Facets of every post of an index, by ``limit``; dropped with the index."""
-_WHOLE_RAW: WeakKeyDictionary[PostIndex, _Raw] = WeakKeyDictionary()
-"""Unranked counts over every post of an index, to subtract a small complement from."""
-_K = TypeVar("_K")
 
 FacetList = list[tuple[str, int]]
 """(display name, number of posts), count descending then name."""
@@ -119,14 +121,12 @@ def facet_counts(
     if index is not None:
         # List equality compares identity first, in C: the cheapest test for "everything".
         if len(post_list) == len(index) and post_list == index.posts:
-            # The whole corpus (an empty filter) is asked for often and never changes.
-            per_limit = _WHOLE_INDEX.setdefault(index, {})
-            if limit not in per_limit:
-                per_limit[limit] = _indexed_counts(index, list(range(len(index))), limit)
-            return per_limit[limit]
+            return indexed_facets(index, None, limit)
         positions = index.positions_of(post_list)
         if positions is not None:
-            return _indexed_counts(index, positions, limit)
+            bits = index.bits_of(positions)
+            if bits.bit_count() == len(positions):  # no post listed twice
+                return indexed_facets(index, bits, limit)
     tags, tag_spell = _count_group(p.tags for p in post_list)
     cats, cat_spell = _count_group(p.categories for p in post_list)
     authors, author_spell = _count_group((p.author,) for p in post_list)
@@ -142,6 +142,26 @@ def facet_counts(
     )
 
 
+def indexed_facets(index: PostIndex, bits: int | None, limit: int | None = None) -> Facets:
+    """The facets of the posts whose bits are set (None: every post of the index).
+
+    The index's groups are counted against the bitset, so the cost depends on the number
+    of distinct values, not on how many posts are counted. The whole index's facets are
+    computed once and shared.
+
+    Args:
+        index: The index.
+        bits: A bitset of positions, as :meth:`PostIndex.filter_bits` returns.
+        limit: Keep only the top ``limit`` entries of each list.
+    """
+    if bits is None or bits == index.all_bits:
+        per_limit = _WHOLE_INDEX.setdefault(index, {})
+        if limit not in per_limit:
+            per_limit[limit] = _indexed_counts(index, None, limit)
+        return per_limit[limit]
+    return _indexed_counts(index, bits, limit)
+
+
 def _utc_year(moment: datetime) -> str:
     """The UTC year as four digits, as the query language's ``date:`` sees it."""
     if moment.tzinfo is not None:
@@ -149,67 +169,25 @@ def _utc_year(moment: datetime) -> str:
     return f"{moment.year:04d}"
 
 
-@dataclass(slots=True)
-class _Raw:
-    """Unranked counts by folded key."""
-
-    tags: Counter[str]
-    categories: Counter[str]
-    authors: Counter[str]
-    years: Counter[int | None]
-    everyone: frozenset[int] = frozenset()
-    """Every position counted (kept for the whole index only)."""
-
-
-def _raw_counts(index: PostIndex, positions: Iterable[int]) -> _Raw:
-    # map/chain/Counter all run in C over the index's precomputed, de-duplicated keys.
-    positions = list(positions)
-    return _Raw(
-        tags=Counter(chain.from_iterable(map(index.tag_keys.__getitem__, positions))),
-        categories=Counter(chain.from_iterable(map(index.category_keys.__getitem__, positions))),
-        authors=Counter(map(index.author_keys.__getitem__, positions)),
-        years=Counter(map(index.years.__getitem__, positions)),
-    )
-
-
-def _whole(index: PostIndex) -> _Raw:
-    raw = _WHOLE_RAW.get(index)
-    if raw is None:
-        raw = _WHOLE_RAW[index] = _raw_counts(index, range(len(index)))
-        raw.everyone = frozenset(range(len(index)))
-    return raw
-
-
-def _minus(whole: Counter[_K], part: Counter[_K]) -> Counter[_K]:
-    out = whole.copy()
-    out.subtract(part)
-    return out
-
-
-def _indexed_counts(index: PostIndex, positions: list[int], limit: int | None) -> Facets:
-    raw: _Raw
-    # Over half the corpus: count the (smaller) rest of it and subtract. Only for
-    # ascending positions (as filters return them), which are distinct, checked in C.
-    if len(positions) * 2 > len(index) and all(map(lt, positions, positions[1:])):
-        whole = _whole(index)
-        rest = _raw_counts(index, whole.everyone.difference(positions))
-        raw = _Raw(
-            _minus(whole.tags, rest.tags),
-            _minus(whole.categories, rest.categories),
-            _minus(whole.authors, rest.authors),
-            _minus(whole.years, rest.years),
-        )
-    else:
-        raw = _raw_counts(index, positions)
-    authors = {k: n for k, n in raw.authors.items() if k and n > 0}
-    years = {f"{y:04d}": n for y, n in raw.years.items() if y is not None and n > 0}
+def _indexed_counts(index: PostIndex, bits: int | None, limit: int | None) -> Facets:
+    everything = index.all_bits if bits is None else bits
+    tags = index.counts("tag", everything)
+    categories = index.counts("cat", everything)
+    authors = index.counts("author", everything)
+    years = {f"{y:04d}": n for y, n in index.year_counts(everything).items()}
     return Facets(
-        tags=_ranked(+raw.tags, lambda k: index.spelling("tag", k), limit),
-        authors=_ranked(authors, lambda k: index.spelling("author", k), limit),
-        categories=_ranked(+raw.categories, lambda k: index.spelling("cat", k), limit),
+        tags=_ranked(_named(tags), lambda k: index.spelling("tag", k), limit),
+        authors=_ranked(_named(authors), lambda k: index.spelling("author", k), limit),
+        categories=_ranked(_named(categories), lambda k: index.spelling("cat", k), limit),
         years=_ranked(years, str, limit),
-        total=len(positions),
+        total=everything.bit_count(),
     )
+
+
+def _named(counts: dict[str, int]) -> dict[str, int]:
+    """Counts without the empty value (posts with no author, a blank tag)."""
+    counts.pop("", None)
+    return counts
 
 
 def complete_values(

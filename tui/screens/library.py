@@ -10,9 +10,11 @@ every store access run in workers.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from itertools import compress
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -27,7 +29,7 @@ from textual.widgets import Label, ProgressBar
 from textual.worker import get_current_worker
 
 from tui.config import SortOrder
-from tui.corpus.facets import Facets, complete_values, facet_counts
+from tui.corpus.facets import Facets, complete_values, indexed_facets
 from tui.corpus.model import LoadResult, Post
 from tui.corpus.query import Marks
 from tui.widgets.facet_sidebar import FacetSidebar
@@ -60,7 +62,7 @@ class LibraryData:
 
 @dataclass
 class LibraryIndex:
-    """What filtering needs, built after the first paint (seconds at 50k posts)."""
+    """What filtering needs, built after the first paint (a fraction of a second at 50k)."""
 
     index: PostIndex
     facets: Facets
@@ -72,21 +74,30 @@ class LibraryIndex:
         from tui.corpus.query import PostIndex
 
         index = PostIndex(posts)
-        return cls(index=index, facets=facet_counts(posts, index=index))
+        return cls(index=index, facets=indexed_facets(index, None))
+
+
+def sort_order(posts: Sequence[Post], order: SortOrder) -> list[int]:
+    """Positions of ``posts`` (newest first, undated last, as the loader gives them) in
+    ``order``."""
+    count = len(posts)
+    if order == "newest":
+        return list(range(count))
+    if order == "oldest":
+        dated = [i for i, post in enumerate(posts) if post.date is not None]
+        undated = [i for i, post in enumerate(posts) if post.date is None]
+        return dated[::-1] + undated
+    if order == "title":
+        titles = [post.title.casefold() for post in posts]
+        return sorted(range(count), key=titles.__getitem__)
+    # Python's sort is stable: within an author, newest first remains.
+    authors = [(post.author == "", post.author.casefold()) for post in posts]
+    return sorted(range(count), key=authors.__getitem__)
 
 
 def sort_posts(posts: Sequence[Post], order: SortOrder) -> list[Post]:
     """``posts`` (newest first, undated last, as the loader gives them) in ``order``."""
-    if order == "newest":
-        return list(posts)
-    if order == "oldest":
-        dated = [post for post in posts if post.date is not None]
-        undated = [post for post in posts if post.date is None]
-        return dated[::-1] + undated
-    if order == "title":
-        return sorted(posts, key=lambda post: post.title.casefold())
-    # Python's sort is stable: within an author, newest first remains.
-    return sorted(posts, key=lambda post: (post.author == "", post.author.casefold()))
+    return list(map(posts.__getitem__, sort_order(posts, order)))
 
 
 class LibraryScreen(Screen[None]):
@@ -188,10 +199,12 @@ export, theme) are in the command palette (`ctrl+p`).
         """The applied query; None shows everything."""
         self.marks = Marks()
         """Reading and annotation marks."""
-        self.shown: list[Post] = []
+        self.shown: Sequence[Post] = []
         """The posts listed, in display order."""
-        self._sorted: dict[SortOrder, list[Post]] = {}
-        self._ranks: dict[SortOrder, dict[int, int]] = {}
+        self.shown_bits: int | None = None
+        """The listed posts as a bitset of index positions; None when every post is."""
+        self._orders: dict[SortOrder, list[int]] = {}
+        self._ranks: dict[SortOrder, array[int]] = {}
         self._generation = 0
         self._facets_stale = True
         self._was_wide = True
@@ -201,8 +214,10 @@ export, theme) are in the command palette (`ctrl+p`).
         """Filter bar on top, list and sidebar, loading bar, status line, footer."""
         yield FilterBar(id="filter")
         with Vertical(id="loading"):
+            # The progress bar is mounted by the first progress report of a cold load: a
+            # warm load takes about a second, and an animated bar would take CPU (the
+            # GIL) from the load itself.
             yield Label("Loading posts…", id="loading-label")
-            yield ProgressBar(id="loading-bar", show_eta=False)
         with Horizontal(id="library-main"):
             yield PostList(id="posts")
             yield FacetSidebar(id="facets")
@@ -262,8 +277,21 @@ export, theme) are in the command palette (`ctrl+p`).
     # -- data from the app -----------------------------------------------------------------
 
     def show_progress(self, done: int, total: int) -> None:
-        """Move the loading bar (the app forwards the loader's progress)."""
-        self.query_one("#loading-bar", ProgressBar).update(total=max(total, 1), progress=done)
+        """Move the loading bar (the app forwards the loader's progress).
+
+        The bar appears with the first report of files still to read; a warm start
+        (every file in the cache) reports only its end and never shows one.
+        """
+        if self.data is not None:
+            return
+        bars = self.query("#loading-bar").results(ProgressBar)
+        bar = next(bars, None)
+        if bar is None:
+            if done >= total:
+                return
+            bar = ProgressBar(id="loading-bar", show_eta=False)
+            self.query_one("#loading", Vertical).mount(bar)
+        bar.update(total=max(total, 1), progress=done)
         self.query_one("#loading-label", Label).update(
             f"Loading posts… {done:,} of {total:,} files"
         )
@@ -273,7 +301,7 @@ export, theme) are in the command palette (`ctrl+p`).
         self.data = data
         self.index = None
         self.marks = data.marks
-        self._sorted = {"newest": list(data.corpus.posts)}
+        self._orders = {}
         self._ranks = {}
         self.post_list.set_marks(self.marks.is_read, self.marks.counts)
         self.is_loading = False
@@ -283,7 +311,10 @@ export, theme) are in the command palette (`ctrl+p`).
         """Enable filtering, completion and facets; apply a query typed while indexing."""
         self.index = index
         self.filter_bar.set_completer(partial(complete_values, index.index))
-        self._refilter()
+        if self.filter_query is not None:
+            self._refilter()
+        elif self.show_sidebar:
+            self._count_facets()
 
     def set_sort(self, sort: SortOrder) -> None:
         """List the posts in ``sort`` order."""
@@ -395,55 +426,68 @@ export, theme) are in the command palette (`ctrl+p`).
         """Apply query and sort order to the corpus and show the result."""
         if self.data is None:
             return
-        ordered = self._ordered(self.sort)
+        posts = self.data.corpus.posts
         if self.filter_query is None:
-            self.shown = ordered
+            self.shown_bits = None
+            self.shown = posts if self.sort == "newest" else self._in_order(posts, None)
         elif self.index is None:
             self._show_status()
             return  # applied by set_index once the index is built
         else:
-            matched = self.index.index.filter(self.filter_query, self.marks)
-            self.shown = matched if self.sort == "newest" else self._reorder(matched)
+            self.shown_bits = self.index.index.filter_bits(self.filter_query, self.marks)
+            self.shown = self._in_order(posts, self.shown_bits)
         self.post_list.set_posts(self.shown)
         self._generation += 1
         self._facets_stale = True
         if self.show_sidebar:
-            # After the list's frame: counting in a thread would compete for the GIL.
+            # After the list's frame, in a thread: the frame comes first.
             self.call_after_refresh(self._count_facets_if_stale)
         self._show_status()
-        # The Footer recomposes on refresh_bindings (~tens of ms at 50k-post speeds of
-        # typing): only when toggle_read's availability may have changed.
+        # Only when toggle_read's availability may have changed.
         is_empty = not self.shown
         if is_empty != self._was_empty:
             self._was_empty = is_empty
             self.refresh_bindings()
 
-    def _reorder(self, matched: list[Post]) -> list[Post]:
-        """``matched`` (corpus order) in the current sort order.
+    def _in_order(self, posts: Sequence[Post], bits: int | None) -> list[Post]:
+        """The posts of ``bits`` (None: all) in the current sort order.
 
-        A small result is sorted by each post's rank in the pre-sorted corpus; a large one
-        is picked from that list in one pass (cheaper than sorting most of 50k posts).
+        A small result is sorted by each post's rank in the sort order; a large one is
+        picked from the sorted positions in one pass (cheaper than sorting most of 50k).
         """
-        ordered = self._ordered(self.sort)
-        if len(matched) * 4 < len(ordered):
-            rank = self._rank()
-            return sorted(matched, key=lambda post: rank[id(post)])
-        wanted = {id(post) for post in matched}
-        return [post for post in ordered if id(post) in wanted]
+        if bits is None:
+            positions = self._order(self.sort)
+        else:
+            assert self.index is not None, "bits come from the index"
+            index = self.index.index
+            if self.sort == "newest":
+                positions = index.positions(bits)
+            elif bits.bit_count() * 4 < len(posts):
+                positions = sorted(index.positions(bits), key=self._rank(self.sort).__getitem__)
+            else:
+                order = self._order(self.sort)
+                wanted = index.selector(bits)
+                positions = list(compress(order, map(wanted.__getitem__, order)))
+        return list(map(posts.__getitem__, positions))
 
-    def _rank(self) -> dict[int, int]:
-        """Object id -> position in the current sort order (built once per order)."""
-        if self._ranks.get(self.sort) is None:
-            self._ranks[self.sort] = {
-                id(post): i for i, post in enumerate(self._ordered(self.sort))
-            }
-        return self._ranks[self.sort]
+    def _order(self, sort: SortOrder) -> list[int]:
+        """Corpus positions in ``sort`` order (each order sorted once, then kept)."""
+        order = self._orders.get(sort)
+        if order is None:
+            assert self.data is not None
+            order = self._orders[sort] = sort_order(self.data.corpus.posts, sort)
+        return order
 
-    def _ordered(self, sort: SortOrder) -> list[Post]:
-        """The whole corpus in ``sort`` order (each order sorted once, then kept)."""
-        if sort not in self._sorted:
-            self._sorted[sort] = sort_posts(self._sorted["newest"], sort)
-        return self._sorted[sort]
+    def _rank(self, sort: SortOrder) -> array[int]:
+        """Corpus position -> place in ``sort`` order (built once per order)."""
+        rank = self._ranks.get(sort)
+        if rank is None:
+            order = self._order(sort)
+            rank = array("i", bytes(4 * len(order)))
+            for place, position in enumerate(order):
+                rank[position] = place
+            self._ranks[sort] = rank
+        return rank
 
     def _show_status(self) -> None:
         data = self.data
@@ -474,16 +518,16 @@ export, theme) are in the command palette (`ctrl+p`).
         if self.index is None:
             return
         self._facets_stale = False
-        if self.filter_query is None:
+        if self.shown_bits is None:
             self.sidebar.set_facets(self.index.facets)
             return
-        self._count_facets_worker(list(self.shown), self._generation)
+        self._count_facets_worker(self.index.index, self.shown_bits, self._generation)
 
     @work(
         thread=True, exclusive=True, group="facets", exit_on_error=False, description="count facets"
     )
-    def _count_facets_worker(self, posts: list[Post], generation: int) -> None:
-        facets = facet_counts(posts, index=self.index.index if self.index else None)
+    def _count_facets_worker(self, index: PostIndex, bits: int, generation: int) -> None:
+        facets = indexed_facets(index, bits)
         if not get_current_worker().is_cancelled:
             self.post_message(self.FacetsCounted(facets, generation))
 
