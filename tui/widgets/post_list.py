@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
@@ -87,6 +89,21 @@ class Columns:
             MARK_WIDTH + DATE_WIDTH + 1 + (author + 1 if author else 0) + (tags + 1 if tags else 0)
         )
         return cls(title=max(0, width - fixed), author=author, tags=tags)
+
+
+@lru_cache(maxsize=16)
+def _columns(width: int) -> Columns:
+    return Columns.for_width(width)
+
+
+@dataclass(frozen=True, slots=True)
+class _RowStyles:
+    """A row's styles: base, (mark, date, title, author, tags) read and unread, cursor."""
+
+    base: Style
+    read: tuple[Style, Style, Style, Style, Style]
+    unread: tuple[Style, Style, Style, Style, Style]
+    cursor: Style
 
 
 class PostList(ScrollView, can_focus=True):
@@ -169,6 +186,8 @@ Narrow terminals drop the tags column, then the author column.
         self._is_read: Callable[[str], bool] = lambda post_id: True
         self._counts: dict[str, tuple[int, int]] = {}
         self._row_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self._styles: dict[bool, _RowStyles] = {}
+        """The rows' styles by focus, resolved once (CSS lookups cost more than the rows)."""
 
     # -- public ----------------------------------------------------------------------------
 
@@ -230,9 +249,10 @@ Narrow terminals drop the tags column, then the author column.
     # -- rendering -------------------------------------------------------------------------
 
     def notify_style_update(self) -> None:
-        """Drop cached rows: the theme or CSS changed."""
+        """Drop cached rows and styles: the theme or CSS changed."""
         super().notify_style_update()
         self._row_cache.clear()
+        self._styles.clear()
 
     def render_line(self, y: int) -> Strip:
         """Draw row ``y`` of the visible region (only these rows are ever built)."""
@@ -253,45 +273,53 @@ Narrow terminals drop the tags column, then the author column.
 
     def _render_row(self, post: Post, width: int, is_cursor: bool) -> Strip:
         """Build one row's segments from plain strings (never markup)."""
-        columns = Columns.for_width(width)
-        base = self.rich_style
-        style = self.get_component_rich_style
+        columns = _columns(width)
         mark = self.mark_for(post.id)
-        row_style = base
-        if mark[0] == UNREAD_MARK:
-            row_style = base + style("post-list--unread", partial=True)
+        styles = self._row_styles()
+        mark_style, date_style, title_style, author_style, tags_style = (
+            styles.unread if mark[0] == UNREAD_MARK else styles.read
+        )
         date = post.date.strftime("%Y-%m-%d") if post.date else ""
         segments = [
-            Segment(mark, row_style + style("post-list--mark", partial=True)),
-            Segment(
-                fit(date, DATE_WIDTH) + " ", row_style + style("post-list--date", partial=True)
-            ),
-            Segment(
-                fit(clean_cell(post.title), columns.title),
-                row_style + style("post-list--title", partial=True),
-            ),
+            Segment(mark, mark_style),
+            Segment(fit(date, DATE_WIDTH) + " ", date_style),
+            Segment(fit(clean_cell(post.title), columns.title), title_style),
         ]
         if columns.author:
             segments.append(
-                Segment(
-                    " " + fit(clean_cell(post.author), columns.author),
-                    row_style + style("post-list--author", partial=True),
-                )
+                Segment(" " + fit(clean_cell(post.author), columns.author), author_style)
             )
         if columns.tags:
             tags = ", ".join(clean_cell(tag) for tag in post.tags)
-            segments.append(
-                Segment(
-                    " " + fit(tags, columns.tags),
-                    row_style + style("post-list--tags", partial=True),
-                )
-            )
+            segments.append(Segment(" " + fit(tags, columns.tags), tags_style))
         if is_cursor:
             # app.tcss styles it differently when the list is not focused (like OptionList).
             # Not partial: the blurred background is translucent and must be blended.
-            cursor_style = style("post-list--cursor")
-            segments = list(Segment.apply_style(segments, post_style=cursor_style))
-        return Strip(segments).crop_extend(0, width, base)
+            segments = list(Segment.apply_style(segments, post_style=styles.cursor))
+        return Strip(segments).crop_extend(0, width, styles.base)
+
+    def _row_styles(self) -> _RowStyles:
+        """The styles of a row's parts, for the current focus (resolved on first use)."""
+        focused = self.has_focus
+        styles = self._styles.get(focused)
+        if styles is None:
+            base = self.rich_style
+            unread = base + self.get_component_rich_style("post-list--unread", partial=True)
+
+            def parts(row: Style) -> tuple[Style, Style, Style, Style, Style]:
+                mark, date, title, author, tags = (
+                    row + self.get_component_rich_style(f"post-list--{name}", partial=True)
+                    for name in ("mark", "date", "title", "author", "tags")
+                )
+                return mark, date, title, author, tags
+
+            styles = self._styles[focused] = _RowStyles(
+                base=base,
+                read=parts(base),
+                unread=parts(unread),
+                cursor=self.get_component_rich_style("post-list--cursor"),
+            )
+        return styles
 
     # -- events ----------------------------------------------------------------------------
 
