@@ -13,9 +13,10 @@ import gc
 import os
 import sys
 import threading
+import uuid
 import webbrowser
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
@@ -30,7 +31,14 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from annotations.anchor import make_target, reanchor
-from annotations.model import COLORS, Annotation, PostSnapshot, Target
+from annotations.model import (
+    COLORS,
+    Annotation,
+    AnnotationId,
+    PostSnapshot,
+    Target,
+    utc_now_iso,
+)
 from annotations.store import AnnotationStore, ReadingState, StoreError
 from tui.clipboard import copy_text
 from tui.corpus.model import Post
@@ -64,6 +72,9 @@ PAINT_GRACE = 1.0
 """Longest wait of the loading thread for the first frame with the body before it goes
 on with the rest (marking read, the rest of a long post), which would compete with that
 frame for the GIL."""
+
+STORE_WAIT = 30.0
+"""Longest wait of a store write for the one queued before it."""
 
 FIRST_BLOCKS = 12
 """Blocks converted in the loading thread, so the first screen lays out without waiting.
@@ -210,13 +221,23 @@ class ReaderScreen(Screen[None]):
 
     @dataclass
     class Saved(Message):
-        """An annotation was created or changed in the store (from a thread)."""
+        """An annotation was changed in the store (from a thread): the stored version."""
 
         annotation: Annotation
-        span: Span | None = None
-        """Where it sits (None: keep the known place)."""
-        then: str | None = None
-        """What to do next: ``"current"`` makes it current."""
+
+    @dataclass
+    class Created(Message):
+        """A highlight shown under a provisional id was saved under ``annotation.id``."""
+
+        provisional_id: str
+        annotation: Annotation
+
+    @dataclass
+    class CreateFailed(Message):
+        """A highlight shown under a provisional id could not be saved (from a thread)."""
+
+        provisional_id: str
+        reason: str
 
     @dataclass
     class Deleted(Message):
@@ -257,6 +278,12 @@ class ReaderScreen(Screen[None]):
         self._spinner: Timer | None = None
         self._keys_state = (False, False)
         """(has a selection, has a current highlight): what the key bar's keys depend on."""
+        self._pending: dict[str, _Pending] = {}
+        """Provisional id -> the store's answer, for highlights shown before they are saved."""
+        self._aliases: dict[str, str] = {}
+        """Provisional id -> the id the store gave (a dialog opened before may use either)."""
+        self._last_write: threading.Event | None = None
+        """Set when the last store write queued by this screen is done (writes run in order)."""
         self._arrived: ReaderScreen.Loaded | ReaderScreen.LoadFailed | None = None
         """What the loading thread sent first (read by ``on_mount``)."""
         self._arrival = asyncio.Event()
@@ -509,14 +536,44 @@ class ReaderScreen(Screen[None]):
     @on(Saved)
     def _saved(self, event: Saved) -> None:
         ann = event.annotation
+        if ann.id in self.placed.annotations:  # not deleted meanwhile
+            self.placed.annotations[ann.id] = ann
+            self._paint()
+            self._show_current_note()
+
+    @on(Created)
+    def _created(self, event: Created) -> None:
+        """Swap the provisional highlight for the stored one, keeping edits made meanwhile."""
+        self._aliases[event.provisional_id] = event.annotation.id
+        shown = self.placed.annotations.pop(event.provisional_id, None)
+        span = self.placed.spans.pop(event.provisional_id, None)
+        ann = event.annotation
+        if shown is not None:
+            # Edits of the provisional highlight are queued behind the create; until they
+            # are written, show them as the user made them.
+            ann = replace(ann, note=shown.note, tags=shown.tags, color=shown.color)
         self.placed.annotations[ann.id] = ann
-        if event.span is not None:
-            self.placed.spans[ann.id] = event.span
+        if span is not None:
+            self.placed.spans[ann.id] = span
+        was_current = self.is_mounted and self.view.current == event.provisional_id
         self._paint()
-        if event.then == "current":
+        if was_current:
             self.view.set_current(ann.id, scroll=False)
         self._show_current_note()
-        self.post_message(AnnotationsChanged(self.post.id))
+
+    @on(CreateFailed)
+    def _create_failed(self, event: CreateFailed) -> None:
+        """Take back a highlight that could not be saved, and say why."""
+        self.placed.annotations.pop(event.provisional_id, None)
+        self.placed.spans.pop(event.provisional_id, None)
+        self._paint()
+        self._show_current_note()
+        self.notify(
+            f"The highlight was not saved: {event.reason}",
+            title="Not saved",
+            severity="error",
+            markup=False,
+        )
 
     @on(Deleted)
     def _deleted(self, event: Deleted) -> None:
@@ -524,7 +581,6 @@ class ReaderScreen(Screen[None]):
         self.placed.spans.pop(event.annotation_id, None)
         self._paint()
         self.notify("Highlight deleted.")
-        self.post_message(AnnotationsChanged(self.post.id))
 
     @on(StoreFailed)
     def _store_failed(self, event: StoreFailed) -> None:
@@ -554,23 +610,24 @@ class ReaderScreen(Screen[None]):
         """Save the selection as a highlight (ends the selection)."""
         target = self._take_selection()
         if target is not None:
-            self._create(target, note="")
+            self._create(target)
 
     def action_note(self) -> None:
         """Save the selection as a highlight and open the note editor at once.
 
-        The editor opens before the store write returns, so keys typed right after
-        ``n`` land in the editor; the note is written once the highlight exists.
+        The highlight is shown and current before the store write returns, and the
+        editor opens at once, so keys typed right after ``n`` land in the editor and
+        ``e`` right after ``ctrl+s`` edits this note; the note is written after the
+        highlight (store writes run in order).
         """
         target = self._take_selection()
         if target is None:
             return
-        created = _Pending()
-        self._create(target, note="", pending=created)
+        ann = self._create(target)
         draft = self._draft_for(None, target)
         self.app.push_screen(
             NoteEditor(quote=target.exact, drafts=self.drafts, draft=draft),
-            partial(self._note_written, created, draft.key),
+            partial(self._note_written, ann.id, draft.key),
         )
 
     def action_edit_note(self) -> None:
@@ -728,10 +785,10 @@ class ReaderScreen(Screen[None]):
         )
         self.app.push_screen(editor, answered)
 
-    def _note_written(self, created: _Pending, key: str, note: str | None) -> None:
-        """The editor opened by ``n`` answered: store the note once the highlight exists."""
+    def _note_written(self, ann_id: str, key: str, note: str | None) -> None:
+        """The editor opened by ``n`` answered: show the note now, store it after the highlight."""
         if note:
-            self._write_note(created, note, key)
+            self._update(ann_id, note=note, draft_key=key)
         elif note is not None:
             self._discard_draft(key)
 
@@ -760,16 +817,19 @@ class ReaderScreen(Screen[None]):
             self.notify("The highlight of the restored note is gone; the note is kept as a draft.")
             return
         target = make_target(self.document.text, draft.start, draft.end)
-        created = _Pending()
-        self._create(target, note="", pending=created)
+        ann = self._create(target)
         editor = NoteEditor(
             draft.text, original="", quote=target.exact, drafts=self.drafts, draft=draft
         )
-        self.app.push_screen(editor, partial(self._note_written, created, draft.key))
+        self.app.push_screen(editor, partial(self._note_written, ann.id, draft.key))
 
     def _current(self) -> Annotation | None:
         current = self.view.current if self.is_mounted else None
         return self.placed.annotations.get(current) if current else None
+
+    def _shown(self, ann_id: str) -> str:
+        """The key under which an annotation is shown now (a provisional id may be stale)."""
+        return self._aliases.get(ann_id, ann_id)
 
     def _focus(self, annotation_id: str) -> None:
         if annotation_id in self.placed.spans:
@@ -831,84 +891,121 @@ class ReaderScreen(Screen[None]):
 
     # -- private: store writes (threads) ---------------------------------------------------
 
-    def _create(self, target: Target, *, note: str, pending: _Pending | None = None) -> None:
-        """Save a new highlight in an app worker (escape right after ``h`` must not drop it)."""
+    def _create(self, target: Target) -> Annotation:
+        """Show a new highlight at once, current, and save it in an app worker.
+
+        It is shown under a provisional id until the store answers (``Created`` swaps in
+        the stored one; ``CreateFailed`` takes it back with the reason), so the keys that
+        act on the current highlight (``e``, ``t``, ``c``, ``d``, ``y``) work on it at once;
+        what they write is queued behind the create.
+        """
+        now = utc_now_iso()
+        ann = Annotation(
+            id=AnnotationId(f"new-{uuid.uuid4()}"),
+            post=PostSnapshot.from_post(self.post),
+            target=target,
+            note="",
+            tags=(),
+            color=COLORS[0],
+            created=now,
+            updated=now,
+        )
+        pending = self._pending[ann.id] = _Pending()
+        self.placed.annotations[ann.id] = ann
+        self.placed.spans[ann.id] = (target.start, target.end)
+        self._paint()
+        self.view.set_current(ann.id, scroll=False)
+        self._show_current_note()
+        self._write(partial(self._create_thread, ann, pending), "save highlight")
+        return ann
+
+    def _write(self, work: Callable[[], None], description: str) -> None:
+        """Run a store write in an app worker (it must finish even if the reader closes at
+        once), after the writes queued before it, so they reach the store in order."""
+        before = self._last_write
+        done = self._last_write = threading.Event()
+
+        def run() -> None:
+            try:
+                if before is not None:
+                    before.wait(STORE_WAIT)
+                work()
+            finally:
+                done.set()
+
         self.app.run_worker(
-            partial(self._create_thread, target, note, pending),
-            thread=True,
-            group="reader-store",
-            exit_on_error=False,
-            description="save highlight",
+            run, thread=True, group="reader-store", exit_on_error=False, description=description
         )
 
-    def _create_thread(self, target: Target, note: str, pending: _Pending | None) -> None:
-        snapshot = PostSnapshot.from_post(self.post)
+    def _create_thread(self, ann: Annotation, pending: _Pending) -> None:
         try:
-            ann = self.store.create(snapshot, target, note=note, color=COLORS[0])
+            saved = self.store.create(ann.post, ann.target, note=ann.note, color=ann.color)
         except StoreError as error:
-            self.post_message(self.StoreFailed(str(error)))
-            if pending is not None:
-                pending.set(None)
+            self.post_message(self.CreateFailed(ann.id, str(error)))
+            pending.set(None)
             return
-        if pending is not None:
-            pending.set(ann)
-        self.post_message(self.Saved(ann, (target.start, target.end), then="current"))
+        self.post_message(self.Created(ann.id, saved))
+        pending.set(saved)
+        self.app.post_message(AnnotationsChanged(self.post.id))
 
-    def _write_note(self, created: _Pending, note: str, key: str) -> None:
-        # An app worker: this screen may be gone (escape right after ctrl+s).
-        self.app.run_worker(
-            partial(self._write_note_thread, created, note, key),
-            thread=True,
-            group="reader-store",
-            exit_on_error=False,
-            description="save note",
-        )
-
-    def _write_note_thread(self, created: _Pending, note: str, key: str) -> None:
-        ann = created.wait()
-        if ann is None:
-            self.app.call_from_thread(
-                self.app.notify, "The note was kept as a draft.", severity="warning"
-            )
-            return
-        self._update_thread(ann.id, {"note": note}, key)
+    def _store_id(self, ann_id: str) -> str | None:
+        """The store's id for ``ann_id`` (thread); None when its create failed."""
+        pending = self._pending.get(ann_id)
+        if pending is None:
+            return ann_id
+        saved = pending.wait()
+        return saved.id if saved is not None else None
 
     def _update(self, ann_id: str, *, draft_key: str | None = None, **changes: object) -> None:
-        self.app.run_worker(
-            partial(self._update_thread, ann_id, changes, draft_key),
-            thread=True,
-            group="reader-store",
-            exit_on_error=False,
-            description="update highlight",
-        )
+        """Show the change at once, write it in an app worker (``Saved`` brings the result)."""
+        key = self._shown(ann_id)
+        shown = self.placed.annotations.get(key)
+        if shown is not None:
+            self.placed.annotations[key] = replace(shown, **changes)  # type: ignore[arg-type]
+            self._paint()
+            self._show_current_note()
+        self._write(partial(self._update_thread, ann_id, changes, draft_key), "update highlight")
 
     def _update_thread(self, ann_id: str, changes: Mapping[str, object], key: str | None) -> None:
+        store_id = self._store_id(ann_id)
+        if store_id is None:  # the highlight itself was not saved
+            if "note" in changes:
+                self.app.call_from_thread(
+                    self.app.notify, "The note was kept as a draft.", severity="warning"
+                )
+            return
         try:
-            ann = self.store.update(ann_id, **changes)  # type: ignore[arg-type]
+            ann = self.store.update(store_id, **changes)  # type: ignore[arg-type]
         except StoreError as error:
             self.post_message(self.StoreFailed(str(error)))
+            # Show what the store holds again, not the change that failed.
+            try:
+                stored = self.store.get(store_id)
+            except StoreError:
+                return
+            if stored is not None:
+                self.post_message(self.Saved(stored))
             return
         if key is not None:
             self.drafts.discard(key)
         self.post_message(self.Saved(ann))
+        self.app.post_message(AnnotationsChanged(self.post.id))
 
     def _delete(self, ann_id: str) -> None:
-        """Delete in an app worker (it must finish even if the reader closes at once)."""
-        self.app.run_worker(
-            partial(self._delete_thread, ann_id),
-            thread=True,
-            group="reader-store",
-            exit_on_error=False,
-            description="delete highlight",
-        )
+        """Delete in an app worker, after the writes queued before."""
+        self._write(partial(self._delete_thread, ann_id), "delete highlight")
 
     def _delete_thread(self, ann_id: str) -> None:
+        store_id = self._store_id(ann_id)
+        if store_id is None:
+            return
         try:
-            self.store.delete(ann_id)
+            self.store.delete(store_id)
         except StoreError as error:
             self.post_message(self.StoreFailed(str(error)))
             return
-        self.post_message(self.Deleted(ann_id))
+        self.post_message(self.Deleted(store_id))
+        self.app.post_message(AnnotationsChanged(self.post.id))
 
     def _discard_draft(self, key: str) -> None:
         self.app.run_worker(
