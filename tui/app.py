@@ -122,7 +122,7 @@ class PostilApp(App[None]):
     def __init__(
         self,
         paths: Sequence[Path],
-        store: AnnotationStore,
+        store: AnnotationStore | Path,
         *,
         config: Config,
         config_path: Path | None = None,
@@ -133,7 +133,8 @@ class PostilApp(App[None]):
 
         Args:
             paths: The corpus folders (or files) to load.
-            store: The annotation store, already opened (read-only when corrupt).
+            store: The annotation store, or the path of its file: it is then opened after
+                the corpus is loaded (see :attr:`store`).
             config: The settings read from the config file (or given by a test).
             config_path: Where theme and sort changes are saved; None saves to the default
                 config file.
@@ -143,8 +144,14 @@ class PostilApp(App[None]):
         super().__init__()
         self.paths: list[Path] = list(paths)
         """The corpus folders being shown."""
-        self.store: AnnotationStore = store
-        """The annotation store shared by every screen."""
+        self._store: AnnotationStore | None = None
+        self._store_path: Path | None = None
+        if isinstance(store, Path):
+            self._store_path = store
+        else:
+            self._store = store
+        self._store_lock = threading.Lock()
+        self._read_only_told = False
         self.config: Config = config
         """The current settings; replaced (never mutated) when the theme or sort changes."""
         self.config_path = config_path
@@ -163,6 +170,32 @@ class PostilApp(App[None]):
         if config.theme and config.theme in self.available_themes:
             self.theme = config.theme
 
+    @property
+    def store(self) -> AnnotationStore:
+        """The annotation store shared by every screen.
+
+        Given as a path, it is opened by the loading worker right after the corpus: the
+        memory the store's reading takes for a while is then memory the load has just
+        given back, so the two peaks do not add up (26 MB less at 50k posts and 10k
+        annotations), and the loading screen does not wait for it. Asked for sooner (an
+        export from the palette while loading), it is opened there and then.
+        """
+        store = self._store
+        if store is None:
+            with self._store_lock:
+                if self._store is None:
+                    from annotations.store import AnnotationStore
+
+                    assert self._store_path is not None
+                    self._store = AnnotationStore(self._store_path)
+                store = self._store
+        return store
+
+    @property
+    def store_is_open(self) -> bool:
+        """Whether :attr:`store` has been opened (reading it now would not block)."""
+        return self._store is not None
+
     def get_default_screen(self) -> LibraryScreen:
         """The library is the first screen and stays at the bottom of the stack."""
         self._library = LibraryScreen(sort=self.config.sort)
@@ -178,19 +211,28 @@ class PostilApp(App[None]):
         """Show pending notices, install signal handlers and start loading."""
         for notice in self._notices:
             self.notify(notice, severity="warning", timeout=10, markup=False)
-        if getattr(self.store, "read_only", False):
-            reason = getattr(self.store, "read_only_reason", None) or "it could not be read"
+        if self.store_is_open:
+            self._notify_read_only()
+        self.theme_changed_signal.subscribe(self, self._on_theme_changed)
+        # SIGHUP (terminal closed, SSH dropped) and SIGTERM flush drafts, then exit.
+        install_signal_handlers(self)
+        self.load_corpus()
+
+    def _notify_read_only(self) -> None:
+        """Say once, and until dismissed, that nothing can be saved."""
+        if self._read_only_told:
+            return
+        self._read_only_told = True
+        store = self.store
+        if getattr(store, "read_only", False):
+            reason = getattr(store, "read_only_reason", None) or "it could not be read"
             self.notify(
-                f"The annotation store {self.store.path} is read-only: {reason}",
+                f"The annotation store {store.path} is read-only: {reason}",
                 title="Store read-only",
                 severity="error",
                 timeout=float("inf"),
                 markup=False,
             )
-        self.theme_changed_signal.subscribe(self, self._on_theme_changed)
-        # SIGHUP (terminal closed, SSH dropped) and SIGTERM flush drafts, then exit.
-        install_signal_handlers(self)
-        self.load_corpus()
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -213,14 +255,15 @@ class PostilApp(App[None]):
                 if not worker.is_cancelled:
                     self.post_message(self.CorpusProgress(done, total))
 
-        try:
-            with kept_for_good():
+        with kept_for_good():
+            try:
                 result = load_corpus(self.paths, use_cache=self.use_cache, progress=progress)
-        except (CorpusError, OSError) as error:
-            # E.g. a folder removed since start-up: say so, and show an empty library.
-            self.post_message(self.CorpusFailed(str(error)))
-            result = LoadResult(roots=[str(p) for p in self.paths])
-        data = LibraryData.prepare(result, self.store)
+            except (CorpusError, OSError) as error:
+                # E.g. a folder removed since start-up: say so, and show an empty library.
+                self.post_message(self.CorpusFailed(str(error)))
+                result = LoadResult(roots=[str(p) for p in self.paths])
+            store = self.store  # opened now, after the load (see ``store``)
+        data = LibraryData.prepare(result, store)
         if worker.is_cancelled:
             return
         self.post_message(self.CorpusLoaded(data, time.perf_counter() - started))
@@ -256,6 +299,7 @@ class PostilApp(App[None]):
 
     @on(CorpusLoaded)
     def _corpus_loaded(self, event: CorpusLoaded) -> None:
+        self._notify_read_only()  # the store is open by now
         self.corpus = event.data.corpus
         self.is_loaded = True
         self.load_seconds = event.seconds
@@ -423,7 +467,6 @@ def make_app(
     Returns:
         The app, ready to ``run()`` or ``run_test()``.
     """
-    from annotations.store import AnnotationStore
 
     notices: list[str] = []
     if config is None:
@@ -431,7 +474,8 @@ def make_app(
         if notice:
             notices.append(notice)
     corpus = resolve_corpus(paths, config)
-    store = AnnotationStore(resolve_store(store_path, config))
+    # Opened by the app after the corpus (see PostilApp.store).
+    store = resolve_store(store_path, config)
     return PostilApp(corpus, store, config=config, notices=notices, use_cache=use_cache)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -154,6 +155,30 @@ async def test_export_command_opens_the_dialog(
         await settle(app, pilot)
         assert isinstance(app.screen, ExportDialog)
         assert app.screen.annotations == []
+
+
+async def test_the_store_is_opened_after_the_corpus(
+    make_test_app: MakeTestApp, small_corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its reading's memory then reuses what the load gave back: the peaks do not add up."""
+    from annotations.store import AnnotationStore
+    from tui.corpus import loader
+
+    opened_during_load: list[bool] = []
+    load = loader.load_corpus
+
+    def watched_load(*args: Any, **kwargs: Any) -> Any:
+        opened_during_load.append(app.store_is_open)
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(loader, "load_corpus", watched_load)
+    app = make_test_app([small_corpus_dir])
+    assert not app.store_is_open
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert opened_during_load == [False]
+        assert app.store_is_open
+        assert isinstance(app.store, AnnotationStore)
 
 
 def test_make_app_opens_the_store_named_by_the_environment(small_corpus_dir: Path) -> None:

@@ -506,7 +506,9 @@ export, theme) are in the command palette (`ctrl+p`).
         )
 
     def _has_store(self) -> bool:
-        return getattr(self.app, "store", None) is not None
+        """Whether the app's store is open (asking for it sooner would open it here)."""
+        app = self.app
+        return getattr(app, "store_is_open", True) and getattr(app, "store", None) is not None
 
     # -- workers ---------------------------------------------------------------------------
 
