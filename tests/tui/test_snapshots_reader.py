@@ -35,7 +35,11 @@ def corpus(tmp_path: Path) -> LoadResult:
 
 
 @pytest.fixture
-def store(tmp_path: Path, corpus: LoadResult) -> AnnotationStore:
+def store(tmp_path: Path, corpus: LoadResult, monkeypatch: pytest.MonkeyPatch) -> AnnotationStore:
+    # One creation time per annotation: the store lists them oldest first, and four
+    # created within one millisecond would come in the order of their random ids.
+    times = iter(f"2024-01-01T00:00:0{n}.000Z" for n in range(10))
+    monkeypatch.setattr("annotations.store.utc_now_iso", lambda: next(times))
     store = AnnotationStore(tmp_path / "annotations.json")
     river = PostSnapshot.from_post(post_named(corpus, "2023-10-26-river.md"))
     start = RIVER_TEXT.index("Lights")
