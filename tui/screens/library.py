@@ -10,6 +10,7 @@ every store access run in workers.
 
 from __future__ import annotations
 
+import time
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,6 +46,9 @@ if TYPE_CHECKING:
 
 SIDEBAR_MIN_WIDTH = 90
 """Below this terminal width the facet sidebar hides itself."""
+FACETS_DELAY = 0.05
+"""Seconds between a filter and its facet count: the list's frame (at most 1/60 s away)
+comes first, and filters in quick succession count only the last."""
 
 
 @dataclass
@@ -342,7 +346,9 @@ export, theme) are in the command palette (`ctrl+p`).
     @on(FilterBar.HistoryChanged)
     def _history_changed(self, event: FilterBar.HistoryChanged) -> None:
         event.stop()
-        self._save_history(event.history)
+        # After the frame with the new list: a thread started now would take the GIL
+        # from the filter (up to a 5 ms switch interval at a time).
+        self.call_after_refresh(self._save_history, event.history)
 
     @on(FacetSidebar.FacetChosen)
     def _facet_chosen(self, event: FacetSidebar.FacetChosen) -> None:
@@ -440,8 +446,7 @@ export, theme) are in the command palette (`ctrl+p`).
         self._generation += 1
         self._facets_stale = True
         if self.show_sidebar:
-            # After the list's frame, in a thread: the frame comes first.
-            self.call_after_refresh(self._count_facets_if_stale)
+            self._count_facets()
         self._show_status()
         # Only when toggle_read's availability may have changed.
         is_empty = not self.shown
@@ -512,25 +517,27 @@ export, theme) are in the command palette (`ctrl+p`).
 
     # -- workers ---------------------------------------------------------------------------
 
-    def _count_facets_if_stale(self) -> None:
-        if self._facets_stale and self.show_sidebar:
-            self._count_facets()
-
     def _count_facets(self) -> None:
         if self.index is None:
             return
         self._facets_stale = False
-        if self.shown_bits is None:
-            self.sidebar.set_facets(self.index.facets)
-            return
-        self._count_facets_worker(self.index.index, self.shown_bits, self._generation)
+        self._count_facets_worker(self.index, self.shown_bits, self._generation)
 
     @work(
         thread=True, exclusive=True, group="facets", exit_on_error=False, description="count facets"
     )
-    def _count_facets_worker(self, index: PostIndex, bits: int, generation: int) -> None:
-        facets = indexed_facets(index, bits)
-        if not get_current_worker().is_cancelled:
+    def _count_facets_worker(self, index: LibraryIndex, bits: int | None, generation: int) -> None:
+        """Count the result's facets a moment later, once the list's frame is drawn.
+
+        Counting takes a few milliseconds and redrawing the sidebar ~20 ms: neither may
+        come before the list. A filter applied meanwhile cancels this one (exclusive).
+        """
+        worker = get_current_worker()
+        time.sleep(FACETS_DELAY)
+        if worker.is_cancelled:
+            return
+        facets = index.facets if bits is None else indexed_facets(index.index, bits)
+        if not worker.is_cancelled:
             self.post_message(self.FacetsCounted(facets, generation))
 
     @work(thread=True, exclusive=True, group="marks", exit_on_error=False, description="read marks")

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter, indexOf
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -217,11 +219,9 @@ Narrow terminals drop the tags column, then the author column.
         self._set_row_count(len(self._posts))
         index = 0 if self._posts else -1
         if keep_id is not None and self._posts:
-            # A linear scan is ~1 ms at 50k; a dict index would cost more to build each time.
-            for i, post in enumerate(self._posts):
-                if post.id == keep_id:
-                    index = i
-                    break
+            # A scan in C (~1 ms at 50k); a dict index would cost more to build each time.
+            with suppress(ValueError):
+                index = indexOf(map(attrgetter("id"), self._posts), keep_id)
         self.cursor = index
         if index <= 0:
             self.scroll_to(y=0, animate=False, immediate=True)

@@ -204,6 +204,21 @@ async def test_choosing_a_facet_adds_the_term(
         assert not any(label.startswith("travel") for label in labels)
 
 
+async def test_clicking_a_facet_adds_the_term(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    """The sidebar draws its own lines: a click still finds the option under it."""
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        sidebar = app.library.query_one(FacetSidebar)
+        row = sidebar.get_option_index("tag\x1fnature")  # one line per option
+        await pilot.click(FacetSidebar, offset=(3, row))
+        await settle(app, pilot)
+        assert app.library.filter_bar.applied_text == "tag:nature"
+        assert titles(app) == ["The river at night", "Winter letters"]
+
+
 async def test_f_toggles_the_sidebar_and_narrow_terminals_hide_it(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:
