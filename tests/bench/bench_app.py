@@ -12,8 +12,9 @@ only the bytes to the terminal are skipped.
 - filter: at the largest N, from ``FilterBar.apply`` (what Enter in the filter bar does:
   parse, history, the screen's refilter, set_posts) to the end of the first frame drawn
   after the list got its new rows (that frame's update encoded to terminal bytes, as for
-  open); each query five times, after showing every post again and dropping the list's
-  cached rows, so each run draws new rows, and 0.1 s after the last frame, as a key press
+  open); each query five times, typed into the bar first, after showing every post again
+  (for the empty query: one year) and dropping the list's cached rows, so each run draws
+  new rows, and 0.1 s after the last frame, as a key press
   comes (Textual draws at most 60 frames a second: a change within 1/60 s of a frame
   waits for the next one);
 - open: from the Enter key event posted to the app (the post list under the cursor) to
@@ -284,7 +285,9 @@ async def _interactive(folder: str, store: str, big: str) -> None:
             for _ in range(5):
                 # Start from another list (every post, or for the empty query one tag),
                 # with no cached rows, and let the screen settle (facets, history).
-                bar.apply("tag:economy-1" if not query else "")
+                bar.apply("date:2019" if not query else "")
+                await _settle(app, pilot)
+                bar.input.value = query  # as typed, before Enter
                 await _settle(app, pilot)
                 await _next_frame(app)
                 library.post_list._row_cache.clear()
