@@ -137,17 +137,17 @@ class MetadataCache:
         doc = self._doc
         if doc is None or len(files) != len(doc["path"]):
             return None
-        paths, rels, sizes, mtimes = zip(*files, strict=True) if files else ((),) * 4
+        paths, starts, sizes, mtimes = zip(*files, strict=True) if files else ((),) * 4
         if list(paths) != doc["path"] or list(sizes) != doc["size"] or list(mtimes) != doc["mtime"]:
             return None
         try:
-            return self._rebuild(doc, paths, rels)
+            return self._rebuild(doc, paths, starts)
         except (TypeError, ValueError, IndexError, KeyError):
             self.damaged = True
             return None  # damaged values: the row-by-row path treats them one at a time
 
     def _rebuild(
-        self, doc: dict[str, Any], paths: tuple[str, ...], rels: tuple[str, ...]
+        self, doc: dict[str, Any], paths: tuple[str, ...], starts: tuple[int, ...]
     ) -> tuple[list[Post], list[Problem]]:
         """The posts of every row in ``order``, built column by column (C loops)."""
         order = doc["order"]
@@ -166,7 +166,7 @@ class MetadataCache:
                     zip(
                         doc["id"],
                         take(paths),
-                        take(rels),
+                        take(starts),
                         doc["title"],
                         [None if d is None else fromiso(d) for d in doc["date"]],
                         map(self._table(doc, "authors").__getitem__, doc["author"]),

@@ -43,10 +43,16 @@ class FileEntry(NamedTuple):
 
     path: str
     """Absolute path (through the links the scan followed, not resolved)."""
-    rel_path: str
-    """Path relative to the root it was found under, POSIX separators."""
+    rel_start: int
+    """Where the path relative to the root it was found under begins in ``path``."""
     size: int
     mtime_ns: int
+
+    @property
+    def rel_path(self) -> str:
+        """Path relative to the root it was found under, POSIX separators."""
+        rel = self.path[self.rel_start :]
+        return rel if os.sep == "/" else rel.replace(os.sep, "/")
 
 
 @dataclass(slots=True)
@@ -85,7 +91,7 @@ def scan(paths: Sequence[str | Path]) -> ScanResult:
         if os.path.isdir(root):
             walker.walk_root(root)
         else:
-            walker.add_file(root, os.path.basename(root))
+            walker.add_file(root)
     return walker.result
 
 
@@ -96,6 +102,8 @@ class _Walker:
         self.result = ScanResult()
         self.seen_files: set[tuple[int, int]] = set()
         self.seen_dirs: set[tuple[int, int]] = set()
+        self.rel_start = 0
+        """Where paths relative to the root being walked begin."""
 
     def walk_root(self, root: str) -> None:
         try:
@@ -107,9 +115,10 @@ class _Walker:
         if key in self.seen_dirs:
             return
         self.seen_dirs.add(key)
-        self._walk(root, "", [key])
+        self.rel_start = len(root if root.endswith(os.sep) else root + os.sep)
+        self._walk(root, [key])
 
-    def _walk(self, folder: str, rel: str, ancestors: list[tuple[int, int]]) -> None:
+    def _walk(self, folder: str, ancestors: list[tuple[int, int]]) -> None:
         # The folder is opened once and its entries are stat()ed relative to it
         # (fstatat): the kernel does not walk the whole path again for every file,
         # which is most of the cost of a warm load.
@@ -125,7 +134,7 @@ class _Walker:
             self._problem_from_os(folder, exc, folder=True)
             return
         try:
-            self._walk_entries(folder, entries, rel, ancestors)
+            self._walk_entries(folder, entries, ancestors)
         finally:
             if fd is not None:
                 os.close(fd)
@@ -134,7 +143,6 @@ class _Walker:
         self,
         folder: str,
         entries: list[os.DirEntry[str]],
-        rel: str,
         ancestors: list[tuple[int, int]],
     ) -> None:
         prefix = folder if folder.endswith(os.sep) else folder + os.sep
@@ -142,6 +150,7 @@ class _Walker:
         seen = self.seen_files
         new_entry = tuple.__new__
         suffixes = POST_SUFFIXES
+        start = self.rel_start
         for entry in entries:
             name = entry.name
             if name.endswith(suffixes) or name.lower().endswith(suffixes):
@@ -161,12 +170,10 @@ class _Walker:
                     seen.add(key)
                     # tuple.__new__ is FileEntry(...) without its Python-level __new__.
                     files.append(
-                        new_entry(
-                            FileEntry, (prefix + name, rel + name, info.st_size, info.st_mtime_ns)
-                        )
+                        new_entry(FileEntry, (prefix + name, start, info.st_size, info.st_mtime_ns))
                     )
                 elif st.S_ISDIR(mode) and name[0] != ".":
-                    self._enter(entry, prefix + name, rel + name, ancestors)
+                    self._enter(entry, prefix + name, ancestors)
                 continue
             try:
                 is_dir = entry.is_dir()
@@ -175,13 +182,12 @@ class _Walker:
                 self._problem_from_os(prefix + name, exc)
                 continue
             if is_dir and name[0] != ".":
-                self._enter(entry, prefix + name, rel + name, ancestors)
+                self._enter(entry, prefix + name, ancestors)
 
     def _enter(
         self,
         entry: os.DirEntry[str],
         path: str,
-        rel_path: str,
         ancestors: list[tuple[int, int]],
     ) -> None:
         try:
@@ -199,9 +205,10 @@ class _Walker:
         if key in self.seen_dirs:
             return  # reached again through another link: its files are listed already
         self.seen_dirs.add(key)
-        self._walk(path, rel_path + "/", [*ancestors, key])
+        self._walk(path, [*ancestors, key])
 
-    def add_file(self, path: str, rel_path: str) -> None:
+    def add_file(self, path: str) -> None:
+        """A file given by itself: its relative path is its name."""
         try:
             info = os.stat(path)
         except OSError as exc:
@@ -213,7 +220,8 @@ class _Walker:
         if key in self.seen_files:
             return
         self.seen_files.add(key)
-        self.result.files.append(FileEntry(path, rel_path, info.st_size, info.st_mtime_ns))
+        start = len(path) - len(os.path.basename(path))
+        self.result.files.append(FileEntry(path, start, info.st_size, info.st_mtime_ns))
 
     def _problem_from_os(self, path: str, exc: OSError, *, folder: bool = False) -> None:
         what = "folder" if folder else "file"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from datetime import UTC, datetime
 
 import pytest
@@ -26,17 +28,34 @@ FIELDS = dict(
 )
 
 
+def _row() -> tuple[object, ...]:
+    """FIELDS as a stored row: rel_path becomes where it starts in path."""
+    return tuple(3 if name == "rel_path" else value for name, value in FIELDS.items())
+
+
 def test_same_post_as_the_constructor() -> None:
-    fast = records.post_from_row(tuple(FIELDS.values()))
+    fast = records.post_from_row(_row())
     slow = Post(**FIELDS)  # type: ignore[arg-type]
     assert type(fast) is Post
     assert fast == slow and hash(fast) == hash(slow)
-    assert fast.title == "T" and fast.encoding == "utf-8"
+    assert fast.title == "T" and fast.encoding == "utf-8" and fast.rel_path == "b.md"
     assert fast._replace(title="U").title == "U"
+    assert type(fast._replace(title="U")) is Post
 
 
 def test_row_order_is_the_field_order() -> None:
-    assert tuple(FIELDS) == Post._fields
+    assert tuple("rel_start" if k == "rel_path" else k for k in FIELDS) == Post._fields
+
+
+def test_rel_path_must_end_the_path() -> None:
+    with pytest.raises(ValueError, match="does not end with"):
+        Post(**{**FIELDS, "rel_path": "c.md"})  # type: ignore[arg-type]
+
+
+def test_pickles_and_copies_as_itself() -> None:
+    post = Post(**FIELDS)  # type: ignore[arg-type]
+    assert pickle.loads(pickle.dumps(post)) == post
+    assert copy.deepcopy(post) == post and copy.copy(post).rel_path == "b.md"
 
 
 def test_immutable() -> None:
