@@ -47,8 +47,8 @@ if TYPE_CHECKING:
 SIDEBAR_MIN_WIDTH = 90
 """Below this terminal width the facet sidebar hides itself."""
 FACETS_DELAY = 0.05
-"""Seconds between a filter and its facet count: the list's frame (at most 1/60 s away)
-comes first, and filters in quick succession count only the last."""
+"""Seconds between a filter and its facet count (and history save): the list's frame (at
+most 1/60 s away) comes first, and filters in quick succession count only the last."""
 
 
 @dataclass
@@ -210,6 +210,7 @@ export, theme) are in the command palette (`ctrl+p`).
         self._orders: dict[SortOrder, list[int]] = {}
         self._ranks: dict[SortOrder, array[int]] = {}
         self._generation = 0
+        self._history_saves = 0
         self._facets_stale = True
         self._was_wide = True
         self._was_empty: bool | None = None
@@ -346,9 +347,8 @@ export, theme) are in the command palette (`ctrl+p`).
     @on(FilterBar.HistoryChanged)
     def _history_changed(self, event: FilterBar.HistoryChanged) -> None:
         event.stop()
-        # After the frame with the new list: a thread started now would take the GIL
-        # from the filter (up to a 5 ms switch interval at a time).
-        self.call_after_refresh(self._save_history, event.history)
+        self._history_saves += 1
+        self._save_history(event.history, self._history_saves)
 
     @on(FacetSidebar.FacetChosen)
     def _facet_chosen(self, event: FacetSidebar.FacetChosen) -> None:
@@ -566,14 +566,13 @@ export, theme) are in the command palette (`ctrl+p`).
         history = load_history()
         self.app.call_from_thread(self.filter_bar.set_history, history)
 
-    @work(
-        thread=True,
-        exclusive=True,
-        group="history-write",
-        exit_on_error=False,
-        description="save history",
-    )
-    def _save_history(self, history: list[str]) -> None:
+    @work(thread=True, group="history-write", exit_on_error=False, description="save history")
+    def _save_history(self, history: list[str], number: int) -> None:
+        """Write the history a moment later: a write now would take the GIL from the
+        filter's frame. Not cancelled when the app quits; a newer save supersedes it."""
+        time.sleep(FACETS_DELAY)
+        if number != self._history_saves:
+            return  # a newer history is on its way
         try:
             save_history(history)
         except OSError as error:

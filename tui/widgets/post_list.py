@@ -62,14 +62,27 @@ def clean_cell(text: str) -> str:
     return _CONTROL.sub("", text.replace("\t", " ").replace("\n", " ").replace("\r", " "))
 
 
+_ONE_OR_TWO = re.compile("[\x20-\x7e\u3000-\u3003\u4e00-\u9fff\uff01-\uff5e]*")
+"""Text made of printable ASCII (one cell each) and the commonest CJK ideographs,
+punctuation and full-width forms (two cells each, as Rich counts them: tested)."""
+
+
 def fit(text: str, width: int) -> str:
     """``text`` padded or cut to exactly ``width`` cells, with an ellipsis when cut.
 
     Counts terminal cells, so CJK characters (two cells) are never split in half.
+    Titles that are ASCII, or ASCII and common CJK, are measured without Rich's
+    character-by-character count (the most of a list row's cost for a CJK title).
     """
     if width <= 0:
         return ""
-    if cell_len(text) <= width:
+    if _ONE_OR_TWO.fullmatch(text):
+        cells = len(text) if text.isascii() else 2 * len(text) - len(text.encode("ascii", "ignore"))
+        if cells <= width:
+            return text + " " * (width - cells)
+        if cells == len(text):
+            return text[: width - 1] + "…"
+    elif cell_len(text) <= width:
         return set_cell_size(text, width)
     return set_cell_size(text, width - 1) + "…"
 
@@ -81,6 +94,8 @@ class Columns:
     title: int
     author: int
     tags: int
+    fixed: int = 0
+    """Cells of the other columns and their gaps (title + fixed is the row's width)."""
 
     @classmethod
     def for_width(cls, width: int) -> Columns:
@@ -90,7 +105,7 @@ class Columns:
         fixed = (
             MARK_WIDTH + DATE_WIDTH + 1 + (author + 1 if author else 0) + (tags + 1 if tags else 0)
         )
-        return cls(title=max(0, width - fixed), author=author, tags=tags)
+        return cls(title=max(0, width - fixed), author=author, tags=tags, fixed=fixed)
 
 
 @lru_cache(maxsize=16)
@@ -296,6 +311,8 @@ Narrow terminals drop the tags column, then the author column.
             # app.tcss styles it differently when the list is not focused (like OptionList).
             # Not partial: the blurred background is translucent and must be blended.
             segments = list(Segment.apply_style(segments, post_style=styles.cursor))
+        if columns.title + columns.fixed == width:  # every cell accounted for
+            return Strip(segments, width)
         return Strip(segments).crop_extend(0, width, styles.base)
 
     def _row_styles(self) -> _RowStyles:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from rich.cells import cell_len
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.cells import cell_len, set_cell_size
 from textual.app import App, ComposeResult
 
 from tui.corpus.model import Post, PostId
@@ -62,6 +64,40 @@ def test_fit_counts_cells_and_never_splits_cjk() -> None:
     assert cell_len(cut) == 7
     assert cut.endswith("…")
     assert fit("港口的早晨", 4) == "港… " or cell_len(fit("港口的早晨", 4)) == 4
+
+
+def reference_fit(text: str, width: int) -> str:
+    """``fit`` as Rich alone would compute it."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(
+        st.one_of(
+            st.characters(min_codepoint=0x20, max_codepoint=0x7E),
+            st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+            st.sampled_from("、。「」　！？ＡＢｚ😀é\u0301ﾊ한"),
+        ),
+        max_size=30,
+    ),
+    st.integers(0, 40),
+)
+def test_fit_equals_rich_cell_counting(text: str, width: int) -> None:
+    assert fit(text, width) == reference_fit(text, width)
+    if width:
+        assert cell_len(fit(text, width)) == width
+
+
+def test_the_fast_path_characters_are_one_or_two_cells() -> None:
+    for code in range(0x20, 0x7F):
+        assert cell_len(chr(code)) == 1
+    for first, last in ((0x3000, 0x3003), (0x4E00, 0x9FFF), (0xFF01, 0xFF5E)):
+        assert all(cell_len(chr(code)) == 2 for code in range(first, last + 1))
 
 
 def test_clean_cell_removes_control_characters() -> None:
