@@ -105,10 +105,8 @@ def test_new_and_deleted_files(corpus: Path) -> None:
         cache_module.frame(b'{"format": 3, "postil": "0.1.0", "roots": [], "path": []}'),
         cache_module.frame(b"[1, 2, 3]"),
         cache_module.frame(b"\x02\x00\x00\x00\x00\x00\x00\x00{}"),
-        cache_module.frame(b"\x0d\x00\x00\x00\x00\x00\x00\x00{\"columns\":7}"),
-        cache_module.frame(
-            b"\x1f\x00\x00\x00\x00\x00\x00\x00{\"columns\":[[\"path\",3,99]]}abc"
-        ),
+        cache_module.frame(b'\x0d\x00\x00\x00\x00\x00\x00\x00{"columns":7}'),
+        cache_module.frame(b'\x1f\x00\x00\x00\x00\x00\x00\x00{"columns":[["path",3,99]]}abc'),
     ],
 )
 def test_corrupt_cache_is_ignored_and_rebuilt(corpus: Path, damage: bytes) -> None:
