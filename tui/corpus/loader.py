@@ -164,7 +164,7 @@ def _parse_all(
     if n_workers > 1 and len(entries) > POOL_THRESHOLD and _start_method() is not None:
         pooled = _parse_pooled(entries, indexes, n_workers, progress, done, total)
         if pooled is not None:
-            return pooled
+            return pooled[0]
     out: list[tuple[int, Parsed]] = []
     for k, (index, entry) in enumerate(zip(indexes, entries, strict=True), start=1):
         out.append((index, _parse_entry(entry)))
@@ -247,31 +247,19 @@ def _parse_pooled(
     progress: Progress | None,
     done: int,
     total: int,
-) -> list[tuple[int, Parsed]] | None:
+) -> tuple[list[tuple[int, Parsed]], int] | None:
     """Parse on ``n_workers`` cores: this process and ``n_workers - 1`` worker processes.
 
     Every chunk is submitted to the pool; this process then takes chunks back from the
     end of the queue (cancelling those no worker has started) and parses them itself,
     while the workers work from the front: no core waits while another has work, and
-    the chunks parsed here are never pickled. Returns None when a pool cannot be used
-    (then everything is parsed serially).
+    the chunks parsed here are never pickled. Returns the (index, result) pairs and how
+    many chunks this process parsed, or None when a pool cannot be used (then
+    everything is parsed serially).
 
     Workers are forked when this process has one thread, else spawned: forking a
     process that has threads can deadlock the child (see `_start_method`).
     """
-    out, _ = _parse_shared(entries, indexes, n_workers, progress, done, total) or (None, 0)
-    return out
-
-
-def _parse_shared(
-    entries: list[FileEntry],
-    indexes: list[int],
-    n_workers: int,
-    progress: Progress | None,
-    done: int,
-    total: int,
-) -> tuple[list[tuple[int, Parsed]], int] | None:
-    """`_parse_pooled`, also returning how many chunks this process parsed."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 

@@ -122,7 +122,7 @@ def test_this_process_parses_alongside_the_workers(monkeypatch: pytest.MonkeyPat
     found = scan([POSTS])
     entries = found.files
     calls: list[tuple[int, int]] = []
-    shared = loader._parse_shared(
+    shared = loader._parse_pooled(
         entries, list(range(len(entries))), 2, lambda d, t: calls.append((d, t)), 0, len(entries)
     )
     assert shared is not None
