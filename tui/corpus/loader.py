@@ -164,7 +164,7 @@ def _parse_all(
     if n_workers > 1 and len(entries) > POOL_THRESHOLD and _start_method() is not None:
         pooled = _parse_pooled(entries, indexes, n_workers, progress, done, total)
         if pooled is not None:
-            return pooled[0]
+            return pooled
     out: list[tuple[int, Parsed]] = []
     for k, (index, entry) in enumerate(zip(indexes, entries, strict=True), start=1):
         out.append((index, _parse_entry(entry)))
@@ -247,15 +247,8 @@ def _parse_pooled(
     progress: Progress | None,
     done: int,
     total: int,
-) -> tuple[list[tuple[int, Parsed]], int] | None:
-    """Parse on ``n_workers`` cores: this process and ``n_workers - 1`` worker processes.
-
-    Every chunk is submitted to the pool; this process then takes chunks back from the
-    end of the queue (cancelling those no worker has started) and parses them itself,
-    while the workers work from the front: no core waits while another has work, and
-    the chunks parsed here are never pickled. Returns the (index, result) pairs and how
-    many chunks this process parsed, or None when a pool cannot be used (then
-    everything is parsed serially).
+) -> list[tuple[int, Parsed]] | None:
+    """Parse in worker processes; None when a pool cannot be used (then parse serially).
 
     Workers are forked when this process has one thread, else spawned: forking a
     process that has threads can deadlock the child (see `_start_method`).
@@ -264,44 +257,21 @@ def _parse_pooled(
     from concurrent.futures import ProcessPoolExecutor
 
     chunks = [entries[i : i + _CHUNK] for i in range(0, len(entries), _CHUNK)]
-    results: list[list[Parsed] | None] = [None] * len(chunks)
-    here = 0
+    out: list[tuple[int, Parsed]] = []
     try:
         with ProcessPoolExecutor(
-            max(1, n_workers - 1),
-            mp_context=multiprocessing.get_context(_start_method() or "spawn"),
+            n_workers, mp_context=multiprocessing.get_context(_start_method() or "spawn")
         ) as pool:
             futures: list[Future[list[_Row]]] = [pool.submit(_parse_chunk, c) for c in chunks]
-            parsed_here = 0
-
-            def report() -> None:
+            for n, future in enumerate(futures):
+                start = n * _CHUNK
+                for k, row in enumerate(future.result()):
+                    out.append((indexes[start + k], _from_row(row)))
                 if progress is not None:
-                    pooled = (
-                        len(c)
-                        for c, f in zip(chunks, futures, strict=True)
-                        if f.done() and not f.cancelled()
-                    )
-                    progress(done + parsed_here + sum(pooled), total)
-
-            # The first chunk always goes to a worker, so a pool that is used does work.
-            for k in range(len(chunks) - 1, 0, -1):
-                if not futures[k].cancel():
-                    break  # a worker has it, and every chunk before it
-                results[k] = [_parse_entry(entry) for entry in chunks[k]]
-                here += 1
-                parsed_here += len(chunks[k])
-                report()
-            for k, future in enumerate(futures):
-                if results[k] is None:
-                    results[k] = [_from_row(row) for row in future.result()]
-                    report()
+                    progress(done + min(start + _CHUNK, len(entries)), total)
     except (OSError, RuntimeError, ImportError):
         return None  # e.g. no /dev/shm, or spawning refused: the serial path still works
-    out: list[tuple[int, Parsed]] = []
-    for k, parsed in enumerate(results):
-        start = k * _CHUNK
-        out += zip(indexes[start : start + _CHUNK], cast(list[Parsed], parsed), strict=True)
-    return out, here
+    return out
 
 
 def load_single(path: str | Path) -> Post:

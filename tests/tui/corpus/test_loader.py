@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,7 +14,7 @@ from tui.corpus.errors import CorpusError, PostNotFound
 from tui.corpus.ids import post_id
 from tui.corpus.loader import load_corpus, load_single, resolve_post
 from tui.corpus.model import LoadResult
-from tui.corpus.scan import FileEntry, MissingPath, scan
+from tui.corpus.scan import MissingPath
 
 POSTS = ROOT / "tests" / "fixtures" / "posts"
 MALFORMED = ROOT / "tests" / "fixtures" / "malformed"
@@ -104,36 +102,6 @@ def test_worker_pool_gives_the_same_result(monkeypatch: pytest.MonkeyPatch, meth
     assert used == [True]
     assert pooled == serial
     assert calls[-1] == (len(serial.posts) + 6, len(serial.posts) + 6)
-
-
-def test_this_process_parses_alongside_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Chunks no worker has started are taken back and parsed here; the first is not."""
-    monkeypatch.setattr(loader, "_start_method", lambda: "fork")
-    monkeypatch.setattr(loader, "_CHUNK", 2)
-    real = loader._parse_entry
-    parent = os.getpid()
-
-    def slow(entry: FileEntry) -> Any:
-        if os.getpid() != parent:
-            time.sleep(0.1)  # the forked worker inherits this: it is still busy meanwhile
-        return real(entry)
-
-    monkeypatch.setattr(loader, "_parse_entry", slow)
-    found = scan([POSTS])
-    entries = found.files
-    calls: list[tuple[int, int]] = []
-    shared = loader._parse_pooled(
-        entries, list(range(len(entries))), 2, lambda d, t: calls.append((d, t)), 0, len(entries)
-    )
-    assert shared is not None
-    out, here = shared
-    chunks = (len(entries) + 1) // 2
-    assert 0 < here < chunks
-    assert [i for i, _ in out] == list(range(len(entries)))
-    serial = [loader._parse_entry(e) for e in entries]
-    assert [p.post for _, p in out] == [p.post for p in serial]
-    assert [d for d, _ in calls] == sorted(d for d, _ in calls)  # progress never goes back
-    assert calls[-1] == (len(entries), len(entries))
 
 
 def test_resolve_post_by_id_prefix_and_path() -> None:
