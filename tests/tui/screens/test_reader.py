@@ -9,7 +9,7 @@ import pytest
 from annotations.anchor import make_target
 from annotations.model import PostSnapshot, Target
 from annotations.store import AnnotationStore
-from tests.tui.conftest import FIXED_POSTS, write_posts
+from tests.tui.conftest import write_posts
 from tests.tui.screens.test_reader_support import load_posts, post_named, reader_app, settle
 from tui.corpus.model import LoadResult, Post
 from tui.drafts import DraftStore
@@ -22,26 +22,6 @@ RIVER = (
     "The river is dark at night. Lights move on the water. Nobody speaks on the bridge."
     "\n\nLater the rain comes. It washes the streets clean."
 )
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> LoadResult:
-    return load_posts(write_posts(tmp_path / "posts", FIXED_POSTS))
-
-
-@pytest.fixture
-def river(corpus: LoadResult) -> Post:
-    return post_named(corpus, "2023-10-26-river.md")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> AnnotationStore:
-    return AnnotationStore(tmp_path / "annotations.json")
-
-
-@pytest.fixture
-def drafts(tmp_path: Path) -> DraftStore:
-    return DraftStore(tmp_path / "drafts.json")
 
 
 def add(store: AnnotationStore, post: Post, text: str, quote: str, **kwargs: object) -> str:

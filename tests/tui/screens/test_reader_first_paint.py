@@ -12,30 +12,13 @@ from textual._compositor import CompositorUpdate
 from textual.app import App
 
 from annotations.store import AnnotationStore
-from tests.tui.conftest import FIXED_POSTS, write_posts
-from tests.tui.screens.test_reader_support import load_posts, post_named, reader_app, settle
+from tests.tui.conftest import write_posts
+from tests.tui.screens.test_reader_support import load_posts, reader_app, settle
 from tui.corpus.model import Post
 from tui.drafts import DraftStore
 from tui.screens.reader import ReaderScreen
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-@pytest.fixture
-def river(tmp_path: Path) -> Post:
-    return post_named(
-        load_posts(write_posts(tmp_path / "posts", FIXED_POSTS)), "2023-10-26-river.md"
-    )
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> AnnotationStore:
-    return AnnotationStore(tmp_path / "annotations.json")
-
-
-@pytest.fixture
-def drafts(tmp_path: Path) -> DraftStore:
-    return DraftStore(tmp_path / "drafts.json")
 
 
 async def test_first_reader_frame_shows_the_body(

@@ -9,35 +9,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from annotations.model import Annotation
 from annotations.store import AnnotationStore, StoreError
-from tests.tui.conftest import FIXED_POSTS, write_posts
-from tests.tui.screens.test_reader_support import load_posts, post_named, reader_app, settle
+from tests.tui.screens.test_reader_support import reader_app, settle
 from tui.corpus.model import Post
 from tui.drafts import DraftStore
 from tui.screens.note_editor import NoteEditor
 from tui.screens.reader import ReaderScreen
-
-
-@pytest.fixture
-def river(tmp_path: Path) -> Post:
-    corpus = load_posts(write_posts(tmp_path / "posts", FIXED_POSTS))
-    return post_named(corpus, "2023-10-26-river.md")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> AnnotationStore:
-    return AnnotationStore(tmp_path / "annotations.json")
-
-
-@pytest.fixture
-def drafts(tmp_path: Path) -> DraftStore:
-    return DraftStore(tmp_path / "drafts.json")
 
 
 class Gate:
