@@ -316,6 +316,9 @@ times faster than a JSON parser."""
 _INT_COLUMNS = ("size", "mtime", "order", "author", "tags", "categories", "extras")
 """Columns of integers, stored as little-endian signed 64-bit machine words."""
 
+_NULLABLE = ("date", "source")
+"""The string columns that may hold None."""
+
 _NULL = "\x01"
 """A None in a string column (cleaned text never holds a control character)."""
 
@@ -337,7 +340,7 @@ def encode_doc(doc: dict[str, Any]) -> bytes:
     layout: list[list[Any]] = []
     for name in _STR_COLUMNS:
         values = doc[name]
-        if name in ("date", "source"):
+        if name in _NULLABLE:
             if _NULL in values:
                 raise ValueError("a value looks like a null")
             values = [_NULL if v is None else v for v in values]
@@ -382,7 +385,7 @@ def decode_doc(data: bytes | memoryview) -> dict[str, Any]:
             raise ValueError("cache cut short")
         if name in _STR_COLUMNS:
             values: list[Any] = str(chunk, "utf-8").split("\0") if count else []
-            if name in ("date", "source"):
+            if name in _NULLABLE:
                 values = [None if v == _NULL else v for v in values]
         elif name in _INT_COLUMNS:
             words = array("q")
@@ -482,16 +485,18 @@ def _encode(
     # A post whose file is not cached cannot be in the cached order: then `whole` never
     # applies (its file count differs) and the order is only kept for completeness.
     shown = [i for i in order if i in new_row]
-    # Posts and file entries are tuples: transposed in C, a column is one list() away.
-    paths, _, sizes, mtimes = _columns([files[i] for i in rows], 4)
-    (ids, _, _, titles, dates, authors, tags, cats, sources, extras, _, _, encodings) = _columns(
-        [cast(Post, results[i].post) for i in shown], len(Post._fields)
+    paths, sizes, mtimes = _columns(
+        [files[i] for i in rows], FileEntry._fields, "path", "size", "mtime_ns"
+    )
+    ids, titles, dates, authors, tags, cats, sources, extras, encodings = _columns(
+        [cast(Post, results[i].post) for i in shown],
+        Post._fields,
+        *("id", "title", "date", "author", "tags", "categories", "source", "extras", "encoding"),
     )
     author_table, author_rows = _indexed(authors)
     tagsets, set_rows = _indexed(tags + cats)
     tagnames, name_rows = _indexed([name for names in tagsets for name in names])
-    lengths = list(map(len, tagsets))
-    starts = list(accumulate(lengths, initial=0))
+    starts = list(accumulate(map(len, tagsets), initial=0))
     extras_table, extras_rows = _indexed(extras)
     return {
         "format": FORMAT_VERSION,
@@ -529,11 +534,11 @@ def _indexed(values: list[T]) -> tuple[list[T], list[int]]:
     return table, list(map(index.__getitem__, values))
 
 
-def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
-    """The columns of equally long tuples (``width`` empty lists when there are none)."""
-    if not rows:
-        return [[] for _ in range(width)]
-    return [list(column) for column in zip(*rows, strict=True)]
+def _columns(
+    rows: Sequence[tuple[Any, ...]], fields: tuple[str, ...], *names: str
+) -> list[list[Any]]:
+    """The fields ``names`` of named tuples whose fields are ``fields``: a list each (C loops)."""
+    return [list(map(itemgetter(fields.index(name)), rows)) for name in names]
 
 
 def _encodable(entry: FileEntry, parsed: Parsed) -> bool:
