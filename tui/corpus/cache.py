@@ -42,9 +42,8 @@ from typing import Any, TypeVar, cast
 import orjson
 
 from tui import __version__, locations
-from tui.corpus.model import Post, PostId, Problem
+from tui.corpus.model import Post, PostId, Problem, post_from_row
 from tui.corpus.parse import Parsed
-from tui.corpus.records import make_post, post_from_row
 from tui.corpus.scan import FileEntry
 
 FORMAT_VERSION = 5
@@ -222,7 +221,7 @@ class MetadataCache:
         ):
             raise TypeError("damaged row")
         author, tags, cats, extras = indexes
-        return make_post(
+        return Post(
             id=PostId(pid),
             path=entry.path,
             rel_path=entry.rel_path,

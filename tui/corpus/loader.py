@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any, cast
 from tui.corpus.cache import NOT_CACHED, MetadataCache
 from tui.corpus.errors import FileProblem, PostNotFound
 from tui.corpus.ids import dedupe_ids
-from tui.corpus.model import LoadResult, Post, Problem
+from tui.corpus.model import LoadResult, Post, Problem, post_from_row
 from tui.corpus.parse import Parsed, parse_file
-from tui.corpus.records import post_from_row
 from tui.corpus.scan import FileEntry, ScanResult, scan
 
 if TYPE_CHECKING:

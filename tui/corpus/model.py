@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, NamedTuple, NewType
+from functools import partial
+from typing import Any, Literal, NamedTuple, NewType, cast
 
 PostId = NewType("PostId", str)
 """A post's stable id: derived from its source URL, else its path relative to the corpus."""
@@ -89,17 +91,26 @@ class Post(PostRow):
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         """Pickle and copy as the row (``__new__`` takes ``rel_path``, not its start)."""
-        return (_post_from_row, (tuple(self),))
+        return (post_from_row, (tuple(self),))
 
     @property
     def rel_path(self) -> str:
         """Path relative to the corpus root it was found under (POSIX separators)."""
-        rel = self.path[self.rel_start :]
-        return rel if os.sep == "/" else rel.replace(os.sep, "/")
+        return relative_part(self.path, self.rel_start)
 
 
-def _post_from_row(row: tuple[Any, ...]) -> Post:
-    return tuple.__new__(Post, row)
+def relative_part(path: str, start: int) -> str:
+    """The part of ``path`` from index ``start`` on, with POSIX separators."""
+    rel = path[start:]
+    return rel if os.sep == "/" else rel.replace(os.sep, "/")
+
+
+post_from_row: Callable[[Iterable[Any]], Post] = cast(
+    Callable[[Iterable[Any]], Post], partial(tuple.__new__, Post)
+)
+"""``post_from_row(fields)``: a post from its stored fields (`PostRow` order), built in C
+without the Python-level ``Post.__new__`` (no defaults, no checks: loading builds tens of
+thousands of posts from rows it wrote itself)."""
 
 
 @dataclass(frozen=True, slots=True)

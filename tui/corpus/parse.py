@@ -20,7 +20,6 @@ from tui.corpus.files import FM_BOUNDARY, decode_bytes, read_bytes, split_front_
 from tui.corpus.header import HEADER_LINES, ArchiveHeader, split_archive_header
 from tui.corpus.ids import post_id
 from tui.corpus.model import Post, Problem, ProblemKind
-from tui.corpus.records import make_post
 from tui.corpus.text import sanitize
 from tui.corpus.yamlfast import TolerantLoader, load_yaml, parse_simple
 
@@ -266,7 +265,7 @@ def _build_post(
     source = F.clean_source(F.pick(f, F.SOURCE_KEYS)) or F.clean_source(header.get().url)
     known = F.KNOWN_KEYS
     extras = tuple(F.extra(key, value) for key, value in f.items() if key not in known)
-    return make_post(
+    return Post(
         post_id(source, rel_path),
         path,
         rel_path,

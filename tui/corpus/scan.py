@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from tui.corpus.errors import CorpusError
-from tui.corpus.model import Problem
+from tui.corpus.model import Problem, relative_part
 
 POST_SUFFIXES = (".md", ".markdown", ".html", ".htm")
 """File name endings of post files (compared case-insensitively)."""
@@ -51,8 +51,7 @@ class FileEntry(NamedTuple):
     @property
     def rel_path(self) -> str:
         """Path relative to the root it was found under, POSIX separators."""
-        rel = self.path[self.rel_start :]
-        return rel if os.sep == "/" else rel.replace(os.sep, "/")
+        return relative_part(self.path, self.rel_start)
 
 
 @dataclass(slots=True)

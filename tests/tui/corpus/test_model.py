@@ -1,4 +1,4 @@
-"""post_from_row builds the same immutable Post as Post(...), from a row of fields."""
+"""Post: post_from_row builds the same immutable Post as Post(...), from a row of fields."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tui.corpus import records
-from tui.corpus.model import Post, PostId
+from tui.corpus.model import Post, PostId, post_from_row
 
 FIELDS = dict(
     id=PostId("0123456789ab"),
@@ -34,7 +33,7 @@ def _row() -> tuple[object, ...]:
 
 
 def test_same_post_as_the_constructor() -> None:
-    fast = records.post_from_row(_row())
+    fast = post_from_row(_row())
     slow = Post(**FIELDS)  # type: ignore[arg-type]
     assert type(fast) is Post
     assert fast == slow and hash(fast) == hash(slow)
@@ -59,6 +58,6 @@ def test_pickles_and_copies_as_itself() -> None:
 
 
 def test_immutable() -> None:
-    post = records.make_post(**FIELDS)
+    post = Post(**FIELDS)  # type: ignore[arg-type]
     with pytest.raises(AttributeError):
         post.title = "changed"  # type: ignore[misc]
