@@ -234,19 +234,17 @@ def run_check(
     Returns:
         The exit status and everything the tool printed.
     """
-    write_steps(steps_file, steps)
-    command = check_command(
-        steps_file, remote, size=size, term=term, lang=lang, env=env, timeout=timeout
+    process = start_check(
+        steps,
+        remote,
+        steps_file=steps_file,
+        size=size,
+        term=term,
+        lang=lang,
+        env=env,
+        timeout=timeout,
     )
-    try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=CHECK_LIMIT, cwd=steps_file.parent
-        )
-    except subprocess.TimeoutExpired as expired:
-        out = expired.stdout or b""
-        text = out.decode(errors="replace") if isinstance(out, bytes) else out
-        return CheckResult(124, text + f"\n(ssh-tui-check took more than {CHECK_LIMIT:.0f} s)")
-    return CheckResult(done.returncode, done.stdout + done.stderr)
+    return finish(process)
 
 
 def start_check(
