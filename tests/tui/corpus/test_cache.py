@@ -39,7 +39,7 @@ def forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*args: object, **kwargs: object) -> None:
         raise AssertionError("a file was parsed")
 
-    monkeypatch.setattr("tui.corpus.loader.parse_file", boom)
+    monkeypatch.setattr("tui.corpus.pool.parse_file", boom)
     monkeypatch.setattr("tui.corpus.parse.load_yaml", boom)
     monkeypatch.setattr("tui.corpus.yamlfast.load_yaml", boom)
     monkeypatch.setattr("yaml.load", boom)
@@ -75,7 +75,7 @@ def test_changed_file_is_reparsed_alone(corpus: Path, monkeypatch: pytest.Monkey
         parsed.append(path)
         return real(path, rel_path, size, mtime_ns)
 
-    monkeypatch.setattr("tui.corpus.loader.parse_file", spy)
+    monkeypatch.setattr("tui.corpus.pool.parse_file", spy)
     result = load_corpus([corpus])
     assert parsed == [str(target)]
     assert "Edited title" in {p.title for p in result.posts}
@@ -179,7 +179,7 @@ def test_older_version_is_ignored(
         parsed.append(path)
         return real(path, rel_path, size, mtime_ns)
 
-    monkeypatch.setattr("tui.corpus.loader.parse_file", spy)
+    monkeypatch.setattr("tui.corpus.pool.parse_file", spy)
     load_corpus([corpus])
     assert len(parsed) > 10  # everything re-parsed
     assert read_doc(path)[field] == getattr(

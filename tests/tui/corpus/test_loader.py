@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tui.corpus import loader
+from tui.corpus import pool
 from tui.corpus.errors import CorpusError, PostNotFound
 from tui.corpus.ids import post_id
 from tui.corpus.loader import load_corpus, load_single, resolve_post
@@ -82,11 +82,11 @@ def test_missing_path_is_a_corpus_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_worker_pool_gives_the_same_result(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
-    monkeypatch.setattr(loader, "_start_method", lambda: method)
-    monkeypatch.setattr(loader, "POOL_THRESHOLD", 2)
-    monkeypatch.setattr(loader, "_CHUNK", 5)
+    monkeypatch.setattr(pool, "_start_method", lambda: method)
+    monkeypatch.setattr(pool, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(pool, "_CHUNK", 5)
     serial = load_corpus([POSTS, MALFORMED], use_cache=False, workers=1)
-    real = loader._parse_pooled
+    real = pool._parse_pooled
     used: list[bool] = []
 
     def spy(*args: object, **kwargs: object) -> object:
@@ -94,7 +94,7 @@ def test_worker_pool_gives_the_same_result(monkeypatch: pytest.MonkeyPatch, meth
         used.append(out is not None)
         return out
 
-    monkeypatch.setattr(loader, "_parse_pooled", spy)
+    monkeypatch.setattr(pool, "_parse_pooled", spy)
     calls: list[tuple[int, int]] = []
     pooled = load_corpus(
         [POSTS, MALFORMED], use_cache=False, workers=2, progress=lambda d, t: calls.append((d, t))
