@@ -44,15 +44,15 @@ import orjson
 from tui import __version__, locations
 from tui.corpus.model import Post, PostId, Problem, post_from_row
 from tui.corpus.parse import Parsed
-from tui.corpus.scan import FileEntry
+from tui.corpus.scan import FileEntry, ScanColumns
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 """Bump when the layout or the parsing rules change: old caches are then ignored."""
 
 NOT_CACHED = frozenset({"unreadable", "loop"})
 """Problems that a chmod or a new link can cure without changing size or mtime."""
 
-_FILE_COLUMNS = ("path", "size", "mtime")
+_FILE_COLUMNS = ("path", "start", "size", "mtime")
 """One JSON array per field, one row per file in scan order (columns parse much faster
 than one object per file)."""
 
@@ -101,10 +101,11 @@ class MetadataCache:
         self._rows: dict[str, int] | None = None
         self._positions: dict[int, int] | None = None
         self._decoded: dict[str, list[Any]] = {}
+        self._last: tuple[list[Post], list[Problem]] | None = None
         self.hits = 0
         """Rows `get` returned."""
         self.damaged = False
-        """`whole` found the files unchanged but a cached value unusable: rewrite it."""
+        """A cached value was found unusable while rebuilding every post: rewrite it."""
 
     @classmethod
     def load(cls, roots: Sequence[str]) -> MetadataCache:
@@ -122,34 +123,52 @@ class MetadataCache:
         """Rows in the cache."""
         return 0 if self._doc is None else len(self._doc["path"])
 
-    def whole(self, files: Sequence[FileEntry]) -> tuple[list[Post], list[Problem]] | None:
-        """Every post and problem of the last load, if ``files`` are exactly its files.
+    def last_load(self) -> tuple[list[Post], list[Problem]] | None:
+        """Every post and problem of the last load, as it returned them, or None.
 
-        Args:
-            files: The scan's files, in scan order.
+        Nothing is checked against the files: this is what the folders held last time,
+        to show at once while a scan finds out whether it still is (see `whole`).
+        Built once; `whole` returns the same objects when nothing changed.
 
         Returns:
             (posts in the order the last load returned them, with their ids before
-            `dedupe_ids`; the problems of those files), or None when any file was added,
-            removed or changed (then `get` sorts out what can be reused).
+            `dedupe_ids`; the problems of those files), or None when there is no cache
+            or a value in it is damaged.
+        """
+        if self._last is None and self._doc is not None and not self.damaged:
+            try:
+                self._last = self._rebuild(self._doc)
+            except (TypeError, ValueError, IndexError, KeyError):
+                self.damaged = True  # the row-by-row path treats them one at a time
+        return self._last
+
+    def whole(self, files: ScanColumns) -> tuple[list[Post], list[Problem]] | None:
+        """Every post and problem of the last load, if ``files`` are exactly its files.
+
+        Args:
+            files: The scan's files as columns (`ScanResult.columns`), in scan order.
+
+        Returns:
+            `last_load` when the scan found the same files, with the same sizes and
+            mtimes, as the last load (the usual second start); None when any file was
+            added, removed or changed (then `get` sorts out what can be reused).
         """
         doc = self._doc
-        if doc is None or len(files) != len(doc["path"]):
+        paths, starts, sizes, mtimes = files
+        if (
+            doc is None
+            or paths != doc["path"]
+            or sizes != doc["size"]
+            or mtimes != doc["mtime"]
+            or starts != doc["start"]
+        ):
             return None
-        paths, starts, sizes, mtimes = zip(*files, strict=True) if files else ((),) * 4
-        if list(paths) != doc["path"] or list(sizes) != doc["size"] or list(mtimes) != doc["mtime"]:
-            return None
-        try:
-            return self._rebuild(doc, paths, starts)
-        except (TypeError, ValueError, IndexError, KeyError):
-            self.damaged = True
-            return None  # damaged values: the row-by-row path treats them one at a time
+        return self.last_load()
 
-    def _rebuild(
-        self, doc: dict[str, Any], paths: tuple[str, ...], starts: tuple[int, ...]
-    ) -> tuple[list[Post], list[Problem]]:
+    def _rebuild(self, doc: dict[str, Any]) -> tuple[list[Post], list[Problem]]:
         """The posts of every row in ``order``, built column by column (C loops)."""
         order = doc["order"]
+        paths = doc["path"]
         if not order:
             posts: list[Post] = []
         else:
@@ -165,7 +184,7 @@ class MetadataCache:
                     zip(
                         doc["id"],
                         take(paths),
-                        take(starts),
+                        take(doc["start"]),
                         doc["title"],
                         [None if d is None else fromiso(d) for d in doc["date"]],
                         map(self._table(doc, "authors").__getitem__, doc["author"]),
@@ -312,7 +331,7 @@ _STR_COLUMNS = ("path", "id", "title", "date", "source")
 be None, stored as `_NULL`): one ``decode`` and one ``split`` rebuild 50k strings several
 times faster than a JSON parser."""
 
-_INT_COLUMNS = ("size", "mtime", "order", "author", "tags", "categories", "extras")
+_INT_COLUMNS = ("start", "size", "mtime", "order", "author", "tags", "categories", "extras")
 """Columns of integers, stored as little-endian signed 64-bit machine words."""
 
 _NULLABLE = ("date", "source")
@@ -484,8 +503,8 @@ def _encode(
     # A post whose file is not cached cannot be in the cached order: then `whole` never
     # applies (its file count differs) and the order is only kept for completeness.
     shown = [i for i in order if i in new_row]
-    paths, sizes, mtimes = _columns(
-        [files[i] for i in rows], FileEntry._fields, "path", "size", "mtime_ns"
+    paths, rel_starts, sizes, mtimes = _columns(
+        [files[i] for i in rows], FileEntry._fields, "path", "rel_start", "size", "mtime_ns"
     )
     ids, titles, dates, authors, tags, cats, sources, extras, encodings = _columns(
         [cast(Post, results[i].post) for i in shown],
@@ -502,6 +521,7 @@ def _encode(
         "postil": __version__,
         "roots": roots,
         "path": paths,
+        "start": rel_starts,
         "size": sizes,
         "mtime": mtimes,
         "order": list(map(new_row.__getitem__, shown)),

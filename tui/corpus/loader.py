@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import cast
 
@@ -19,6 +20,7 @@ from tui.corpus.ids import dedupe_ids
 from tui.corpus.model import LoadResult, Post, Problem
 from tui.corpus.parse import Parsed
 from tui.corpus.pool import Progress, parse_entry, parse_many
+from tui.corpus.prescan import start_scan
 from tui.corpus.scan import ScanResult, scan
 
 
@@ -28,6 +30,7 @@ def load_corpus(
     use_cache: bool = True,
     progress: Progress | None = None,
     workers: int | None = None,
+    on_cached: Callable[[LoadResult], None] | None = None,
 ) -> LoadResult:
     """Load every post below ``paths``.
 
@@ -38,6 +41,11 @@ def load_corpus(
         progress: Called now and then with (done, total), from the calling thread.
         workers: Worker processes for a cold parse of many files (see `parse_many`);
             None uses the idle CPUs (by load average), 1 parses in this process.
+        on_cached: Called, before any file is checked, with what the last load returned
+            according to the metadata cache (its problems: those of the files only),
+            to be shown while the files are checked. Not called without a usable cache.
+            When nothing changed, the result returned later holds the very same list
+            of posts (``result.posts is early.posts``).
 
     Returns:
         Posts newest first (undated last, then by path) with distinct ids, the problems
@@ -52,26 +60,47 @@ def load_corpus(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load(paths, use_cache, progress, workers)
+        return _load(paths, use_cache, progress, workers, on_cached)
     finally:
         if collecting:
             gc.enable()
 
 
 def _load(
-    paths: Sequence[str | Path], use_cache: bool, progress: Progress | None, workers: int | None
+    paths: Sequence[str | Path],
+    use_cache: bool,
+    progress: Progress | None,
+    workers: int | None,
+    on_cached: Callable[[LoadResult], None] | None,
 ) -> LoadResult:
-    found = scan(paths)
+    # The scan (a stat() of every file) and reading the cache do not depend on each
+    # other: the scan runs in a forked child meanwhile when it can (see `prescan`).
+    pending = start_scan(paths)
+    try:
+        cache = MetadataCache.load(pending.roots) if use_cache else MetadataCache(pending.roots)
+        early: LoadResult | None = None
+        # Rebuilt now, while the child scans (or to be shown): when the files did not
+        # change, `whole` below returns these very posts.
+        wanted = pending.forked or on_cached is not None
+        last = cache.last_load() if use_cache and wanted else None
+        if last is not None and on_cached is not None:
+            early = LoadResult(posts=dedupe_ids(last[0]), problems=[], roots=pending.roots)
+            early.problems = sorted(last[1], key=_PATH)
+            on_cached(early)
+        found = pending.result()
+    finally:
+        pending.abandon()
     total = len(found.files)
-    cache = MetadataCache.load(found.roots) if use_cache else MetadataCache(found.roots)
-    whole = cache.whole(found.files) if use_cache else None
+    whole = cache.whole(found.columns()) if use_cache else None
     if whole is not None:
         # The usual second start: the same files as last time, posts already in order.
         posts, problems = whole
         if progress is not None:
             progress(total, total)
         return LoadResult(
-            posts=dedupe_ids(posts), problems=_sorted_problems(problems, found), roots=found.roots
+            posts=early.posts if early is not None else dedupe_ids(posts),
+            problems=_sorted_problems(list(problems), found),
+            roots=found.roots,
         )
     results: list[Parsed | None] = [None] * total
     todo: list[int] = []
@@ -101,9 +130,12 @@ def _load(
     )
 
 
+_PATH = attrgetter("path")
+
+
 def _sorted_problems(problems: list[Problem], found: ScanResult) -> list[Problem]:
     problems.extend(found.problems)
-    problems.sort(key=lambda p: p.path)
+    problems.sort(key=_PATH)
     return problems
 
 

@@ -54,6 +54,10 @@ class FileEntry(NamedTuple):
         return relative_part(self.path, self.rel_start)
 
 
+ScanColumns = tuple[list[str], list[int], list[int], list[int]]
+"""The scan's files as columns: paths, rel_starts, sizes, mtimes (in scan order)."""
+
+
 @dataclass(slots=True)
 class ScanResult:
     """The files found and the problems met while walking."""
@@ -61,6 +65,13 @@ class ScanResult:
     files: list[FileEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     roots: list[str] = field(default_factory=list)
+
+    def columns(self) -> ScanColumns:
+        """The files' fields as lists, one per field (compared with the cache's in C)."""
+        if not self.files:
+            return [], [], [], []
+        paths, starts, sizes, mtimes = map(list, zip(*self.files, strict=True))
+        return paths, starts, sizes, mtimes
 
 
 def is_post_file(name: str) -> bool:
@@ -82,16 +93,28 @@ def scan(paths: Sequence[str | Path]) -> ScanResult:
         MissingPath: One of ``paths`` does not exist.
     """
     walker = _Walker()
-    for raw in paths:
-        root = os.path.abspath(os.path.expanduser(os.fspath(raw)))
-        if not os.path.lexists(root):
-            raise MissingPath(f"there is no file or folder named '{os.fspath(raw)}'.")
+    for root in resolve_roots(paths):
         walker.result.roots.append(root)
         if os.path.isdir(root):
             walker.walk_root(root)
         else:
             walker.add_file(root)
     return walker.result
+
+
+def resolve_roots(paths: Sequence[str | Path]) -> list[str]:
+    """The absolute corpus roots of ``paths`` (``~`` expanded, links not resolved).
+
+    Raises:
+        MissingPath: One of ``paths`` does not exist.
+    """
+    roots = []
+    for raw in paths:
+        root = os.path.abspath(os.path.expanduser(os.fspath(raw)))
+        if not os.path.lexists(root):
+            raise MissingPath(f"there is no file or folder named '{os.fspath(raw)}'.")
+        roots.append(root)
+    return roots
 
 
 class _Walker:

@@ -15,6 +15,7 @@ from tui.corpus import cache as cache_module
 from tui.corpus import parse
 from tui.corpus.cache import cache_file
 from tui.corpus.loader import load_corpus
+from tui.corpus.model import LoadResult
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -224,3 +225,69 @@ def test_permission_problems_are_not_cached(corpus: Path, monkeypatch: pytest.Mo
     monkeypatch.undo()
     second = load_corpus([corpus])
     assert target in {p.path for p in second.posts}
+
+
+# -- the last load shown first (`on_cached`) and the scan in a child ------------------------
+
+
+def test_cached_posts_are_offered_first_and_reused_when_nothing_changed(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = load_corpus([corpus])
+    forbid_parsing(monkeypatch)
+    offered: list[LoadResult] = []
+    warm = load_corpus([corpus], on_cached=offered.append)
+    [early] = offered
+    assert early.posts == cold.posts
+    assert warm.posts is early.posts  # the caller can tell that nothing changed
+    assert warm == cold
+    # The early problems are the files' own (no scan of links and folders yet).
+    assert set(early.problems) <= set(cold.problems)
+    assert [p.path for p in early.problems] == sorted(p.path for p in early.problems)
+
+
+def test_no_cache_offers_nothing_first(corpus: Path) -> None:
+    offered: list[LoadResult] = []
+    load_corpus([corpus], on_cached=offered.append)
+    assert offered == []
+    load_corpus([corpus], use_cache=False, on_cached=offered.append)
+    assert offered == []
+
+
+def test_a_change_since_the_cache_gives_new_posts_after_the_old(corpus: Path) -> None:
+    load_corpus([corpus])
+    target = corpus / "posts" / "full.md"
+    target.write_text(target.read_text().replace("Full archive post", "Edited title"))
+    (corpus / "posts" / "plain.htm").unlink()
+    offered: list[LoadResult] = []
+    result = load_corpus([corpus], on_cached=offered.append)
+    [early] = offered
+    assert "Full archive post" in {p.title for p in early.posts}
+    assert "plain" in {p.title for p in early.posts}
+    titles = {p.title for p in result.posts}
+    assert "Edited title" in titles and "plain" not in titles
+    assert result.posts is not early.posts
+    assert result == load_corpus([corpus], use_cache=False)
+
+
+@pytest.mark.parametrize("forked", [True, False])
+def test_scan_in_a_child_or_here_loads_the_same(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch, forked: bool
+) -> None:
+    from tui.corpus import prescan
+
+    monkeypatch.setattr(prescan, "FORK_ENABLED", forked)
+    cold = load_corpus([corpus])
+    (corpus / "posts" / "new.md").write_text("---\ntitle: Brand new\n---\n")
+    changed = load_corpus([corpus])
+    warm = load_corpus([corpus])
+    assert warm == changed == load_corpus([corpus], use_cache=False)
+    assert len(changed.posts) == len(cold.posts) + 1
+
+
+def test_cache_rows_keep_where_the_relative_path_starts(corpus: Path) -> None:
+    cold = load_corpus([corpus])
+    doc = read_doc(cache_file([str(corpus)]))
+    starts = dict(zip(doc["path"], doc["start"], strict=True))
+    for post in cold.posts:
+        assert post.path[starts[post.path] :] == post.rel_path

@@ -1,0 +1,119 @@
+"""The scan in a forked child: the same result as scanning here, and a safe fallback."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tui.corpus import prescan
+from tui.corpus.prescan import start_scan
+from tui.corpus.scan import MissingPath, scan
+
+needs_fork = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the scan is forked on Linux only"
+)
+
+
+def _corpus(root: Path) -> Path:
+    """Posts in nested folders, a link loop, a broken link and a name that is not UTF-8."""
+    for rel in ("a.md", "sub/b.markdown", "sub/deeper/c.html", "其他/中文.md"):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("---\ntitle: t\n---\nbody\n", encoding="utf-8")
+    (root / "sub" / "loop").symlink_to(root)
+    (root / "gone.md").symlink_to(root / "nowhere.md")
+    (root / os.fsdecode(b"latin-\xe9.md")).write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    return root
+
+
+@needs_fork
+def test_forked_scan_equals_the_scan_here(tmp_path: Path) -> None:
+    root = _corpus(tmp_path / "c")
+    pending = start_scan([root])
+    assert pending.forked
+    forked = pending.result()
+    here = scan([root])
+    assert forked == here
+    assert len(here.files) == 5 and {p.kind for p in here.problems} == {"loop", "unreadable"}
+    assert forked.columns() == here.columns()
+    assert [f.rel_path for f in forked.files] == [f.rel_path for f in here.files]
+
+
+@needs_fork
+def test_a_failing_child_falls_back_to_scanning_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _corpus(tmp_path / "c")
+
+    def broken(found: object) -> bytes:
+        raise RuntimeError("the child fails")
+
+    monkeypatch.setattr(prescan, "_pack", broken)  # inherited by the forked child
+    pending = start_scan([root])
+    assert pending.forked
+    assert pending.result() == scan([root])
+
+
+@needs_fork
+def test_a_damaged_payload_falls_back_to_scanning_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _corpus(tmp_path / "c")
+    monkeypatch.setattr(prescan, "_pack", lambda found: b"not a pickle")
+    assert start_scan([root]).result() == scan([root])
+
+
+@needs_fork
+def test_a_killed_child_falls_back_and_is_reaped(tmp_path: Path) -> None:
+    root = _corpus(tmp_path / "c")
+    pending = start_scan([root])
+    pid = pending._pid
+    os.kill(pid, 9)
+    assert pending.result() == scan([root])
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # already reaped: no zombie left
+
+
+@needs_fork
+def test_an_abandoned_scan_is_reaped(tmp_path: Path) -> None:
+    pending = start_scan([_corpus(tmp_path / "c")])
+    pid = pending._pid
+    pending.abandon()
+    pending.abandon()  # twice is harmless
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_no_fork_while_other_threads_run(tmp_path: Path) -> None:
+    root = _corpus(tmp_path / "c")
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        pending = start_scan([root])
+        assert not pending.forked
+        assert pending.result() == scan([root])
+    finally:
+        release.set()
+        thread.join()
+
+
+def test_missing_root_is_reported_before_any_fork(tmp_path: Path) -> None:
+    with pytest.raises(MissingPath, match="no file or folder named"):
+        start_scan([tmp_path / "nope"])
+
+
+@needs_fork
+def test_a_payload_larger_than_the_pipe_arrives_whole(tmp_path: Path) -> None:
+    root = tmp_path / "many"
+    root.mkdir()
+    for n in range(2000):
+        (root / f"{n:05d}-a-rather-long-post-file-name-to-fill-the-pipe.md").write_bytes(b"x")
+    pending = start_scan([root])
+    assert pending.forked
+    found = pending.result()
+    assert found == scan([root]) and len(found.files) == 2000
