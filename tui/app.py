@@ -111,6 +111,18 @@ class PostilApp(App[None]):
         index: LibraryIndex
 
     @dataclass
+    class CorpusChecked(Message):
+        """Every file was checked: ``result`` is the corpus as the folders hold it now.
+
+        Posted after ``CorpusLoaded`` (and its ``CorpusIndexed``) when the list shows what
+        the files hold; its posts are the very posts already shown.
+        """
+
+        result: LoadResult
+        seconds: float
+        """From the start of loading to the end of the check."""
+
+    @dataclass
     class CorpusLoaded(Message):
         """The corpus finished loading (posted from the loader thread)."""
 
@@ -160,7 +172,11 @@ class PostilApp(App[None]):
         self.is_loaded = False
         """True once the corpus has loaded."""
         self.load_seconds: float | None = None
-        """How long the last corpus load took."""
+        """How long the last corpus load took (to the list shown)."""
+        self.is_checked = False
+        """True once every file was checked (the list may come from the cache before)."""
+        self.check_seconds: float | None = None
+        """From the start of loading to the end of that check."""
         self.use_cache = use_cache
         self._first_list_painted = threading.Event()
         self._notices = list(notices)
@@ -174,11 +190,12 @@ class PostilApp(App[None]):
     def store(self) -> AnnotationStore:
         """The annotation store shared by every screen.
 
-        Given as a path, it is opened by the loading worker right after the corpus: the
-        memory the store's reading takes for a while is then memory the load has just
-        given back, so the two peaks do not add up (26 MB less at 50k posts and 10k
-        annotations), and the loading screen does not wait for it. Asked for sooner (an
-        export from the palette while loading), it is opened there and then.
+        Given as a path, it is opened by the loading worker once the list is painted:
+        right after the posts from the metadata cache are shown, else right after the
+        corpus is loaded (the memory the store's reading takes for a while is then memory
+        the load has just given back: the two peaks do not add up). The first list never
+        waits for it. Asked for sooner (an export from the palette while loading), it is
+        opened there and then.
         """
         store = self._store
         if store is None:
@@ -240,12 +257,18 @@ class PostilApp(App[None]):
         thread=True, exclusive=True, group="corpus", exit_on_error=False, description="load corpus"
     )
     def load_corpus(self) -> None:
-        """Load the corpus in a thread, posting progress at most every few milliseconds."""
+        """Load the corpus in a thread, posting progress at most every few milliseconds.
+
+        With a metadata cache, what the folders held last time is shown at once
+        (`_show_cached`) and the files are checked afterwards: the list is replaced only
+        if a file was added, removed or changed meanwhile.
+        """
         from tui.corpus.loader import load_corpus
 
         worker = get_current_worker()
         started = time.perf_counter()
         last = 0.0
+        shown: LoadResult | None = None
 
         def progress(done: int, total: int) -> None:
             nonlocal last
@@ -255,13 +278,26 @@ class PostilApp(App[None]):
                 if not worker.is_cancelled:
                     self.post_message(self.CorpusProgress(done, total))
 
+        def show_cached(cached: LoadResult) -> None:
+            nonlocal shown
+            shown = cached
+            self._show_cached(cached, time.perf_counter() - started)
+
         with kept_for_good():
             try:
-                result = load_corpus(self.paths, use_cache=self.use_cache, progress=progress)
+                result = load_corpus(
+                    self.paths, use_cache=self.use_cache, progress=progress, on_cached=show_cached
+                )
             except (CorpusError, OSError) as error:
                 # E.g. a folder removed since start-up: say so, and show an empty library.
                 self.post_message(self.CorpusFailed(str(error)))
                 result = LoadResult(roots=[str(p) for p in self.paths])
+            if worker.is_cancelled:
+                return
+            if shown is not None and result.posts is shown.posts:
+                # Nothing changed since last time: the list, marks and index stand.
+                self.post_message(self.CorpusChecked(result, time.perf_counter() - started))
+                return
             store = self.store  # opened now, after the load (see ``store``)
         data = LibraryData.prepare(result, store)
         if worker.is_cancelled:
@@ -273,6 +309,23 @@ class PostilApp(App[None]):
         with kept_for_good():
             index = LibraryIndex.build(result.posts)
         if not worker.is_cancelled:
+            self.post_message(self.CorpusIndexed(index))
+            self.post_message(self.CorpusChecked(result, time.perf_counter() - started))
+
+    def _show_cached(self, cached: LoadResult, seconds: float) -> None:
+        """Show the posts of the last load from the cache; then their marks and index.
+
+        Runs in the loader's thread, before the files are checked: the list first, then
+        (after its frame) the reading marks and the index, so that the list can be read,
+        opened and filtered while the scan runs.
+        """
+        if get_current_worker().is_cancelled:
+            return
+        self.post_message(self.CorpusLoaded(LibraryData(cached, None), seconds))
+        self._first_list_painted.wait(timeout=2.0)
+        self.library.post_message(LibraryScreen.MarksLoaded(Marks.read_from(self.store)))
+        index = LibraryIndex.build(cached.posts)
+        if not get_current_worker().is_cancelled:
             self.post_message(self.CorpusIndexed(index))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -292,6 +345,7 @@ class PostilApp(App[None]):
             empty = LoadResult(roots=[str(p) for p in self.paths])
             self.post_message(self.CorpusLoaded(LibraryData(empty, Marks()), 0.0))
             self.post_message(self.CorpusIndexed(LibraryIndex.build([])))
+            self.post_message(self.CorpusChecked(empty, 0.0))
 
     @on(CorpusProgress)
     def _show_progress(self, event: CorpusProgress) -> None:
@@ -299,13 +353,22 @@ class PostilApp(App[None]):
 
     @on(CorpusLoaded)
     def _corpus_loaded(self, event: CorpusLoaded) -> None:
-        self._notify_read_only()  # the store is open by now
+        first = not self.is_loaded
         self.corpus = event.data.corpus
         self.is_loaded = True
         self.load_seconds = event.seconds
         self.library.set_data(event.data)
         self.call_after_refresh(self._first_list_painted.set)
-        self._offer_drafts()
+        if first:
+            self._offer_drafts()
+
+    @on(CorpusChecked)
+    def _corpus_checked(self, event: CorpusChecked) -> None:
+        self._notify_read_only()  # the store is open by now
+        self.corpus = event.result
+        self.is_checked = True
+        self.check_seconds = event.seconds
+        self.library.set_checked(event.result)
 
     @on(CorpusFailed)
     def _corpus_failed(self, event: CorpusFailed) -> None:

@@ -56,7 +56,8 @@ class LibraryData:
     """The loaded corpus and its marks: enough to paint the list."""
 
     corpus: LoadResult
-    marks: Marks
+    marks: Marks | None
+    """None when they are not read yet (they follow in a ``MarksLoaded``)."""
 
     @classmethod
     def prepare(cls, corpus: LoadResult, store: AnnotationStore) -> LibraryData:
@@ -199,6 +200,8 @@ export, theme) are in the command palette (`ctrl+p`).
         """The loaded corpus; None while loading."""
         self.index: LibraryIndex | None = None
         """The query index and facets; None until built."""
+        self.checked = False
+        """Whether the posts shown were checked against the files (see `set_checked`)."""
         self.filter_query: Query | None = None
         """The applied query; None shows everything."""
         self.marks = Marks()
@@ -302,15 +305,28 @@ export, theme) are in the command palette (`ctrl+p`).
         )
 
     def set_data(self, data: LibraryData) -> None:
-        """Show a freshly loaded corpus (filtering waits for :meth:`set_index`)."""
+        """Show a freshly loaded corpus (filtering waits for :meth:`set_index`).
+
+        Called again when the files turned out to differ from the cached list shown
+        first: the query, the sort order and the post under the cursor are kept.
+        """
         self.data = data
         self.index = None
-        self.marks = data.marks
+        self.checked = False
+        if data.marks is not None:
+            self.marks = data.marks
+            self.post_list.set_marks(self.marks.is_read, self.marks.counts)
         self._orders = {}
         self._ranks = {}
-        self.post_list.set_marks(self.marks.is_read, self.marks.counts)
         self.is_loading = False
         self._refilter()
+
+    def set_checked(self, corpus: LoadResult) -> None:
+        """Every file was checked: ``corpus`` holds the posts shown, and every problem."""
+        if self.data is not None and corpus.posts is self.data.corpus.posts:
+            self.data = LibraryData(corpus, self.marks)
+        self.checked = True
+        self._show_status()
 
     def set_index(self, index: LibraryIndex) -> None:
         """Enable filtering, completion and facets; apply a query typed while indexing."""
