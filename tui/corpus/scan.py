@@ -65,9 +65,13 @@ class ScanResult:
     files: list[FileEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     roots: list[str] = field(default_factory=list)
+    packed: ScanColumns | None = field(default=None, compare=False)
+    """The files' fields as columns, when the files were built from them."""
 
     def columns(self) -> ScanColumns:
         """The files' fields as lists, one per field (compared with the cache's in C)."""
+        if self.packed is not None:
+            return self.packed
         if not self.files:
             return [], [], [], []
         paths, starts, sizes, mtimes = map(list, zip(*self.files, strict=True))
