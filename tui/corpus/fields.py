@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
+from sys import intern
 from typing import Any
 
 from tui.corpus.text import clean_line, display_text, needs_cleaning, sanitize
@@ -68,6 +69,13 @@ def _fold(key: Any) -> str:
                 _ALREADY_FOLDED.add(key)
         return folded
     return str(key).strip().lower()
+
+
+def folded(mapping: Mapping[Any, Any]) -> Mapping[str, Any]:
+    """`fold_keys` for reading only: the mapping itself when every key is folded already."""
+    if _ALREADY_FOLDED.issuperset(mapping):
+        return mapping  # the usual case: one C call, no copy
+    return fold_keys(mapping)
 
 
 _FOLDED: dict[str, str] = {}
@@ -150,6 +158,27 @@ def clean_author(value: Any) -> str:
     return clean_line(as_text(value))
 
 
+def shared_author(value: Any) -> str:
+    """`clean_author`, interned: one string per author however many posts name it."""
+    if type(value) is str:
+        found = _AUTHORS.get(value)
+        if found is None:
+            if len(_AUTHORS) > 10_000:
+                _AUTHORS.clear()
+            found = _AUTHORS[value] = intern(clean_line(value))
+        return found
+    return intern(clean_author(value))
+
+
+_AUTHORS: dict[str, str] = {}
+"""Cleaned, interned authors by the front matter string (archives repeat a few hundred)."""
+
+
+def shared_list(value: Any) -> tuple[str, ...]:
+    """`clean_list` with every name interned (tags and categories repeat across posts)."""
+    return tuple(map(intern, clean_list(value)))
+
+
 def clean_list(value: Any) -> tuple[str, ...]:
     """Tags or categories: a list, or one string split on commas; empties and repeats dropped."""
     if _is_empty(value):
@@ -181,6 +210,8 @@ def clean_list(value: Any) -> tuple[str, ...]:
 
 def clean_source(value: Any) -> str | None:
     """The source URL, stripped; None when empty."""
+    if type(value) is str and value.isascii() and value.isprintable():
+        return value.strip() or None  # no control character to remove (the usual URL)
     text = sanitize(as_text(value)).strip()
     return text or None
 

@@ -7,9 +7,9 @@ the front matter is not closed), then the front matter and the archive header.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from sys import intern
+from datetime import UTC, datetime
 from typing import Any
 
 import yaml
@@ -19,7 +19,7 @@ from tui.corpus.errors import FileProblem
 from tui.corpus.files import FM_BOUNDARY, decode_bytes, read_bytes, split_front_matter
 from tui.corpus.header import HEADER_LINES, ArchiveHeader, split_archive_header
 from tui.corpus.ids import post_id
-from tui.corpus.model import Post, Problem, ProblemKind
+from tui.corpus.model import Post, PostId, Problem, ProblemKind, post_from_row, relative_part
 from tui.corpus.text import sanitize
 from tui.corpus.yamlfast import TolerantLoader, load_yaml, parse_simple
 
@@ -42,12 +42,32 @@ class Parsed:
     problems: list[Problem] = field(default_factory=list)
 
 
+Fields = tuple[
+    PostId,
+    str,
+    datetime | None,
+    str,
+    tuple[str, ...],
+    tuple[str, ...],
+    str | None,
+    tuple[tuple[str, str], ...],
+    str,
+]
+"""A post's parsed fields: (id, title, date, author, tags, categories, source, extras,
+encoding), the `PostRow` fields less those the scan already knows (path, rel_start, size,
+mtime_ns). Worker processes send these back: the parent has the rest."""
+
+
 @dataclass(slots=True)
 class _FrontMatter:
-    """The mapping read from a file's front matter, or why there is none."""
+    """The mapping read from a file's front matter, or why there is none.
+
+    The body is ``text[body_start:]``, sliced only if the archive header is needed.
+    """
 
     mapping: dict[Any, Any]
-    body: str
+    text: str
+    body_start: int
     error: tuple[ProblemKind, str] | None = None
 
 
@@ -66,6 +86,41 @@ def parse_file(
 
     Returns:
         The post, or None with at least one problem explaining why.
+
+    Raises:
+        ValueError: ``path`` does not end with ``rel_path`` (as `Post` does).
+    """
+    rel_start = len(path) - len(rel_path)
+    fields, problems = parse_fields(path, rel_start, reference=reference)
+    if fields is None:
+        return Parsed(None, problems)
+    if rel_start < 0 or not path.endswith(rel_path.replace("/", os.sep)):
+        raise ValueError(f"{path!r} does not end with {rel_path!r}")
+    return Parsed(make_post(fields, path, rel_start, size, mtime_ns), problems)
+
+
+def make_post(fields: Fields, path: str, rel_start: int, size: int, mtime_ns: int) -> Post:
+    """The `Post` of parsed ``fields`` and what the scan knows of the file."""
+    fid, title, date, author, tags, categories, source, extras, encoding = fields
+    return post_from_row(
+        (fid, path, rel_start, title, date, author, tags, categories, source, extras)
+        + (size, mtime_ns, encoding)
+    )
+
+
+def parse_fields(
+    path: str, rel_start: int, *, reference: bool = False
+) -> tuple[Fields | None, list[Problem]]:
+    """Parse one post file's metadata to its fields (see `parse_file`).
+
+    Args:
+        path: Absolute path of the file.
+        rel_start: Where its path relative to the corpus root begins in ``path``.
+        reference: Use the reference parser (see `parse_file`).
+
+    Returns:
+        (the fields, or None when nothing is usable; the problems met, at least one
+        when the fields are None).
     """
     try:
         if reference:
@@ -73,11 +128,11 @@ def parse_file(
             front = _front_matter_reference(text)
             partial = False
         else:
-            text, encoding, split, partial = _read_head(path)
-            front = _front_matter_fast(text, split)
+            text, encoding, bounds, partial = _read_head(path)
+            front = _front_matter_fast(text, bounds)
     except FileProblem as exc:
-        return Parsed(None, [Problem(path, exc.kind, str(exc))])
-    header = _LazyHeader(front.body, path if partial else None)
+        return None, [Problem(path, exc.kind, str(exc))]
+    header = _LazyHeader(front.text, front.body_start, path if partial else None)
     problems: list[Problem] = []
     if encoding != "utf-8":
         problems.append(
@@ -86,11 +141,11 @@ def parse_file(
     if front.error is not None:
         kind, reason = front.error
         if header.get().title is None:
-            return Parsed(None, [*problems, Problem(path, kind, reason)])
+            return None, [*problems, Problem(path, kind, reason)]
         reason = reason[:-1] + "; listed with the title from the body header."
         problems.append(Problem(path, kind, reason, True))
-    post = _build_post(path, rel_path, size, mtime_ns, encoding, front.mapping, header, problems)
-    return Parsed(post, problems)
+    fields = _build_fields(path, rel_start, encoding, front.mapping, header, problems)
+    return fields, problems
 
 
 class _LazyHeader:
@@ -102,17 +157,19 @@ class _LazyHeader:
     header, the whole file is read for it (so the result is the reference's).
     """
 
-    __slots__ = ("_body", "_header", "_path")
+    __slots__ = ("_header", "_path", "_start", "_text")
 
-    def __init__(self, body: str, path: str | None) -> None:
-        """``path``: the file, when ``body`` comes from a partial read (else None)."""
-        self._body = body
+    def __init__(self, text: str, start: int, path: str | None) -> None:
+        """The body is ``text[start:]``; ``path``: the file, when ``text`` comes from a
+        partial read (else None)."""
+        self._text = text
+        self._start = start
         self._path = path
         self._header: ArchiveHeader | None = None
 
     def get(self) -> ArchiveHeader:
         if self._header is None:
-            body = self._body
+            body = self._text[self._start :] if self._start else self._text
             if self._path is not None and _cut_line_may_matter(body):
                 body = _whole_body(self._path, body)
             self._header = split_archive_header(body)[0]
@@ -140,11 +197,11 @@ def _whole_body(path: str, fallback: str) -> str:
         return fallback
 
 
-def _read_head(path: str) -> tuple[str, str, list[str] | None, bool]:
+def _read_head(path: str) -> tuple[str, str, _Bounds | None, bool]:
     """Decode the file's head, reading on while the front matter is not closed.
 
     Returns:
-        (text, encoding, the front matter split of the text (see `_split`), whether
+        (text, encoding, where its front matter lies (see `front_bounds`), whether
         the text is only the head of the file).
     """
     limit = HEAD_BYTES
@@ -152,41 +209,64 @@ def _read_head(path: str) -> tuple[str, str, list[str] | None, bool]:
         data = read_bytes(path, limit)
         partial = len(data) >= limit
         text, encoding = decode_bytes(data, partial=partial)
-        split = _split(text)
-        if not partial or split is None or len(split) == 3:
-            return text, encoding, split, partial
+        bounds = front_bounds(text)
+        if not partial or bounds is None or bounds[2] >= 0:
+            return text, encoding, bounds, partial
         limit *= 4
 
 
-def _split(text: str) -> list[str] | None:
-    """`FM_BOUNDARY.split` of the text when it opens a front matter, else None.
+_Bounds = tuple[str, int, int, int]
+"""(the text without leading whitespace, start of the front matter, its end or -1 when it
+is not closed, start of the body or -1)."""
 
-    Three parts (before, front matter, body) when the front matter is closed; fewer
-    when it is not.
+
+def front_bounds(text: str) -> _Bounds | None:
+    """Where `FM_BOUNDARY.split` would cut ``text.lstrip()``, without splitting it.
+
+    The same cuts as `split_front_matter` (and python-frontmatter): the front matter
+    runs from the end of the opening ``---`` line to the start of the first line at or
+    after it that `FM_BOUNDARY` matches; only lines starting with ``---`` can match, so
+    only those are tried (the split's regex search tries every line start).
+
+    Returns:
+        None when the text does not open a front matter; else (the stripped text, start
+        of the front matter, its end, start of the body), end and body -1 when no line
+        closes it.
     """
     stripped = text.lstrip()
-    if not FM_BOUNDARY.match(stripped):
+    opening = FM_BOUNDARY.match(stripped)
+    if opening is None:
         return None
-    return FM_BOUNDARY.split(stripped, 2)
+    start = pos = opening.end()
+    match = FM_BOUNDARY.match
+    find = stripped.find
+    while (cut := find("\n---", pos)) >= 0:
+        # `^` matches after a newline even at the position a match starts from.
+        closing = match(stripped, cut + 1)
+        if closing is not None:
+            return stripped, start, cut + 1, closing.end()
+        pos = cut + 1
+    return stripped, start, -1, -1
 
 
 _UNCLOSED = "the front matter has no closing '---' line."
 
 
-def _front_matter_fast(text: str, split: list[str] | None) -> _FrontMatter:
+def _front_matter_fast(text: str, bounds: _Bounds | None) -> _FrontMatter:
     """Parse with the hand-written parser, PyYAML's C loader as the fallback.
 
-    ``split`` is `_split` of ``text``: the same places `split_front_matter` cuts at.
+    ``bounds`` is `front_bounds` of ``text``.
     """
-    if split is None:
-        return _FrontMatter({}, text)
-    if len(split) < 3:
-        return _FrontMatter({}, text, ("yaml", _UNCLOSED))
-    fm, body = split[1], split[2]
+    if bounds is None:
+        return _FrontMatter({}, text, 0)
+    stripped, start, end, body_start = bounds
+    if end < 0:
+        return _FrontMatter({}, text, 0, ("yaml", _UNCLOSED))
+    fm = stripped[start:end]
     simple = parse_simple(fm)
     if simple is not None:
-        return _FrontMatter(simple, body)
-    return _load(fm, body, _first_line(text))
+        return _FrontMatter(simple, stripped, body_start)
+    return _load(fm, stripped, body_start, _first_line(text))
 
 
 def _front_matter_reference(text: str) -> _FrontMatter:
@@ -196,16 +276,16 @@ def _front_matter_reference(text: str) -> _FrontMatter:
     handler = YAMLHandler()
     stripped = text.strip()
     if not handler.detect(stripped):
-        return _FrontMatter({}, text)
+        return _FrontMatter({}, text, 0)
     try:
         fm, body = handler.split(stripped)
     except ValueError:
-        return _FrontMatter({}, text, ("yaml", _UNCLOSED))
+        return _FrontMatter({}, text, 0, ("yaml", _UNCLOSED))
     try:
         data = handler.load(fm, Loader=TolerantLoader)
     except yaml.YAMLError as exc:
-        return _FrontMatter({}, body, ("yaml", _yaml_reason(exc, _first_line(text))))
-    return _mapping_or_error(data, body)
+        return _FrontMatter({}, body, 0, ("yaml", _yaml_reason(exc, _first_line(text))))
+    return _mapping_or_error(data, body, 0)
 
 
 def _first_line(text: str) -> int:
@@ -213,24 +293,24 @@ def _first_line(text: str) -> int:
     return text[: len(text) - len(text.lstrip())].count("\n")
 
 
-def _load(fm: str, body: str, offset: int) -> _FrontMatter:
-    """PyYAML for front matter the fast path declined."""
+def _load(fm: str, text: str, body_start: int, offset: int) -> _FrontMatter:
+    """PyYAML for front matter the fast path declined (the body is ``text[body_start:]``)."""
     try:
         data = load_yaml(fm)
     except yaml.YAMLError as exc:
-        return _FrontMatter({}, body, ("yaml", _yaml_reason(exc, offset)))
-    return _mapping_or_error(data, body)
+        return _FrontMatter({}, text, body_start, ("yaml", _yaml_reason(exc, offset)))
+    return _mapping_or_error(data, text, body_start)
 
 
-def _mapping_or_error(data: Any, body: str) -> _FrontMatter:
+def _mapping_or_error(data: Any, text: str, body_start: int) -> _FrontMatter:
     if data is None:
-        return _FrontMatter({}, body)
+        return _FrontMatter({}, text, body_start)
     if not isinstance(data, dict):
         kind = type(data).__name__
         what = {"list": "a list", "str": "a single string"}.get(kind, f"a {kind}")
         reason = f"the front matter is {what}, not a mapping of keys to values."
-        return _FrontMatter({}, body, ("not-mapping", reason))
-    return _FrontMatter(data, body)
+        return _FrontMatter({}, text, body_start, ("not-mapping", reason))
+    return _FrontMatter(data, text, body_start)
 
 
 def _yaml_reason(exc: yaml.YAMLError, offset: int) -> str:
@@ -244,48 +324,47 @@ def _yaml_reason(exc: yaml.YAMLError, offset: int) -> str:
     return f"the front matter is not valid YAML (line {line}: {problem})."
 
 
-def _build_post(
+def _build_fields(
     path: str,
-    rel_path: str,
-    size: int,
-    mtime_ns: int,
+    rel_start: int,
     encoding: str,
     mapping: dict[Any, Any],
     header: _LazyHeader,
     problems: list[Problem],
-) -> Post:
+) -> Fields:
     """Normalise every field, with the header and the file name as fallbacks."""
-    f = F.fold_keys(mapping)
+    f = F.folded(mapping)
     name = path[path.rfind(os.sep) + 1 :]  # os.path.basename, without its call overhead
     title = F.clean_title(F.pick(f, F.TITLE_KEYS))
     if not title and header.get().title is not None:
         title = F.clean_title(header.get().title)
     title = title or F.title_from_file_name(name) or name
-    date = _date(path, f, header, problems) or F.date_from_file_name(name)
+    raw_date = f.get("date")
+    if type(raw_date) is datetime and raw_date.tzinfo is UTC:
+        date: datetime | None = raw_date  # the usual value, already what parse_date gives
+    else:
+        date = _date(path, f, header, problems) or F.date_from_file_name(name)
     source = F.clean_source(F.pick(f, F.SOURCE_KEYS)) or F.clean_source(header.get().url)
     known = F.KNOWN_KEYS
-    extras = tuple(F.extra(key, value) for key, value in f.items() if key not in known)
-    return Post(
-        post_id(source, rel_path),
-        path,
-        rel_path,
+    extra = F.extra
+    extras = tuple([extra(key, value) for key, value in f.items() if key not in known])
+    return (
+        post_id(source, relative_part(path, rel_start)) if source is None else post_id(source, ""),
         title,
         date,
         # Authors, tags and categories repeat across thousands of posts: one shared
         # string each instead of one per post.
-        intern(F.clean_author(F.pick(f, F.AUTHOR_KEYS))),
-        tuple(map(intern, F.clean_list(F.pick(f, F.TAG_KEYS)))),
-        tuple(map(intern, F.clean_list(F.pick(f, F.CATEGORY_KEYS)))),
+        F.shared_author(F.pick(f, F.AUTHOR_KEYS)),
+        F.shared_list(F.pick(f, F.TAG_KEYS)),
+        F.shared_list(F.pick(f, F.CATEGORY_KEYS)),
         source,
         extras,
-        size,
-        mtime_ns,
         encoding,
     )
 
 
 def _date(
-    path: str, f: dict[str, Any], header: _LazyHeader, problems: list[Problem]
+    path: str, f: Mapping[str, Any], header: _LazyHeader, problems: list[Problem]
 ) -> datetime | None:
     """The front matter date, else the epoch marker, else the ``日期：`` line."""
     raw_date = F.pick(f, F.DATE_KEYS)

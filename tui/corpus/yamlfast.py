@@ -106,13 +106,14 @@ def parse_simple(text: str) -> dict[str, Any] | None:
     if not text.isascii() and _has_yaml_break(text):
         return None
     result: dict[str, Any] = {}
+    lines = _LINES
     try:
         for line in text.split("\n"):
-            if not line or line[0] == "#" or line.isspace():
-                continue
-            known = _LINES.get(line)
+            known = lines.get(line)
             if known is not None:
                 result[known[0]] = known[1]
+                continue
+            if not line or line[0] == "#" or line.isspace():
                 continue
             key, colon, rest = line.partition(":")
             if not colon or (rest and rest[0] != " "):
@@ -123,14 +124,23 @@ def parse_simple(text: str) -> dict[str, Any] | None:
                 if len(_GOOD_KEYS) > 10_000:
                     _GOOD_KEYS.clear()
                 _GOOD_KEYS.add(key)
-            value = _value(rest.strip(" "))
+            raw = rest.strip(" ")
+            first = raw[:1]
+            if first == '"':
+                # Inlined `_value` for the usual quoted title.
+                inner = raw[1:-1]
+                if len(raw) < 2 or raw[-1] != '"' or '"' in inner or "\\" in inner or "\t" in inner:
+                    return None
+                result[key] = inner
+                continue
+            value = _flow_list(raw) if first == "[" else _value(raw)
             result[key] = value
             # Only lines likely to repeat are kept: a quoted title, a timestamp or a
             # list is nearly always unique to its file.
-            if type(value) in _REPEATABLE and rest[1:2] not in _QUOTES and len(line) < 80:
-                if len(_LINES) >= _MEMO_LIMIT:
-                    _LINES.clear()
-                _LINES[line] = (key, value)
+            if type(value) in _REPEATABLE and first != "'" and len(line) < 80:
+                if len(lines) >= _MEMO_LIMIT:
+                    lines.clear()
+                lines[line] = (key, value)
     except _Unsure:
         return None
     return result
@@ -159,7 +169,10 @@ def _value(raw: str) -> Any:
 
 
 def _flow_list(raw: str) -> list[Any]:
-    """A flat ``[a, b, c]`` list of plain scalars."""
+    """A flat ``[a, b, c]`` list of plain scalars (a new list each time: lists are mutable)."""
+    known = _LISTS.get(raw)
+    if known is not None:
+        return list(known)
     if raw[-1] != "]":
         raise _Unsure
     inner = raw[1:-1].strip(" ")
@@ -168,12 +181,22 @@ def _flow_list(raw: str) -> list[Any]:
     if _ITEM_FORBIDDEN.search(inner):
         raise _Unsure
     items = []
+    resolved_first = _RESOLVED_FIRST
     for part in inner.split(","):
         item = part.strip(" ")
         if not item or item[0] in _PLAIN_FORBIDDEN_START:
             raise _Unsure
-        items.append(_construct(item))
+        # Inlined `_construct`'s first test: most items are names, strings at once.
+        items.append(_construct(item) if item[0] in resolved_first else item)
+    if len(_LISTS) >= _LISTS_LIMIT:
+        _LISTS.clear()
+    _LISTS[raw] = tuple(items)
     return items
+
+
+_LISTS: dict[str, tuple[Any, ...]] = {}
+"""Parsed flow lists by their text: ``categories: [news]`` repeats in every file of a source."""
+_LISTS_LIMIT = 10_000
 
 
 def _plain_key(key: str) -> bool:
