@@ -43,6 +43,7 @@ import orjson
 
 from tui import __version__, locations
 from tui.corpus.model import Post, PostId, Problem, post_from_row
+from tui.corpus.packing import fingerprint, pack_ints
 from tui.corpus.parse import Parsed
 from tui.corpus.scan import FileEntry, ScanColumns
 
@@ -102,6 +103,7 @@ class MetadataCache:
         self._positions: dict[int, int] | None = None
         self._decoded: dict[str, list[Any]] = {}
         self._last: tuple[list[Post], list[Problem]] | None = None
+        self._trimmed = False
         self.hits = 0
         """Rows `get` returned."""
         self.damaged = False
@@ -110,13 +112,7 @@ class MetadataCache:
     @classmethod
     def load(cls, roots: Sequence[str]) -> MetadataCache:
         """Read the cache of ``roots``; an absent, corrupt or outdated one reads as empty."""
-        try:
-            doc = decode_doc(unframe(cache_file(roots).read_bytes()))
-        except (OSError, ValueError, TypeError):  # orjson.JSONDecodeError is a ValueError
-            return cls(roots)
-        if not _valid(doc, roots):
-            return cls(roots)
-        return cls(roots, doc)
+        return cls(roots, _read_doc(roots))
 
     @property
     def size(self) -> int:
@@ -135,11 +131,17 @@ class MetadataCache:
             `dedupe_ids`; the problems of those files), or None when there is no cache
             or a value in it is damaged.
         """
-        if self._last is None and self._doc is not None and not self.damaged:
+        doc = self._doc
+        if self._last is None and doc is not None and not self.damaged:
             try:
-                self._last = self._rebuild(self._doc)
+                self._last = self._rebuild(doc)
             except (TypeError, ValueError, IndexError, KeyError):
                 self.damaged = True  # the row-by-row path treats them one at a time
+            else:
+                # Only the file columns are needed to tell whether the files changed;
+                # the rest is read again if they did (rare): less memory meanwhile.
+                self._doc = {name: doc.get(name) for name in (*_FILE_COLUMNS, "fingerprint")}
+                self._trimmed = True
         return self._last
 
     def whole(self, files: ScanColumns) -> tuple[list[Post], list[Problem]] | None:
@@ -162,6 +164,13 @@ class MetadataCache:
             or mtimes != doc["mtime"]
             or starts != doc["start"]
         ):
+            return None
+        return self.last_load()
+
+    def whole_packed(self, digest: bytes) -> tuple[list[Post], list[Problem]] | None:
+        """`whole` for a scan known by the `fingerprint` of its packed files."""
+        doc = self._doc
+        if doc is None or doc.get("fingerprint") != digest:
             return None
         return self.last_load()
 
@@ -206,6 +215,8 @@ class MetadataCache:
 
     def get(self, entry: FileEntry) -> Parsed | None:
         """The cached result for a file whose size and mtime are unchanged, else None."""
+        if self._trimmed:
+            self._untrim()
         doc = self._doc
         if doc is None:
             return None
@@ -226,6 +237,15 @@ class MetadataCache:
             return None  # a damaged row is a miss, not a crash
         self.hits += 1
         return parsed
+
+    def _untrim(self) -> None:
+        """Read the whole document again (`last_load` kept only the file columns).
+
+        Another postil may have saved it meanwhile: that is fine, every row is still
+        checked against its file's size and mtime.
+        """
+        self._trimmed = False
+        self._doc = _read_doc(self.roots)
 
     def _post_at(self, doc: dict[str, Any], k: int, entry: FileEntry) -> Post:
         """The ``k``-th post of the post columns, for the file ``entry``."""
@@ -369,14 +389,12 @@ def encode_doc(doc: dict[str, Any]) -> bytes:
         layout.append([name, len(values), len(blobs[-1])])
     for name in _INT_COLUMNS:
         try:
-            words = array("q", doc[name])
+            blobs.append(pack_ints(doc[name]))
         except OverflowError as exc:
             raise ValueError(str(exc)) from exc
-        if sys.byteorder != "little":
-            words.byteswap()
-        blobs.append(words.tobytes())
-        layout.append([name, len(words), len(blobs[-1])])
-    rest = {k: v for k, v in doc.items() if k not in _STR_COLUMNS and k not in _INT_COLUMNS}
+        layout.append([name, len(doc[name]), len(blobs[-1])])
+    columns = (*_STR_COLUMNS, *_INT_COLUMNS, "fingerprint")  # the last: made by decode_doc
+    rest = {k: v for k, v in doc.items() if k not in columns}
     head = orjson.dumps({**rest, "columns": layout})
     return b"".join([_LENGTH.pack(len(head)), head, *blobs])
 
@@ -396,11 +414,14 @@ def decode_doc(data: bytes | memoryview) -> dict[str, Any]:
     doc = orjson.loads(view[_LENGTH.size : offset])
     if not isinstance(doc, dict) or not isinstance(doc.get("columns"), list):
         raise ValueError("not a cache document")
+    raw: dict[str, memoryview] = {}
     for name, count, length in doc.pop("columns"):
         chunk = view[offset : offset + length]
         offset += length
         if len(chunk) != length:
             raise ValueError("cache cut short")
+        if name in _FILE_COLUMNS:
+            raw[name] = chunk
         if name in _STR_COLUMNS:
             values: list[Any] = str(chunk, "utf-8").split("\0") if count else []
             if name in _NULLABLE:
@@ -418,6 +439,8 @@ def decode_doc(data: bytes | memoryview) -> dict[str, Any]:
         doc[name] = values
     if offset != len(view):
         raise ValueError("trailing bytes")
+    if set(raw) == set(_FILE_COLUMNS):
+        doc["fingerprint"] = fingerprint(*(raw[name] for name in _FILE_COLUMNS))
     return doc
 
 
@@ -456,6 +479,15 @@ def _taker(order: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
 def _all_types(values: Any, *types: type) -> bool:
     """True when every value's exact type is one of ``types`` (a loop in C)."""
     return set(map(type, values)).issubset(types)
+
+
+def _read_doc(roots: Sequence[str]) -> dict[str, Any] | None:
+    """The cache document of ``roots``; None when absent, corrupt or outdated."""
+    try:
+        doc = decode_doc(unframe(cache_file(roots).read_bytes()))
+    except (OSError, ValueError, TypeError):  # orjson.JSONDecodeError is a ValueError
+        return None
+    return doc if _valid(doc, roots) else None
 
 
 def _valid(doc: Any, roots: Sequence[str]) -> bool:

@@ -20,8 +20,8 @@ from tui.corpus.ids import dedupe_ids
 from tui.corpus.model import LoadResult, Post, Problem
 from tui.corpus.parse import Parsed
 from tui.corpus.pool import Progress, parse_entry, parse_many
-from tui.corpus.prescan import start_scan
-from tui.corpus.scan import ScanResult, scan
+from tui.corpus.prescan import PackedScan, start_scan
+from tui.corpus.scan import scan
 
 
 def load_corpus(
@@ -81,27 +81,28 @@ def _load(
         early: LoadResult | None = None
         # Rebuilt now, while the child scans (or to be shown): when the files did not
         # change, `whole` below returns these very posts.
-        wanted = pending.forked or on_cached is not None
+        wanted = pending.child is not None or on_cached is not None
         last = cache.last_load() if use_cache and wanted else None
         if last is not None and on_cached is not None:
             early = LoadResult(posts=dedupe_ids(last[0]), problems=[], roots=pending.roots)
             early.problems = sorted(last[1], key=_PATH)
             on_cached(early)
-        found = pending.result()
+        scanned = pending.result()
+        whole = None
+        if isinstance(scanned, PackedScan):
+            # From a child: its files need not be unpacked when they did not change.
+            whole = cache.whole_packed(scanned.fingerprint) if use_cache else None
+            if whole is not None:
+                return _whole(
+                    whole, early, scanned.problems, scanned.roots, scanned.count, progress
+                )
+        found = pending.files()
     finally:
         pending.abandon()
     total = len(found.files)
     whole = cache.whole(found.columns()) if use_cache else None
     if whole is not None:
-        # The usual second start: the same files as last time, posts already in order.
-        posts, problems = whole
-        if progress is not None:
-            progress(total, total)
-        return LoadResult(
-            posts=early.posts if early is not None else dedupe_ids(posts),
-            problems=_sorted_problems(list(problems), found),
-            roots=found.roots,
-        )
+        return _whole(whole, early, found.problems, found.roots, total, progress)
     results: list[Parsed | None] = [None] * total
     todo: list[int] = []
     for index, entry in enumerate(found.files):
@@ -125,7 +126,7 @@ def _load(
     problems = [p for r in parsed_all for p in r.problems]
     return LoadResult(
         posts=[unsorted[k] for k in order],
-        problems=_sorted_problems(problems, found),
+        problems=_sorted_problems(problems, found.problems),
         roots=found.roots,
     )
 
@@ -133,8 +134,27 @@ def _load(
 _PATH = attrgetter("path")
 
 
-def _sorted_problems(problems: list[Problem], found: ScanResult) -> list[Problem]:
-    problems.extend(found.problems)
+def _whole(
+    whole: tuple[list[Post], list[Problem]],
+    early: LoadResult | None,
+    scan_problems: list[Problem],
+    roots: list[str],
+    total: int,
+    progress: Progress | None,
+) -> LoadResult:
+    """The result of the usual second start: the same files as last time, in order."""
+    posts, problems = whole
+    if progress is not None:
+        progress(total, total)
+    return LoadResult(
+        posts=early.posts if early is not None else dedupe_ids(posts),
+        problems=_sorted_problems(list(problems), scan_problems),
+        roots=roots,
+    )
+
+
+def _sorted_problems(problems: list[Problem], scan_problems: list[Problem]) -> list[Problem]:
+    problems.extend(scan_problems)
     problems.sort(key=_PATH)
     return problems
 

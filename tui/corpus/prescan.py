@@ -1,12 +1,14 @@
-"""Scanning the corpus in a forked child while this process reads the metadata cache.
+"""Scanning the corpus in a child process while this process reads the metadata cache.
 
 A warm load has two parts that do not depend on each other: the scan, which stat()s
-every post file, and rebuilding the posts of the last load from the cache. Where a
-child can be forked safely (Linux, and this process has a single thread: forking a
-threaded process can deadlock the child), the scan runs in a child on another core and
-sends its result back through a pipe as packed columns. Elsewhere, or when the child
-fails in any way (killed, cut short, an exception), the scan runs here when its result
-is asked for: the result is the same either way.
+every post file, and rebuilding the posts of the last load from the cache. The scan runs
+in a child on another core and sends its result back through a pipe as packed columns.
+The child is forked where that is safe and cheapest (Linux, and this process has a
+single thread: forking a threaded process can deadlock the child), else it is a new
+interpreter running this module (the app, which loads in a thread; its memory is then
+not the app's either). When the child fails in any way (killed, cut short, an
+exception), the scan runs here when its result is asked for: the result is the same
+either way.
 """
 
 from __future__ import annotations
@@ -15,20 +17,26 @@ import contextlib
 import fcntl
 import os
 import pickle
+import subprocess
 import sys
 import threading
 from array import array
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
-from typing import NoReturn
+from typing import Literal, NoReturn
 
+from tui.corpus.model import Problem
+from tui.corpus.packing import fingerprint, pack_ints
 from tui.corpus.scan import FileEntry, ScanResult, resolve_roots, scan
 
 _PIPE_SIZE = 1 << 20
 """Linux's default limit for an unprivileged pipe size (/proc/sys/fs/pipe-max-size)."""
 
-FORK_ENABLED = True
+_QUIET = True
+
+CHILD_ENABLED = True
 """Tests turn the child off to compare both ways."""
 
 
@@ -38,15 +46,23 @@ class PendingScan:
     def __init__(self, roots: list[str]) -> None:
         """Prepare the scan of ``roots`` (absolute, existing paths)."""
         self.roots = roots
-        self.forked = False
-        """Whether a child is scanning (else `result` scans here)."""
+        self.child: Literal["fork", "spawn"] | None = None
+        """How the child scanning was started; None: `result` scans here."""
         self._pid = 0
         self._fd = -1
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._result: ScanResult | PackedScan | None = None
 
     def start(self) -> None:
-        """Fork the child that scans, when that is safe here."""
-        if not (FORK_ENABLED and _can_fork()):
+        """Start the child that scans: forked when that is safe here, else spawned."""
+        if not CHILD_ENABLED:
             return
+        if _can_fork():
+            self._fork()
+        else:
+            self._spawn()
+
+    def _fork(self) -> None:
         read_fd, write_fd = os.pipe()
         if hasattr(fcntl, "F_SETPIPE_SZ"):
             # The payload is a few MB: a larger pipe takes it in fewer round trips.
@@ -62,33 +78,67 @@ class PendingScan:
             os.close(read_fd)
             _child(self.roots, write_fd)
         os.close(write_fd)
-        self._pid, self._fd, self.forked = pid, read_fd, True
+        self._pid, self._fd, self.child = pid, read_fd, "fork"
 
-    def result(self) -> ScanResult:
-        """The scan's result (the child's, or a scan run here now).
+    def _spawn(self) -> None:
+        """A new interpreter running this module (a process with threads cannot fork)."""
+        try:
+            self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", __name__, *self.roots],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL if _QUIET else None,
+                close_fds=True,
+            )
+        except OSError:
+            return
+        self.child = "spawn"
+
+    def result(self) -> ScanResult | PackedScan:
+        """The scan's result: the child's, packed, or a scan run here now.
 
         Raises:
             MissingPath: A root disappeared since the scan was started.
         """
-        if self.forked:
-            data = self._collect()
-            if data is not None:
-                try:
-                    return _unpack(data)
-                except Exception:  # noqa: BLE001 - any bad payload: scan here instead
-                    pass
-        return scan(self.roots)
+        if self._result is None:
+            if self.child is not None:
+                data = self._collect()
+                if data is not None:
+                    try:
+                        self._result = _unpack(data)
+                    except Exception:  # noqa: BLE001 - any bad payload: scan here instead
+                        pass
+            if self._result is None:
+                self._result = scan(self.roots)
+        return self._result
+
+    def files(self) -> ScanResult:
+        """The scan's result, unpacked (a damaged payload: a scan run here now)."""
+        found = self.result()
+        if isinstance(found, PackedScan):
+            try:
+                found = found.unpack()
+            except ValueError:
+                found = scan(self.roots)
+            self._result = found
+        return found
 
     def abandon(self) -> None:
         """Stop and reap the child when its result is not wanted (safe to call twice)."""
-        if self.forked:
+        if self.child == "fork":
             with contextlib.suppress(OSError):
                 os.kill(self._pid, 9)
+        elif self.child == "spawn" and self._proc is not None:
+            with contextlib.suppress(OSError):
+                self._proc.kill()
+        if self.child is not None:
             self._collect()
 
     def _collect(self) -> bytes | None:
         """Read the child's payload and reap it; None when it did not finish well."""
-        self.forked = False
+        how, self.child = self.child, None
+        if how == "spawn":
+            return self._collect_spawned()
         parts = []
         try:
             while chunk := os.read(self._fd, 1 << 20):
@@ -104,6 +154,19 @@ class PendingScan:
         if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not parts:
             return None
         return b"".join(parts)
+
+    def _collect_spawned(self) -> bytes | None:
+        proc = self._proc
+        assert proc is not None and proc.stdout is not None
+        try:
+            data = proc.stdout.read()
+        except OSError:
+            data = b""
+        finally:
+            proc.stdout.close()
+        if proc.wait() != 0 or not data:
+            return None
+        return data
 
 
 def start_scan(paths: Sequence[str | Path]) -> PendingScan:
@@ -133,6 +196,53 @@ def _child(roots: list[str], fd: int) -> NoReturn:
         os._exit(code)
 
 
+@dataclass(slots=True)
+class PackedScan:
+    """A child's scan as it arrived: its files packed as the metadata cache packs them.
+
+    When the cache's `fingerprint` equals this one, nothing changed and the files need
+    not be unpacked at all; else `unpack` gives the `ScanResult`.
+    """
+
+    count: int
+    fingerprint: bytes
+    paths: bytes
+    """The paths joined by NUL, as UTF-8 (surrogate escapes kept)."""
+    words: list[bytes]
+    """The starts, sizes and mtimes (`pack_ints`)."""
+    problems: list[Problem]
+    roots: list[str]
+
+    def unpack(self) -> ScanResult:
+        """The scan's files as `FileEntry` rows.
+
+        Raises:
+            ValueError: The columns do not agree (a damaged payload).
+        """
+        count = self.count
+        paths = self.paths.decode("utf-8", "surrogateescape").split("\0") if count else []
+        columns: list[list[int]] = []
+        for raw in self.words:
+            column = array("q")
+            column.frombytes(raw)
+            if sys.byteorder != "little":
+                column.byteswap()
+            columns.append(column.tolist())
+        starts, sizes, mtimes = columns
+        if not len(paths) == len(starts) == len(sizes) == len(mtimes) == count:
+            raise ValueError("the scan's columns differ in length")
+        # tuple.__new__ is FileEntry(...) without its Python-level __new__.
+        files = list(
+            map(tuple.__new__, repeat(FileEntry), zip(paths, starts, sizes, mtimes, strict=True))
+        )
+        return ScanResult(
+            files=files,
+            problems=self.problems,
+            roots=self.roots,
+            packed=(paths, starts, sizes, mtimes),
+        )
+
+
 def _pack(found: ScanResult) -> bytes:
     """The scan result as bytes: the paths as one string, the numbers as machine words.
 
@@ -140,26 +250,32 @@ def _pack(found: ScanResult) -> bytes:
     """
     paths, starts, sizes, mtimes = found.columns()
     blob = "\0".join(paths).encode("utf-8", "surrogateescape")
-    words = [array("q", column).tobytes() for column in (starts, sizes, mtimes)]
-    return pickle.dumps((len(paths), blob, words, found.problems, found.roots), protocol=5)
+    words = [pack_ints(column) for column in (starts, sizes, mtimes)]
+    # Plain values only: in a spawned child this module is ``__main__``, and a class of
+    # it would not unpickle under that name here.
+    fields = (len(paths), fingerprint(blob, *words), blob, words, found.problems, found.roots)
+    return pickle.dumps(fields, protocol=5)
 
 
-def _unpack(data: bytes) -> ScanResult:
-    """The `ScanResult` that `_pack` packed (data from our own child, over our own pipe)."""
-    count, blob, words, problems, roots = pickle.loads(data)  # noqa: S301 - our own child
-    paths = blob.decode("utf-8", "surrogateescape").split("\0") if count else []
-    columns: list[list[int]] = []
-    for raw in words:
-        column = array("q")
-        column.frombytes(raw)
-        columns.append(column.tolist())
-    starts, sizes, mtimes = columns
-    if not len(paths) == len(starts) == len(sizes) == len(mtimes) == count:
-        raise ValueError("the scan's columns differ in length")
-    # tuple.__new__ is FileEntry(...) without its Python-level __new__.
-    files = list(
-        map(tuple.__new__, repeat(FileEntry), zip(paths, starts, sizes, mtimes, strict=True))
-    )
-    return ScanResult(
-        files=files, problems=problems, roots=roots, packed=(paths, starts, sizes, mtimes)
-    )
+def _unpack(data: bytes) -> PackedScan:
+    """The `PackedScan` that `_pack` packed (data from our own child, over our own pipe).
+
+    Raises:
+        ValueError: Not such a payload.
+    """
+    count, digest, paths, words, problems, roots = pickle.loads(data)  # noqa: S301 - our child
+    return PackedScan(count, digest, paths, words, problems, roots)
+
+
+def main(roots: list[str]) -> int:
+    """A spawned child: scan ``roots`` and write the packed result to standard output."""
+    try:
+        sys.stdout.buffer.write(_pack(scan(roots)))
+        sys.stdout.buffer.flush()
+    except Exception:  # noqa: BLE001 - any failure: the parent scans by itself
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -276,7 +276,7 @@ def test_scan_in_a_child_or_here_loads_the_same(
 ) -> None:
     from tui.corpus import prescan
 
-    monkeypatch.setattr(prescan, "FORK_ENABLED", forked)
+    monkeypatch.setattr(prescan, "CHILD_ENABLED", forked)
     cold = load_corpus([corpus])
     (corpus / "posts" / "new.md").write_text("---\ntitle: Brand new\n---\n")
     changed = load_corpus([corpus])
@@ -291,3 +291,47 @@ def test_cache_rows_keep_where_the_relative_path_starts(corpus: Path) -> None:
     starts = dict(zip(doc["path"], doc["start"], strict=True))
     for post in cold.posts:
         assert post.path[starts[post.path] :] == post.rel_path
+
+
+def test_after_the_cached_posts_a_change_still_reparses_only_that_file(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_corpus([corpus])
+    target = corpus / "posts" / "full.md"
+    target.write_text(target.read_text().replace("Full archive post", "Edited title"))
+    parsed: list[str] = []
+    real = parse.parse_file
+
+    def spy(path: str, rel_path: str, size: int = 0, mtime_ns: int = 0) -> parse.Parsed:
+        parsed.append(path)
+        return real(path, rel_path, size, mtime_ns)
+
+    monkeypatch.setattr("tui.corpus.pool.parse_file", spy)
+    offered: list[LoadResult] = []
+    result = load_corpus([corpus], on_cached=offered.append)
+    assert offered and parsed == [str(target)]
+    assert result == load_corpus([corpus], use_cache=False)
+
+
+def test_a_cache_saved_meanwhile_by_another_load_is_reused(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another postil saving between the cached list and the check: its rows count."""
+    load_corpus([corpus])
+    new = corpus / "posts" / "new.md"
+    new.write_text("---\ntitle: Brand new\n---\n")
+    parsed: list[str] = []
+    real = parse.parse_file
+
+    def spy(path: str, rel_path: str, size: int = 0, mtime_ns: int = 0) -> parse.Parsed:
+        parsed.append(path)
+        return real(path, rel_path, size, mtime_ns)
+
+    monkeypatch.setattr("tui.corpus.pool.parse_file", spy)
+
+    def another_load(early: LoadResult) -> None:
+        load_corpus([corpus])
+
+    result = load_corpus([corpus], on_cached=another_load)
+    assert parsed == [str(new)]  # by the other load only: this one reused its rows
+    assert result == load_corpus([corpus], use_cache=False)

@@ -34,8 +34,9 @@ def _corpus(root: Path) -> Path:
 def test_forked_scan_equals_the_scan_here(tmp_path: Path) -> None:
     root = _corpus(tmp_path / "c")
     pending = start_scan([root])
-    assert pending.forked
-    forked = pending.result()
+    assert pending.child == "fork"
+    assert isinstance(pending.result(), prescan.PackedScan)  # the child's, not a fallback
+    forked = pending.files()
     here = scan([root])
     assert forked == here
     assert len(here.files) == 5 and {p.kind for p in here.problems} == {"loop", "unreadable"}
@@ -54,8 +55,8 @@ def test_a_failing_child_falls_back_to_scanning_here(
 
     monkeypatch.setattr(prescan, "_pack", broken)  # inherited by the forked child
     pending = start_scan([root])
-    assert pending.forked
-    assert pending.result() == scan([root])
+    assert pending.child == "fork"
+    assert pending.files() == scan([root])
 
 
 @needs_fork
@@ -64,7 +65,7 @@ def test_a_damaged_payload_falls_back_to_scanning_here(
 ) -> None:
     root = _corpus(tmp_path / "c")
     monkeypatch.setattr(prescan, "_pack", lambda found: b"not a pickle")
-    assert start_scan([root]).result() == scan([root])
+    assert start_scan([root]).files() == scan([root])
 
 
 @needs_fork
@@ -73,7 +74,7 @@ def test_a_killed_child_falls_back_and_is_reaped(tmp_path: Path) -> None:
     pending = start_scan([root])
     pid = pending._pid
     os.kill(pid, 9)
-    assert pending.result() == scan([root])
+    assert pending.files() == scan([root])
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # already reaped: no zombie left
 
@@ -88,15 +89,17 @@ def test_an_abandoned_scan_is_reaped(tmp_path: Path) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
-def test_no_fork_while_other_threads_run(tmp_path: Path) -> None:
+def test_with_other_threads_running_the_scan_is_spawned(tmp_path: Path) -> None:
     root = _corpus(tmp_path / "c")
     release = threading.Event()
     thread = threading.Thread(target=release.wait)
     thread.start()
     try:
         pending = start_scan([root])
-        assert not pending.forked
-        assert pending.result() == scan([root])
+        assert pending.child == "spawn"
+        # The child's own result (not the fallback scan here) arrived and unpacks.
+        assert isinstance(pending.result(), prescan.PackedScan)
+        assert pending.files() == scan([root])
     finally:
         release.set()
         thread.join()
@@ -114,6 +117,73 @@ def test_a_payload_larger_than_the_pipe_arrives_whole(tmp_path: Path) -> None:
     for n in range(2000):
         (root / f"{n:05d}-a-rather-long-post-file-name-to-fill-the-pipe.md").write_bytes(b"x")
     pending = start_scan([root])
-    assert pending.forked
-    found = pending.result()
+    assert pending.child == "fork"
+    found = pending.files()
     assert found == scan([root]) and len(found.files) == 2000
+
+
+def test_a_spawned_child_that_fails_falls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _corpus(tmp_path / "c")
+    pending = prescan.PendingScan([str(root)])
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # exits 1, writes nothing
+    pending._spawn()
+    assert pending.child == "spawn"
+    assert pending.files() == scan([root])
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    pending = prescan.PendingScan([str(root)])
+    pending._spawn()
+    assert pending.child is None  # could not start: the scan runs here
+    assert pending.files() == scan([root])
+
+
+def test_an_abandoned_spawned_child_is_reaped(tmp_path: Path) -> None:
+    pending = prescan.PendingScan([str(_corpus(tmp_path / "c"))])
+    pending._spawn()
+    proc = pending._proc
+    assert proc is not None
+    pending.abandon()
+    assert proc.returncode is not None
+
+
+def test_the_spawned_module_writes_the_packed_scan(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    root = _corpus(tmp_path / "c")
+    assert prescan.main([str(root)]) == 0
+    assert prescan._unpack(capsysbinary.readouterr().out).unpack() == scan([root])
+    assert prescan.main([str(tmp_path / "gone")]) == 1
+
+
+@needs_fork
+def test_the_fingerprint_tells_unchanged_files_without_unpacking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.corpus.cache import MetadataCache
+    from tui.corpus.loader import load_corpus
+
+    root = tmp_path / "c"
+    for n in range(3):
+        (root / f"sub{n}").mkdir(parents=True)
+        (root / f"sub{n}" / f"p{n}.md").write_text(f"---\ntitle: Post {n}\n---\nbody\n")
+    cold = load_corpus([root])
+    packed = start_scan([root]).result()
+    assert isinstance(packed, prescan.PackedScan) and packed.count == 3
+    cache = MetadataCache.load([str(root)])
+    assert cache.whole_packed(packed.fingerprint) is not None
+
+    def no_unpacking(self: prescan.PackedScan) -> None:
+        raise AssertionError("unpacked")
+
+    monkeypatch.setattr(prescan.PackedScan, "unpack", no_unpacking)
+    assert load_corpus([root]) == cold  # the child's files were never unpacked
+    monkeypatch.undo()
+
+    edited = root / "sub1" / "p1.md"
+    edited.write_text("---\ntitle: Post one, edited\n---\nbody\n")
+    changed = start_scan([root]).result()
+    assert isinstance(changed, prescan.PackedScan)
+    assert changed.fingerprint != packed.fingerprint
+    assert MetadataCache.load([str(root)]).whole_packed(changed.fingerprint) is None
+    assert "Post one, edited" in {p.title for p in load_corpus([root]).posts}
