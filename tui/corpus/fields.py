@@ -175,8 +175,53 @@ _AUTHORS: dict[str, str] = {}
 
 
 def shared_list(value: Any) -> tuple[str, ...]:
-    """`clean_list` with every name interned (tags and categories repeat across posts)."""
+    """`clean_list` with every name interned, memoised for lists of strings.
+
+    Tags and categories repeat across posts: one shared tuple per distinct list.
+    """
+    if type(value) is list:
+        try:
+            joined = ",".join(value)  # TypeError unless every item is a string
+        except TypeError:
+            return tuple(map(intern, clean_list(value)))
+        key = tuple(value)  # strings only: no 1 == True collision between lists
+        found = _LISTS.get(key)
+        if found is None:
+            if " " not in joined and "" not in value and not needs_cleaning(joined):
+                # Plain names with nothing to strip, decode or remove: drop repeats only.
+                found = tuple(map(intern, dict.fromkeys(value)))
+            else:
+                found = tuple(map(intern, clean_list(value)))
+            if len(_LISTS) > 10_000:
+                _LISTS.clear()
+            _LISTS[key] = found
+        return found
     return tuple(map(intern, clean_list(value)))
+
+
+_LISTS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def extras(fields: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The `extra` pairs of every key but the `KNOWN_KEYS`, in the mapping's order.
+
+    Args:
+        fields: The folded front matter.
+
+    Returns:
+        What a `Post` keeps in ``extras``.
+    """
+    keys = tuple(fields)
+    names = _EXTRA_NAMES.get(keys)
+    if names is None:
+        # Which keys are extras depends on the keys only: archives repeat a few key sets.
+        if len(_EXTRA_NAMES) > 1_000:
+            _EXTRA_NAMES.clear()
+        names = _EXTRA_NAMES[keys] = tuple(k for k in keys if k not in KNOWN_KEYS)
+    return tuple([extra(name, fields[name]) for name in names]) if names else ()
+
+
+_EXTRA_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 def clean_list(value: Any) -> tuple[str, ...]:

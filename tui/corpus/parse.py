@@ -20,7 +20,7 @@ from tui.corpus.files import FM_BOUNDARY, decode_bytes, read_bytes, split_front_
 from tui.corpus.header import HEADER_LINES, ArchiveHeader, split_archive_header
 from tui.corpus.ids import post_id
 from tui.corpus.model import Post, PostId, Problem, ProblemKind, post_from_row, relative_part
-from tui.corpus.text import sanitize
+from tui.corpus.text import clean_line, sanitize
 from tui.corpus.yamlfast import TolerantLoader, load_yaml, parse_simple
 
 HEAD_BYTES = 2 * 1024
@@ -332,33 +332,43 @@ def _build_fields(
     header: _LazyHeader,
     problems: list[Problem],
 ) -> Fields:
-    """Normalise every field, with the header and the file name as fallbacks."""
+    """Normalise every field, with the header and the file name as fallbacks.
+
+    The usual value of each field (a non-empty string under its first key, a UTC
+    timestamp) is taken straight from the mapping; anything else goes through
+    `fields.pick` and the general cleaners, which give the same result for it.
+    """
     f = F.folded(mapping)
+    get = f.get
     name = path[path.rfind(os.sep) + 1 :]  # os.path.basename, without its call overhead
-    title = F.clean_title(F.pick(f, F.TITLE_KEYS))
+    raw = get("title")
+    title = clean_line(raw) if type(raw) is str else F.clean_title(F.pick(f, F.TITLE_KEYS))
     if not title and header.get().title is not None:
         title = F.clean_title(header.get().title)
     title = title or F.title_from_file_name(name) or name
-    raw_date = f.get("date")
-    if type(raw_date) is datetime and raw_date.tzinfo is UTC:
-        date: datetime | None = raw_date  # the usual value, already what parse_date gives
+    raw = get("date")
+    if type(raw) is datetime and raw.tzinfo is UTC:
+        date: datetime | None = raw  # what parse_date gives for it (astimezone: itself)
     else:
         date = _date(path, f, header, problems) or F.date_from_file_name(name)
-    source = F.clean_source(F.pick(f, F.SOURCE_KEYS)) or F.clean_source(header.get().url)
-    known = F.KNOWN_KEYS
-    extra = F.extra
-    extras = tuple([extra(key, value) for key, value in f.items() if key not in known])
+    raw = get("from")
+    if type(raw) is not str or not raw:
+        raw = F.pick(f, F.SOURCE_KEYS)
+    source = F.clean_source(raw) or F.clean_source(header.get().url)
+    raw = get("author")
+    if type(raw) is not str or not raw:
+        raw = F.pick(f, F.AUTHOR_KEYS)
     return (
         post_id(source, relative_part(path, rel_start)) if source is None else post_id(source, ""),
         title,
         date,
         # Authors, tags and categories repeat across thousands of posts: one shared
-        # string each instead of one per post.
-        F.shared_author(F.pick(f, F.AUTHOR_KEYS)),
+        # string or tuple each instead of one per post.
+        F.shared_author(raw),
         F.shared_list(F.pick(f, F.TAG_KEYS)),
         F.shared_list(F.pick(f, F.CATEGORY_KEYS)),
         source,
-        extras,
+        F.extras(f),
         encoding,
     )
 

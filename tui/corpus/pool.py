@@ -9,10 +9,11 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tui.corpus.model import Problem, ProblemKind
-from tui.corpus.parse import Fields, Parsed, make_post, parse_fields, parse_file
+from tui.corpus.model import PostId, Problem, ProblemKind, post_from_row
+from tui.corpus.parse import Parsed, parse_fields, parse_file
 from tui.corpus.scan import FileEntry
 
 if TYPE_CHECKING:
@@ -91,7 +92,21 @@ _Task = tuple[str, list[int]]
 faster than tens of thousands of `FileEntry` tuples, each a Python-level reduce) and
 where each one's relative path starts."""
 
-_Result = tuple[list[Fields | None], list[tuple[int, ProblemKind, str, bool]]]
+_Wire = tuple[
+    PostId,
+    str,
+    str | None,
+    str,
+    tuple[str, ...],
+    tuple[str, ...],
+    str | None,
+    tuple[tuple[str, str], ...],
+    str,
+]
+"""`Fields` as a worker sends them: the date as its ISO text (a datetime pickles through
+a Python-level reduce: ISO text there and back costs a third of it)."""
+
+_Result = tuple[list[_Wire | None], list[tuple[int, ProblemKind, str, bool]]]
 """A worker's answer for a chunk: each file's fields (None when it gave no post), and the
 problems met as (position in the chunk, kind, reason, recovered). The parent has each
 file's path, size and mtime already: they are not sent back."""
@@ -107,11 +122,16 @@ def _parse_chunk(task: _Task) -> _Result:
     # only walk it again and again (a spawned worker starts with it on).
     gc.disable()
     paths, starts = task
-    rows: list[Fields | None] = []
+    rows: list[_Wire | None] = []
     problems: list[tuple[int, ProblemKind, str, bool]] = []
     for k, (path, start) in enumerate(zip(paths.split("\0"), starts, strict=True)):
         fields, found = parse_fields(path, start)
-        rows.append(fields)
+        if fields is None:
+            rows.append(None)
+        else:
+            fid, title, date, author, tags, categories, source, extras, encoding = fields
+            iso = None if date is None else date.isoformat()
+            rows.append((fid, title, iso, author, tags, categories, source, extras, encoding))
         if found:
             problems += [(k, p.kind, p.reason, p.recovered) for p in found]
     return rows, problems
@@ -122,13 +142,19 @@ def _from_result(
 ) -> list[tuple[int, Parsed]]:
     """The (index, result) pairs of a chunk's answer, with the entries it was asked for."""
     rows, problems = result
-    out = [
-        (
-            index,
-            Parsed(None if f is None else make_post(f, e.path, e.rel_start, e.size, e.mtime_ns)),
+    out: list[tuple[int, Parsed]] = []
+    append = out.append
+    from_iso = datetime.fromisoformat
+    for index, e, row in zip(indexes, entries, rows, strict=True):
+        if row is None:
+            append((index, Parsed(None)))
+            continue
+        fid, title, date, author, tags, categories, source, extras, encoding = row
+        post = post_from_row(
+            (fid, e.path, e.rel_start, title, None if date is None else from_iso(date))
+            + (author, tags, categories, source, extras, e.size, e.mtime_ns, encoding)
         )
-        for index, e, f in zip(indexes, entries, rows, strict=True)
-    ]
+        append((index, Parsed(post)))
     for k, kind, reason, recovered in problems:
         out[k][1].problems.append(Problem(entries[k].path, kind, reason, recovered))
     return out

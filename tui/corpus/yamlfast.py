@@ -133,7 +133,17 @@ def parse_simple(text: str) -> dict[str, Any] | None:
                     return None
                 result[key] = inner
                 continue
-            value = _flow_list(raw) if first == "[" else _value(raw)
+            if first == "[":
+                value: Any = _flow_list(raw)
+            elif raw[10:11] == "T" and _ISO_Z.fullmatch(raw):
+                # The archives' usual timestamp, as `_construct` would build it (such a
+                # value holds nothing `_value` declines), without its checks first.
+                try:
+                    value = datetime.fromisoformat(raw)
+                except ValueError:
+                    value = _value(raw)
+            else:
+                value = _value(raw)
             result[key] = value
             # Only lines likely to repeat are kept: a quoted title, a timestamp or a
             # list is nearly always unique to its file.
