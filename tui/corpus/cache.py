@@ -84,6 +84,11 @@ def cache_file(roots: Sequence[str]) -> Path:
     return locations.cache_dir() / f"corpus-{digest}.cache"
 
 
+def cache_exists(roots: Sequence[str]) -> bool:
+    """Whether there is a cache file for ``roots`` (whatever its content)."""
+    return cache_file(roots).is_file()
+
+
 class MetadataCache:
     """The cached parse results of one root set, read once and written back whole.
 

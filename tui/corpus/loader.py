@@ -14,14 +14,14 @@ from operator import attrgetter
 from pathlib import Path
 from typing import cast
 
-from tui.corpus.cache import NOT_CACHED, MetadataCache
+from tui.corpus.cache import NOT_CACHED, MetadataCache, cache_exists
 from tui.corpus.errors import FileProblem, PostNotFound
 from tui.corpus.ids import dedupe_ids
 from tui.corpus.model import LoadResult, Post, Problem
 from tui.corpus.parse import Parsed
 from tui.corpus.pool import Progress, parse_entry, parse_many
 from tui.corpus.prescan import PackedScan, start_scan
-from tui.corpus.scan import scan
+from tui.corpus.scan import resolve_roots, scan
 
 
 def load_corpus(
@@ -74,8 +74,10 @@ def _load(
     on_cached: Callable[[LoadResult], None] | None,
 ) -> LoadResult:
     # The scan (a stat() of every file) and reading the cache do not depend on each
-    # other: the scan runs in a forked child meanwhile when it can (see `prescan`).
-    pending = start_scan(paths)
+    # other: the scan runs in a child process meanwhile (see `prescan`), when there is
+    # a cache to read.
+    roots = resolve_roots(paths)
+    pending = start_scan(roots, in_child=use_cache and cache_exists(roots))
     try:
         cache = MetadataCache.load(pending.roots) if use_cache else MetadataCache(pending.roots)
         early: LoadResult | None = None

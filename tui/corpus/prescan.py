@@ -169,14 +169,20 @@ class PendingScan:
         return data
 
 
-def start_scan(paths: Sequence[str | Path]) -> PendingScan:
+def start_scan(paths: Sequence[str | Path], *, in_child: bool = True) -> PendingScan:
     """Start scanning ``paths`` (in a child when possible; see the module's text).
+
+    Args:
+        paths: The corpus paths.
+        in_child: False scans here when the result is asked for (no child is worth
+            its cost when this process has nothing to do meanwhile).
 
     Raises:
         MissingPath: One of ``paths`` does not exist (checked here, before any fork).
     """
     pending = PendingScan(resolve_roots(paths))
-    pending.start()
+    if in_child:
+        pending.start()
     return pending
 
 

@@ -335,3 +335,23 @@ def test_a_cache_saved_meanwhile_by_another_load_is_reused(
     result = load_corpus([corpus], on_cached=another_load)
     assert parsed == [str(new)]  # by the other load only: this one reused its rows
     assert result == load_corpus([corpus], use_cache=False)
+
+
+def test_a_child_scans_only_when_there_is_a_cache_to_read_meanwhile(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.corpus import prescan
+
+    started: list[bool] = []
+    real = prescan.PendingScan.start
+
+    def spy(self: prescan.PendingScan) -> None:
+        started.append(True)
+        real(self)
+
+    monkeypatch.setattr(prescan.PendingScan, "start", spy)
+    load_corpus([corpus], use_cache=False)
+    load_corpus([corpus])  # the first: no cache yet
+    assert started == []
+    load_corpus([corpus])
+    assert started == [True]
