@@ -14,20 +14,25 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
+from math import ceil
 from operator import attrgetter, indexOf
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
-from rich.segment import Segment
+from rich.segment import Segment, Segments
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.color import Color
+from textual.filter import ANSIToTruecolor, DimFilter, LineFilter, Monochrome, NoColor
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
+from textual.style import Style as TextualStyle
 
 from tui.corpus.model import Post
 
@@ -59,6 +64,8 @@ def clean_cell(text: str) -> str:
     """
     if not text:
         return ""
+    if text.isprintable():  # no control character (nor tab or newline): the usual case
+        return text
     return _CONTROL.sub("", text.replace("\t", " ").replace("\n", " ").replace("\r", " "))
 
 
@@ -77,11 +84,24 @@ def fit(text: str, width: int) -> str:
     if width <= 0:
         return ""
     if _ONE_OR_TWO.fullmatch(text):
-        cells = len(text) if text.isascii() else 2 * len(text) - len(text.encode("ascii", "ignore"))
+        single = len(text) if text.isascii() else len(text.encode("ascii", "ignore"))
+        cells = 2 * len(text) - single
         if cells <= width:
             return text + " " * (width - cells)
-        if cells == len(text):
-            return text[: width - 1] + "…"
+        limit = width - 1  # cells before the ellipsis
+        if single == len(text):
+            return text[:limit] + "…"
+        if not single:  # all two cells wide
+            return text[: limit // 2] + " " * (limit % 2) + "…"
+        # The longest prefix within the limit, padded to it, as set_cell_size cuts.
+        end = used = 0
+        for char in text:
+            step = 1 if char < "\x7f" else 2
+            if used + step > limit:
+                break
+            used += step
+            end += 1
+        return text[:end] + " " * (limit - used) + "…"
     elif cell_len(text) <= width:
         return set_cell_size(text, width)
     return set_cell_size(text, width - 1) + "…"
@@ -113,6 +133,32 @@ def _columns(width: int) -> Columns:
     return Columns.for_width(width)
 
 
+_PER_SEGMENT_FILTERS = (ANSIToTruecolor, DimFilter, Monochrome, NoColor)
+"""Line filters that map each segment by its style and the background alone."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """What every line of one :meth:`PostList.render_lines` call shares."""
+
+    width: int
+    """The widget's width (each line's cell length)."""
+    content_width: int
+    """The content's width: rows are padded to it."""
+    row_width: int
+    """The rows' width (the content less the scrollbar)."""
+    pad: Style
+    """The style of the padding after a row (the content's background)."""
+    pad_segment: Segment | None
+    """That padding, filtered (None when the rows fill the content)."""
+    background: Color
+    """The background the line filters are given."""
+    filters: tuple[LineFilter, ...]
+    """The app's line filters (e.g. system colours to true colours)."""
+    per_segment: bool
+    """Whether every filter maps each segment by its style alone (Textual's do)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _RowStyles:
     """A row's styles: base, (mark, date, title, author, tags) read and unread, cursor."""
@@ -121,6 +167,99 @@ class _RowStyles:
     read: tuple[Style, Style, Style, Style, Style]
     unread: tuple[Style, Style, Style, Style, Style]
     cursor: Style
+
+
+def _same_thumb(bar: ScrollBar, old: int, new: int) -> bool:
+    """Whether ``bar`` draws the same with ``new`` rows as with ``old`` (e.g. a one-cell
+    thumb at the top for 5,000 rows as for 50,000), by its own renderer's geometry."""
+    height = bar.size.height
+    if old == new:
+        return True
+    if height <= 0:
+        return False
+
+    def segments(rows: int) -> list[Segment]:
+        # As ScrollBar._render_bar and ScrollBarRender.__rich_console__ call it.
+        window = bar.window_size if bar.window_size < rows else 0
+        bar_segments = bar.renderer.render_bar(
+            size=height,
+            virtual_size=ceil(rows),
+            window_size=ceil(window),
+            position=bar.position,
+            thickness=bar.size.width,
+            vertical=True,
+        )
+        return list(bar_segments.segments)
+
+    return segments(old) == segments(new)
+
+
+class _ListScrollBar(ScrollBar):
+    """The list's vertical scrollbar: each line's final strip kept by what it draws.
+
+    Textual redraws a scrollbar through Rich and its styles cache line by line whenever
+    the thumb moves, which costs as much as drawing the list's rows. Every line of a bar
+    is one segment (the track above or below the thumb, the thumb, or a thumb end), and
+    its final strip depends only on that segment and the bar's styles: this asks the
+    bar's renderer for the segments (cheap), reuses the strips already drawn for them,
+    and lets Textual draw the whole bar only when a segment is new.
+    """
+
+    def __init__(self, *, thickness: int) -> None:
+        super().__init__(vertical=True, name="vertical", thickness=thickness)
+        self._lines: dict[Segment, Strip] = {}
+        self._lines_key: tuple[object, ...] | None = None
+
+    def notify_style_update(self) -> None:
+        """Drop the kept lines: the theme or CSS changed."""
+        super().notify_style_update()
+        self._lines.clear()
+        self._lines_key = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The bar's lines, from the kept strips when every segment was drawn before."""
+        width, height = self.size
+        segments = self._segments(width, height)
+        if segments is None:
+            return super().render_lines(crop)
+        key = (width, height, self.visual_style, self.background_colors, self._filters())
+        if key != self._lines_key:
+            self._lines.clear()
+            self._lines_key = key
+        lines = self._lines
+        try:
+            strips = [lines[segment] for segment in segments]
+        except KeyError:
+            strips = super().render_lines(Region(0, 0, width, height))
+            if len(lines) > 64:  # a few thumb sizes and ends; bound it all the same
+                lines.clear()
+            lines.update(zip(segments, strips, strict=True))
+        strips = strips[crop.y : crop.bottom]
+        if crop.column_span != (0, width):
+            x1, x2 = crop.column_span
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    def _filters(self) -> tuple[LineFilter, ...]:
+        return tuple(self.get_line_filters())
+
+    def _segments(self, width: int, height: int) -> list[Segment] | None:
+        """Each line's segment, as the renderer gives them to Rich (None: another shape)."""
+        if width <= 0 or height <= 0 or self.BLANK:
+            return None
+        renderable = self.render()
+        if not isinstance(renderable, ScrollBarRender):
+            return None
+        options = self.app.console_options.update(highlight=False, width=width, height=height)
+        rendered = list(renderable.__rich_console__(self.app.console, options))
+        if len(rendered) != 1 or not isinstance(rendered[0], Segments):
+            return None
+        bar = rendered[0]
+        if not bar.new_lines or len(bar.segments) != height:
+            return None
+        if any(segment.cell_length != width for segment in bar.segments):
+            return None
+        return bar.segments
 
 
 class PostList(ScrollView, can_focus=True):
@@ -203,8 +342,23 @@ Narrow terminals drop the tags column, then the author column.
         self._is_read: Callable[[str], bool] = lambda post_id: True
         self._counts: dict[str, tuple[int, int]] = {}
         self._row_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        """Rows drawn: by (id, width, cursor, focus) for :meth:`render_line`, by (id,
+        cursor, focus) for :meth:`render_lines` (valid for ``_frame_key``)."""
+        self._frame_key: _Frame | None = None
+        self._filtered: dict[bool, _RowStyles] = {}
+        """The row styles by focus with the line filters of ``_frame_key`` applied."""
         self._styles: dict[bool, _RowStyles] = {}
         """The rows' styles by focus, resolved once (CSS lookups cost more than the rows)."""
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """The vertical scrollbar (created on first use, as Textual's): a
+        :class:`_ListScrollBar`, which redraws only lines it has not drawn before."""
+        if self._vertical_scrollbar is None:
+            bar = self._vertical_scrollbar = _ListScrollBar(thickness=self.scrollbar_size_vertical)
+            bar.display = False
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
 
     # -- public ----------------------------------------------------------------------------
 
@@ -268,6 +422,7 @@ Narrow terminals drop the tags column, then the author column.
         super().notify_style_update()
         self._row_cache.clear()
         self._styles.clear()
+        self._frame_key = None
 
     def render_line(self, y: int) -> Strip:
         """Draw row ``y`` of the visible region (only these rows are ever built)."""
@@ -286,18 +441,158 @@ Narrow terminals drop the tags column, then the author column.
         # nothing here needs per-cell offsets (clicks use scroll_offset + y).
         return strip
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines the compositor paints, each row built once as its final strip.
+
+        Textual's default passes each line from :meth:`render_line` through the widget's
+        styles (border, padding, tint, opacity: this list has none of them), pads it to
+        the content width and applies the app's line filters (system colours to true
+        colours), making three more strips per row and costing more than the row itself.
+        With plain styles the same line is built here in one go: the row's segments in
+        styles already filtered (the filters map each segment's style on its own), the
+        same pad, one strip, cached. Any other styling takes Textual's path.
+        """
+        frame = self._frame()
+        if frame is None:
+            return super().render_lines(crop)
+        if frame != self._frame_key:
+            self._row_cache.clear()
+            self._frame_key = frame
+            self._filtered.clear()
+        cache = self._row_cache
+        posts = self._posts
+        count = len(posts)
+        top = self.scroll_offset.y
+        cursor = self.cursor
+        focused = self.has_focus
+        filtered = self._filtered_styles(frame) if frame.per_segment else None
+        blank: Strip | None = None
+        strips: list[Strip] = []
+        for y in crop.line_range:
+            index = top + y
+            if 0 <= index < count:
+                post = posts[index]
+                is_cursor = index == cursor
+                key = (post.id, is_cursor, focused)
+                strip = cache.get(key)
+                if strip is None:
+                    if filtered is None or is_cursor:
+                        # The cursor's style is added to each segment's before filtering.
+                        segments = self._row_segments(
+                            post, frame.row_width, is_cursor, self._row_styles()
+                        )
+                        strip = self._final_line(segments, frame)
+                    else:
+                        segments = self._row_segments(post, frame.row_width, False, filtered)
+                        if frame.pad_segment is not None:
+                            segments.append(frame.pad_segment)
+                        strip = Strip(segments, frame.width)
+                    cache[key] = strip
+            else:
+                if blank is None:
+                    blank = self._final_line(
+                        list(Strip.blank(frame.row_width, self.rich_style)), frame
+                    )
+                strip = blank
+            strips.append(strip)
+        if crop.column_span != (0, frame.width):
+            x1, x2 = crop.column_span
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    def _frame(self) -> _Frame | None:
+        """The shared state of the lines, or None when the styles need Textual's path."""
+        styles = self.styles
+        if (
+            self.BLANK
+            or any(styles.gutter)
+            or any(edge for edge, _ in styles.outline)
+            or styles.tint.a
+            or styles.text_opacity != 1.0
+            or self.opacity != 1.0
+            or (styles.has_rule("hatch") and styles.hatch != "none")
+        ):
+            return None
+        base_background, background = self.background_colors
+        width = self.region.width
+        content_width = self.content_region.width
+        row_width = self.scrollable_content_region.width or self.size.width
+        filters = tuple(self.get_line_filters())
+        # Strip.adjust_cell_length's pad, with the styles cache's inner style.
+        pad = TextualStyle(background=base_background + background).rich_style
+        pad_segment = None
+        if row_width < content_width:
+            pad_segment = Segment(" " * (content_width - row_width), pad)
+            for line_filter in filters:
+                pad_segment = line_filter.apply([pad_segment], background)[0]
+        return _Frame(
+            width=width,
+            content_width=content_width,
+            row_width=row_width,
+            pad=pad,
+            pad_segment=pad_segment,
+            background=background,
+            filters=filters,
+            per_segment=all(type(f) in _PER_SEGMENT_FILTERS for f in filters),
+        )
+
+    @staticmethod
+    def _final_line(segments: list[Segment], frame: _Frame) -> Strip:
+        """A line as Textual's styles cache makes it: padded, filtered, one strip."""
+        if frame.row_width < frame.content_width:
+            segments.append(Segment(" " * (frame.content_width - frame.row_width), frame.pad))
+        for line_filter in frame.filters:  # Strip.apply_filter without its strips
+            segments = line_filter.apply(segments, frame.background)
+        return Strip(segments, frame.width)
+
+    def _filtered_styles(self, frame: _Frame) -> _RowStyles:
+        """The row styles (for the current focus) with the frame's line filters applied."""
+        focused = self.has_focus
+        styles = self._filtered.get(focused)
+        if styles is None:
+
+            def apply(style: Style) -> Style:
+                segments = [Segment(" ", style)]
+                for line_filter in frame.filters:
+                    segments = line_filter.apply(segments, frame.background)
+                return segments[0].style or style
+
+            def parts(row: tuple[Style, ...]) -> tuple[Style, Style, Style, Style, Style]:
+                mark, date, title, author, tags = map(apply, row)
+                return mark, date, title, author, tags
+
+            raw = self._row_styles()
+            styles = self._filtered[focused] = _RowStyles(
+                base=apply(raw.base),
+                read=parts(raw.read),
+                unread=parts(raw.unread),
+                cursor=raw.cursor,  # never used filtered (see render_lines)
+            )
+        return styles
+
     def _render_row(self, post: Post, width: int, is_cursor: bool) -> Strip:
-        """Build one row's segments from plain strings (never markup)."""
+        """One row as :meth:`render_line` draws it (not yet padded or filtered)."""
+        return Strip(self._row_segments(post, width, is_cursor, self._row_styles()), width)
+
+    def _row_segments(
+        self, post: Post, width: int, is_cursor: bool, styles: _RowStyles
+    ) -> list[Segment]:
+        """One row's segments from plain strings (never markup), exactly ``width`` cells."""
         columns = _columns(width)
         mark = self.mark_for(post.id)
-        styles = self._row_styles()
         mark_style, date_style, title_style, author_style, tags_style = (
             styles.unread if mark[0] == UNREAD_MARK else styles.read
         )
-        date = post.date.strftime("%Y-%m-%d") if post.date else ""
+        moment = post.date
+        if moment is None:
+            date = " " * (DATE_WIDTH + 1)
+        elif moment.year >= 1000:  # as strftime("%Y-%m-%d") writes it, in a fifth of the time
+            date = moment.isoformat()[:DATE_WIDTH] + " "
+        else:
+            date = fit(moment.strftime("%Y-%m-%d"), DATE_WIDTH) + " "
         segments = [
             Segment(mark, mark_style),
-            Segment(fit(date, DATE_WIDTH) + " ", date_style),
+            Segment(date, date_style),
             Segment(fit(clean_cell(post.title), columns.title), title_style),
         ]
         if columns.author:
@@ -305,15 +600,15 @@ Narrow terminals drop the tags column, then the author column.
                 Segment(" " + fit(clean_cell(post.author), columns.author), author_style)
             )
         if columns.tags:
-            tags = ", ".join(clean_cell(tag) for tag in post.tags)
+            tags = clean_cell(", ".join(post.tags))
             segments.append(Segment(" " + fit(tags, columns.tags), tags_style))
         if is_cursor:
             # app.tcss styles it differently when the list is not focused (like OptionList).
             # Not partial: the blurred background is translucent and must be blended.
             segments = list(Segment.apply_style(segments, post_style=styles.cursor))
         if columns.title + columns.fixed == width:  # every cell accounted for
-            return Strip(segments, width)
-        return Strip(segments).crop_extend(0, width, styles.base)
+            return segments
+        return list(Strip(segments).crop_extend(0, width, styles.base))
 
     def _row_styles(self) -> _RowStyles:
         """The styles of a row's parts, for the current focus (resolved on first use)."""
@@ -423,7 +718,12 @@ Narrow terminals drop the tags column, then the author column.
             return
         self.set_reactive(PostList.virtual_size, Size(0, rows))
         if self.show_vertical_scrollbar:
-            self.vertical_scrollbar.window_virtual_size = rows
+            bar = self.vertical_scrollbar
+            if _same_thumb(bar, bar.window_virtual_size, rows):
+                # Redrawing the bar costs a few milliseconds, as much as the rows.
+                bar.set_reactive(ScrollBar.window_virtual_size, rows)
+            else:
+                bar.window_virtual_size = rows
         if self.scroll_y > self.max_scroll_y:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
 

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
 from textual.app import App, ComposeResult
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
 
 from tui.corpus.model import Post, PostId
 from tui.widgets.post_list import Columns, PostList, clean_cell, fit
@@ -195,3 +201,90 @@ async def test_fifty_thousand_posts_draw_only_visible_rows() -> None:
         assert "Post number 49999" in row_text(post_list, post_list.size.height - 1)
         # Built rows are cached; far fewer than the posts exist.
         assert len(post_list._row_cache) < 100
+
+
+class StyledListApp(ListApp):
+    """The list with the app's own styles (background, scrollbar gutter, row parts)."""
+
+    CSS_PATH = str(Path(__file__).resolve().parents[3] / "tui" / "app.tcss")
+
+
+def segments_of(strips: list[Strip]) -> list[list[Segment]]:
+    return [list(strip) for strip in strips]
+
+
+def textual_lines(widget: Widget, crop: Region) -> list[Strip]:
+    """The widget's lines as Textual's own path draws them (through the styles cache)."""
+    widget._styles_cache.clear()
+    return Widget.render_lines(widget, crop)
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "ansi-dark"])
+@pytest.mark.parametrize("size", [(120, 14), (70, 14)])
+async def test_render_lines_equal_textuals_own_lines(theme: str, size: tuple[int, int]) -> None:
+    posts = [
+        make_post(i, title=title)
+        for i, title in enumerate(
+            [
+                "港口的早晨很安静渔船慢慢回来了海鸥在天上飞" * 3,
+                "Mixed 港口 and ASCII " * 5,
+                "é\u0301",
+            ]
+            + [f"Post {i}" for i in range(3, 40)]
+        )
+    ]
+    app = StyledListApp(posts)
+    async with app.run_test(size=size) as pilot:
+        app.theme = theme
+        post_list = app.query_one(PostList)
+        read = {p.id for p in posts[::2]}
+        post_list.set_marks(lambda pid: pid in read, {posts[1].id: (1, 1), posts[4].id: (0, 2)})
+        await pilot.press("j", "j")
+        width, height = post_list.region.size
+        for _ in range(2):  # focused, then blurred
+            for scroll in (0, 5, 35):  # the last leaves blank lines after the rows
+                post_list.scroll_to(y=scroll, animate=False, immediate=True)
+                await pilot.pause()
+                for crop in (Region(0, 0, width, height), Region(4, 2, 30, 5)):
+                    ours = post_list.render_lines(crop)
+                    assert segments_of(ours) == segments_of(textual_lines(post_list, crop))
+                    assert [s.cell_length for s in ours] == [crop.width] * crop.height
+            post_list.blur()
+            await pilot.pause()
+
+
+async def test_other_styles_take_textuals_path() -> None:
+    app = StyledListApp([make_post(i) for i in range(20)])
+    async with app.run_test(size=(80, 10)) as pilot:
+        post_list = app.query_one(PostList)
+        post_list.styles.padding = (0, 2)
+        post_list.styles.tint = "red 20%"
+        await pilot.pause()
+        crop = post_list.size.region
+        assert post_list._frame() is None
+        assert segments_of(post_list.render_lines(crop)) == segments_of(
+            textual_lines(post_list, crop)
+        )
+
+
+async def test_the_scrollbar_shows_what_textual_would_draw() -> None:
+    posts = [make_post(i) for i in range(3000)]
+    app = StyledListApp(posts)
+    async with app.run_test(size=(100, 20)) as pilot:
+        post_list = app.query_one(PostList)
+        bar = post_list.vertical_scrollbar
+        # Thumb sizes and positions: one cell at the top (3000 and 2000 rows), larger
+        # (60 rows), moved (a cursor far down), back to a shape drawn before.
+        for count, cursor in ((3000, 0), (2000, 0), (60, 0), (3000, 1500), (60, 30), (2000, 0)):
+            post_list.set_posts(posts[:count])
+            post_list.cursor = cursor
+            await pilot.pause()
+            assert bar.window_virtual_size == count
+            region = bar.size.region
+            assert segments_of(bar.render_lines(region)) == segments_of(textual_lines(bar, region))
+            # What is on screen is what a full redraw would show.
+            shown = app.export_screenshot()
+            bar.refresh()
+            post_list.refresh()
+            await pilot.pause()
+            assert app.export_screenshot() == shown
