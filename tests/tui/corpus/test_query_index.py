@@ -197,3 +197,54 @@ def test_netlocs_equal_the_one_url_pattern() -> None:
             match = _SIMPLE_URL.match(source)
             expected.append(match.group(1) if match else "")
         assert _netlocs(batch) == expected
+
+
+# -- the title search and the reading state looked up by id -----------------------------
+
+RARE_POSTS = [
+    post._replace(
+        title=post.title + (" Kestrel" if i % 97 == 0 else " 港口" if i % 89 == 0 else "")
+    )
+    for i, post in enumerate(POSTS)
+]
+RARE_INDEX = PostIndex(RARE_POSTS)
+FEW_MARKS = Marks(
+    read={POSTS[i].id for i in (0, 5, 17, 2048, 3999)} | {"not-a-post"},
+    counts={POSTS[3].id: (1, 2), POSTS[8].id: (0, 1), POSTS[64].id: (2, 2), "gone": (1, 1)},
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kestrel",  # in one title in 97: found match by match
+        "river",  # in about half the titles: the search turns to testing each title
+        "x",
+        "港口",
+        "-kestrel",
+        "kestrel river",
+        "kestrel tag:tag3",
+        "zzz",
+        '"river x"',
+        "is:read",
+        "is:unread",
+        "-is:read date:2016..2020",
+        "has:notes",
+        "has:highlights",
+        "-has:highlights kestrel",
+        "is:read,unread",
+    ],
+)
+@pytest.mark.parametrize("marks", [FEW_MARKS, MARKS], ids=["few marks", "many marks"])
+def test_title_search_and_state_lookups_equal_the_reference(text: str, marks: Marks) -> None:
+    query = parse_query(text)
+    expected = [i for i, p in enumerate(RARE_POSTS) if query.matches_post(p, marks)]
+    assert RARE_INDEX.positions(RARE_INDEX.filter_bits(query, marks)) == expected
+
+
+def test_state_of_a_post_id_listed_twice_holds_for_both() -> None:
+    posts = [*POSTS[:300], POSTS[5], *POSTS[300:600]]  # POSTS[5] at positions 5 and 300
+    index = PostIndex(posts)
+    marks = Marks(read={POSTS[5].id}, counts={POSTS[5].id: (1, 1)})
+    for text in ("is:read", "has:notes", "-is:unread"):
+        assert index.positions(index.filter_bits(parse_query(text), marks)) == [5, 300]
