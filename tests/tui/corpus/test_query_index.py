@@ -248,3 +248,10 @@ def test_state_of_a_post_id_listed_twice_holds_for_both() -> None:
     marks = Marks(read={POSTS[5].id}, counts={POSTS[5].id: (1, 1)})
     for text in ("is:read", "has:notes", "-is:unread"):
         assert index.positions(index.filter_bits(parse_query(text), marks)) == [5, 300]
+
+
+def test_posts_of_bits_are_the_posts_at_their_positions() -> None:
+    rng = random.Random(2)
+    for size in (0, 1, 63, 249, 250, 251, 2047, 3999, 4000):
+        bits = INDEX.bits_of(rng.sample(range(len(POSTS)), size))
+        assert INDEX.posts_of(bits) == [POSTS[i] for i in INDEX.positions(bits)]
