@@ -17,7 +17,8 @@ from tui.corpus.parse import Parsed, parse_fields, parse_file
 from tui.corpus.scan import FileEntry
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    # Imported when a pool starts: most loads (and every warm one) need neither.
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 Progress = Callable[[int, int], None]
 """progress(done, total): files handled so far out of all files found."""
@@ -219,3 +220,87 @@ def _parse_pooled(
     except (OSError, RuntimeError, ImportError):
         return None  # e.g. no /dev/shm, or spawning refused: the serial path still works
     return out
+
+
+class ScanFeed:
+    """Parses the files of a cold load in worker processes while the scan still runs.
+
+    The loader hands the scan's growing file list to `found` after each folder; once
+    more than `POOL_THRESHOLD` files are known, chunks of `_CHUNK` files go to the
+    workers as they fill, so the workers parse while the scan walks on (a cold load's
+    scan is ~10% of its time). `finish` parses what is left and returns the results.
+    Where no pool is used (one worker, no safe start method, a small corpus, a pool
+    that fails) nothing happens during the scan and `finish` parses as `parse_many`.
+    """
+
+    def __init__(self, workers: int | None) -> None:
+        """``workers``: as `parse_many`'s (None: the idle CPUs, 1: no pool)."""
+        self._workers = workers if workers is not None else _idle_cpus()
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: list[Future[_Result]] = []
+        self._sent = 0
+        self._failed = False
+
+    def found(self, files: Sequence[FileEntry]) -> None:
+        """The scan's files so far (a list that only grows, in scan order)."""
+        if self._failed or self._workers < 2:
+            return
+        if self._pool is None:
+            if len(files) <= POOL_THRESHOLD or _start_method() is None:
+                return
+            self._pool = self._start()
+            if self._pool is None:
+                return
+        self._submit(files, len(files) - (len(files) - self._sent) % _CHUNK)
+
+    def finish(
+        self, files: Sequence[FileEntry], progress: Progress | None
+    ) -> list[tuple[int, Parsed]]:
+        """Every file's result, as (position in ``files``, result) in scan order.
+
+        Args:
+            files: All the files the scan found (``found`` saw a beginning of them).
+            progress: Called with (files parsed so far, all files) now and then.
+        """
+        self.found(files)
+        indexes = range(len(files))
+        if self._pool is None:
+            return parse_many(list(files), list(indexes), 1, progress, 0, len(files))
+        try:
+            self._submit(files, len(files))
+            out: list[tuple[int, Parsed]] = []
+            for n, future in enumerate(self._futures):
+                start, stop = n * _CHUNK, min((n + 1) * _CHUNK, len(files))
+                out += _from_result(future.result(), files[start:stop], indexes[start:stop])
+                if progress is not None:
+                    progress(stop, len(files))
+        except (OSError, RuntimeError, ImportError):
+            # A worker died or could not start: parse everything here instead.
+            out = parse_many(list(files), list(indexes), 1, progress, 0, len(files))
+        finally:
+            self.close()
+        return out
+
+    def close(self) -> None:
+        """Stop the workers (cancelling what they have not started)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _start(self) -> ProcessPoolExecutor | None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            context = multiprocessing.get_context(_start_method() or "spawn")
+            return ProcessPoolExecutor(self._workers, mp_context=context)
+        except (OSError, RuntimeError, ImportError):
+            self._failed = True
+            return None
+
+    def _submit(self, files: Sequence[FileEntry], upto: int) -> None:
+        assert self._pool is not None
+        while self._sent < upto:
+            stop = min(self._sent + _CHUNK, upto)
+            self._futures.append(self._pool.submit(_parse_chunk, _task(files[self._sent : stop])))
+            self._sent = stop

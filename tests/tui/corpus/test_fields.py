@@ -154,3 +154,68 @@ def test_as_text_renders_values() -> None:
     assert F.as_text([1, "a", None]) == "1, a"
     assert F.as_text({"k": "v"}) == "k: v"
     assert F.as_text(date(2020, 1, 2)) == "2020-01-02"
+
+
+_names = st.lists(
+    st.one_of(
+        st.sampled_from(["a", " a", "a ", "", " ", "a  b", "&amp;", "x\x1by", "中文", "a\tb"]),
+        st.text(max_size=6),
+        st.integers(0, 3),
+        st.booleans(),
+        st.none(),
+    ),
+    max_size=5,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_names, st.text(max_size=12), st.none(), st.integers()))
+def test_shared_list_is_clean_list(value: object) -> None:
+    """The memoised, interned tuple equals `clean_list`'s, the first time and the next."""
+    expected = F.clean_list(value)
+    assert F.shared_list(value) == expected
+    assert F.shared_list(value) == expected
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        assert F.shared_list(list(value)) is F.shared_list(value)  # one tuple per list
+
+
+def test_shared_list_tells_true_from_one() -> None:
+    assert F.shared_list([1]) == ("1",)
+    assert F.shared_list([True]) == ("true",)
+    assert F.shared_list(["1"]) == ("1",)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["layout", "title", "tags", "comments", "from", "x-key", "author"]),
+        st.one_of(st.text(max_size=5), st.booleans(), st.integers(0, 2), st.none()),
+        max_size=6,
+    )
+)
+def test_extras_are_the_unknown_keys_in_order(fields: dict[str, object]) -> None:
+    expected = tuple(F.extra(k, v) for k, v in fields.items() if k not in F.KNOWN_KEYS)
+    assert F.extras(fields) == expected
+    assert F.extras(dict(fields)) == expected
+
+
+def test_folded_copies_only_when_keys_fold() -> None:
+    plain = {"title": "a", "date": None}
+    F.fold_keys(plain)  # learns that these keys fold to themselves
+    assert F.folded(plain) is plain
+    mixed = {"Title": "", "title": "B"}
+    assert F.folded(mixed) == F.fold_keys(mixed) == {"title": "B"}
+
+
+@pytest.mark.parametrize(
+    "raw", ["https://x.org/a", "  https://x.org/a ", "   ", "https://x.org/\x1b[31m", "链接", 5]
+)
+def test_clean_source_fast_path_matches_the_general_one(raw: object) -> None:
+    general = sanitize(F.as_text(raw)).strip() or None
+    assert F.clean_source(raw) == general
+
+
+def test_shared_author_is_clean_author() -> None:
+    for raw in ["Tom &amp;amp; Jerry", " Ann ", "", ["Ann", " Bo  Li ", ""], None, 3]:
+        assert F.shared_author(raw) == F.clean_author(raw)
+        assert F.shared_author(raw) is F.shared_author(raw)

@@ -7,12 +7,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import REALWORLD, ROOT, SAMPLE_POSTS
 from tui.corpus import files as files_module
 from tui.corpus import parse as parse_module
+from tui.corpus.files import FM_BOUNDARY
 from tui.corpus.ids import post_id
-from tui.corpus.parse import HEAD_BYTES, Parsed, parse_file
+from tui.corpus.parse import HEAD_BYTES, Parsed, front_bounds, make_post, parse_fields, parse_file
 from tui.corpus.scan import is_post_file
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -284,3 +287,66 @@ def test_long_body_line_after_the_header_needs_no_second_read(
     post = parse(path).post
     assert post is not None and post.title == "T" and post.date is not None
     assert limits == [HEAD_BYTES]
+
+
+_BOUNDARY_LINES = st.sampled_from(
+    [
+        "---",
+        "----",
+        "------",
+        "--- ",
+        "---\t",
+        "---\x1c",
+        "---\u3000",
+        "--- x",
+        "-- -",
+        "---a",
+        "---\x85",
+    ]
+)
+_OTHER_LINES = st.text(
+    alphabet=st.sampled_from(["a", " ", "-", ":", "\t", "\u3000", "\x85", "中", "#"]), max_size=6
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from([" ", "\n", "\t", "\u3000"]), max_size=3),
+    st.lists(st.one_of(_BOUNDARY_LINES, _OTHER_LINES), max_size=10),
+)
+def test_front_bounds_cut_where_the_regex_split_does(lead: str, lines: list[str]) -> None:
+    """`front_bounds` (str.find) gives the same parts as `FM_BOUNDARY.split`, whatever
+    the dashes, trailing (Unicode) whitespace and blank lines around them."""
+    text = lead + "\n".join(lines)
+    bounds = front_bounds(text)
+    stripped = text.lstrip()
+    if not FM_BOUNDARY.match(stripped):
+        assert bounds is None
+        return
+    assert bounds is not None
+    parts = FM_BOUNDARY.split(stripped, 2)
+    source, start, end, body = bounds
+    assert source == stripped
+    if len(parts) < 3:
+        assert (end, body) == (-1, -1)
+    else:
+        assert source[start:end] == parts[1]
+        assert source[body:] == parts[2]
+
+
+def test_parse_fields_are_parse_file_without_the_scan_fields() -> None:
+    for path in post_files(FIXTURES):
+        parsed = parse(path)
+        fields, problems = parse_fields(str(path), len(str(path)) - len(path.name))
+        assert problems == parsed.problems
+        if parsed.post is None:
+            assert fields is None
+        else:
+            assert fields is not None
+            post = make_post(fields, str(path), parsed.post.rel_start, parsed.post.size, 0)
+            assert post == parsed.post._replace(mtime_ns=0)
+
+
+def test_parse_file_checks_the_relative_path() -> None:
+    with pytest.raises(ValueError, match="does not end with"):
+        parse_file(str(POSTS / "full.md"), "other.md")

@@ -93,3 +93,51 @@ def test_fast_equals_yaml_whenever_it_answers(pairs: list[tuple[str, str]]) -> N
     except yaml.YAMLError:
         pytest.fail(f"fast path accepted invalid YAML: {text!r}")
     assert fast == (reference or {})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2019-01-06T19:57:04.000Z",
+        "2019-01-06T19:57:04Z",
+        "2019-01-06T19:57:04.123456+08:00",
+        "2019-01-06T19:57:04-05:30",
+        "2019-02-30T19:57:04.000Z",  # impossible: text in both
+        "2019-01-06T25:57:04Z",
+        "2019-01-06T19:57:04.1234567Z",  # seven digits: not the fast shape
+        "2019-1-6T19:57:04Z",
+        "٢٠١٩-01-06T19:57:04Z",  # other digits: \\d matches them, fromisoformat does not
+    ],
+)
+def test_iso_timestamps_match_yaml(value: str) -> None:
+    text = f"date: {value}\n"
+    assert parse_simple(text) == load_yaml(text)
+
+
+def test_memoised_lines_and_lists_are_fresh_objects() -> None:
+    """Repeated lines come from memos; a list handed out must never be shared."""
+    text = "categories: [news, 2020]\nlayout: post\n"
+    first = parse_simple(text)
+    second = parse_simple(text)
+    assert first == second == load_yaml(text)
+    assert first is not None and second is not None
+    assert first["categories"] is not second["categories"]
+    first["categories"].append("mutated")
+    assert parse_simple(text) == load_yaml(text)
+
+
+_timestamps = st.builds(
+    lambda d, frac, tz: d.strftime("%Y-%m-%dT%H:%M:%S") + frac + tz,
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
+    st.sampled_from(["", ".0", ".000", ".123456", ".1234567"]),
+    st.sampled_from(["Z", "+08:00", "-00:00", "+0800", ""]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_timestamps)
+def test_generated_timestamps_match_yaml(value: str) -> None:
+    text = f"date: {value}\n"
+    fast = parse_simple(text)
+    if fast is not None:
+        assert fast == load_yaml(text)

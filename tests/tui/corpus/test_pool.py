@@ -1,0 +1,77 @@
+"""Parsing in worker processes: what the workers send back rebuilds the serial results."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tui.corpus import pool
+from tui.corpus.parse import Parsed
+from tui.corpus.pool import ScanFeed, parse_entry
+from tui.corpus.scan import scan
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def _serial(root: Path) -> list[tuple[int, Parsed]]:
+    files = scan([root]).files
+    return [(i, parse_entry(e)) for i, e in enumerate(files)]
+
+
+def test_a_chunk_round_trip_equals_parsing_here() -> None:
+    """Fields, ISO dates (and None), problems and failed files survive the wire format."""
+    files = scan([FIXTURES]).files
+    result = pool._parse_chunk(pool._task(files))
+    rebuilt = pool._from_result(result, files, range(len(files)))
+    assert rebuilt == _serial(FIXTURES)
+    assert any(p.post is None for _, p in rebuilt) and any(p.problems for _, p in rebuilt)
+    assert any(p.post is not None and p.post.date is None for _, p in rebuilt)
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_scan_feed_parses_while_files_are_found(
+    monkeypatch: pytest.MonkeyPatch, method: str
+) -> None:
+    monkeypatch.setattr(pool, "_start_method", lambda: method)
+    monkeypatch.setattr(pool, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(pool, "_CHUNK", 3)
+    files = scan([FIXTURES]).files
+    feed = ScanFeed(2)
+    for n in range(len(files) + 1):  # the list grows folder by folder, here file by file
+        feed.found(files[:n])
+    assert feed._pool is not None and feed._sent == len(files) - len(files) % 3
+    calls: list[tuple[int, int]] = []
+    result = feed.finish(files, lambda d, t: calls.append((d, t)))
+    assert result == _serial(FIXTURES)
+    assert calls[-1] == (len(files), len(files))
+    assert feed._pool is None
+
+
+def test_scan_feed_without_a_pool_parses_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    files = scan([FIXTURES]).files
+    for feed in (ScanFeed(1), ScanFeed(2)):  # one worker; too few files for a pool
+        feed.found(files)
+        assert feed._pool is None
+        assert feed.finish(files, None) == _serial(FIXTURES)
+
+
+def test_scan_feed_falls_back_when_a_worker_fails(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(pool, "_start_method", lambda: "fork")
+    monkeypatch.setattr(pool, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(pool, "_CHUNK", 3)
+    root = tmp_path / "posts"
+    shutil.copytree(FIXTURES / "posts", root)
+    files = scan([root]).files
+    monkeypatch.setattr(pool, "_parse_chunk", _explode)
+    feed = ScanFeed(2)
+    assert feed.finish(files, None) == _serial(root)
+    assert feed._pool is None
+
+
+def _explode(task: object) -> object:
+    raise RuntimeError("worker failed")
