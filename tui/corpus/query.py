@@ -933,6 +933,8 @@ _FEW = 2048
 """Below this many positions a bitset is built bit by bit; above, through a digit string."""
 _MEMO_BYTES = 8 << 20
 """Bitsets of middle-sized groups kept for reuse, at most this many bytes of them."""
+_CHUNK = 256
+"""Characters of the joined titles per entry of the table that bounds each bisection."""
 _FEW_IDS = 16
 """Reading or annotation state held by at most one post in this many is looked up by id
 (a bisection each) rather than asked of every post."""
@@ -1083,6 +1085,9 @@ class PostIndex:
         """The folded titles, each followed by a newline (which no folded text holds)."""
         self._starts: array[int] = array("q")
         """Where each title starts in ``_blob``, and ``len(_blob)`` last."""
+        self._chunk_titles: array[int] = array("i")
+        """The title at every ``_CHUNK``-th character of ``_blob`` (bounds the bisection
+        that places a match to a few titles)."""
         self._groups: dict[str, dict[str, array[int] | int]] = {}
         """kind ("tag", "cat", "author", "site") -> folded value -> its posts."""
         self._days: dict[int, array[int] | int] = {}
@@ -1114,6 +1119,10 @@ class PostIndex:
         self._blob = "\n".join(titles) + "\n" if titles else ""
         self._starts = array("q", [0])
         self._starts.extend(accumulate(len(title) + 1 for title in titles))
+        starts = self._starts
+        self._chunk_titles = array(
+            "i", [bisect_right(starts, at) - 1 for at in range(0, len(self._blob) + _CHUNK, _CHUNK)]
+        )
         ids = self._ids
         order = sorted(range(self._n), key=ids.__getitem__)
         self._sorted_ids = list(map(ids.__getitem__, order))
@@ -1418,12 +1427,13 @@ class PostIndex:
         blob = self._blob
         if not word or "\n" in word:  # in every title; or in none (titles have no newline)
             return self._all if not word else 0
-        find, starts = blob.find, self._starts
+        find, starts, chunks = blob.find, self._starts, self._chunk_titles
         positions: list[int] = []
         add = positions.append
         at = find(word)
         while at >= 0:
-            title = bisect_right(starts, at) - 1
+            chunk = at // _CHUNK
+            title = bisect_right(starts, at, chunks[chunk], chunks[chunk + 1] + 1) - 1
             add(title)
             if len(positions) % _DENSE_CHECK == 0 and len(positions) * _DENSE > title:
                 rest = islice(self._titles, title + 1, None)
