@@ -16,7 +16,9 @@ only the bytes to the terminal are skipped.
   (for the empty query: one year) and dropping the list's cached rows, so each run draws
   new rows, and 0.1 s after the last frame, as a key press
   comes (Textual draws at most 60 frames a second: a change within 1/60 s of a frame
-  waits for the next one);
+  waits for the next one). The list's scrollbar keeps the lines it drew (by the segment
+  each shows: track, thumb, thumb ends), as it does in use; they are not dropped, so
+  only a query's first run draws a thumb shape not seen before (~2-4 ms more);
 - open: from the Enter key event posted to the app (the post list under the cursor) to
   the end of the first frame whose PostView lines show the body (the first
   ``render_line`` with laid-out text, then that frame's update, encoded to terminal
