@@ -108,7 +108,9 @@ def parse_simple(text: str) -> dict[str, Any] | None:
     result: dict[str, Any] = {}
     lines = _LINES
     try:
-        for line in text.split("\n"):
+        # The text starts and ends with a line break (after and before the dashes):
+        # stripped, two lines less to look at.
+        for line in text.strip("\n").split("\n"):
             known = lines.get(line)
             if known is not None:
                 result[known[0]] = known[1]
@@ -126,31 +128,29 @@ def parse_simple(text: str) -> dict[str, Any] | None:
                 _GOOD_KEYS.add(key)
             raw = rest.strip(" ")
             first = raw[:1]
+            # A quoted title, a list or a timestamp is nearly always unique to its file:
+            # those lines are not kept in `_LINES`.
             if first == '"':
                 # Inlined `_value` for the usual quoted title.
                 inner = raw[1:-1]
                 if len(raw) < 2 or raw[-1] != '"' or '"' in inner or "\\" in inner or "\t" in inner:
                     return None
                 result[key] = inner
-                continue
-            if first == "[":
-                value: Any = _flow_list(raw)
+            elif first == "[":
+                result[key] = _flow_list(raw)
             elif raw[10:11] == "T" and _ISO_Z.fullmatch(raw):
                 # The archives' usual timestamp, as `_construct` would build it (such a
                 # value holds nothing `_value` declines), without its checks first.
                 try:
-                    value = datetime.fromisoformat(raw)
+                    result[key] = datetime.fromisoformat(raw)
                 except ValueError:
-                    value = _value(raw)
+                    result[key] = _value(raw)
             else:
-                value = _value(raw)
-            result[key] = value
-            # Only lines likely to repeat are kept: a quoted title, a timestamp or a
-            # list is nearly always unique to its file.
-            if type(value) in _REPEATABLE and first != "'" and len(line) < 80:
-                if len(lines) >= _MEMO_LIMIT:
-                    lines.clear()
-                lines[line] = (key, value)
+                value = result[key] = _value(raw)
+                if type(value) in _REPEATABLE and first != "'" and len(line) < 80:
+                    if len(lines) >= _MEMO_LIMIT:
+                        lines.clear()
+                    lines[line] = (key, value)
     except _Unsure:
         return None
     return result
