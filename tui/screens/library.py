@@ -482,8 +482,8 @@ export, theme) are in the command palette (`ctrl+p`).
             assert self.index is not None, "bits come from the index"
             index = self.index.index
             if self.sort == "newest":
-                positions = index.positions(bits)
-            elif bits.bit_count() * 4 < len(posts):
+                return index.posts_of(bits)  # the index's own posts, picked in one pass
+            if bits.bit_count() * 4 < len(posts):
                 positions = sorted(index.positions(bits), key=self._rank(self.sort).__getitem__)
             else:
                 order = self._order(self.sort)
