@@ -731,7 +731,7 @@ Narrow terminals drop the tags column, then the author column.
         """Repaint one row if it is on screen."""
         y = index - self.scroll_offset.y
         if 0 <= y < self.size.height:
-            self.refresh_line(y)
+            self.refresh_line(index)  # ScrollView's: takes the row, subtracts the scroll
 
     def _scroll_to_cursor(self) -> None:
         """Scroll the least needed so the cursor row is visible."""

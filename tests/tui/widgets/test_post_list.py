@@ -288,3 +288,21 @@ async def test_the_scrollbar_shows_what_textual_would_draw() -> None:
             post_list.refresh()
             await pilot.pause()
             assert app.export_screenshot() == shown
+
+
+async def test_a_row_is_repainted_where_it_shows_in_a_scrolled_list() -> None:
+    app = ListApp([make_post(i) for i in range(100)])
+    async with app.run_test(size=(80, 12)) as pilot:
+        post_list = app.query_one(PostList)
+        post_list.scroll_to(y=50, animate=False, immediate=True)
+        await pilot.pause()
+        regions: list[Region] = []
+
+        def refresh(*parts: Region, **_: object) -> PostList:
+            regions.extend(parts)
+            return post_list
+
+        post_list.refresh = refresh  # type: ignore[method-assign]
+        post_list._refresh_row(55)
+        post_list._refresh_row(20)  # not on screen: nothing to repaint
+        assert [(region.y, region.height) for region in regions] == [(5, 1)]
