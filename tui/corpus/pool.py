@@ -204,21 +204,28 @@ def _parse_pooled(
     from concurrent.futures import ProcessPoolExecutor
 
     out: list[tuple[int, Parsed]] = []
+    # Every task is made before the first is sent: once the pool runs, the threads that
+    # hand tasks to the workers need the GIL this thread would hold meanwhile.
+    tasks = [_task(entries[i : i + _CHUNK]) for i in range(0, len(entries), _CHUNK)]
     try:
-        with ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             n_workers, mp_context=multiprocessing.get_context(_start_method() or "spawn")
-        ) as pool:
-            futures: list[Future[_Result]] = [
-                pool.submit(_parse_chunk, _task(entries[i : i + _CHUNK]))
-                for i in range(0, len(entries), _CHUNK)
-            ]
-            for n, future in enumerate(futures):
-                start, stop = n * _CHUNK, min((n + 1) * _CHUNK, len(entries))
-                out += _from_result(future.result(), entries[start:stop], indexes[start:stop])
-                if progress is not None:
-                    progress(done + stop, total)
+        )
     except (OSError, RuntimeError, ImportError):
         return None  # e.g. no /dev/shm, or spawning refused: the serial path still works
+    try:
+        futures: list[Future[_Result]] = [pool.submit(_parse_chunk, task) for task in tasks]
+        for n, future in enumerate(futures):
+            start, stop = n * _CHUNK, min((n + 1) * _CHUNK, len(entries))
+            out += _from_result(future.result(), entries[start:stop], indexes[start:stop])
+            if progress is not None:
+                progress(done + stop, total)
+    except (OSError, RuntimeError, ImportError):
+        pool.shutdown(wait=False, cancel_futures=True)
+        return None  # e.g. a worker was killed: the serial path still works
+    # Every result is in: the workers exit (tens of ms of teardown) while this process
+    # goes on; the executor's own thread reaps them.
+    pool.shutdown(wait=False)
     return out
 
 
@@ -276,15 +283,16 @@ class ScanFeed:
                     progress(stop, len(files))
         except (OSError, RuntimeError, ImportError):
             # A worker died or could not start: parse everything here instead.
-            out = parse_many(list(files), list(indexes), 1, progress, 0, len(files))
-        finally:
             self.close()
+            return parse_many(list(files), list(indexes), 1, progress, 0, len(files))
+        self.close()
         return out
 
     def close(self) -> None:
-        """Stop the workers (cancelling what they have not started)."""
+        """Let the workers go (cancelling what they have not started) without waiting
+        for them to exit: the executor's own thread reaps them."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
     def _start(self) -> ProcessPoolExecutor | None:
