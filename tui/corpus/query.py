@@ -1075,10 +1075,9 @@ class PostIndex:
         self._memo: dict[tuple[str, object], int] = {}
         self._memo_bytes = 0
         self._ids: list[str] = [post.id for post in self.posts]
-        self._sorted_ids: list[str] = []
-        """The ids in sorted order, to find a few posts by id without a scan..."""
-        self._id_positions: array[int] = array("i")
-        """...and the position of each (``_sorted_ids[k]`` is ``_ids[_id_positions[k]]``)."""
+        self._by_id: array[int] = array("i")
+        """Positions in the order of their posts' ids: a few posts are found by id through
+        bisection instead of a scan."""
         self._titles: list[str] = []
         """The folded titles."""
         self._blob = ""
@@ -1117,7 +1116,7 @@ class PostIndex:
         # in memory takes half the time of one over the posts' own scattered titles.
         titles = self._titles = _fold_many([post.title for post in posts])
         self._blob = "\n".join(titles) + "\n" if titles else ""
-        self._starts = array("q", [0])
+        self._starts = array("i" if len(self._blob) < 1 << 31 else "q", [0])
         self._starts.extend(accumulate(len(title) + 1 for title in titles))
         starts = self._starts
         self._chunk_titles = array(
@@ -1125,8 +1124,7 @@ class PostIndex:
         )
         ids = self._ids
         order = sorted(range(self._n), key=ids.__getitem__)
-        self._sorted_ids = list(map(ids.__getitem__, order))
-        self._id_positions = array("i", order)
+        self._by_id = array("i", order)
         del order
         tags, tag_repeats = _group_many([post.tags for post in posts])
         cats, cat_repeats = _group_many([post.categories for post in posts])
@@ -1476,12 +1474,12 @@ class PostIndex:
 
     def _id_bits(self, wanted: Iterable[str]) -> int:
         """The posts whose id is in ``wanted``, found by bisection (for a few ids)."""
-        sorted_ids, positions_of, n = self._sorted_ids, self._id_positions, self._n
+        by_id, id_of, n = self._by_id, self._ids.__getitem__, self._n
         positions: list[int] = []
         for post_id in wanted:
-            k = bisect_left(sorted_ids, post_id)
-            while k < n and sorted_ids[k] == post_id:  # ids repeat only in odd corpora
-                positions.append(positions_of[k])
+            k = bisect_left(by_id, post_id, key=id_of)
+            while k < n and id_of(by_id[k]) == post_id:  # ids repeat only in odd corpora
+                positions.append(by_id[k])
                 k += 1
         return self._to_bits(positions)
 
