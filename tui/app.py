@@ -326,7 +326,7 @@ class PostilApp(App[None]):
         """
         if get_current_worker().is_cancelled:
             return
-        self.post_message(self.CorpusLoaded(LibraryData(cached, None), seconds))
+        self.post_message(self.CorpusLoaded(LibraryData(cached, None, checked=False), seconds))
         self._first_list_painted.wait(timeout=2.0)
         self.library.post_message(LibraryScreen.MarksLoaded(Marks.read_from(self.store)))
 

@@ -58,6 +58,9 @@ class LibraryData:
     corpus: LoadResult
     marks: Marks | None
     """None when they are not read yet (they follow in a ``MarksLoaded``)."""
+    checked: bool = True
+    """False for the list of last time from the metadata cache, until the files are
+    checked (see :meth:`LibraryScreen.set_checked`)."""
 
     @classmethod
     def prepare(cls, corpus: LoadResult, store: AnnotationStore) -> LibraryData:
@@ -312,7 +315,7 @@ export, theme) are in the command palette (`ctrl+p`).
         """
         self.data = data
         self.index = None
-        self.checked = False
+        self.checked = data.checked
         if data.marks is not None:
             self.marks = data.marks
             self.post_list.set_marks(self.marks.is_read, self.marks.counts)
@@ -324,7 +327,7 @@ export, theme) are in the command palette (`ctrl+p`).
     def set_checked(self, corpus: LoadResult) -> None:
         """Every file was checked: ``corpus`` holds the posts shown, and every problem."""
         if self.data is not None and corpus.posts is self.data.corpus.posts:
-            self.data = LibraryData(corpus, self.marks)
+            self.data = LibraryData(corpus, self.marks, checked=True)
         self.checked = True
         self._show_status()
 
@@ -521,6 +524,7 @@ export, theme) are in the command palette (`ctrl+p`).
                 read_only=self._has_store() and bool(self.store.read_only),
                 loading=data is None,
                 indexing=self.filter_query is not None and self.index is None,
+                checking=data is not None and not self.checked,
                 sort=self.sort,
                 query=self.filter_bar.applied_text if self.filter_query is not None else "",
             )

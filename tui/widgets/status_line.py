@@ -28,6 +28,9 @@ class Status:
     """Whether the corpus is still loading."""
     indexing: bool = False
     """Whether a query waits for the index to be built."""
+    checking: bool = False
+    """Whether the list (from the metadata cache) is still being checked against the
+    files."""
     sort: str = "newest"
     """The sort order's name."""
     query: str = ""
@@ -47,6 +50,8 @@ def status_text(status: Status) -> Text:
     parts.append(SORT_LABELS.get(status.sort, status.sort))
     if status.indexing:
         parts.append("indexing, the filter applies in a moment…")
+    if status.checking:
+        parts.append("checking for changed files…")
     text = Text(" · ".join(parts))
     if status.read_only:
         text.append(" · ")

@@ -47,10 +47,12 @@ async def test_warm_start_shows_the_cached_list_then_checks_it(
         checked = [m for m in seen if isinstance(m, PostilApp.CorpusChecked)]
         assert len(loaded) == 1 and len(checked) == 1
         assert loaded[0].data.marks is None  # the list came before the store was read
+        assert not loaded[0].data.checked
         assert loaded[0].data.corpus.posts == cold.posts
         assert checked[0].result.posts is loaded[0].data.corpus.posts  # nothing changed
         assert not app.library.query_one("#loading").display
         assert app.is_checked and app.library.checked
+        assert "checking" not in str(app.library.query_one("#status").render())
         assert app.corpus == cold
         # The marks arrived after the list: the read post has no unread dot.
         post_list = app.library.post_list
@@ -116,3 +118,22 @@ async def test_a_refreshed_corpus_keeps_the_query_and_the_cursor(
         highlighted = library.post_list.highlighted_post
         assert highlighted is not None and highlighted.title == "Winter letters"
         assert library.filter_bar.applied_text == "tag:nature"
+
+
+async def test_the_status_line_says_while_the_cached_list_is_checked(
+    small_corpus_dir: Path, store_path: Path
+) -> None:
+    cold = load_corpus([small_corpus_dir])
+    app = warm_app(small_corpus_dir, store_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        library = app.library
+        library.set_data(LibraryData(cold, None, checked=False))  # as the cached list comes
+        await pilot.pause()
+        assert "checking for changed files" in str(library.query_one("#status").render())
+        library.set_checked(cold)
+        await pilot.pause()
+        assert "checking" not in str(library.query_one("#status").render())
+        library.set_data(LibraryData(cold, None))  # a list read from the files
+        await pilot.pause()
+        assert "checking" not in str(library.query_one("#status").render())
