@@ -258,7 +258,12 @@ class ScanFeed:
             self._pool = self._start()
             if self._pool is None:
                 return
-        self._submit(files, len(files) - (len(files) - self._sent) % _CHUNK)
+        try:
+            self._submit(files, len(files) - (len(files) - self._sent) % _CHUNK)
+        except (OSError, RuntimeError):
+            # The pool broke (a worker was killed): `finish` parses everything here.
+            self._failed = True
+            self.close()
 
     def finish(
         self, files: Sequence[FileEntry], progress: Progress | None
@@ -271,7 +276,7 @@ class ScanFeed:
         """
         self.found(files)
         indexes = range(len(files))
-        if self._pool is None:
+        if self._pool is None:  # never started, or broken
             return parse_many(list(files), list(indexes), 1, progress, 0, len(files))
         try:
             self._submit(files, len(files))

@@ -75,3 +75,23 @@ def test_scan_feed_falls_back_when_a_worker_fails(
 
 def _explode(task: object) -> object:
     raise RuntimeError("worker failed")
+
+
+def test_scan_feed_falls_back_when_the_pool_breaks_during_the_scan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pool, "_start_method", lambda: "fork")
+    monkeypatch.setattr(pool, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(pool, "_CHUNK", 3)
+    files = scan([FIXTURES]).files
+    feed = ScanFeed(2)
+    feed.found(files[:4])
+    assert feed._pool is not None
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("cannot schedule new futures after shutdown")
+
+    monkeypatch.setattr(feed._pool, "submit", broken)
+    feed.found(files)  # never raises into the scan
+    assert feed._pool is None
+    assert feed.finish(files, None) == _serial(FIXTURES)
