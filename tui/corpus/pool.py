@@ -120,8 +120,18 @@ def _task(entries: Sequence[FileEntry]) -> _Task:
 def _parse_chunk(task: _Task) -> _Result:
     """Worker-process task: parse a chunk of files."""
     # Nothing made here is garbage until the chunk is sent: the cyclic collector would
-    # only walk it again and again (a spawned worker starts with it on).
+    # only walk it again and again (a spawned worker starts with it on). It is turned
+    # back on after, as it was: the function also runs in the caller's own process.
+    collecting = gc.isenabled()
     gc.disable()
+    try:
+        return _parse_paths(task)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _parse_paths(task: _Task) -> _Result:
     paths, starts = task
     rows: list[_Wire | None] = []
     problems: list[tuple[int, ProblemKind, str, bool]] = []

@@ -95,3 +95,12 @@ def test_scan_feed_falls_back_when_the_pool_breaks_during_the_scan(
     feed.found(files)  # never raises into the scan
     assert feed._pool is None
     assert feed.finish(files, None) == _serial(FIXTURES)
+
+
+def test_a_chunk_parsed_in_this_process_leaves_the_collector_as_it_was() -> None:
+    import gc
+
+    files = scan([FIXTURES]).files[:2]
+    assert gc.isenabled()
+    pool._parse_chunk(pool._task(files))
+    assert gc.isenabled()
