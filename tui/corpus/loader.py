@@ -19,9 +19,9 @@ from tui.corpus.errors import FileProblem, PostNotFound
 from tui.corpus.ids import dedupe_ids
 from tui.corpus.model import LoadResult, Post, Problem
 from tui.corpus.parse import Parsed
-from tui.corpus.pool import Progress, parse_entry, parse_many
+from tui.corpus.pool import Progress, ScanFeed, parse_entry, parse_many
 from tui.corpus.prescan import PackedScan, start_scan
-from tui.corpus.scan import resolve_roots, scan
+from tui.corpus.scan import ScanResult, resolve_roots, scan
 
 
 def load_corpus(
@@ -77,7 +77,11 @@ def _load(
     # other: the scan runs in a child process meanwhile (see `prescan`), when there is
     # a cache to read.
     roots = resolve_roots(paths)
-    pending = start_scan(roots, in_child=use_cache and cache_exists(roots))
+    if not (use_cache and cache_exists(roots)):
+        # Every file will be parsed: the workers start on the first folders while the
+        # scan walks on (see `ScanFeed`).
+        return _cold(roots, use_cache, progress, workers)
+    pending = start_scan(roots, in_child=True)
     try:
         cache = MetadataCache.load(pending.roots) if use_cache else MetadataCache(pending.roots)
         early: LoadResult | None = None
@@ -120,10 +124,34 @@ def _load(
     for index, parsed in fresh:
         results[index] = parsed
     parsed_all = cast(list[Parsed], results)  # every index was a hit or parsed
+    return _result(found, cache if use_cache else None, parsed_all, fresh)
+
+
+def _cold(
+    roots: list[str], use_cache: bool, progress: Progress | None, workers: int | None
+) -> LoadResult:
+    """Load with no cache to read: scan and parse at once."""
+    feed = ScanFeed(workers)
+    try:
+        found = scan(roots, on_folder=feed.found)
+        fresh = feed.finish(found.files, progress)
+    finally:
+        feed.close()
+    cache = MetadataCache.load(found.roots) if use_cache else None
+    return _result(found, cache, [parsed for _, parsed in fresh], fresh)
+
+
+def _result(
+    found: ScanResult,
+    cache: MetadataCache | None,
+    parsed_all: list[Parsed],
+    fresh: list[tuple[int, Parsed]],
+) -> LoadResult:
+    """Order the posts, save the cache (unless None) and gather the problems."""
     rows = [i for i, r in enumerate(parsed_all) if r.post is not None]
     unsorted = dedupe_ids([cast(Post, parsed_all[i].post) for i in rows])
     order = sort_order(unsorted)
-    if use_cache and _worth_saving(cache, fresh):
+    if cache is not None and _worth_saving(cache, fresh):
         cache.save(found.files, parsed_all, [rows[k] for k in order])
     problems = [p for r in parsed_all for p in r.problems]
     return LoadResult(

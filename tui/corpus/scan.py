@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import stat as st
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
@@ -83,11 +83,15 @@ def is_post_file(name: str) -> bool:
     return name.lower().endswith(POST_SUFFIXES)
 
 
-def scan(paths: Sequence[str | Path]) -> ScanResult:
+def scan(
+    paths: Sequence[str | Path], on_folder: Callable[[list[FileEntry]], None] | None = None
+) -> ScanResult:
     """Walk the corpus paths.
 
     Args:
         paths: Folders (walked recursively) or single files (taken whatever their suffix).
+        on_folder: Called after each folder's files with the files found so far (the
+            result's list, which only grows), e.g. to parse them while the walk goes on.
 
     Returns:
         The files found, problems met (unreadable folders, loops, broken links), and the
@@ -97,6 +101,7 @@ def scan(paths: Sequence[str | Path]) -> ScanResult:
         MissingPath: One of ``paths`` does not exist.
     """
     walker = _Walker()
+    walker.on_folder = on_folder
     for root in resolve_roots(paths):
         walker.result.roots.append(root)
         if os.path.isdir(root):
@@ -130,6 +135,8 @@ class _Walker:
         self.seen_dirs: set[tuple[int, int]] = set()
         self.rel_start = 0
         """Where paths relative to the root being walked begin."""
+        self.on_folder: Callable[[list[FileEntry]], None] | None = None
+        """Called after each folder with the files found so far (see `scan`)."""
 
     def walk_root(self, root: str) -> None:
         try:
@@ -209,6 +216,8 @@ class _Walker:
                 continue
             if is_dir and name[0] != ".":
                 self._enter(entry, prefix + name, ancestors)
+        if self.on_folder is not None:
+            self.on_folder(files)
 
     def _enter(
         self,

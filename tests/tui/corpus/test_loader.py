@@ -86,15 +86,15 @@ def test_worker_pool_gives_the_same_result(monkeypatch: pytest.MonkeyPatch, meth
     monkeypatch.setattr(pool, "POOL_THRESHOLD", 2)
     monkeypatch.setattr(pool, "_CHUNK", 5)
     serial = load_corpus([POSTS, MALFORMED], use_cache=False, workers=1)
-    real = pool._parse_pooled
+    real = pool.ScanFeed._start
     used: list[bool] = []
 
-    def spy(*args: object, **kwargs: object) -> object:
-        out = real(*args, **kwargs)  # type: ignore[arg-type]
+    def spy(self: pool.ScanFeed) -> object:
+        out = real(self)
         used.append(out is not None)
         return out
 
-    monkeypatch.setattr(pool, "_parse_pooled", spy)
+    monkeypatch.setattr(pool.ScanFeed, "_start", spy)
     calls: list[tuple[int, int]] = []
     pooled = load_corpus(
         [POSTS, MALFORMED], use_cache=False, workers=2, progress=lambda d, t: calls.append((d, t))
