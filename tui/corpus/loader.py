@@ -10,6 +10,7 @@ import gc
 import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from operator import attrgetter
 from pathlib import Path
 from typing import cast
@@ -20,8 +21,12 @@ from tui.corpus.ids import dedupe_ids
 from tui.corpus.model import LoadResult, Post, Problem
 from tui.corpus.parse import Parsed
 from tui.corpus.pool import Progress, ScanFeed, parse_entry, parse_many
-from tui.corpus.prescan import PackedScan, start_scan
+from tui.corpus.prescan import PackedScan, run_detached, start_scan
 from tui.corpus.scan import ScanResult, resolve_roots, scan
+
+SAVE_DETACHED = True
+"""Write the metadata cache in a detached process where that is possible (the tests
+that read the cache file right after a load turn this off)."""
 
 
 def load_corpus(
@@ -152,7 +157,12 @@ def _result(
     unsorted = dedupe_ids([cast(Post, parsed_all[i].post) for i in rows])
     order = sort_order(unsorted)
     if cache is not None and _worth_saving(cache, fresh):
-        cache.save(found.files, parsed_all, [rows[k] for k in order])
+        save = partial(cache.save, found.files, parsed_all, [rows[k] for k in order])
+        # Writing the cache does not change the result: a detached process writes it
+        # while this one goes on with the result (a thread cannot: it would hold the
+        # GIL for as long as the write itself takes).
+        if not (SAVE_DETACHED and run_detached(save)):
+            save()
     problems = [p for r in parsed_all for p in r.problems]
     return LoadResult(
         posts=[unsorted[k] for k in order],

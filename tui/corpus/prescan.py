@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
@@ -184,6 +184,50 @@ def start_scan(paths: Sequence[str | Path], *, in_child: bool = True) -> Pending
     if in_child:
         pending.start()
     return pending
+
+
+def run_detached(work: Callable[[], object]) -> bool:
+    """Run ``work`` in a detached process and return at once, when a fork is safe here.
+
+    The process is a grandchild (forked twice, the child leaving at once), so it is
+    nobody's zombie; it has its own session (no Ctrl-C or hang-up from the terminal
+    reaches it) and /dev/null for its standard streams (a pipe reading this process's
+    output does not wait for it). Nothing it does reaches this process.
+
+    Returns:
+        False when ``work`` could not be started (then it did not run).
+    """
+    if not _can_fork():
+        return False
+    try:
+        pid = os.fork()
+    except OSError:
+        return False
+    if pid == 0:
+        _detach(work)
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return False
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def _detach(work: Callable[[], object]) -> NoReturn:
+    """In the forked child: fork the grandchild that runs ``work``, and leave."""
+    code = 1
+    try:
+        if os.fork() == 0:
+            try:
+                os.setsid()
+                null = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(null, fd)
+                work()
+            finally:
+                os._exit(0)
+        code = 0
+    finally:
+        os._exit(code)
 
 
 def _can_fork() -> bool:

@@ -355,3 +355,48 @@ def test_a_child_scans_only_when_there_is_a_cache_to_read_meanwhile(
     assert started == []
     load_corpus([corpus])
     assert started == [True]
+
+
+def test_a_detached_process_writes_the_cache_after_the_load_returns(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from tui.corpus import loader
+
+    monkeypatch.setattr(loader, "SAVE_DETACHED", True)
+    path = cache_file([str(corpus)])
+    cold = load_corpus([corpus])
+    deadline = time.monotonic() + 30
+    while not path.is_file() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert path.is_file(), "the detached process never wrote the cache"
+    assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0
+    forbid_parsing(monkeypatch)
+    assert load_corpus([corpus]) == cold  # the detached write is a whole, usable cache
+
+
+def test_run_detached_runs_the_work_apart_and_returns_at_once(tmp_path: Path) -> None:
+    import time
+
+    from tui.corpus.prescan import run_detached
+
+    go, done = tmp_path / "go", tmp_path / "done"
+
+    def work() -> None:
+        # Waits for a file made only once run_detached has returned: had it waited for
+        # the work, the work would give up and write first.
+        deadline = time.monotonic() + 30
+        while not go.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (tmp_path / "tmp").write_text(f"{os.getpid()} {go.exists()}")
+        (tmp_path / "tmp").rename(done)
+
+    assert run_detached(work)
+    assert not done.exists()
+    go.touch()
+    deadline = time.monotonic() + 30
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    pid, saw_go = done.read_text().split()
+    assert saw_go == "True" and int(pid) != os.getpid()
