@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -42,10 +42,12 @@ class Parsed:
     problems: list[Problem] = field(default_factory=list)
 
 
-Fields = tuple[
+_Date = TypeVar("_Date")
+
+FieldsWith = tuple[
     PostId,
     str,
-    datetime | None,
+    _Date,
     str,
     tuple[str, ...],
     tuple[str, ...],
@@ -53,9 +55,12 @@ Fields = tuple[
     tuple[tuple[str, str], ...],
     str,
 ]
-"""A post's parsed fields: (id, title, date, author, tags, categories, source, extras,
-encoding), the `PostRow` fields less those the scan already knows (path, rel_start, size,
-mtime_ns). Worker processes send these back: the parent has the rest."""
+"""A post's parsed fields with the date as ``_Date``: (id, title, date, author, tags,
+categories, source, extras, encoding)."""
+
+Fields = FieldsWith[datetime | None]
+"""A post's parsed fields: the `PostRow` fields less those the scan already knows (path,
+rel_start, size, mtime_ns). Worker processes send these back: the parent has the rest."""
 
 
 @dataclass(slots=True)

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tui.corpus.model import PostId, Problem, ProblemKind, post_from_row
-from tui.corpus.parse import Parsed, parse_fields, parse_file
+from tui.corpus.model import Problem, ProblemKind, post_from_row
+from tui.corpus.parse import FieldsWith, Parsed, parse_fields, parse_file
 from tui.corpus.scan import FileEntry
 
 if TYPE_CHECKING:
@@ -93,17 +93,7 @@ _Task = tuple[str, list[int]]
 faster than tens of thousands of `FileEntry` tuples, each a Python-level reduce) and
 where each one's relative path starts."""
 
-_Wire = tuple[
-    PostId,
-    str,
-    str | None,
-    str,
-    tuple[str, ...],
-    tuple[str, ...],
-    str | None,
-    tuple[tuple[str, str], ...],
-    str,
-]
+_Wire = FieldsWith[str | None]
 """`Fields` as a worker sends them: the date as its ISO text (a datetime pickles through
 a Python-level reduce: ISO text there and back costs a third of it)."""
 

@@ -46,6 +46,19 @@ def forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("yaml.load", boom)
 
 
+def watch_parsing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the files parsed from now on (a list that fills as loads run)."""
+    parsed: list[str] = []
+    real = parse.parse_file
+
+    def spy(path: str, rel_path: str, size: int = 0, mtime_ns: int = 0) -> parse.Parsed:
+        parsed.append(path)
+        return real(path, rel_path, size, mtime_ns)
+
+    monkeypatch.setattr("tui.corpus.pool.parse_file", spy)
+    return parsed
+
+
 def test_warm_load_equals_cold_and_parses_nothing(
     corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -69,14 +82,7 @@ def test_changed_file_is_reparsed_alone(corpus: Path, monkeypatch: pytest.Monkey
     load_corpus([corpus])
     target = corpus / "posts" / "full.md"
     target.write_text(target.read_text().replace("Full archive post", "Edited title"))
-    parsed: list[str] = []
-    real = parse.parse_file
-
-    def spy(path: str, rel_path: str, size: int = 0, mtime_ns: int = 0) -> parse.Parsed:
-        parsed.append(path)
-        return real(path, rel_path, size, mtime_ns)
-
-    monkeypatch.setattr("tui.corpus.pool.parse_file", spy)
+    parsed = watch_parsing(monkeypatch)
     result = load_corpus([corpus])
     assert parsed == [str(target)]
     assert "Edited title" in {p.title for p in result.posts}
@@ -173,14 +179,7 @@ def test_older_version_is_ignored(
     doc = read_doc(path)
     doc[field] = value
     write_doc(path, doc)
-    parsed: list[str] = []
-    real = parse.parse_file
-
-    def spy(path: str, rel_path: str, size: int = 0, mtime_ns: int = 0) -> parse.Parsed:
-        parsed.append(path)
-        return real(path, rel_path, size, mtime_ns)
-
-    monkeypatch.setattr("tui.corpus.pool.parse_file", spy)
+    parsed = watch_parsing(monkeypatch)
     load_corpus([corpus])
     assert len(parsed) > 10  # everything re-parsed
     assert read_doc(path)[field] == getattr(
@@ -299,14 +298,7 @@ def test_after_the_cached_posts_a_change_still_reparses_only_that_file(
     load_corpus([corpus])
     target = corpus / "posts" / "full.md"
     target.write_text(target.read_text().replace("Full archive post", "Edited title"))
-    parsed: list[str] = []
-    real = parse.parse_file
-
-    def spy(path: str, rel_path: str, size: int = 0, mtime_ns: int = 0) -> parse.Parsed:
-        parsed.append(path)
-        return real(path, rel_path, size, mtime_ns)
-
-    monkeypatch.setattr("tui.corpus.pool.parse_file", spy)
+    parsed = watch_parsing(monkeypatch)
     offered: list[LoadResult] = []
     result = load_corpus([corpus], on_cached=offered.append)
     assert offered and parsed == [str(target)]
@@ -320,14 +312,7 @@ def test_a_cache_saved_meanwhile_by_another_load_is_reused(
     load_corpus([corpus])
     new = corpus / "posts" / "new.md"
     new.write_text("---\ntitle: Brand new\n---\n")
-    parsed: list[str] = []
-    real = parse.parse_file
-
-    def spy(path: str, rel_path: str, size: int = 0, mtime_ns: int = 0) -> parse.Parsed:
-        parsed.append(path)
-        return real(path, rel_path, size, mtime_ns)
-
-    monkeypatch.setattr("tui.corpus.pool.parse_file", spy)
+    parsed = watch_parsing(monkeypatch)
 
     def another_load(early: LoadResult) -> None:
         load_corpus([corpus])
