@@ -119,8 +119,6 @@ class PostilApp(App[None]):
         """
 
         result: LoadResult
-        seconds: float
-        """From the start of loading to the end of the check."""
 
     @dataclass
     class CorpusLoaded(Message):
@@ -173,10 +171,6 @@ class PostilApp(App[None]):
         """True once the corpus has loaded."""
         self.load_seconds: float | None = None
         """How long the last corpus load took (to the list shown)."""
-        self.is_checked = False
-        """True once every file was checked (the list may come from the cache before)."""
-        self.check_seconds: float | None = None
-        """From the start of loading to the end of that check."""
         self.use_cache = use_cache
         self._first_list_painted = threading.Event()
         self._notices = list(notices)
@@ -299,7 +293,7 @@ class PostilApp(App[None]):
                 # Nothing changed since last time: the list and its marks stand.
                 index = LibraryIndex.build(result.posts)
                 self.post_message(self.CorpusIndexed(index))
-                self.post_message(self.CorpusChecked(result, time.perf_counter() - started))
+                self.post_message(self.CorpusChecked(result))
                 return
         data = LibraryData.prepare(result, store)
         if worker.is_cancelled:
@@ -312,7 +306,7 @@ class PostilApp(App[None]):
             index = LibraryIndex.build(result.posts)
         if not worker.is_cancelled:
             self.post_message(self.CorpusIndexed(index))
-            self.post_message(self.CorpusChecked(result, time.perf_counter() - started))
+            self.post_message(self.CorpusChecked(result))
 
     def _show_cached(self, cached: LoadResult, seconds: float) -> None:
         """Show the posts of the last load from the cache, then read their marks.
@@ -347,7 +341,7 @@ class PostilApp(App[None]):
             empty = LoadResult(roots=[str(p) for p in self.paths])
             self.post_message(self.CorpusLoaded(LibraryData(empty, Marks()), 0.0))
             self.post_message(self.CorpusIndexed(LibraryIndex.build([])))
-            self.post_message(self.CorpusChecked(empty, 0.0))
+            self.post_message(self.CorpusChecked(empty))
 
     @on(CorpusProgress)
     def _show_progress(self, event: CorpusProgress) -> None:
@@ -368,8 +362,6 @@ class PostilApp(App[None]):
     def _corpus_checked(self, event: CorpusChecked) -> None:
         self._notify_read_only()  # the store is open by now
         self.corpus = event.result
-        self.is_checked = True
-        self.check_seconds = event.seconds
         self.library.set_checked(event.result)
 
     @on(CorpusFailed)

@@ -86,23 +86,21 @@ def _load(
         # Every file will be parsed: the workers start on the first folders while the
         # scan walks on (see `ScanFeed`).
         return _cold(roots, use_cache, progress, workers)
-    pending = start_scan(roots, in_child=True)
+    pending = start_scan(roots)
     try:
-        cache = MetadataCache.load(pending.roots) if use_cache else MetadataCache(pending.roots)
+        cache = MetadataCache.load(pending.roots)
         early: LoadResult | None = None
         # Rebuilt now, while the child scans (or to be shown): when the files did not
         # change, `whole` below returns these very posts.
-        wanted = pending.child is not None or on_cached is not None
-        last = cache.last_load() if use_cache and wanted else None
+        last = cache.last_load() if pending.child is not None or on_cached else None
         if last is not None and on_cached is not None:
-            early = LoadResult(posts=dedupe_ids(last[0]), problems=[], roots=pending.roots)
-            early.problems = sorted(last[1], key=_PATH)
+            problems = sorted(last[1], key=_PATH)
+            early = LoadResult(dedupe_ids(last[0]), problems, pending.roots)
             on_cached(early)
         scanned = pending.result()
-        whole = None
         if isinstance(scanned, PackedScan):
             # From a child: its files need not be unpacked when they did not change.
-            whole = cache.whole_packed(scanned.fingerprint) if use_cache else None
+            whole = cache.whole_packed(scanned.fingerprint)
             if whole is not None:
                 return _whole(
                     whole, early, scanned.problems, scanned.roots, scanned.count, progress
@@ -111,13 +109,13 @@ def _load(
     finally:
         pending.abandon()
     total = len(found.files)
-    whole = cache.whole(found.columns()) if use_cache else None
+    whole = cache.whole(found.columns())
     if whole is not None:
         return _whole(whole, early, found.problems, found.roots, total, progress)
     results: list[Parsed | None] = [None] * total
     todo: list[int] = []
     for index, entry in enumerate(found.files):
-        hit = cache.get(entry) if use_cache else None
+        hit = cache.get(entry)
         if hit is None:
             todo.append(index)
         else:
@@ -129,7 +127,7 @@ def _load(
     for index, parsed in fresh:
         results[index] = parsed
     parsed_all = cast(list[Parsed], results)  # every index was a hit or parsed
-    return _result(found, cache if use_cache else None, parsed_all, fresh)
+    return _result(found, cache, parsed_all, fresh)
 
 
 def _cold(

@@ -34,8 +34,6 @@ from tui.corpus.scan import FileEntry, ScanResult, resolve_roots, scan
 _PIPE_SIZE = 1 << 20
 """Linux's default limit for an unprivileged pipe size (/proc/sys/fs/pipe-max-size)."""
 
-_QUIET = True
-
 CHILD_ENABLED = True
 """Tests turn the child off to compare both ways."""
 
@@ -87,7 +85,7 @@ class PendingScan:
                 [sys.executable, "-m", __name__, *self.roots],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL if _QUIET else None,
+                stderr=subprocess.DEVNULL,
                 close_fds=True,
             )
         except OSError:
@@ -169,20 +167,14 @@ class PendingScan:
         return data
 
 
-def start_scan(paths: Sequence[str | Path], *, in_child: bool = True) -> PendingScan:
+def start_scan(paths: Sequence[str | Path]) -> PendingScan:
     """Start scanning ``paths`` (in a child when possible; see the module's text).
-
-    Args:
-        paths: The corpus paths.
-        in_child: False scans here when the result is asked for (no child is worth
-            its cost when this process has nothing to do meanwhile).
 
     Raises:
         MissingPath: One of ``paths`` does not exist (checked here, before any fork).
     """
     pending = PendingScan(resolve_roots(paths))
-    if in_child:
-        pending.start()
+    pending.start()
     return pending
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from itertools import compress
 from typing import TYPE_CHECKING, ClassVar
@@ -203,8 +203,6 @@ export, theme) are in the command palette (`ctrl+p`).
         """The loaded corpus; None while loading."""
         self.index: LibraryIndex | None = None
         """The query index and facets; None until built."""
-        self.checked = False
-        """Whether the posts shown were checked against the files (see `set_checked`)."""
         self.filter_query: Query | None = None
         """The applied query; None shows everything."""
         self.marks = Marks()
@@ -315,7 +313,6 @@ export, theme) are in the command palette (`ctrl+p`).
         """
         self.data = data
         self.index = None
-        self.checked = data.checked
         if data.marks is not None:
             self.marks = data.marks
             self.post_list.set_marks(self.marks.is_read, self.marks.counts)
@@ -326,10 +323,16 @@ export, theme) are in the command palette (`ctrl+p`).
 
     def set_checked(self, corpus: LoadResult) -> None:
         """Every file was checked: ``corpus`` holds the posts shown, and every problem."""
-        if self.data is not None and corpus.posts is self.data.corpus.posts:
-            self.data = LibraryData(corpus, self.marks, checked=True)
-        self.checked = True
+        data = self.data
+        if data is not None:
+            same = corpus.posts is data.corpus.posts
+            self.data = replace(data, corpus=corpus if same else data.corpus, checked=True)
         self._show_status()
+
+    @property
+    def checked(self) -> bool:
+        """Whether the posts shown were checked against the files (see `set_checked`)."""
+        return self.data is not None and self.data.checked
 
     def set_index(self, index: LibraryIndex) -> None:
         """Enable filtering, completion and facets; apply a query typed while indexing."""
@@ -524,7 +527,7 @@ export, theme) are in the command palette (`ctrl+p`).
                 read_only=self._has_store() and bool(self.store.read_only),
                 loading=data is None,
                 indexing=self.filter_query is not None and self.index is None,
-                checking=data is not None and not self.checked,
+                checking=data is not None and not data.checked,
                 sort=self.sort,
                 query=self.filter_bar.applied_text if self.filter_query is not None else "",
             )

@@ -51,7 +51,7 @@ async def test_warm_start_shows_the_cached_list_then_checks_it(
         assert loaded[0].data.corpus.posts == cold.posts
         assert checked[0].result.posts is loaded[0].data.corpus.posts  # nothing changed
         assert not app.library.query_one("#loading").display
-        assert app.is_checked and app.library.checked
+        assert app.library.checked
         assert "checking" not in str(app.library.query_one("#status").render())
         assert app.corpus == cold
         # The marks arrived after the list: the read post has no unread dot.
@@ -82,7 +82,7 @@ async def test_a_file_changed_since_last_time_replaces_the_cached_list(
         assert "The river at night" in first and "A new post" not in first
         assert titles(app)[:2] == ["A new post", "The river at dawn"]
         assert app.corpus == load_corpus([small_corpus_dir], use_cache=False)
-        assert app.is_checked
+        assert app.library.checked
         # Only the first list offers drafts: no second confirmation on the refresh.
         assert app.screen is app.library
 
