@@ -350,6 +350,7 @@ def test_a_detached_process_writes_the_cache_after_the_load_returns(
     from tui.corpus import loader
 
     monkeypatch.setattr(loader, "SAVE_DETACHED", True)
+    monkeypatch.setattr("tui.corpus.prescan._can_fork", lambda: True)  # leftover threads
     path = cache_file([str(corpus)])
     cold = load_corpus([corpus])
     deadline = time.monotonic() + 30
@@ -361,10 +362,16 @@ def test_a_detached_process_writes_the_cache_after_the_load_returns(
     assert load_corpus([corpus]) == cold  # the detached write is a whole, usable cache
 
 
-def test_run_detached_runs_the_work_apart_and_returns_at_once(tmp_path: Path) -> None:
+def test_run_detached_runs_the_work_apart_and_returns_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import time
 
+    from tui.corpus import prescan
     from tui.corpus.prescan import run_detached
+
+    # Fork even if an earlier test left an idle thread behind.
+    monkeypatch.setattr(prescan, "_can_fork", lambda: True)
 
     go, done = tmp_path / "go", tmp_path / "done"
 

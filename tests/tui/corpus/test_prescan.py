@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,21 @@ from tui.corpus import prescan
 from tui.corpus.prescan import start_scan
 from tui.corpus.scan import MissingPath, scan
 
-needs_fork = pytest.mark.skipif(
-    not sys.platform.startswith("linux"), reason="the scan is forked on Linux only"
-)
+
+@pytest.fixture
+def fork_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fork even if an earlier test left an idle thread behind (an executor's, an app's):
+    the child here only scans and writes to a pipe."""
+    monkeypatch.setattr(prescan, "_can_fork", lambda: True)
+
+
+def needs_fork(test: Callable[..., None]) -> Callable[..., None]:
+    """A test of the forked child: Linux only, and forking whatever threads are left."""
+    linux = pytest.mark.skipif(
+        not sys.platform.startswith("linux"), reason="the scan is forked on Linux only"
+    )
+    marked: Callable[..., None] = linux(pytest.mark.usefixtures("fork_allowed")(test))
+    return marked
 
 
 def _corpus(root: Path) -> Path:
