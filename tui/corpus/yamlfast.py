@@ -81,10 +81,10 @@ _REPEATABLE = frozenset({str, bool, int, float, type(None)})
 _QUOTES = frozenset({'"', "'"})
 _GOOD_KEYS: set[str] = set()
 """Keys already known to be plain string keys (``title``, ``date``...)."""
-_ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)")
+ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)")
 
 
-def _has_yaml_break(text: str) -> bool:
+def has_yaml_break(text: str) -> bool:
     """`_YAML_BREAKS` in ``text``: four substring tests, far cheaper than the regex."""
     return "\x85" in text or "\u2028" in text or "\u2029" in text or "\ufeff" in text
 
@@ -103,7 +103,7 @@ def parse_simple(text: str) -> dict[str, Any] | None:
         The mapping, exactly as PyYAML (tolerant timestamps) would build it; or None when
         the text uses anything beyond plain keys, quoted strings and flat ``[a, b]`` lists.
     """
-    if not text.isascii() and _has_yaml_break(text):
+    if not text.isascii() and has_yaml_break(text):
         return None
     result: dict[str, Any] = {}
     lines = _LINES
@@ -138,7 +138,7 @@ def parse_simple(text: str) -> dict[str, Any] | None:
                 result[key] = inner
             elif first == "[":
                 result[key] = _flow_list(raw)
-            elif raw[10:11] == "T" and _ISO_Z.fullmatch(raw):
+            elif raw[10:11] == "T" and ISO_Z.fullmatch(raw):
                 # The archives' usual timestamp, as `_construct` would build it (such a
                 # value holds nothing `_value` declines), without its checks first.
                 try:
@@ -176,6 +176,21 @@ def _value(raw: str) -> Any:
     if first in _PLAIN_FORBIDDEN_START or _PLAIN_UNSURE.search(raw):
         raise _Unsure
     return _construct(raw)
+
+
+def plain_string(raw: str) -> str | None:
+    """``raw`` (a value stripped of spaces) when PyYAML surely reads it as that plain
+    string, as `parse_simple` does: no quote, list or indicator first, nothing that
+    could end the scalar, and a first character no implicit type (number, boolean,
+    null, timestamp) starts with; None otherwise."""
+    if (
+        not raw
+        or raw[0] in _PLAIN_FORBIDDEN_START
+        or raw[0] in _RESOLVED_FIRST
+        or _PLAIN_UNSURE.search(raw)
+    ):
+        return None
+    return raw
 
 
 def _flow_list(raw: str) -> list[Any]:
@@ -231,7 +246,7 @@ def _construct(value: str) -> Any:
     """Build a plain scalar the way PyYAML's safe constructor does."""
     if value[0] not in _RESOLVED_FIRST:
         return value  # no implicit resolver starts with this character: a string
-    if _ISO_Z.fullmatch(value):
+    if ISO_Z.fullmatch(value):
         # The archives' usual timestamp; fromisoformat builds the same value, faster.
         try:
             return datetime.fromisoformat(value)
