@@ -23,7 +23,13 @@ from typing import Any
 
 from tui.corpus import fields as F
 from tui.corpus.text import clean_line
-from tui.corpus.yamlfast import ISO_Z, has_yaml_break, parse_simple, plain_string
+from tui.corpus.yamlfast import (
+    ISO_Z,
+    flow_strings,
+    has_yaml_break,
+    parse_simple,
+    plain_string,
+)
 
 _TITLE, _DATE, _AUTHOR, _TAGS, _CATEGORIES, _SOURCE, _EXTRA = range(7)
 
@@ -36,6 +42,8 @@ _SLOTS = {
     "from": _SOURCE,
 }
 """The keys this path reads into fields (the first of each field's aliases)."""
+
+_LISTS = frozenset({"tags", "categories"})
 
 _DECLINED = F.KNOWN_KEYS - set(_SLOTS)
 """The other aliases: their precedence is the general path's business."""
@@ -132,6 +140,11 @@ def _line(line: str) -> tuple[int, Any] | None:
         if value is not None:
             source = F.clean_source(value)
             return None if source is None else (_SOURCE, source)
+    if key in _LISTS and rest[:1] == " ":
+        # Tag lists are often unique to a file: read without `parse_simple`'s memos.
+        items = flow_strings(raw) if raw[:1] == "[" else None
+        if items is not None:
+            return _SLOTS[key], F.shared_list(items or None)
     mapping = parse_simple(line)
     if mapping is None:
         return None

@@ -193,6 +193,24 @@ def plain_string(raw: str) -> str | None:
     return raw
 
 
+def flow_strings(raw: str) -> list[str] | None:
+    """The items of a flat ``[a, b]`` list (``raw`` stripped of spaces) when PyYAML surely
+    reads each as that plain string, as `_flow_list` does; None otherwise (also for an
+    item a number, boolean, null or timestamp could start)."""
+    if raw[:1] != "[" or raw[-1:] != "]":
+        return None
+    inner = raw[1:-1].strip(" ")
+    if not inner:
+        return []
+    if _ITEM_FORBIDDEN.search(inner):
+        return None
+    items = [part.strip(" ") for part in inner.split(",")]
+    for item in items:
+        if not item or item[0] in _PLAIN_FORBIDDEN_START or item[0] in _RESOLVED_FIRST:
+            return None
+    return items
+
+
 def _flow_list(raw: str) -> list[Any]:
     """A flat ``[a, b, c]`` list of plain scalars (a new list each time: lists are mutable)."""
     known = _LISTS.get(raw)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from tui.corpus import parse as parse_module
 from tui.corpus.parse import parse_fields, parse_file
 from tui.corpus.quick import quick_fields
+from tui.corpus.yamlfast import flow_strings, load_yaml, plain_string
 
 _HEADER = "<!--1546804624000-->\n[Header title](https://h.example/x)\n------\n\n<p>body</p>\n"
 _USUAL = (
@@ -162,3 +163,28 @@ def test_quick_path_is_the_general_path_or_declines(
         assert fast == parse_file(
             str(path), path.name, stat.st_size, stat.st_mtime_ns, reference=True
         )
+
+
+_SCALAR_TEXT = st.lists(
+    st.sampled_from(["a", "中", " ", ",", "[", "]", ":", "#", "-", "1", "t", "'", '"', "\t"]),
+    max_size=10,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_SCALAR_TEXT)
+def test_plain_string_and_flow_strings_are_what_pyyaml_reads(text: str) -> None:
+    """Each helper gives PyYAML's value for ``key: <raw>``, or None when unsure."""
+    raw = text.strip(" ")
+    for helper in (plain_string, flow_strings):
+        value = helper(raw)
+        if value is not None:
+            assert load_yaml(f"key: {raw}") == {"key": value}, (helper.__name__, raw)
+
+
+def test_flow_strings_reads_the_usual_tag_lists() -> None:
+    assert flow_strings("[ 中参馆 ]") == ["中参馆"]
+    assert flow_strings("[a, b c,  d]") == ["a", "b c", "d"]
+    assert flow_strings("[]") == []
+    assert flow_strings("[a, 2024]") is None  # an int for PyYAML
+    assert flow_strings("[a, [b]]") is None
