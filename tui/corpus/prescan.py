@@ -29,7 +29,7 @@ from typing import Literal, NoReturn
 
 from tui.corpus.model import Problem
 from tui.corpus.packing import fingerprint, pack_ints
-from tui.corpus.scan import FileEntry, ScanResult, resolve_roots, scan
+from tui.corpus.scan import FileEntry, RawScan, ScanResult, resolve_roots, scan, scan_packing
 
 _PIPE_SIZE = 1 << 20
 """Linux's default limit for an unprivileged pipe size (/proc/sys/fs/pipe-max-size)."""
@@ -230,7 +230,7 @@ def _child(roots: list[str], fd: int) -> NoReturn:
     """In the forked child: scan, write the packed result, exit (never returns)."""
     code = 1
     try:
-        view = memoryview(_pack(scan(roots)))
+        view = memoryview(_pack(scan_packing(roots)))
         while view:
             view = view[os.write(fd, view) :]
         code = 0
@@ -285,17 +285,18 @@ class PackedScan:
         )
 
 
-def _pack(found: ScanResult) -> bytes:
-    """The scan result as bytes: the paths as one string, the numbers as machine words.
+def _pack(found: RawScan) -> bytes:
+    """The scan's result as bytes: the paths as one string, the numbers as machine words.
 
-    (Pickling 50k named tuples one by one would cost more than the scan saves.)
+    (Pickling 50k named tuples one by one would cost more than the scan saves; the
+    scan gives its paths as the cache packs them, never as 50k strings.)
     """
-    paths, starts, sizes, mtimes = found.columns()
-    blob = "\0".join(paths).encode("utf-8", "surrogateescape")
-    words = [pack_ints(column) for column in (starts, sizes, mtimes)]
+    blob = found.paths
+    words = [pack_ints(column) for column in (found.starts, found.sizes, found.mtimes)]
     # Plain values only: in a spawned child this module is ``__main__``, and a class of
     # it would not unpickle under that name here.
-    fields = (len(paths), fingerprint(blob, *words), blob, words, found.problems, found.roots)
+    digest = fingerprint(blob, *words)
+    fields = (found.file_count, digest, blob, words, found.problems, found.roots)
     return pickle.dumps(fields, protocol=5)
 
 
@@ -312,7 +313,7 @@ def _unpack(data: bytes) -> PackedScan:
 def main(roots: list[str]) -> int:
     """A spawned child: scan ``roots`` and write the packed result to standard output."""
     try:
-        sys.stdout.buffer.write(_pack(scan(roots)))
+        sys.stdout.buffer.write(_pack(scan_packing(roots)))
         sys.stdout.buffer.flush()
     except Exception:  # noqa: BLE001 - any failure: the parent scans by itself
         return 1

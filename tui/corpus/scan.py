@@ -4,6 +4,15 @@ Recursive, sorted (so ids and problems come out the same on every run), hidden f
 skipped, symbolic links followed once: a link that leads back to a folder above it is
 reported as a loop, and a file reachable by two routes is listed once (first route in
 sorted order wins).
+
+A warm load stat()s every post file (50k of them) and a Python statement per file is a
+good part of that, so the walk works a folder at a time where it can. A folder's names
+are listed as bytes (sorted as bytes and stat()ed without being encoded again; the scan
+for the cache never decodes them at all), its post files stat()ed in one loop, checked
+to be regular files and new in a few set operations, and added as column slices. A
+folder with anything unusual in it (a link to a file listed already, a fifo, a folder
+named like a post, a stat() that fails) takes the file-by-file way, which gives the
+same result.
 """
 
 from __future__ import annotations
@@ -11,9 +20,12 @@ from __future__ import annotations
 import errno
 import os
 import stat as st
+import sys
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import attrgetter, itemgetter, methodcaller, not_
 from pathlib import Path
 from typing import NamedTuple
 
@@ -23,15 +35,38 @@ from tui.corpus.model import Problem, relative_part
 POST_SUFFIXES = (".md", ".markdown", ".html", ".htm")
 """File name endings of post files (compared case-insensitively)."""
 
+_POST_SUFFIXES_B = tuple(suffix.encode("ascii") for suffix in POST_SUFFIXES)
 
-_SCAN_FD = os.scandir in os.supports_fd and hasattr(os, "O_DIRECTORY")
-"""Scan folders through an open descriptor (POSIX): stat() then needs no path lookup."""
+_STAT_AT = os.stat in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
+"""stat() files through their folder's open descriptor (POSIX): no path lookup each."""
 
 _DIR_FLAGS = (
     getattr(os, "O_RDONLY", 0) | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 )
 
+_FS_ENCODING = sys.getfilesystemencoding()
+_FS_ERRORS = sys.getfilesystemencodeerrors()
+_FS_UTF8 = _FS_ENCODING == "utf-8" and _FS_ERRORS == "surrogateescape"
+"""Names' bytes are their UTF-8 with surrogate escapes (Linux, macOS): the bytes sort
+as the names do when they are valid UTF-8, and they are what the cache packs."""
+
 _NAME = attrgetter("name")
+_ENDS_LIKE_POST = methodcaller("endswith", _POST_SUFFIXES_B)
+_MODE = attrgetter("st_mode")
+_DEV = attrgetter("st_dev")
+_INO = attrgetter("st_ino")
+_SIZE = attrgetter("st_size")
+_MTIME = attrgetter("st_mtime_ns")
+_FIRST = itemgetter(0)
+_REGULAR_ONLY = {st.S_IFREG}
+
+# What a folder's walk does besides adding regular files, in name order (see `_Walker`).
+_PROBLEM = 0
+"""A file's stat() failed: the payload is the OSError."""
+_ENTER = 1
+"""A folder to enter: the payload is its DirEntry (not stat()ed yet)."""
+_ENTER_STATED = 2
+"""A folder named like a post file: the payload is its stat_result."""
 
 
 class MissingPath(CorpusError):
@@ -78,6 +113,19 @@ class ScanResult:
         return paths, starts, sizes, mtimes
 
 
+class RawScan(NamedTuple):
+    """What `scan_packing` found: the files' paths as the metadata cache packs them."""
+
+    file_count: int
+    paths: bytes
+    """Their paths joined by NUL, as UTF-8 (surrogate escapes kept)."""
+    starts: list[int]
+    sizes: list[int]
+    mtimes: list[int]
+    problems: list[Problem]
+    roots: list[str]
+
+
 def is_post_file(name: str) -> bool:
     """True when a file name has one of the post suffixes."""
     return name.lower().endswith(POST_SUFFIXES)
@@ -100,15 +148,30 @@ def scan(
     Raises:
         MissingPath: One of ``paths`` does not exist.
     """
-    walker = _Walker()
-    walker.on_folder = on_folder
-    for root in resolve_roots(paths):
-        walker.result.roots.append(root)
-        if os.path.isdir(root):
-            walker.walk_root(root)
-        else:
-            walker.add_file(root)
-    return walker.result
+    walker = _Walker(on_folder, text=True)
+    walker.walk(resolve_roots(paths))
+    files = walker.rows()
+    columns = (walker.paths, walker.starts, walker.sizes, walker.mtimes)
+    return ScanResult(files, walker.problems, walker.roots, packed=columns)
+
+
+def scan_packing(paths: Sequence[str | Path]) -> RawScan:
+    """`scan` for packing: the paths as one string of bytes, no `FileEntry` rows.
+
+    Raises:
+        MissingPath: One of ``paths`` does not exist.
+    """
+    walker = _Walker(None, text=False)
+    walker.walk(resolve_roots(paths))
+    return RawScan(
+        walker.count,
+        walker.packed_paths(),
+        walker.starts,
+        walker.sizes,
+        walker.mtimes,
+        walker.problems,
+        walker.roots,
+    )
 
 
 def resolve_roots(paths: Sequence[str | Path]) -> list[str]:
@@ -126,17 +189,112 @@ def resolve_roots(paths: Sequence[str | Path]) -> list[str]:
     return roots
 
 
-class _Walker:
-    """Depth-first walk with loop and duplicate detection."""
+_Event = tuple[bytes, int, object]
+"""(name, what, payload): see `_PROBLEM`, `_ENTER`, `_ENTER_STATED`."""
 
-    def __init__(self) -> None:
-        self.result = ScanResult()
-        self.seen_files: set[tuple[int, int]] = set()
+
+def _post_flags(names: list[bytes]) -> list[bool]:
+    """Which of ``names`` are post files' (`is_post_file`, for names as bytes)."""
+    flags = list(map(_ENDS_LIKE_POST, names))
+    if all(flags):
+        return flags
+    return [hit or _is_post_name(name) for hit, name in zip(flags, names, strict=True)]
+
+
+def _is_post_name(name: bytes) -> bool:
+    if name.isascii():
+        return name.lower().endswith(_POST_SUFFIXES_B)
+    # str.lower() lowers more than ASCII letters: the Kelvin sign is a "k", for one.
+    return os.fsdecode(name).lower().endswith(POST_SUFFIXES)
+
+
+def _is_utf8(name: bytes) -> bool:
+    try:
+        name.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class _Folder:
+    """A folder's post files while it is walked, in name order (see `_Walker`)."""
+
+    __slots__ = ("infos", "names", "prefix", "prefix_b", "texts")
+
+    def __init__(
+        self,
+        prefix: str,
+        names: list[bytes],
+        texts: list[str] | None,
+        infos: list[os.stat_result],
+    ) -> None:
+        self.prefix = prefix
+        """The folder's path and a separator."""
+        self.prefix_b = os.fsencode(prefix)
+        self.names = names
+        self.texts = texts
+        """The names decoded (when the walk gathers paths as text)."""
+        self.infos = infos
+        """Their stat()s."""
+
+
+class _Walker:
+    """Depth-first walk with loop and duplicate detection, gathering columns.
+
+    The paths are gathered as text (``text``, for `scan`) or as the bytes the cache
+    packs (for `scan_packing`, which need not decode 50k names and encode them again).
+    """
+
+    def __init__(self, on_folder: Callable[[list[FileEntry]], None] | None, *, text: bool) -> None:
+        self.text = text
+        self.paths: list[str] = []
+        """The files' paths (as text only)."""
+        self.pieces: list[bytes] = []
+        """The files' paths in the file system's encoding, runs of them joined by NUL
+        (not as text only)."""
+        self.count = 0
+        """How many files are listed."""
+        self.starts: list[int] = []
+        self.sizes: list[int] = []
+        self.mtimes: list[int] = []
+        self.problems: list[Problem] = []
+        self.roots: list[str] = []
+        self.files: list[FileEntry] = []
+        """The files as rows, made by `rows` (after each folder when ``on_folder`` is set)."""
+        self.seen_files: dict[int, set[int]] = {}
+        """The inode numbers of the files listed, by device."""
         self.seen_dirs: set[tuple[int, int]] = set()
         self.rel_start = 0
         """Where paths relative to the root being walked begin."""
-        self.on_folder: Callable[[list[FileEntry]], None] | None = None
+        self.on_folder = on_folder
         """Called after each folder with the files found so far (see `scan`)."""
+
+    def walk(self, roots: list[str]) -> None:
+        for root in roots:
+            self.roots.append(root)
+            if os.path.isdir(root):
+                self.walk_root(root)
+            else:
+                self.add_file(root)
+
+    def rows(self) -> list[FileEntry]:
+        """All the files listed so far as rows (`files`, grown; as text only)."""
+        files = self.files
+        done = len(files)
+        if done < self.count:
+            columns = (self.paths, self.starts, self.sizes, self.mtimes)
+            tails = [column[done:] for column in columns] if done else columns
+            # tuple.__new__ is FileEntry(...) without its Python-level __new__.
+            files.extend(map(tuple.__new__, repeat(FileEntry), zip(*tails, strict=True)))
+        return files
+
+    def packed_paths(self) -> bytes:
+        """The paths joined by NUL as UTF-8, surrogate escapes kept (as the cache packs)."""
+        joined = b"\0".join(self.pieces)
+        if _FS_UTF8:
+            return joined
+        text = joined.decode(_FS_ENCODING, _FS_ERRORS)  # pragma: no cover - not UTF-8
+        return text.encode("utf-8", "surrogateescape")  # pragma: no cover
 
     def walk_root(self, root: str) -> None:
         try:
@@ -152,22 +310,32 @@ class _Walker:
         self._walk(root, [key])
 
     def _walk(self, folder: str, ancestors: list[tuple[int, int]]) -> None:
-        # The folder is opened once and its entries are stat()ed relative to it
+        # The folder is opened once and its files are stat()ed relative to it
         # (fstatat): the kernel does not walk the whole path again for every file,
         # which is most of the cost of a warm load.
         fd: int | None = None
+        folder_b = os.fsencode(folder)
         try:
-            if _SCAN_FD:
+            if _STAT_AT:
                 fd = os.open(folder, _DIR_FLAGS)
-            with os.scandir(folder if fd is None else fd) as it:
-                entries = sorted(it, key=_NAME)
+            names = os.listdir(folder_b)
+            flags = _post_flags(names)
+            others: list[os.DirEntry[bytes]] = []
+            if not all(flags):
+                # Not only post files: their DirEntry tells which are folders (d_type)
+                # without a stat() (a folder of 10k images, say).
+                with os.scandir(folder_b) as it:
+                    entries = list(it)
+                names = list(map(_NAME, entries))
+                flags = _post_flags(names)
+                others = list(compress(entries, map(not_, flags)))
         except OSError as exc:
             if fd is not None:
                 os.close(fd)
             self._problem_from_os(folder, exc, folder=True)
             return
         try:
-            self._walk_entries(folder, entries, ancestors)
+            self._walk_entries(folder, fd, list(compress(names, flags)), others, ancestors)
         finally:
             if fd is not None:
                 os.close(fd)
@@ -175,65 +343,187 @@ class _Walker:
     def _walk_entries(
         self,
         folder: str,
-        entries: list[os.DirEntry[str]],
+        fd: int | None,
+        posts: list[bytes],
+        others: list[os.DirEntry[bytes]],
         ancestors: list[tuple[int, int]],
     ) -> None:
+        """List the folder's files and enter its folders, all in name order."""
         prefix = folder if folder.endswith(os.sep) else folder + os.sep
-        files = self.result.files
-        seen = self.seen_files
-        new_entry = tuple.__new__
-        suffixes = POST_SUFFIXES
-        start = self.rel_start
-        for entry in entries:
-            name = entry.name
-            if name.endswith(suffixes) or name.lower().endswith(suffixes):
-                # A post file (or a folder named like one): one stat() answers both
-                # "is it a folder?" and the size and mtime, without a separate is_dir().
-                try:
-                    info = entry.stat()
-                except OSError as exc:
-                    # A link loop or a broken link: reported whatever the name.
-                    self._problem_from_os(prefix + name, exc)
-                    continue
-                mode = info.st_mode
-                if st.S_ISREG(mode):
-                    key = (info.st_dev, info.st_ino)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    # tuple.__new__ is FileEntry(...) without its Python-level __new__.
-                    files.append(
-                        new_entry(FileEntry, (prefix + name, start, info.st_size, info.st_mtime_ns))
-                    )
-                elif st.S_ISDIR(mode) and name[0] != ".":
-                    self._enter(entry, prefix + name, ancestors)
-                continue
+        key, texts = self._sort(posts)
+        # Besides the post files: the folders to enter and the problems to report,
+        # merged with the files by name below.
+        events: list[_Event] = []
+        for entry in others:
             try:
-                is_dir = entry.is_dir()
+                is_dir = entry.is_dir()  # free (d_type) unless it is a link
             except OSError as exc:
                 # A link loop raises here; report it whatever the link's name.
-                self._problem_from_os(prefix + name, exc)
+                events.append((entry.name, _PROBLEM, exc))
                 continue
-            if is_dir and name[0] != ".":
-                self._enter(entry, prefix + name, ancestors)
-        if self.on_folder is not None:
-            self.on_folder(files)
-
-    def _enter(
-        self,
-        entry: os.DirEntry[str],
-        path: str,
-        ancestors: list[tuple[int, int]],
-    ) -> None:
+            if is_dir and entry.name[:1] != b".":
+                events.append((entry.name, _ENTER, entry))
+        if key is None and not all(_is_utf8(name) for name, _, _ in events):
+            key, texts = self._sort(posts, by_text=True)
+        infos: list[os.stat_result] | None
         try:
-            info = entry.stat()
-        except OSError as exc:
-            self._problem_from_os(path, exc, folder=True)
-            return
+            if fd is not None:
+                stat = os.stat
+                infos = [stat(name, dir_fd=fd) for name in posts]
+            else:  # pragma: no cover - not POSIX
+                prefix_b = os.fsencode(prefix)
+                infos = [os.stat(prefix_b + name) for name in posts]
+        except OSError:
+            infos = None
+        if infos is None or (infos and set(map(st.S_IFMT, map(_MODE, infos))) != _REGULAR_ONLY):
+            # A folder named like a post, a fifo, a broken link...: one name at a time.
+            here = self._sort_out(prefix, fd, posts, texts, infos, events)
+        else:
+            here = _Folder(prefix, posts, texts, infos)
+        if len(events) > 1:
+            events.sort(key=_FIRST if key is None else lambda event: key(event[0]))
+        posts = here.names
+        done = 0
+        for name, what, payload in events:
+            if key is None:
+                upto = bisect_left(posts, name, done)
+            else:
+                upto = bisect_left(posts, key(name), done, key=key)
+            if upto > done:
+                self._add(here, done, upto)
+                done = upto
+            path = prefix + os.fsdecode(name)
+            if what == _PROBLEM:
+                self._problem_from_os(path, payload)  # type: ignore[arg-type]
+            elif what == _ENTER:
+                try:
+                    info = payload.stat()  # type: ignore[attr-defined]
+                except OSError as exc:
+                    self._problem_from_os(path, exc, folder=True)
+                    continue
+                self._enter(info, path, ancestors)
+            else:
+                self._enter(payload, path, ancestors)  # type: ignore[arg-type]
+        if done < len(posts):
+            self._add(here, done, len(posts))
+        if self.on_folder is not None:
+            self.on_folder(self.rows())
+
+    def _sort(
+        self, names: list[bytes], *, by_text: bool = False
+    ) -> tuple[Callable[[bytes], str] | None, list[str] | None]:
+        """Sort ``names`` as their text sorts; the key that takes (None: as bytes), and
+        the names as text when the walk wants them.
+
+        UTF-8 keeps the order of the characters it encodes, and bytes sort much faster
+        than text; a byte that is not UTF-8 decodes to a lone surrogate, which sorts
+        elsewhere as text than as a byte, and other encodings do as they please.
+        """
+        names.sort()
+        if _FS_UTF8 and not by_text:
+            joined = b"\0".join(names)
+            try:
+                if self.text:
+                    return None, joined.decode("utf-8").split("\0") if names else []
+                if not joined.isascii():
+                    joined.decode("utf-8")  # only to know it can be
+            except UnicodeDecodeError:
+                pass
+            else:
+                return None, None
+        names.sort(key=os.fsdecode)
+        return os.fsdecode, list(map(os.fsdecode, names)) if self.text else None
+
+    def _sort_out(
+        self,
+        prefix: str,
+        fd: int | None,
+        posts: list[bytes],
+        texts: list[str] | None,
+        infos: list[os.stat_result] | None,
+        events: list[_Event],
+    ) -> _Folder:
+        """The regular files among ``posts``; the rest as ``events``."""
+        prefix_b = os.fsencode(prefix)
+        keep: list[int] = []
+        file_infos: list[os.stat_result] = []
+        for index, name in enumerate(posts):
+            if infos is not None:
+                info = infos[index]
+            else:
+                try:
+                    info = os.stat(name, dir_fd=fd) if fd is not None else os.stat(prefix_b + name)
+                except OSError as exc:
+                    # A link loop or a broken link: reported whatever the name.
+                    events.append((name, _PROBLEM, exc))
+                    continue
+            mode = info.st_mode
+            if st.S_ISREG(mode):
+                keep.append(index)
+                file_infos.append(info)
+            elif st.S_ISDIR(mode) and name[:1] != b".":
+                events.append((name, _ENTER_STATED, info))
+        names = [posts[index] for index in keep]
+        kept_texts = None if texts is None else [texts[index] for index in keep]
+        return _Folder(prefix, names, kept_texts, file_infos)
+
+    def _add(self, here: _Folder, lo: int, hi: int) -> None:
+        """List the folder's regular files ``lo:hi`` (in name order) unless listed already."""
+        names, texts, infos = here.names, here.texts, here.infos
+        if lo or hi < len(names):
+            names = names[lo:hi]
+            infos = infos[lo:hi]
+            texts = None if texts is None else texts[lo:hi]
+        count = hi - lo
+        devs = list(map(_DEV, infos))
+        inos = list(map(_INO, infos))
+        dev = devs[0]
+        seen = self.seen_files.get(dev)
+        if seen is None:
+            seen = self.seen_files[dev] = set()
+        if devs.count(dev) == count and seen.isdisjoint(inos):
+            before = len(seen)
+            seen.update(inos)
+            if len(seen) - before == count:  # all new, and none here twice
+                if texts is not None:
+                    self.paths.extend(map(here.prefix.__add__, texts))
+                else:
+                    prefix = here.prefix_b
+                    self.pieces.append(prefix + (b"\0" + prefix).join(names))
+                self.count += count
+                self.starts.extend(repeat(self.rel_start, count))
+                self.sizes.extend(map(_SIZE, infos))
+                self.mtimes.extend(map(_MTIME, infos))
+                return
+            seen.difference_update(inos)  # none was listed before this run
+        # Another device, or a file listed already (a link, a hard link): one by one.
+        for index, info in enumerate(infos):
+            seen = self.seen_files.setdefault(info.st_dev, set())
+            if info.st_ino not in seen:
+                seen.add(info.st_ino)
+                if texts is not None:
+                    self._append(here.prefix + texts[index], None, self.rel_start, info)
+                else:
+                    self._append(None, here.prefix_b + names[index], self.rel_start, info)
+
+    def _append(
+        self, path: str | None, raw: bytes | None, start: int, info: os.stat_result
+    ) -> None:
+        """List one file (by its path as text or as bytes, as the walk gathers them)."""
+        if path is not None:
+            self.paths.append(path)
+        if raw is not None:
+            self.pieces.append(raw)
+        self.count += 1
+        self.starts.append(start)
+        self.sizes.append(info.st_size)
+        self.mtimes.append(info.st_mtime_ns)
+
+    def _enter(self, info: os.stat_result, path: str, ancestors: list[tuple[int, int]]) -> None:
         key = (info.st_dev, info.st_ino)
         if key in ancestors:
             target = os.path.realpath(path)
-            self.result.problems.append(
+            self.problems.append(
                 Problem(path, "loop", f"this link leads back to '{target}', a folder above it.")
             )
             return
@@ -251,20 +541,22 @@ class _Walker:
             return
         if not st.S_ISREG(info.st_mode):
             return  # a fifo, socket or device with a post-like name is not a post
-        key = (info.st_dev, info.st_ino)
-        if key in self.seen_files:
-            return
-        self.seen_files.add(key)
-        start = len(path) - len(os.path.basename(path))
-        self.result.files.append(FileEntry(path, start, info.st_size, info.st_mtime_ns))
+        seen = self.seen_files.setdefault(info.st_dev, set())
+        if info.st_ino not in seen:
+            seen.add(info.st_ino)
+            start = len(path) - len(os.path.basename(path))
+            if self.text:
+                self._append(path, None, start, info)
+            else:
+                self._append(None, os.fsencode(path), start, info)
 
     def _problem_from_os(self, path: str, exc: OSError, *, folder: bool = False) -> None:
         what = "folder" if folder else "file"
         if exc.errno == errno.ELOOP:
-            self.result.problems.append(Problem(path, "loop", "this symbolic link is a loop."))
+            self.problems.append(Problem(path, "loop", "this symbolic link is a loop."))
         elif exc.errno == errno.ENOENT and os.path.islink(path):
             target = os.readlink(path)
-            self.result.problems.append(
+            self.problems.append(
                 Problem(
                     path,
                     "unreadable",
@@ -272,11 +564,11 @@ class _Walker:
                 )
             )
         elif isinstance(exc, PermissionError):
-            self.result.problems.append(
+            self.problems.append(
                 Problem(path, "unreadable", f"permission denied: the {what} cannot be read.")
             )
         else:
             reason = exc.strerror or str(exc)
-            self.result.problems.append(
+            self.problems.append(
                 Problem(path, "unreadable", f"the {what} cannot be read ({reason}).")
             )

@@ -88,20 +88,20 @@ def test_broken_link_is_reported(tmp_path: Path) -> None:
 
 def test_unreadable_folder_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     touch(tmp_path / "locked/a.md")
-    real_scandir, real_open = os.scandir, os.open
+    real_listdir, real_open = os.listdir, os.open
 
-    def scandir(path: str | int) -> object:
-        if str(path).endswith("locked"):
+    def listdir(path: bytes) -> list[bytes]:
+        if os.fsdecode(path).endswith("locked"):
             raise PermissionError(13, "Permission denied", path)
-        return real_scandir(path)
+        return real_listdir(path)
 
     def open_(path: str, flags: int, *args: int) -> int:
         if str(path).endswith("locked"):
             raise PermissionError(13, "Permission denied", path)
         return real_open(path, flags, *args)
 
-    # Folders are opened (os.open) and then listed (scandir) where that is supported.
-    monkeypatch.setattr("tui.corpus.scan.os.scandir", scandir)
+    # Folders are opened (os.open, for the files' stat()) and listed (os.listdir).
+    monkeypatch.setattr("tui.corpus.scan.os.listdir", listdir)
     monkeypatch.setattr("tui.corpus.scan.os.open", open_)
     result = scan([tmp_path])
     assert result.files == []
