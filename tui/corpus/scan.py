@@ -58,7 +58,6 @@ _INO = attrgetter("st_ino")
 _SIZE = attrgetter("st_size")
 _MTIME = attrgetter("st_mtime_ns")
 _FIRST = itemgetter(0)
-_REGULAR_ONLY = {st.S_IFREG}
 
 # What a folder's walk does besides adding regular files, in name order (see `_Walker`).
 _PROBLEM = 0
@@ -375,7 +374,7 @@ class _Walker:
                 infos = [os.stat(prefix_b + name) for name in posts]
         except OSError:
             infos = None
-        if infos is None or (infos and set(map(st.S_IFMT, map(_MODE, infos))) != _REGULAR_ONLY):
+        if infos is None or not all(map(st.S_ISREG, map(_MODE, infos))):
             # A folder named like a post, a fifo, a broken link...: one name at a time.
             here = self._sort_out(prefix, fd, posts, texts, infos, events)
         else:
