@@ -9,23 +9,29 @@ interpreter running this module (the app, which loads in a thread; its memory is
 not the app's either). When the child fails in any way (killed, cut short, an
 exception), the scan runs here when its result is asked for: the result is the same
 either way.
+
+The child sends a few hundred bytes first (the count, the fingerprint of the packed
+columns, the problems), then the columns (megabytes). When the fingerprint is the
+cache's, nothing changed: the columns are never read, and the child is stopped.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import os
 import pickle
+import struct
 import subprocess
 import sys
 import threading
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
-from typing import Literal, NoReturn
+from typing import IO, Literal, NoReturn
 
 from tui.corpus.model import Problem
 from tui.corpus.packing import fingerprint, pack_ints
@@ -33,6 +39,9 @@ from tui.corpus.scan import FileEntry, RawScan, ScanResult, resolve_roots, scan,
 
 _PIPE_SIZE = 1 << 20
 """Linux's default limit for an unprivileged pipe size (/proc/sys/fs/pipe-max-size)."""
+
+_HEAD = struct.Struct("<Q")
+"""The length of the payload's head (see `_pack`)."""
 
 CHILD_ENABLED = True
 """Tests turn the child off to compare both ways."""
@@ -45,9 +54,11 @@ class PendingScan:
         """Prepare the scan of ``roots`` (absolute, existing paths)."""
         self.roots = roots
         self.child: Literal["fork", "spawn"] | None = None
-        """How the child scanning was started; None: `result` scans here."""
+        """How the child scanning was started, until it is reaped; None: no child (then
+        `result` scans here)."""
         self._pid = 0
-        self._fd = -1
+        self._stream: IO[bytes] | None = None
+        """What the child writes (the pipe's reading end), until it is reaped."""
         self._proc: subprocess.Popen[bytes] | None = None
         self._result: ScanResult | PackedScan | None = None
 
@@ -76,7 +87,7 @@ class PendingScan:
             os.close(read_fd)
             _child(self.roots, write_fd)
         os.close(write_fd)
-        self._pid, self._fd, self.child = pid, read_fd, "fork"
+        self._pid, self._stream, self.child = pid, os.fdopen(read_fd, "rb"), "fork"
 
     def _spawn(self) -> None:
         """A new interpreter running this module (a process with threads cannot fork)."""
@@ -90,7 +101,7 @@ class PendingScan:
             )
         except OSError:
             return
-        self.child = "spawn"
+        self._stream, self.child = self._proc.stdout, "spawn"
 
     def result(self) -> ScanResult | PackedScan:
         """The scan's result: the child's, packed, or a scan run here now.
@@ -99,13 +110,11 @@ class PendingScan:
             MissingPath: A root disappeared since the scan was started.
         """
         if self._result is None:
-            if self.child is not None:
-                data = self._collect()
-                if data is not None:
-                    try:
-                        self._result = _unpack(data)
-                    except Exception:  # noqa: BLE001 - any bad payload: scan here instead
-                        pass
+            if self.child is not None and self._stream is not None:
+                try:
+                    self._result = _receive(self._stream, self._read_columns)
+                except Exception:  # noqa: BLE001 - any bad payload: scan here instead
+                    self.abandon()
             if self._result is None:
                 self._result = scan(self.roots)
         return self._result
@@ -129,42 +138,36 @@ class PendingScan:
         elif self.child == "spawn" and self._proc is not None:
             with contextlib.suppress(OSError):
                 self._proc.kill()
-        if self.child is not None:
-            self._collect()
+        self._reap()
 
-    def _collect(self) -> bytes | None:
-        """Read the child's payload and reap it; None when it did not finish well."""
+    def _read_columns(self, sizes: list[int]) -> list[bytes]:
+        """The columns that follow the head, ``sizes`` bytes each; then the child is reaped.
+
+        Raises:
+            ValueError: They did not arrive whole (the child was stopped, or failed).
+        """
+        stream = self._stream
+        try:
+            if stream is None or stream.closed:
+                raise ValueError("the scan's child is gone")
+            try:
+                return [_read_exactly(stream, size) for size in sizes]
+            except OSError as exc:
+                raise ValueError("the scan's columns could not be read") from exc
+        finally:
+            self._reap()
+
+    def _reap(self) -> None:
+        """Close the pipe and wait for the child (it has finished, or was killed)."""
         how, self.child = self.child, None
-        if how == "spawn":
-            return self._collect_spawned()
-        parts = []
-        try:
-            while chunk := os.read(self._fd, 1 << 20):
-                parts.append(chunk)
-        except OSError:
-            parts = []
-        finally:
-            os.close(self._fd)
-        try:
-            _, status = os.waitpid(self._pid, 0)
-        except ChildProcessError:
-            return None
-        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0 or not parts:
-            return None
-        return b"".join(parts)
-
-    def _collect_spawned(self) -> bytes | None:
-        proc = self._proc
-        assert proc is not None and proc.stdout is not None
-        try:
-            data = proc.stdout.read()
-        except OSError:
-            data = b""
-        finally:
-            proc.stdout.close()
-        if proc.wait() != 0 or not data:
-            return None
-        return data
+        if self._stream is not None:
+            with contextlib.suppress(OSError):
+                self._stream.close()
+        if how == "fork":
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self._pid, 0)
+        elif how == "spawn" and self._proc is not None:
+            self._proc.wait()
 
 
 def start_scan(paths: Sequence[str | Path]) -> PendingScan:
@@ -230,9 +233,10 @@ def _child(roots: list[str], fd: int) -> NoReturn:
     """In the forked child: scan, write the packed result, exit (never returns)."""
     code = 1
     try:
-        view = memoryview(_pack(scan_packing(roots)))
-        while view:
-            view = view[os.write(fd, view) :]
+        for part in _pack(scan_packing(roots)):
+            view = memoryview(part)
+            while view:
+                view = view[os.write(fd, view) :]
         code = 0
     finally:
         os._exit(code)
@@ -243,28 +247,29 @@ class PackedScan:
     """A child's scan as it arrived: its files packed as the metadata cache packs them.
 
     When the cache's `fingerprint` equals this one, nothing changed and the files need
-    not be unpacked at all; else `unpack` gives the `ScanResult`.
+    not be unpacked (nor even read) at all; else `unpack` gives the `ScanResult`.
     """
 
     count: int
     fingerprint: bytes
-    paths: bytes
-    """The paths joined by NUL, as UTF-8 (surrogate escapes kept)."""
-    words: list[bytes]
-    """The starts, sizes and mtimes (`pack_ints`)."""
     problems: list[Problem]
     roots: list[str]
+    columns: Callable[[], list[bytes]] = field(repr=False, compare=False)
+    """Reads the paths joined by NUL, as UTF-8 (surrogate escapes kept), then the
+    starts, sizes and mtimes (`pack_ints`); ValueError when they do not arrive whole."""
 
     def unpack(self) -> ScanResult:
-        """The scan's files as `FileEntry` rows.
+        """The scan's files as `FileEntry` rows (the columns read: call it once).
 
         Raises:
-            ValueError: The columns do not agree (a damaged payload).
+            ValueError: The columns did not arrive whole, or do not agree (a damaged
+                payload).
         """
+        blob, *words = self.columns()
         count = self.count
-        paths = self.paths.decode("utf-8", "surrogateescape").split("\0") if count else []
+        paths = blob.decode("utf-8", "surrogateescape").split("\0") if count else []
         columns: list[list[int]] = []
-        for raw in self.words:
+        for raw in words:
             column = array("q")
             column.frombytes(raw)
             if sys.byteorder != "little":
@@ -285,35 +290,66 @@ class PackedScan:
         )
 
 
-def _pack(found: RawScan) -> bytes:
-    """The scan's result as bytes: the paths as one string, the numbers as machine words.
+def _pack(found: RawScan) -> list[bytes]:
+    """The scan's result as the parts to write: a head, the paths, three int columns.
 
-    (Pickling 50k named tuples one by one would cost more than the scan saves; the
-    scan gives its paths as the cache packs them, never as 50k strings.)
+    The head is a length and a pickle of the count, the columns' fingerprint, the
+    problems, the roots and the columns' sizes; the paths are one string and the
+    numbers machine words, as the cache packs them (pickling 50k named tuples one by one
+    would cost more than the scan saves; and the scan gives its paths as bytes, never as
+    50k strings).
     """
     blob = found.paths
     words = [pack_ints(column) for column in (found.starts, found.sizes, found.mtimes)]
+    digest = fingerprint(blob, *words)
     # Plain values only: in a spawned child this module is ``__main__``, and a class of
     # it would not unpickle under that name here.
-    digest = fingerprint(blob, *words)
-    fields = (found.file_count, digest, blob, words, found.problems, found.roots)
-    return pickle.dumps(fields, protocol=5)
+    sizes = [len(blob), *map(len, words)]
+    head = pickle.dumps((found.file_count, digest, found.problems, found.roots, sizes))
+    return [_HEAD.pack(len(head)) + head, blob, *words]
+
+
+def _receive(stream: IO[bytes], read_columns: Callable[[list[int]], list[bytes]]) -> PackedScan:
+    """The `PackedScan` whose head `_pack` wrote to ``stream`` (our own child's), its
+    columns left to ``read_columns`` (called with their sizes).
+
+    Raises:
+        ValueError: The head did not arrive whole.
+        Exception: Any other, when it is not such a head.
+    """
+    (size,) = _HEAD.unpack(_read_exactly(stream, _HEAD.size))
+    head = _read_exactly(stream, size)
+    count, digest, problems, roots, sizes = pickle.loads(head)  # noqa: S301 - our child
+    return PackedScan(count, digest, problems, roots, lambda: read_columns(sizes))
 
 
 def _unpack(data: bytes) -> PackedScan:
-    """The `PackedScan` that `_pack` packed (data from our own child, over our own pipe).
+    """The `PackedScan` of a whole payload (what `main` writes).
 
     Raises:
         ValueError: Not such a payload.
     """
-    count, digest, paths, words, problems, roots = pickle.loads(data)  # noqa: S301 - our child
-    return PackedScan(count, digest, paths, words, problems, roots)
+    stream = io.BytesIO(data)
+    return _receive(stream, lambda sizes: [_read_exactly(stream, size) for size in sizes])
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    """``size`` bytes from ``stream``.
+
+    Raises:
+        ValueError: It ends before.
+    """
+    data = stream.read(size)
+    if len(data) != size:
+        raise ValueError("the scan's payload was cut short")
+    return data
 
 
 def main(roots: list[str]) -> int:
     """A spawned child: scan ``roots`` and write the packed result to standard output."""
     try:
-        sys.stdout.buffer.write(_pack(scan_packing(roots)))
+        for part in _pack(scan_packing(roots)):
+            sys.stdout.buffer.write(part)
         sys.stdout.buffer.flush()
     except Exception:  # noqa: BLE001 - any failure: the parent scans by itself
         return 1

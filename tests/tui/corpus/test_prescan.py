@@ -12,7 +12,7 @@ import pytest
 
 from tui.corpus import prescan
 from tui.corpus.prescan import start_scan
-from tui.corpus.scan import MissingPath, scan
+from tui.corpus.scan import MissingPath, RawScan, scan
 
 
 @pytest.fixture
@@ -77,8 +77,49 @@ def test_a_damaged_payload_falls_back_to_scanning_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _corpus(tmp_path / "c")
-    monkeypatch.setattr(prescan, "_pack", lambda found: b"not a pickle")
+    monkeypatch.setattr(prescan, "_pack", lambda found: [b"not a pickle"])
     assert start_scan([root]).files() == scan([root])
+
+
+@needs_fork
+def test_columns_cut_short_after_the_head_fall_back_to_scanning_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _corpus(tmp_path / "c")
+    real = prescan._pack
+
+    def cut(found: RawScan) -> list[bytes]:
+        head, paths, *_ = real(found)
+        return [head, paths[:10]]  # the head whole, the columns not
+
+    monkeypatch.setattr(prescan, "_pack", cut)
+    pending = start_scan([root])
+    pid = pending._pid
+    packed = pending.result()
+    assert isinstance(packed, prescan.PackedScan) and packed.count == 5
+    assert pending.files() == scan([root])
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped once its columns were read
+
+
+@needs_fork
+def test_the_head_alone_is_read_and_the_child_then_stopped(tmp_path: Path) -> None:
+    """Only the head is read (the columns wait in the pipe); `abandon` stops the child."""
+    root = tmp_path / "many"
+    root.mkdir()
+    for n in range(3000):  # columns larger than the pipe: the child waits to write them
+        (root / f"{n:05d}-a-rather-long-post-file-name-to-fill-the-pipe.md").write_bytes(b"x")
+    pending = start_scan([root])
+    pid = pending._pid
+    packed = pending.result()
+    assert isinstance(packed, prescan.PackedScan) and packed.count == 3000
+    assert pending.child == "fork"  # still there, its columns unread
+    pending.abandon()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    with pytest.raises(ValueError, match="gone"):
+        packed.unpack()  # too late: the columns went with the child
+    assert pending.files() == scan([root])  # (the scan runs here instead)
 
 
 @needs_fork
