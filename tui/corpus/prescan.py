@@ -299,8 +299,12 @@ def _pack(found: RawScan) -> list[bytes]:
     would cost more than the scan saves; and the scan gives its paths as bytes, never as
     50k strings).
     """
-    blob = found.paths
-    words = [pack_ints(column) for column in (found.starts, found.sizes, found.mtimes)]
+    blob, starts = found.paths, found.starts
+    if starts and starts.count(starts[0]) == len(starts):  # one root folder: one start
+        start_words = pack_ints(starts[:1]) * len(starts)
+    else:
+        start_words = pack_ints(starts)
+    words = [start_words, pack_ints(found.sizes), pack_ints(found.mtimes)]
     digest = fingerprint(blob, *words)
     # Plain values only: in a spawned child this module is ``__main__``, and a class of
     # it would not unpickle under that name here.

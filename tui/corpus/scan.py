@@ -318,23 +318,32 @@ class _Walker:
             if _STAT_AT:
                 fd = os.open(folder, _DIR_FLAGS)
             names = os.listdir(folder_b)
-            flags = _post_flags(names)
+            # Each name and a NUL: a folder of "….md" files only (the usual) is told in
+            # one count, not a call per name.
+            listing = b"\0".join([*names, b""])
+            posts = names
             others: list[os.DirEntry[bytes]] = []
-            if not all(flags):
-                # Not only post files: their DirEntry tells which are folders (d_type)
-                # without a stat() (a folder of 10k images, say).
-                with os.scandir(folder_b) as it:
-                    entries = list(it)
-                names = list(map(_NAME, entries))
+            if listing.count(b".md\0") < len(names):
                 flags = _post_flags(names)
-                others = list(compress(entries, map(not_, flags)))
+                if all(flags):
+                    posts = list(compress(names, flags))
+                else:
+                    # Not only post files: their DirEntry tells which are folders
+                    # (d_type) without a stat() (a folder of 10k images, say).
+                    with os.scandir(folder_b) as it:
+                        entries = list(it)
+                    names = list(map(_NAME, entries))
+                    listing = b"\0".join([*names, b""])
+                    flags = _post_flags(names)
+                    posts = list(compress(names, flags))
+                    others = list(compress(entries, map(not_, flags)))
         except OSError as exc:
             if fd is not None:
                 os.close(fd)
             self._problem_from_os(folder, exc, folder=True)
             return
         try:
-            self._walk_entries(folder, fd, list(compress(names, flags)), others, ancestors)
+            self._walk_entries(folder, fd, listing, posts, others, ancestors)
         finally:
             if fd is not None:
                 os.close(fd)
@@ -343,13 +352,15 @@ class _Walker:
         self,
         folder: str,
         fd: int | None,
+        listing: bytes,
         posts: list[bytes],
         others: list[os.DirEntry[bytes]],
         ancestors: list[tuple[int, int]],
     ) -> None:
-        """List the folder's files and enter its folders, all in name order."""
+        """List the folder's files and enter its folders, all in name order (``listing``:
+        all the folder's names, each followed by a NUL)."""
         prefix = folder if folder.endswith(os.sep) else folder + os.sep
-        key, texts = self._sort(posts)
+        key, texts = self._sort(posts, listing)
         # Besides the post files: the folders to enter and the problems to report,
         # merged with the files by name below.
         events: list[_Event] = []
@@ -363,7 +374,7 @@ class _Walker:
             if is_dir and entry.name[:1] != b".":
                 events.append((entry.name, _ENTER, entry))
         if key is None and not all(_is_utf8(name) for name, _, _ in events):
-            key, texts = self._sort(posts, by_text=True)
+            key, texts = self._sort(posts, None)
         infos: list[os.stat_result] | None
         try:
             if fd is not None:
@@ -409,23 +420,24 @@ class _Walker:
             self.on_folder(self.rows())
 
     def _sort(
-        self, names: list[bytes], *, by_text: bool = False
+        self, names: list[bytes], listing: bytes | None
     ) -> tuple[Callable[[bytes], str] | None, list[str] | None]:
         """Sort ``names`` as their text sorts; the key that takes (None: as bytes), and
-        the names as text when the walk wants them.
+        the names as text when the walk wants them. (``listing``: the folder's names,
+        each followed by a NUL; None: sort by the text.)
 
         UTF-8 keeps the order of the characters it encodes, and bytes sort much faster
         than text; a byte that is not UTF-8 decodes to a lone surrogate, which sorts
         elsewhere as text than as a byte, and other encodings do as they please.
         """
         names.sort()
-        if _FS_UTF8 and not by_text:
-            joined = b"\0".join(names)
+        if _FS_UTF8 and listing is not None:
             try:
                 if self.text:
+                    joined = b"\0".join(names)
                     return None, joined.decode("utf-8").split("\0") if names else []
-                if not joined.isascii():
-                    joined.decode("utf-8")  # only to know it can be
+                if not listing.isascii():
+                    listing.decode("utf-8")  # only to know it can be
             except UnicodeDecodeError:
                 pass
             else:

@@ -121,6 +121,7 @@ NAMES = [
     b"d.html",
     b"e.HTM",
     b"notes.txt",
+    b"a.md.txt",  # ".md" inside, not at the end
     b"img.jpg",
     b".hidden.md",
     b".git",
