@@ -197,17 +197,11 @@ def flow_strings(raw: str) -> list[str] | None:
     """The items of a flat ``[a, b]`` list (``raw`` stripped of spaces) when PyYAML surely
     reads each as that plain string, as `_flow_list` does; None otherwise (also for an
     item a number, boolean, null or timestamp could start)."""
-    if raw[:1] != "[" or raw[-1:] != "]":
+    if raw[:1] != "[":
         return None
-    inner = raw[1:-1].strip(" ")
-    if not inner:
-        return []
-    if _ITEM_FORBIDDEN.search(inner):
+    items = _flow_items(raw)
+    if items is None or any(item[0] in _RESOLVED_FIRST for item in items):
         return None
-    items = [part.strip(" ") for part in inner.split(",")]
-    for item in items:
-        if not item or item[0] in _PLAIN_FORBIDDEN_START or item[0] in _RESOLVED_FIRST:
-            return None
     return items
 
 
@@ -216,24 +210,32 @@ def _flow_list(raw: str) -> list[Any]:
     known = _LISTS.get(raw)
     if known is not None:
         return list(known)
-    if raw[-1] != "]":
+    items: list[Any] | None = _flow_items(raw)
+    if items is None:
         raise _Unsure
+    resolved_first = _RESOLVED_FIRST
+    # Inlined `_construct`'s first test: most items are names, strings at once.
+    items = [_construct(item) if item[0] in resolved_first else item for item in items]
+    if len(_LISTS) >= _LISTS_LIMIT:
+        _LISTS.clear()
+    _LISTS[raw] = tuple(items)
+    return items
+
+
+def _flow_items(raw: str) -> list[str] | None:
+    """The plain items of a flat flow list ``raw`` (opening with ``[``), stripped; None
+    when the list is not closed, or holds anything but plain scalars."""
+    if raw[-1] != "]":
+        return None
     inner = raw[1:-1].strip(" ")
     if not inner:
         return []
     if _ITEM_FORBIDDEN.search(inner):
-        raise _Unsure
-    items = []
-    resolved_first = _RESOLVED_FIRST
-    for part in inner.split(","):
-        item = part.strip(" ")
+        return None
+    items = [part.strip(" ") for part in inner.split(",")]
+    for item in items:
         if not item or item[0] in _PLAIN_FORBIDDEN_START:
-            raise _Unsure
-        # Inlined `_construct`'s first test: most items are names, strings at once.
-        items.append(_construct(item) if item[0] in resolved_first else item)
-    if len(_LISTS) >= _LISTS_LIMIT:
-        _LISTS.clear()
-    _LISTS[raw] = tuple(items)
+            return None
     return items
 
 
