@@ -52,7 +52,9 @@ _DECLINED = F.KNOWN_KEYS - set(_SLOTS)
 _LINES: dict[str, tuple[int, Any]] = {}
 """Lines already seen, with their slot and the cleaned value (authors, tag and category
 lists, extras): an archive repeats them in thousands of files."""
-_LINES_LIMIT = 50_000
+_LINES_LIMIT = 10_000
+"""Emptied when full: an archive repeats a few hundred authors and tag lists, and a
+process that parses in place (the app, on a busy machine) keeps this table."""
 _UNIQUE = frozenset({_TITLE, _DATE, _SOURCE})
 """Slots whose lines are (nearly) unique to a file: not worth keeping in `_LINES`."""
 
