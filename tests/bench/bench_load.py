@@ -12,7 +12,7 @@ its own:
 - cold-1: ``load_corpus`` with an empty metadata cache, one process (the cache is written
   by a detached process once the result is there: not in the figure, ~0.5 s of CPU at
   50k; the next measurement waits for it);
-- cold-2: the same with 2 worker processes (to see what the pool buys);
+- cold-2: the same with 2 worker processes (what a cold load does by default on 2 CPUs);
 - warm: ``load_corpus`` again, from the cache (the scan runs in a forked child meanwhile:
   its CPU time is printed apart, and its memory is its own);
 - filter: building a ``PostIndex`` and running ``tag:X date:2023 -author:Y word``.

@@ -45,7 +45,7 @@ def load_corpus(
             nothing).
         progress: Called now and then with (done, total), from the calling thread.
         workers: Worker processes for a cold parse of many files (see `parse_many`);
-            None uses the idle CPUs (by load average), 1 parses in this process.
+            None uses `pool.default_workers()`, 1 parses in this process.
         on_cached: Called, before any file is checked, with what the last load returned
             according to the metadata cache (its problems: those of the files only),
             to be shown while the files are checked. Not called without a usable cache.

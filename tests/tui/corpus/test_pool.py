@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -104,3 +105,27 @@ def test_a_chunk_parsed_in_this_process_leaves_the_collector_as_it_was() -> None
     assert gc.isenabled()
     pool._parse_chunk(pool._task(files))
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize(("cpus", "expected"), [(1, 1), (2, 2), (3, 3), (64, pool.MAX_WORKERS)])
+def test_default_workers_are_the_usable_cpus_up_to_a_limit(
+    cpus: int, expected: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cpus)), raising=False)
+    assert pool.default_workers() == expected
+
+
+def test_default_workers_without_affinity_count_the_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert pool.default_workers() == 1
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert pool.default_workers() == 2
+
+
+def test_default_workers_ignore_the_load_average(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A busy machine still gets its cores: measured, two workers beat one process even
+    when another program keeps the second core busy."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (7.0, 7.0, 7.0))
+    assert pool.default_workers() == 2
