@@ -226,3 +226,33 @@ async def test_unexpected_load_failure_is_reported_and_the_library_shown(
         assert app.is_loaded and not app.library.is_loading
         assert app.library.post_list.posts == []
         assert any("the disk caught fire" in n.message for n in app._notifications)
+
+
+async def test_a_cold_start_parses_in_worker_processes(
+    make_test_app: MakeTestApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app loads in a thread, so its workers are spawned, under Textual's stand-in
+    for sys.stderr (fileno() -1): starting them used to fail, and the cold load with it
+    (the library came up empty)."""
+    from tests.conftest import SAMPLE_POSTS
+    from tui.corpus import pool
+    from tui.corpus.loader import load_corpus
+
+    monkeypatch.setattr(pool, "POOL_THRESHOLD", 2)
+    monkeypatch.setattr(pool, "default_workers", lambda: 2)
+    started: list[bool] = []
+    new_pool = pool._new_pool
+
+    def spy(workers: int) -> Any:
+        made = new_pool(workers)
+        started.append(made is not None)
+        return made
+
+    monkeypatch.setattr(pool, "_new_pool", spy)
+    app = make_test_app([SAMPLE_POSTS])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert started == [True]
+        assert not any("could not be loaded" in n.message for n in app._notifications)
+        expected = load_corpus([SAMPLE_POSTS], use_cache=False, workers=1).posts
+        assert list(app.library.post_list.posts) == expected

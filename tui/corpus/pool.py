@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import gc
+import io
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -213,19 +214,13 @@ def _parse_pooled(
     Workers are forked when this process has one thread, else spawned: forking a
     process that has threads can deadlock the child (see `_start_method`).
     """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     out: list[tuple[int, Parsed]] = []
     # Every task is made before the first is sent: once the pool runs, the threads that
     # hand tasks to the workers need the GIL this thread would hold meanwhile.
     tasks = [_task(entries[i : i + _CHUNK]) for i in range(0, len(entries), _CHUNK)]
-    try:
-        pool = ProcessPoolExecutor(
-            n_workers, mp_context=multiprocessing.get_context(_start_method() or "spawn")
-        )
-    except (OSError, RuntimeError, ImportError):
-        return None  # e.g. no /dev/shm, or spawning refused: the serial path still works
+    pool = _new_pool(n_workers)
+    if pool is None:
+        return None  # the serial path still works
     try:
         futures: list[Future[_Result]] = [pool.submit(_parse_chunk, task) for task in tasks]
         for n, future in enumerate(futures):
@@ -240,6 +235,63 @@ def _parse_pooled(
     # goes on; the executor's own thread reaps them.
     pool.shutdown(wait=False)
     return out
+
+
+def _new_pool(n_workers: int) -> ProcessPoolExecutor | None:
+    """A pool of ``n_workers`` processes, forked or spawned (see `_start_method`); None
+    when one cannot be started here (no /dev/shm, spawning refused...)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = _start_method() or "spawn"
+    try:
+        if method != "fork":
+            _start_resource_tracker()
+        return ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context(method))
+    except (OSError, RuntimeError, ImportError, ValueError):
+        return None
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker, which a spawned pool needs, even when
+    ``sys.stderr`` is not a real file.
+
+    The tracker is started on first use with ``sys.stderr.fileno()`` among the
+    descriptors it keeps; Textual replaces ``sys.stderr`` with an object whose fileno()
+    is -1, and the start then fails ("bad value(s) in fds_to_keep"), so the app could
+    never use a pool. A stand-in that forwards everything but has no fileno() is put in
+    its place while the tracker starts (it keeps descriptors 0-2 anyway), so what other
+    threads write meanwhile still goes where it went.
+    """
+    from multiprocessing import resource_tracker
+
+    stderr = sys.stderr
+    try:
+        usable = stderr is None or stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = True  # the tracker leaves a stream without a descriptor out itself
+    if usable:
+        resource_tracker.ensure_running()
+        return
+    sys.stderr = _WithoutFileno(stderr)
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        if isinstance(sys.stderr, _WithoutFileno):
+            sys.stderr = stderr
+
+
+class _WithoutFileno:
+    """A stream that forwards everything to another, but has no file descriptor."""
+
+    def __init__(self, stream: object) -> None:
+        self._stream = stream
+
+    def fileno(self) -> int:
+        raise io.UnsupportedOperation("fileno")
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
 
 
 class ScanFeed:
@@ -314,15 +366,9 @@ class ScanFeed:
             self._pool = None
 
     def _start(self) -> ProcessPoolExecutor | None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        try:
-            context = multiprocessing.get_context(_start_method() or "spawn")
-            return ProcessPoolExecutor(self._workers, mp_context=context)
-        except (OSError, RuntimeError, ImportError):
-            self._failed = True
-            return None
+        pool = _new_pool(self._workers)
+        self._failed = pool is None
+        return pool
 
     def _submit(self, files: Sequence[FileEntry], upto: int) -> None:
         assert self._pool is not None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,70 @@ def test_default_workers_ignore_the_load_average(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     monkeypatch.setattr(os, "getloadavg", lambda: (7.0, 7.0, 7.0))
     assert pool.default_workers() == 2
+
+
+_TEXTUAL_STDERR = """
+import sys, threading
+sys.path.insert(0, {root!r})
+from tui.corpus import pool
+from tui.corpus.scan import scan
+
+class Captured:  # what Textual puts in sys.stderr while an app runs
+    def write(self, text): return len(text)
+    def flush(self): pass
+    def fileno(self): return -1
+
+def main():
+    files = scan([{fixtures!r}]).files
+    sys.stderr = Captured()
+    outcome = []
+    def load():  # from a thread, as the app loads: the pool is spawned
+        try:
+            {how}
+            outcome.append("ok" if started is not None else "no pool")
+            if started is not None:
+                got = pool._from_result(
+                    started.submit(pool._parse_chunk, pool._task(files)).result(),
+                    files, range(len(files)))
+                outcome.append(got == [(i, pool.parse_entry(e)) for i, e in enumerate(files)])
+                started.shutdown()
+        except Exception as exc:
+            outcome.append(type(exc).__name__ + ": " + str(exc))
+    thread = threading.Thread(target=load)
+    thread.start()
+    thread.join()
+    sys.stderr = sys.__stderr__
+    print(outcome)
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("how", "expected"),
+    [
+        ("started = pool._new_pool(2)", "['ok', True]"),
+        # Without the tracker started first, as multiprocessing does it by itself:
+        (
+            "import concurrent.futures as f, multiprocessing as m; "
+            "started = f.ProcessPoolExecutor(2, mp_context=m.get_context('spawn'))",
+            "['ValueError: bad value(s) in fds_to_keep']",
+        ),
+    ],
+)
+def test_a_pool_starts_under_textuals_stderr(how: str, expected: str, tmp_path: Path) -> None:
+    """Textual's sys.stderr has fileno() -1, which broke starting a spawned pool (the
+    app's cold load failed whole): the pool now starts, and parses as this process."""
+    script = tmp_path / "load.py"
+    script.write_text(
+        _TEXTUAL_STDERR.format(root=str(ROOT), fixtures=str(FIXTURES), how=how),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    got = done.stdout.strip().splitlines()[-1]
+    if "ValueError" in expected and got == "['ok', True]":
+        pytest.skip("this Python starts the resource tracker without a real stderr")
+    assert got == expected, done.stderr
