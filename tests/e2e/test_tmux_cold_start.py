@@ -1,0 +1,61 @@
+"""The real ``postil`` in tmux on a cold start big enough for worker processes.
+
+More files than `pool.POOL_THRESHOLD` and no metadata cache: the app parses them in
+spawned worker processes (it loads in a thread), under Textual's own ``sys.stderr``.
+Starting those once failed the whole load, and the library came up with 0 posts.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.bench.gen_archive import generate
+from tests.e2e.test_tmux_flow import Tmux, e2e_env, postil_command
+from tui.corpus.pool import POOL_THRESHOLD
+
+__all__ = ["e2e_env"]  # the fixture, used by name below
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+POSTS = POOL_THRESHOLD + 100
+
+
+@pytest.fixture
+def big_corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "archive"
+    generate(folder, POSTS)
+    return folder
+
+
+@pytest.fixture
+def cold_tmux(e2e_env: dict[str, str], tmp_path: Path, big_corpus: Path) -> Iterator[Tmux]:
+    """``postil ARCHIVE`` at 100x30 with an empty cache folder; killed afterwards."""
+    server = Tmux(f"postil-cold-{os.getpid()}-{tmp_path.name}", e2e_env)
+    command = " ".join(f"'{part}'" for part in [*postil_command(), str(big_corpus)])
+    server.run(
+        "-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", command
+    )
+    try:
+        yield server
+    finally:
+        server.run("kill-server")
+
+
+def test_a_cold_start_over_many_files_lists_them_all(
+    cold_tmux: Tmux, e2e_env: dict[str, str]
+) -> None:
+    assert not list(Path(e2e_env["XDG_CACHE_HOME"]).glob("postil/*.cache"))
+    screen = cold_tmux.wait_for(f"{POSTS:,} posts")
+    assert "could not be loaded" not in screen
+    cold_tmux.keys("q")
+    # The metadata cache it wrote: the next start is a warm one.
+    assert list(Path(e2e_env["XDG_CACHE_HOME"]).glob("postil/corpus-*.cache"))
