@@ -7,7 +7,6 @@ Starting those once failed the whole load, and the library came up with 0 posts.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.bench.gen_archive import generate
-from tests.e2e.test_tmux_flow import Tmux, e2e_env, postil_command
+from tests.e2e.test_tmux_flow import Tmux, e2e_env, postil_in_tmux
 from tui.corpus.pool import POOL_THRESHOLD
 
 __all__ = ["e2e_env"]  # the fixture, used by name below
@@ -39,15 +38,8 @@ def big_corpus(tmp_path: Path) -> Path:
 @pytest.fixture
 def cold_tmux(e2e_env: dict[str, str], tmp_path: Path, big_corpus: Path) -> Iterator[Tmux]:
     """``postil ARCHIVE`` at 100x30 with an empty cache folder; killed afterwards."""
-    server = Tmux(f"postil-cold-{os.getpid()}-{tmp_path.name}", e2e_env)
-    command = " ".join(f"'{part}'" for part in [*postil_command(), str(big_corpus)])
-    server.run(
-        "-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", command
-    )
-    try:
+    with postil_in_tmux(e2e_env, f"cold-{tmp_path.name}", big_corpus, (100, 30)) as server:
         yield server
-    finally:
-        server.run("kill-server")
 
 
 def test_a_cold_start_over_many_files_lists_them_all(

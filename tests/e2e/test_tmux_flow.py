@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -129,18 +130,30 @@ def corpus(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture
-def tmux(e2e_env: dict[str, str], tmp_path: Path, corpus: Path) -> Iterator[Tmux]:
-    """A tmux server running ``postil CORPUS`` at 120x40; killed afterwards."""
-    server = Tmux(f"postil-e2e-{os.getpid()}-{tmp_path.name}", e2e_env)
+@contextmanager
+def postil_in_tmux(
+    env: dict[str, str], name: str, corpus: Path, size: tuple[int, int]
+) -> Iterator[Tmux]:
+    """A private tmux server (named after ``name``) running ``postil CORPUS`` at
+    ``size``; killed afterwards."""
+    server = Tmux(f"postil-{name}-{os.getpid()}", env)
     command = " ".join(f"'{part}'" for part in [*postil_command(), str(corpus)])
+    width, height = size
     server.run(
-        "-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", command
-    )
+        "-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", str(width), "-y", str(height),
+        command,
+    )  # fmt: skip
     try:
         yield server
     finally:
         server.run("kill-server")
+
+
+@pytest.fixture
+def tmux(e2e_env: dict[str, str], tmp_path: Path, corpus: Path) -> Iterator[Tmux]:
+    """A tmux server running ``postil CORPUS`` at 120x40; killed afterwards."""
+    with postil_in_tmux(e2e_env, f"e2e-{tmp_path.name}", corpus, (120, 40)) as server:
+        yield server
 
 
 def notes(env: dict[str, str]) -> list[dict[str, Any]]:
