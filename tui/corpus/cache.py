@@ -324,23 +324,25 @@ class MetadataCache:
             if not parsed.problems or not any(p.kind in NOT_CACHED for p in parsed.problems)
         ]
         try:
-            data = encode_doc(_encode(self.roots, files, results, rows, order))
+            parts = encode_parts(_encode(self.roots, files, results, rows, order))
         except (TypeError, ValueError):
             # A file name that is not UTF-8 cannot be written: leave those files out
             # (they are parsed again next time) rather than the whole cache.
             rows = [i for i in rows if _encodable(files[i], results[i])]
             try:
-                data = encode_doc(_encode(self.roots, files, results, rows, order))
+                parts = encode_parts(_encode(self.roots, files, results, rows, order))
             except (TypeError, ValueError):
                 return
-        data = frame(data)
         target = cache_file(self.roots)
         with contextlib.suppress(OSError):
             locations.ensure_private_dir(target.parent)
             fd, tmp = tempfile.mkstemp(prefix=".corpus-", suffix=".tmp", dir=target.parent)
             try:
                 with os.fdopen(fd, "wb") as f:
-                    f.write(data)
+                    # Written part by part: joining them, then framing that, made two
+                    # more copies of the whole document (51 MB of peak at 50k posts;
+                    # the app, which cannot fork a writer, paid it).
+                    f.writelines([frame_line(parts), *parts])
                 os.replace(tmp, target)
                 # The JSON cache of postil <= format 4: never read again.
                 with contextlib.suppress(OSError):
@@ -369,7 +371,12 @@ _LENGTH = struct.Struct("<Q")
 
 
 def encode_doc(doc: dict[str, Any]) -> bytes:
-    """The bytes of a cache document: its columns packed, everything else as JSON.
+    """The bytes of a cache document (`encode_parts` joined)."""
+    return b"".join(encode_parts(doc))
+
+
+def encode_parts(doc: dict[str, Any]) -> list[bytes]:
+    """The bytes of a cache document, in parts: its columns packed, the rest as JSON.
 
     Layout: the JSON's length (8 bytes), the JSON (every key but the columns, plus
     ``columns``: [name, count, byte length] in storage order), then each column's bytes.
@@ -401,7 +408,7 @@ def encode_doc(doc: dict[str, Any]) -> bytes:
     columns = (*_STR_COLUMNS, *_INT_COLUMNS, "fingerprint")  # the last: made by decode_doc
     rest = {k: v for k, v in doc.items() if k not in columns}
     head = orjson.dumps({**rest, "columns": layout})
-    return b"".join([_LENGTH.pack(len(head)), head, *blobs])
+    return [_LENGTH.pack(len(head)), head, *blobs]
 
 
 def decode_doc(data: bytes | memoryview) -> dict[str, Any]:
@@ -454,7 +461,15 @@ _MAGIC = b"postil-corpus-cache"
 
 def frame(data: bytes) -> bytes:
     """The file's bytes: a line ``postil-corpus-cache FORMAT CRC32`` over the document."""
-    return b"%s %d %08x\n%s" % (_MAGIC, FORMAT_VERSION, zlib.crc32(data), data)
+    return frame_line([data]) + data
+
+
+def frame_line(parts: Sequence[bytes]) -> bytes:
+    """The line `frame` puts before the document whose bytes are ``parts`` joined."""
+    crc = 0
+    for part in parts:
+        crc = zlib.crc32(part, crc)
+    return b"%s %d %08x\n" % (_MAGIC, FORMAT_VERSION, crc)
 
 
 def unframe(raw: bytes) -> memoryview:

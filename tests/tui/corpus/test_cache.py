@@ -392,3 +392,12 @@ def test_run_detached_runs_the_work_apart_and_returns_at_once(
         time.sleep(0.02)
     pid, saw_go = done.read_text().split()
     assert saw_go == "True" and int(pid) != os.getpid()
+
+
+def test_the_cache_is_framed_part_by_part_as_when_joined() -> None:
+    """`save` writes the document's parts after `frame_line` (no joined copy): the same
+    bytes `frame` gives for the joined document."""
+    parts = [b"\x02\x00\x00\x00\x00\x00\x00\x00{}", b"column one", b"", b"\x00\xff" * 1000]
+    joined = b"".join(parts)
+    assert cache_module.frame_line(parts) + joined == cache_module.frame(joined)
+    assert cache_module.unframe(cache_module.frame_line(parts) + joined) == joined
