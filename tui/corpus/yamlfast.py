@@ -131,9 +131,8 @@ def parse_simple(text: str) -> dict[str, Any] | None:
             # A quoted title, a list or a timestamp is nearly always unique to its file:
             # those lines are not kept in `_LINES`.
             if first == '"':
-                # Inlined `_value` for the usual quoted title.
-                inner = raw[1:-1]
-                if len(raw) < 2 or raw[-1] != '"' or '"' in inner or "\\" in inner or "\t" in inner:
+                inner = double_quoted(raw)
+                if inner is None:
                     return None
                 result[key] = inner
             elif first == "[":
@@ -162,10 +161,10 @@ def _value(raw: str) -> Any:
         return None
     first = raw[0]
     if first == '"':
-        inner = raw[1:-1]
-        if len(raw) < 2 or raw[-1] != '"' or '"' in inner or "\\" in inner or "\t" in inner:
+        text = double_quoted(raw)
+        if text is None:
             raise _Unsure
-        return inner
+        return text
     if first == "'":
         inner = raw[1:-1]
         if len(raw) < 2 or raw[-1] != "'" or "'" in inner or "\t" in inner:
@@ -176,6 +175,15 @@ def _value(raw: str) -> Any:
     if first in _PLAIN_FORBIDDEN_START or _PLAIN_UNSURE.search(raw):
         raise _Unsure
     return _construct(raw)
+
+
+def double_quoted(raw: str) -> str | None:
+    """The text of a ``"quoted"`` value (``raw`` stripped of spaces) with nothing PyYAML
+    would read otherwise (an escape, a tab, a quote inside); None otherwise."""
+    inner = raw[1:-1]
+    if len(raw) < 2 or raw[0] != '"' or raw[-1] != '"' or '"' in inner or "\\" in inner:
+        return None
+    return None if "\t" in inner else inner
 
 
 def plain_string(raw: str) -> str | None:
