@@ -73,7 +73,7 @@ def _fold(key: Any) -> str:
 
 def is_folded(key: str) -> bool:
     """True when the string ``key`` is its own folded form (``title``, not ``Title``)."""
-    return key in _ALREADY_FOLDED or _fold(key) == key
+    return _fold(key) == key
 
 
 def folded(mapping: Mapping[Any, Any]) -> Mapping[str, Any]:

@@ -253,8 +253,8 @@ def _new_pool(n_workers: int) -> ProcessPoolExecutor | None:
 
 
 def _start_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker, which a spawned pool needs, even when
-    ``sys.stderr`` is not a real file.
+    """Start multiprocessing's resource tracker, which a spawned pool needs, when
+    ``sys.stderr`` is not a real file (otherwise the pool starts it as usual).
 
     The tracker is started on first use with ``sys.stderr.fileno()`` among the
     descriptors it keeps; Textual replaces ``sys.stderr`` with an object whose fileno()
@@ -263,16 +263,15 @@ def _start_resource_tracker() -> None:
     its place while the tracker starts (it keeps descriptors 0-2 anyway), so what other
     threads write meanwhile still goes where it went.
     """
-    from multiprocessing import resource_tracker
-
     stderr = sys.stderr
     try:
         usable = stderr is None or stderr.fileno() >= 0
     except (AttributeError, OSError, ValueError):
         usable = True  # the tracker leaves a stream without a descriptor out itself
     if usable:
-        resource_tracker.ensure_running()
         return
+    from multiprocessing import resource_tracker
+
     sys.stderr = _WithoutFileno(stderr)
     try:
         resource_tracker.ensure_running()
