@@ -7,6 +7,7 @@ import asyncio
 import os
 import re
 import shlex
+import signal
 import socket
 import stat
 import subprocess
@@ -437,3 +438,26 @@ def test_stopping_ends_open_sessions() -> None:
     assert status == 0
     assert len(sessions) == 1
     assert is_gone(sessions[0]), "the session's app outlived the server"
+
+
+@pytest.mark.parametrize("nohup", [False, True])
+def test_hangup_stops_the_server_unless_it_is_ignored(nohup: bool) -> None:
+    """A closed terminal (SIGHUP) stops it cleanly, right after the link is printed;
+    under ``nohup`` the server goes on."""
+    with Served(SERVE, ignore_hangup=nohup) as served:
+        base, token = served.link()
+        served.process.send_signal(signal.SIGHUP)
+        try:
+            status: int | None = served.process.wait(timeout=2 if nohup else 30)
+        except subprocess.TimeoutExpired:
+            status = None
+
+        async def fetch() -> int:
+            async with aiohttp.ClientSession() as session:
+                return (await _get(session, f"{base}?token={token}"))[0]
+
+        if nohup:
+            assert status is None
+            assert asyncio.run(fetch()) == 200
+        else:
+            assert status == 0

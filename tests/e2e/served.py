@@ -62,6 +62,11 @@ def is_gone(pid: int) -> bool:
         return True
 
 
+def ignore_hangup() -> None:
+    """In the child before exec: ignore SIGHUP, as ``nohup`` does."""
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
 def require_proc() -> None:
     """Skip when /proc cannot tell child processes (not Linux)."""
     if not Path("/proc/self/stat").is_file():
@@ -80,6 +85,8 @@ class Served:
     """Where its output goes (default: a pipe read here, so the link is printed)."""
     umask: int = -1
     """The server's umask (-1: this process's)."""
+    ignore_hangup: bool = False
+    """Start it with SIGHUP ignored, as ``nohup`` does."""
     process: subprocess.Popen[str] = field(init=False)
     lines: queue.Queue[str] = field(init=False, default_factory=queue.Queue)
     output: list[str] = field(init=False, default_factory=list)
@@ -93,6 +100,7 @@ class Served:
             text=True,
             env={**os.environ, **(self.env or {})},
             umask=self.umask,
+            preexec_fn=ignore_hangup if self.ignore_hangup else None,
         )
         if self.stdout is None:
             threading.Thread(target=self._drain, daemon=True).start()

@@ -14,7 +14,8 @@ import logging
 import shlex
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Final, TextIO
 
@@ -127,16 +128,19 @@ async def run(
         app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE
     )
     await runner.setup()
-    try:
-        await listener.site(runner).start()
-        ready(runner.addresses)
-        await until_stopped()
-    finally:
-        await runner.cleanup()
+    # The handlers go in before the link is printed: whoever reads it may stop us at once.
+    with stop_signals() as stopped:
+        try:
+            await listener.site(runner).start()
+            ready(runner.addresses)
+            await stopped.wait()
+        finally:
+            await runner.cleanup()
 
 
-async def until_stopped() -> None:
-    """Return on SIGINT, SIGTERM, or SIGHUP unless it is ignored (``nohup``)."""
+@contextmanager
+def stop_signals() -> Iterator[asyncio.Event]:
+    """An event set by SIGINT, SIGTERM, or SIGHUP unless it is ignored (``nohup``)."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     signals = [signal.SIGINT, signal.SIGTERM]
@@ -145,7 +149,7 @@ async def until_stopped() -> None:
     for number in signals:
         loop.add_signal_handler(number, stop.set)
     try:
-        await stop.wait()
+        yield stop
     finally:
         for number in signals:
             loop.remove_signal_handler(number)
