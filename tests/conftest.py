@@ -26,6 +26,10 @@ def isolated_home(
         ("XDG_STATE_HOME", "state"),
     ):
         monkeypatch.setenv(var, str(home / sub))
+    # postil serve's socket and link files; platformdirs accepts only a 0700 folder.
+    runtime = home / "runtime"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     monkeypatch.setenv("POSTIL_STORE", str(home / "data" / "postil" / "annotations.json"))
     monkeypatch.delenv("POSTIL_CORPUS", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)

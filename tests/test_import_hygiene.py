@@ -14,6 +14,8 @@ import pytest
         ("annotations", ("textual", "rich", "tui")),
         ("tui.corpus", ("textual",)),
         ("tui.render", ("textual",)),
+        # postil serve only relays the app's screen: the app runs in its own processes.
+        ("tui.serve", ("textual",)),
     ],
 )
 def test_pure_package_imports_no_ui(module: str, forbidden: tuple[str, ...]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import platformdirs
@@ -26,6 +27,21 @@ def cache_dir() -> Path:
 def config_dir() -> Path:
     """The user config folder."""
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def runtime_dir() -> Path:
+    """The user runtime folder (``$XDG_RUNTIME_DIR/postil``): ``postil serve``'s socket.
+
+    platformdirs falls back to ``/run/user/UID`` or a ``runtime-UID`` folder in the
+    temporary folder when ``XDG_RUNTIME_DIR`` is unset or unsafe, and warns; the caller
+    creates the folder (mode 0700) and checks it.
+
+    Raises:
+        OSError: platformdirs found the fallback folder unsafe (another user's).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Path(platformdirs.user_runtime_dir(APP_NAME, appauthor=False))
 
 
 def config_file() -> Path:
