@@ -34,8 +34,8 @@ from tui.corpus.query import Marks
 from tui.drafts import Draft, DraftStore
 from tui.lifecycle import install_signal_handlers
 from tui.messages import AnnotationsChanged, ReadingChanged
+from tui.render.cells import clean_cell
 from tui.screens.library import LibraryData, LibraryIndex, LibraryScreen
-from tui.widgets.post_list import clean_cell
 
 if TYPE_CHECKING:
     from annotations.model import Annotation

@@ -15,8 +15,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
 from tui.config import SORT_ORDERS, SortOrder
+from tui.render.cells import clean_cell
 from tui.widgets.facet_sidebar import facet_term
-from tui.widgets.post_list import clean_cell
 from tui.widgets.status_line import SORT_LABELS
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
-from tui.widgets.post_list import clean_cell
+from tui.render.cells import clean_cell
 
 
 @dataclass(frozen=True, slots=True)

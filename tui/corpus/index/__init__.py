@@ -202,7 +202,9 @@ class CorpusIndex:
             if len(matches) == 1:
                 return matches[0]
             if matches:
-                raise PostNotFound(f"'{ref}' matches several posts; give more characters of the id.")
+                raise PostNotFound(
+                    f"'{ref}' matches several posts; give more characters of the id."
+                )
         raise PostNotFound(f"no post file or post id matches '{ref}'.")
 
     def _rebuild(self, why: str) -> None:

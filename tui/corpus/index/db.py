@@ -200,10 +200,14 @@ class Database:
         )
         return list(map(post_of, rows))
 
-    def iter_posts_newest_first(self, batch: int = 2000) -> Iterator[Post]:
-        """Every post, newest first, read a batch at a time (for ``ls``)."""
+    def iter_posts_newest_first(
+        self, limit: int | None = None, batch: int = 2000
+    ) -> Iterator[Post]:
+        """Every post (or the first ``limit``), newest first, read a batch at a time."""
         cursor = self.conn.execute(
-            f"SELECT {POST_COLUMNS} FROM files WHERE base_id IS NOT NULL ORDER BY sort_new DESC"
+            f"SELECT {POST_COLUMNS} FROM files WHERE base_id IS NOT NULL"
+            " ORDER BY sort_new DESC LIMIT ?",
+            (-1 if limit is None else limit,),
         )
         while rows := cursor.fetchmany(batch):
             yield from map(post_of, rows)
@@ -253,6 +257,14 @@ class Database:
             f"SELECT {POST_COLUMNS} FROM files WHERE path = ? AND base_id IS NOT NULL", (path,)
         ).fetchone()
         return None if row is None else post_of(row)
+
+    def file_count(self) -> int:
+        """How many post files were found (with a post or not)."""
+        return int(self.conn.execute("SELECT count(*) FROM files").fetchone()[0])
+
+    def authors(self) -> list[str]:
+        """Every distinct author."""
+        return [row[0] for row in self.conn.execute("SELECT DISTINCT author FROM files")]
 
     def problems(self) -> list[Problem]:
         """Every problem met by the last sync, by path."""

@@ -8,7 +8,8 @@ what queries ask about:
 
 - the fields, folded: ``tag``, ``cat``, ``author`` (whole values), ``host`` (the source
   URL's host and each of its parent domains, for ``site:``), ``day`` (the UTC day
-  ordinal, for dates) and ``year`` (for the facets);
+  ordinal, for dates) and ``year`` (for the facets); and as written (``tag_shown``,
+  ``cat_shown``, ``author_shown``: the facets show each value's commonest spelling);
 - the text, as `tui.corpus.textmatch` tokenizes it: for the title, for author and tags
   (``meta``), and for the canonical text (``body``), the tokens (``*_t``, with their
   counts, for one-token terms and ranking) and the pairs of consecutive tokens (``*_p``,
@@ -71,9 +72,10 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("id", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("title_sort", fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("author_sort", fast=True, tokenizer_name="raw", index_option="basic")
-    for name in ("tag", "cat", "author"):
+    for name in ("tag", "cat", "author", "host"):
         builder.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
-    builder.add_text_field("host", tokenizer_name="raw", index_option="basic")
+    for name in ("tag_shown", "cat_shown", "author_shown"):
+        builder.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
     for part in ("title", "meta", "body"):
         builder.add_text_field(f"{part}_t", tokenizer_name=TOKENIZER, index_option="freq")
         builder.add_text_field(f"{part}_p", tokenizer_name=TOKENIZER, index_option="position")
@@ -104,7 +106,7 @@ class Engine:
                 self.index = tantivy.Index.open(str(self.path))
         except (ValueError, OSError) as exc:
             raise EngineUnusable(f"the search engine's files cannot be read ({exc})") from exc
-        if not fresh and str(self.index.schema) != str(schema):
+        if not fresh and self.index.schema != schema:
             raise EngineUnusable("the search engine's files are of another format")
         analyzer = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
         self.index.register_tokenizer(TOKENIZER, analyzer)
@@ -185,6 +187,9 @@ def make_document(post: Post, key: int, body: tuple[str, str] | None) -> tantivy
         tag=tags,
         cat=[fold(cat) for cat in post.categories],
         author=[author] if author else [],
+        tag_shown=list(post.tags),
+        cat_shown=list(post.categories),
+        author_shown=[post.author] if author else [],
         host=_host_parts(host_of(post.source)),
     )
     if post.date is not None:

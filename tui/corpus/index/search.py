@@ -158,6 +158,7 @@ class Search:
     query: tantivy.Query
     order: Order
     count: int
+    searcher_schema: tantivy.Schema
 
     @classmethod
     def run(
@@ -174,7 +175,7 @@ class Search:
         if wanted == "relevance" and not query.has_text_terms:
             wanted = "newest"
         count = searcher.search(tq, limit=1, count=True).count
-        return cls(searcher, tq, wanted, count)
+        return cls(searcher, tq, wanted, count, engine.schema)
 
     def keys(self, offset: int = 0, limit: int | None = None) -> list[int]:
         """The keys of posts ``offset`` to ``offset + limit`` of the result, in order."""
@@ -199,6 +200,38 @@ class Search:
             )
         addresses = [address for _, address in result.hits]
         return [int(k) for k in self.searcher.fast_field_values("key", addresses)]
+
+    def position_of(self, key: int, post: Post) -> int | None:
+        """The row of the post with ``key`` in this result, counted without reading the
+        rows before it (newest and oldest first only; None otherwise or when it is not
+        in the result)."""
+        import tantivy
+
+        if self.order not in ("newest", "oldest"):
+            return None
+        from tui.corpus.index.db import sort_keys
+
+        new, old = sort_keys(post.date, key)
+        schema = self.searcher_schema
+        is_it = tantivy.Query.term_query(schema, "key", key)
+        if self.searcher.search(self._and(is_it), limit=1, count=True).count == 0:
+            return None
+        if self.order == "newest":
+            before = tantivy.Query.range_query(
+                schema, "new", tantivy.FieldType.Integer, new, None, include_lower=False
+            )
+        else:
+            before = tantivy.Query.range_query(
+                schema, "old", tantivy.FieldType.Integer, None, old, include_upper=False
+            )
+        return int(self.searcher.search(self._and(before), limit=1, count=True).count)
+
+    def _and(self, other: tantivy.Query) -> tantivy.Query:
+        import tantivy
+
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, self.query), (tantivy.Occur.Must, other)]
+        )
 
 
 def search_posts(

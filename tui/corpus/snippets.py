@@ -1,0 +1,70 @@
+"""A short passage of a post's text around where a query's text terms match.
+
+Shown under the library's list for the post under the cursor, and given by
+``postil ls --json --snippets``: the passage around the first match, each match in it
+marked (``[[`` and ``]]`` in the CLI's text, styled in the app).
+"""
+
+from __future__ import annotations
+
+from tui.corpus.query import Query, WordTerm
+from tui.corpus.textmatch import find_spans
+
+CONTEXT = 40
+"""Characters shown on either side of the first match (fewer at a paragraph's edge)."""
+
+
+def match_spans(
+    text: str, query: Query, scopes: tuple[str, ...] = ("any", "text")
+) -> list[tuple[int, int]]:
+    """Every match in ``text`` of the query's positive text terms, in order, merged."""
+    spans: list[tuple[int, int]] = []
+    for term in query.terms:
+        if isinstance(term, WordTerm) and not term.negated and term.scope in scopes:
+            spans += find_spans(term.chain, text)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def passage(text: str, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The (start, end) of the passage to show around the first of ``spans``, within its
+    paragraph (None when there is no match)."""
+    if not spans:
+        return None
+    first, last = spans[0]
+    para_start = text.rfind("\n", 0, first) + 1
+    para_end = text.find("\n", last)
+    if para_end < 0:
+        para_end = len(text)
+    start = max(para_start, first - CONTEXT)
+    end = min(para_end, last + CONTEXT)
+    return start, end
+
+
+def snippet(text: str, query: Query) -> str | None:
+    """The passage around the first match with every match marked ``[[``…``]]``, and an
+    ellipsis where it is cut; None when the text has no match."""
+    spans = match_spans(text, query)
+    bounds = passage(text, spans)
+    if bounds is None:
+        return None
+    start, end = bounds
+    out: list[str] = ["…" if start > 0 and text[start - 1] != "\n" else ""]
+    at = start
+    for m_start, m_end in spans:
+        if m_start >= end:
+            break
+        if m_end <= start:
+            continue
+        out += [text[at:m_start], "[[", text[m_start:m_end], "]]"]
+        at = m_end
+    out.append(text[at:end])
+    if end < len(text) and text[end] != "\n":
+        out.append("…")
+    return " ".join("".join(out).split("\n"))
