@@ -47,24 +47,34 @@ def passage(text: str, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
     return start, end
 
 
-def snippet(text: str, query: Query) -> str | None:
-    """The passage around the first match with every match marked ``[[``…``]]``, and an
-    ellipsis where it is cut; None when the text has no match."""
+def marked_passage(text: str, query: Query) -> tuple[str, list[tuple[int, int]]] | None:
+    """The passage around the first match (an ellipsis where it is cut, paragraph breaks
+    as spaces) and the matches in it, as offsets into the passage; None without a match."""
     spans = match_spans(text, query)
     bounds = passage(text, spans)
     if bounds is None:
         return None
     start, end = bounds
-    out: list[str] = ["…" if start > 0 and text[start - 1] != "\n" else ""]
-    at = start
-    for m_start, m_end in spans:
-        if m_start >= end:
-            break
-        if m_end <= start:
-            continue
-        out += [text[at:m_start], "[[", text[m_start:m_end], "]]"]
-        at = m_end
-    out.append(text[at:end])
-    if end < len(text) and text[end] != "\n":
-        out.append("…")
-    return " ".join("".join(out).split("\n"))
+    lead = "…" if start > 0 and text[start - 1] != "\n" else ""
+    tail = "…" if end < len(text) and text[end] != "\n" else ""
+    shift = len(lead) - start
+    inside = [
+        (max(s, start) + shift, min(e, end) + shift) for s, e in spans if s < end and e > start
+    ]
+    return lead + text[start:end].replace("\n", " ") + tail, inside
+
+
+def snippet(text: str, query: Query) -> str | None:
+    """The passage around the first match with every match marked ``[[``…``]]``; None
+    when the text has no match."""
+    found = marked_passage(text, query)
+    if found is None:
+        return None
+    shown, spans = found
+    out: list[str] = []
+    at = 0
+    for start, end in spans:
+        out += [shown[at:start], "[[", shown[start:end], "]]"]
+        at = end
+    out.append(shown[at:])
+    return "".join(out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -19,7 +20,7 @@ from textual.worker import get_current_worker
 
 from annotations.model import Annotation
 from annotations.store import AnnotationStore, StoreError
-from tui.corpus.model import LoadResult, Post
+from tui.corpus.model import Post
 from tui.corpus.query import Query, QueryError, matches_annotation, parse_query
 from tui.screens.export_dialog import ExportDialog
 from tui.widgets.annotation_list import AnnotationList
@@ -34,7 +35,8 @@ class AnnotationsScreen(Screen[None]):
 
     Args:
         store: The annotation store.
-        corpus: The loaded corpus (to open posts and re-anchor their annotations).
+        find_post: The corpus's post with an id (to open posts and re-anchor their
+            annotations).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -82,19 +84,18 @@ class AnnotationsScreen(Screen[None]):
 
         reason: str
 
-    def __init__(self, store: AnnotationStore, corpus: LoadResult) -> None:
+    def __init__(self, store: AnnotationStore, find_post: Callable[[str], Post | None]) -> None:
         super().__init__()
         self.store = store
         """The annotation store."""
-        self.corpus = corpus
-        """The loaded corpus."""
+        self.find_post = find_post
+        """The corpus's post with an id, if any (safe to call from a worker)."""
         self.annotations: list[Annotation] = []
         """Every annotation in the store."""
         self.orphans: frozenset[str] = frozenset()
         """Ids of annotations whose quote is not found in their post (as checked so far)."""
         self._checked = False
         self._query: Query = parse_query("", annotation_keys=True)
-        self._posts: dict[str, Post] = {post.id: post for post in corpus.posts}
 
     def compose(self) -> ComposeResult:
         """Filter, its error, the list, the status, the keys."""
@@ -148,7 +149,7 @@ class AnnotationsScreen(Screen[None]):
         for post_id, anns in by_post.items():
             if worker.is_cancelled:
                 return
-            post = self._posts.get(post_id)
+            post = self.find_post(post_id)
             try:
                 text = build_document(read_body(post.path if post else anns[0].post.path)).text
             except (CorpusError, OSError, UnicodeError):
@@ -208,7 +209,7 @@ class AnnotationsScreen(Screen[None]):
         """Open the post at the highlight."""
         event.stop()
         ann = event.annotation
-        post = self._posts.get(ann.post.id)
+        post = self.find_post(ann.post.id)
         if post is None:
             self.notify(
                 "The post of this annotation is not in the loaded folders.", severity="warning"

@@ -55,6 +55,7 @@ from tui.widgets.post_header import PostHeader
 from tui.widgets.post_view import Highlight, PostView
 
 if TYPE_CHECKING:
+    from tui.corpus.query import Query
     from tui.render import Document
 
 Span = tuple[int, int]
@@ -258,8 +259,11 @@ class ReaderScreen(Screen[None]):
         *,
         focus_annotation: str | None = None,
         resume_draft: Draft | None = None,
+        search: Query | None = None,
     ) -> None:
         super().__init__()
+        self.search = search
+        """The library's text query the post was opened from: its matches are marked."""
         self.post = post
         """The post shown."""
         self.store = store

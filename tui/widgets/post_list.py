@@ -283,7 +283,7 @@ Narrow terminals drop the tags column, then the author column.
     ) -> None:
         """Build an empty list; fill it with :meth:`set_posts`."""
         super().__init__(name=name, id=id, classes=classes)
-        self._posts: list[Post] = []
+        self._posts: Sequence[Post] = []
         self._is_read: Callable[[str], bool] = lambda post_id: True
         self._counts: dict[str, tuple[int, int]] = {}
         self._row_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
@@ -319,23 +319,34 @@ Narrow terminals drop the tags column, then the author column.
             return self._posts[self.cursor]
         return None
 
-    def set_posts(self, posts: Sequence[Post], *, keep: str | None = None) -> None:
-        """Show ``posts`` (already filtered and sorted); cheap even for 50,000 posts.
+    def set_posts(
+        self, posts: Sequence[Post], *, keep: str | None = None, cursor: int | None = None
+    ) -> None:
+        """Show ``posts`` (already filtered and sorted); cheap for any number of posts.
+
+        ``posts`` is kept as given (not copied): a list, or a sequence that reads its
+        rows as they are asked for (`tui.corpus.index.library.ResultRows`).
 
         Args:
             posts: The posts in display order.
-            keep: A post id to keep the cursor on if it is still listed; by default the
-                post under the cursor now.
+            keep: A post id to keep the cursor on if it is still listed (found by a scan
+                of a list, by default the post under the cursor now; a lazy sequence is
+                given ``cursor`` instead).
+            cursor: The row to put the cursor on; by default the row of ``keep``, else
+                the top.
         """
-        current = self.highlighted_post
-        keep_id = keep if keep is not None else (current.id if current else None)
-        self._posts = list(posts)
-        self._set_row_count(len(self._posts))
-        index = 0 if self._posts else -1
-        if keep_id is not None and self._posts:
+        if keep is None and cursor is None and isinstance(posts, list):
+            current = self.highlighted_post
+            keep = current.id if current is not None else None
+        self._posts = posts
+        self._set_row_count(len(posts))
+        index = 0 if posts else -1
+        if cursor is not None and 0 <= cursor < len(posts):
+            index = cursor
+        elif keep is not None and isinstance(posts, list):
             # A scan in C (~1 ms at 50k); a dict index would cost more to build each time.
             with suppress(ValueError):
-                index = indexOf(map(attrgetter("id"), self._posts), keep_id)
+                index = indexOf(map(attrgetter("id"), posts), keep)
         self.cursor = index
         if index <= 0:
             self.scroll_to(y=0, animate=False, immediate=True)

@@ -56,6 +56,7 @@ def build(index: CorpusIndex, report: Report, *, workers: int | None = None) -> 
     _with_writer(index.feed_fields)
     total, fields, _ = index.stage_counts()
     report(Event("fields", fields, total))
+
     def text_progress(done: int, total: int) -> None:
         report(Event("text", done, total))
 
