@@ -16,6 +16,7 @@ from markdown_it.token import Token
 
 from tui.render import html as html_stage
 from tui.render.model import BOLD, CODE, ITALIC, LINK, STRIKE, Block, BlockKind, Link, Run
+from tui.render.segments import joins_without_space
 from tui.render.text import (
     LINK_END,
     MARK_OPEN,
@@ -69,6 +70,10 @@ class _Inline:
         self.runs: list[Run] = []
         self.marks: list[tuple[int, int]] = []
         self.breaks: list[int] = []
+        self.last = ""
+        """The last character added."""
+        self.pending_break = False
+        """A source line break was met; the next character decides if it is a space."""
 
     def reset(self) -> None:
         """Start a new block (leading whitespace is dropped again)."""
@@ -78,9 +83,17 @@ class _Inline:
         self.runs = []
         self.marks = []
         self.breaks = []
+        self.last = ""
+        self.pending_break = False
 
     def add(self, text: str, flags: int = 0, link: int = 0) -> None:
         text = nfc(_SPACES.sub(" ", clean_inline(text)))
+        if self.pending_break:
+            body = text.lstrip(" ")
+            if not body:
+                return  # white space after a line break: part of the same run
+            self.pending_break = False
+            text = body if joins_without_space(self.last, body[0]) else " " + body
         if self.ends_space and text.startswith(" "):
             text = text[1:]
         if not text:
@@ -89,14 +102,22 @@ class _Inline:
         self.parts.append(text)
         self.length += len(text)
         self.ends_space = text.endswith(" ")
+        self.last = text[-1]
         if flags:
             self.runs.append(Run(start, self.length, flags, link))
 
     def space(self, hard: bool = False) -> None:
+        self.pending_break = False
         if not self.ends_space:
             if hard:
                 self.breaks.append(self.length)
             self.add(" ")
+
+    def segment_break(self) -> None:
+        """A line break in the source (a Markdown soft break): a space, or nothing
+        between two wide characters (CSS Text 3; see :mod:`tui.render.segments`)."""
+        if self.length and not self.ends_space:
+            self.pending_break = True
 
     def mark(self, number: int) -> None:
         last = self.length - 1 - (1 if self.ends_space and self.length else 0)
@@ -266,8 +287,10 @@ class _Walker:
                 buffer.clear()
             if ctype == "code_inline":
                 self._add(acc, child.content, flags | CODE)
-            elif ctype in ("softbreak", "hardbreak"):
-                acc.space(hard=ctype == "hardbreak")
+            elif ctype == "softbreak":
+                acc.segment_break()
+            elif ctype == "hardbreak":
+                acc.space(hard=True)
             elif ctype.endswith("_open") and ctype[:-5] in _TOKEN_FLAGS:
                 flags |= _TOKEN_FLAGS[ctype[:-5]]
             elif ctype.endswith("_close") and ctype[:-6] in _TOKEN_FLAGS:

@@ -20,7 +20,8 @@ from collections.abc import Iterator
 
 import html2text
 
-from tui.render.entities import decode_attribute, decode_text, protect_text
+from tui.render.entities import decode_attribute, protect_text
+from tui.render.segments import INLINE_TAG, remove_segment_breaks
 from tui.render.text import (
     GUARD,
     LINK_END,
@@ -158,17 +159,19 @@ def _marker_text(match: re.Match[str]) -> str:
 
 
 def tag_text(fragment: str) -> str:
-    """The visible text of an HTML fragment: tags dropped, entities decoded, collapsed.
+    """The visible text of an HTML fragment: references decoded, inline tags dropped,
+    other tags a space, white space collapsed as in CSS (segment breaks included).
 
     Placeholders already inserted in the fragment (an image in a table cell) give their
     alt text.
     """
-    text = decode_text(_TAG.sub(" ", fragment))
+    text = remove_segment_breaks(protect_text(fragment))
+    text = _TAG.sub(" ", INLINE_TAG.sub("", text))
     return nfc(collapse(clean_inline(_MARKER.sub(_marker_text, text))))
 
 
 def _empty_inline(match: re.Match[str]) -> str:
-    return " " if match.group(2) else ""
+    return match.group(2)  # its white space, which the segment-break rule then weighs
 
 
 def _style_mark(match: re.Match[str]) -> str:
@@ -290,9 +293,10 @@ def _link(match: re.Match[str]) -> str:
 
 
 def prepare(html: str) -> str:
-    """Placeholders for figures, images, embeds, tables and links; text decoded."""
+    """Placeholders for figures, images, embeds, tables and links; text decoded; the line
+    breaks CSS removes between Chinese characters removed."""
     if "<" not in html:
-        return _LINE_SYNTAX.sub(_GUARDED, protect_text(html))
+        return _LINE_SYNTAX.sub(_GUARDED, remove_segment_breaks(protect_text(html)))
     for _ in range(2):  # twice, for one level of nesting (<b><i></i></b>)
         html = _EMPTY_INLINE.sub(_empty_inline, html)
     html = _FIGURE.sub(_figure, html)
@@ -301,7 +305,7 @@ def prepare(html: str) -> str:
     html = _tables(html)
     html = _STYLE_TAG.sub(_style_mark, html)
     html = _LINK_TAG.sub(_link, html)
-    return _LINE_SYNTAX.sub(_GUARDED, protect_text(html))
+    return _LINE_SYNTAX.sub(_GUARDED, remove_segment_breaks(protect_text(html)))
 
 
 def chunks(html: str) -> Iterator[str]:
