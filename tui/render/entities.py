@@ -15,7 +15,7 @@ import html
 import re
 from html.entities import html5
 
-from tui.render.text import AMP, LT, strip_reserved
+from tui.render.text import AMP, LT, map_outside, strip_reserved
 
 _REFERENCE = re.compile("&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;\ue000-\ue00f]{1,32};?)")
 """What :func:`html.unescape` treats as a character reference (its own pattern), ended
@@ -92,14 +92,7 @@ def protect_text(markup: str) -> str:
     """
     if "&" not in markup and "<" not in markup:
         return markup
-    out: list[str] = []
-    last = 0
-    for match in TAG.finditer(markup):
-        out.append(_protect_segment(markup[last : match.start()]))
-        out.append(match.group())
-        last = match.end()
-    out.append(_protect_segment(markup[last:]))
-    return "".join(out)
+    return map_outside(TAG, markup, _protect_segment)
 
 
 def _protect_segment(text: str) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from tui.render.text import LINK_END, MARK_OPEN, STYLE_MARKS
+from tui.render.text import LINK_END, MARK_OPEN, STYLE_MARKS, map_outside
 
 _INLINE = (
     "a|abbr|acronym|b|bdi|bdo|big|cite|code|data|del|dfn|em|font|i|ins|kbd|label|mark|nobr"
@@ -90,14 +90,7 @@ def remove_segment_breaks(markup: str) -> str:
     if "\n" not in markup:
         return markup
     if "<" in markup and _PRE.search(markup):
-        parts: list[str] = []
-        last = 0
-        for match in _PRE.finditer(markup):
-            parts.append(_remove(markup[last : match.start()]))
-            parts.append(match.group())
-            last = match.end()
-        parts.append(_remove(markup[last:]))
-        return "".join(parts)
+        return map_outside(_PRE, markup, _remove)
     return _remove(markup)
 
 

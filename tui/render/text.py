@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from tui.corpus.text import sanitize, unescape_entities
 
@@ -21,6 +22,7 @@ __all__ = [
     "clean_inline",
     "collapse",
     "header_line",
+    "map_outside",
     "nfc",
     "normalize_newlines",
     "plain_line",
@@ -72,6 +74,20 @@ _NEEDS_CLEANING = re.compile(
     "\u2066-\u2069\ue000-\ue00f]"
 )
 _SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+
+
+def map_outside(pattern: re.Pattern[str], text: str, change: Callable[[str], str]) -> str:
+    """``text`` with ``change`` applied to each stretch between two matches of
+    ``pattern`` (and before the first, after the last); the matches are kept as they are.
+    """
+    out: list[str] = []
+    last = 0
+    for match in pattern.finditer(text):
+        out.append(change(text[last : match.start()]))
+        out.append(match.group())
+        last = match.end()
+    out.append(change(text[last:]))
+    return "".join(out)
 
 
 def normalize_newlines(text: str) -> str:
