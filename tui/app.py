@@ -22,6 +22,7 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.reactive import var
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -35,6 +36,7 @@ from tui.drafts import Draft, DraftStore
 from tui.lifecycle import install_signal_handlers
 from tui.messages import AnnotationsChanged, ReadingChanged
 from tui.render.cells import clean_cell
+from tui.render.script import Script
 from tui.screens.library import LibraryData, LibraryIndex, LibraryScreen
 
 if TYPE_CHECKING:
@@ -97,6 +99,10 @@ class PostilApp(App[None]):
 
         done: int
         total: int
+
+    script: var[Script | None] = var(None, init=False)
+    """Chinese shown in simplified or traditional characters (None: as written); the
+    reader and the list's titles follow it, and it is remembered in the config file."""
 
     @dataclass
     class CorpusFailed(Message):
@@ -163,7 +169,8 @@ class PostilApp(App[None]):
         self._store_lock = threading.Lock()
         self._read_only_told = False
         self.config: Config = config
-        """The current settings; replaced (never mutated) when the theme or sort changes."""
+        """The current settings; replaced (never mutated) when the theme, sort or script
+        changes."""
         self.config_path = config_path
         self.corpus: LoadResult = LoadResult(roots=[str(p) for p in self.paths])
         """The loaded corpus; empty until ``CorpusLoaded`` arrives."""
@@ -179,6 +186,7 @@ class PostilApp(App[None]):
         self._library: LibraryScreen | None = None
         if config.theme and config.theme in self.available_themes:
             self.theme = config.theme
+        self.set_reactive(PostilApp.script, config.script)
 
     @property
     def store(self) -> AnnotationStore:
@@ -417,6 +425,10 @@ class PostilApp(App[None]):
         self._update_config(replace(self.config, sort=sort))
 
     # -- config ----------------------------------------------------------------------------
+
+    def watch_script(self, script: Script | None) -> None:
+        if script != self.config.script:
+            self._update_config(replace(self.config, script=script))
 
     def _on_theme_changed(self, theme: Theme) -> None:
         if theme.name != self.config.theme:

@@ -1,4 +1,4 @@
-"""The user's config file: corpus folders, theme, store path and sort order.
+"""The user's config file: corpus folders, theme, store path, sort order and script.
 
 The file is TOML in ``locations.config_file()``. It is read with ``tomllib`` and written
 with the tiny writer below (only strings and lists of strings are ever written), so no
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal, get_args
 
 from tui import locations
+from tui.render.script import SCRIPTS, Script
 
 SortOrder = Literal["newest", "oldest", "title", "author"]
 """The orders the post list can be sorted in."""
@@ -39,6 +40,8 @@ class Config:
     """The annotation store file; None means the data folder's ``annotations.json``."""
     sort: SortOrder = "newest"
     """The post list's sort order."""
+    script: Script | None = None
+    """Show Chinese in simplified or traditional characters; None: as each file has it."""
     unknown: tuple[str, ...] = field(default=(), compare=False)
     """Keys found in the file that postil does not know (kept out of the notice's way)."""
 
@@ -73,7 +76,9 @@ def load_config(path: Path | None = None) -> tuple[Config, str | None]:
 def _from_mapping(data: dict[str, object], path: Path) -> tuple[Config, str | None]:
     """Build a Config from parsed TOML, collecting the values that cannot be used."""
     bad: list[str] = []
-    config = Config(unknown=tuple(sorted(set(data) - {"corpus", "theme", "store", "sort"})))
+    config = Config(
+        unknown=tuple(sorted(set(data) - {"corpus", "theme", "store", "sort", "script"}))
+    )
     corpus = data.get("corpus")
     if isinstance(corpus, str):
         corpus = [corpus]
@@ -95,6 +100,11 @@ def _from_mapping(data: dict[str, object], path: Path) -> tuple[Config, str | No
         config = replace(config, sort=sort)
     elif sort is not None:
         bad.append("sort")
+    script = data.get("script")
+    if script in SCRIPTS:
+        config = replace(config, script=script)
+    elif script is not None:
+        bad.append("script")
     if bad:
         keys = ", ".join(bad)
         return (
@@ -106,7 +116,7 @@ def _from_mapping(data: dict[str, object], path: Path) -> tuple[Config, str | No
 
 def dump_config(config: Config) -> str:
     """Serialise ``config`` as TOML (only the keys that differ from the defaults)."""
-    lines = ["# postil settings (rewritten by the app when the theme or sort order changes)"]
+    lines = ["# postil settings (rewritten by the app when the theme, sort or script changes)"]
     if config.corpus:
         items = ", ".join(_toml_string(item) for item in config.corpus)
         lines.append(f"corpus = [{items}]")
@@ -116,6 +126,8 @@ def dump_config(config: Config) -> str:
         lines.append(f"store = {_toml_string(config.store)}")
     if config.sort != "newest":
         lines.append(f"sort = {_toml_string(config.sort)}")
+    if config.script:
+        lines.append(f"script = {_toml_string(config.script)}")
     return "\n".join(lines) + "\n"
 
 

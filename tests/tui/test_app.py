@@ -38,7 +38,11 @@ def test_missing_config_gives_defaults() -> None:
 
 def test_config_round_trips(tmp_path: Path) -> None:
     config = Config(
-        corpus=("~/posts", '/srv/odd "name"\\x'), theme="nord", store="/tmp/s.json", sort="title"
+        corpus=("~/posts", '/srv/odd "name"\\x'),
+        theme="nord",
+        store="/tmp/s.json",
+        sort="title",
+        script="traditional",
     )
     save_config(config)
     assert load_config()[0] == config
@@ -48,7 +52,7 @@ def test_config_round_trips(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["corpus = [", "\xff\xfe", 'sort = "sideways"', "theme = 3"],
+    ["corpus = [", "\xff\xfe", 'sort = "sideways"', "theme = 3", 'script = "klingon"'],
 )
 def test_broken_config_gives_defaults_and_one_sentence(text: str) -> None:
     path = locations.config_file()

@@ -13,6 +13,7 @@ from annotations.anchor import make_target
 from annotations.model import PostSnapshot, Target
 from annotations.store import AnnotationStore
 from tests.tui.conftest import FIXED_POSTS, write_posts
+from tests.tui.screens.test_reader_script import POSTS as SCRIPT_POSTS
 from tests.tui.screens.test_reader_support import ScreenApp, load_posts, post_named, settle
 from tui.corpus.model import LoadResult
 from tui.drafts import DraftStore
@@ -113,3 +114,19 @@ def test_annotations_screen(
     marked; the status line counting 4 annotations and 1 orphan."""
     app = ScreenApp(lambda: AnnotationsScreen(store, corpus), DraftStore(tmp_path / "drafts.json"))
     assert snap_compare(app, terminal_size=size, run_before=_settle)
+
+
+def _traditional_reader(tmp_path: Path) -> ScreenApp:
+    corpus = load_posts(write_posts(tmp_path / "posts", SCRIPT_POSTS))
+    post = post_named(corpus, "2024-03-01-taiwan.md")
+    store = AnnotationStore(tmp_path / "annotations.json")
+    drafts = DraftStore(tmp_path / "drafts.json")
+    return ScreenApp(lambda: ReaderScreen(post, store), drafts)
+
+
+def test_reader_in_traditional_characters(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    """The simplified post shown in traditional characters after s, s (臺灣的經濟發展, the
+    title too), its first sentence selected with v, and the notice naming the script."""
+
+    app = _traditional_reader(tmp_path)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_settle, press=["s", "s", "v"])

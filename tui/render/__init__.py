@@ -8,12 +8,15 @@ HTML blocks go the same way; markdown-it turns the Markdown into blocks
 Canonical text (what highlights point into; identical at every width and every run):
 
 - Each block's text, blocks joined by ``"\\n\\n"``. Inside a block every run of
-  whitespace (NBSP and ideographic space too) is one space, and ``<br>`` is a space;
-  the text is NFC, entities are decoded (twice-escaped ones too), zero-width spaces,
-  soft hyphens, bidi controls and control characters are removed.
+  whitespace (NBSP and ideographic space too) is one space, and ``<br>`` is a space,
+  except that a run holding a line break between two wide characters is removed (CSS
+  Text 3's segment-break rule, :mod:`tui.render.segments`); the text is NFC,
+  character references are decoded once, as HTML5 decodes them (a bare ``&`` stays),
+  zero-width spaces, soft hyphens, bidi controls and control characters are removed.
 - Text: headings (without ``#``), paragraphs, list items (without bullet or number),
   quotes (without bars), link text (without the ``[n]`` after it), an image's caption
-  or else its alt text, an embed's title.
+  or else its alt text, an embed's title. No Markdown syntax of html2text's output ever
+  reaches it: links, styles, media and tables pass html2text as placeholders.
 - Tables: cells joined by ``" | "``, rows by ``"\\n"``; shown with borders, so the joins
   are the only canonical characters not drawn. Code: lines kept, trailing spaces and
   blank lines dropped (a code block never holds ``"\\n\\n"``).

@@ -16,7 +16,16 @@ from markdown_it.token import Token
 
 from tui.render import html as html_stage
 from tui.render.model import BOLD, CODE, ITALIC, LINK, STRIKE, Block, BlockKind, Link, Run
-from tui.render.text import MARK_OPEN, STYLE_MARKS, clean_inline, nfc, sanitize, strip_reserved
+from tui.render.segments import joins_without_space
+from tui.render.text import (
+    LINK_END,
+    MARK_OPEN,
+    STYLE_MARKS,
+    clean_inline,
+    nfc,
+    sanitize,
+    strip_reserved,
+)
 
 _SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _INLINE_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9]*)([^>]*)>")
@@ -47,8 +56,8 @@ is no autolink; tables and strikethrough arrive as placeholders and style marks,
 literal ``| a |`` line or ``~~`` stays text; html2text writes no setext headings or
 fences.
 """
-_PLACEHOLDER = re.compile(MARK_OPEN + "[^" + MARK_OPEN + "]*" + MARK_OPEN)
-_SPECIAL = re.compile("[" + MARK_OPEN + "".join(STYLE_MARKS) + "]")
+_PLACEHOLDER = re.compile(MARK_OPEN + "([^" + MARK_OPEN + "]*)" + MARK_OPEN)
+_SPECIAL = re.compile("[" + MARK_OPEN + LINK_END + "".join(STYLE_MARKS) + "]")
 
 
 class _Inline:
@@ -61,6 +70,10 @@ class _Inline:
         self.runs: list[Run] = []
         self.marks: list[tuple[int, int]] = []
         self.breaks: list[int] = []
+        self.last = ""
+        """The last character added."""
+        self.pending_break = False
+        """A source line break was met; the next character decides if it is a space."""
 
     def reset(self) -> None:
         """Start a new block (leading whitespace is dropped again)."""
@@ -70,9 +83,17 @@ class _Inline:
         self.runs = []
         self.marks = []
         self.breaks = []
+        self.last = ""
+        self.pending_break = False
 
     def add(self, text: str, flags: int = 0, link: int = 0) -> None:
         text = nfc(_SPACES.sub(" ", clean_inline(text)))
+        if self.pending_break:
+            body = text.lstrip(" ")
+            if not body:
+                return  # white space after a line break: part of the same run
+            self.pending_break = False
+            text = body if joins_without_space(self.last, body[0]) else " " + body
         if self.ends_space and text.startswith(" "):
             text = text[1:]
         if not text:
@@ -81,14 +102,22 @@ class _Inline:
         self.parts.append(text)
         self.length += len(text)
         self.ends_space = text.endswith(" ")
+        self.last = text[-1]
         if flags:
             self.runs.append(Run(start, self.length, flags, link))
 
     def space(self, hard: bool = False) -> None:
+        self.pending_break = False
         if not self.ends_space:
             if hard:
                 self.breaks.append(self.length)
             self.add(" ")
+
+    def segment_break(self) -> None:
+        """A line break in the source (a Markdown soft break): a space, or nothing
+        between two wide characters (CSS Text 3; see :mod:`tui.render.segments`)."""
+        if self.length and not self.ends_space:
+            self.pending_break = True
 
     def mark(self, number: int) -> None:
         last = self.length - 1 - (1 if self.ends_space and self.length else 0)
@@ -122,7 +151,7 @@ class Converter:
     def link_number(self, url: str, text: str) -> int:
         """The link list number of ``url``, adding it when new (0 for unusable URLs)."""
         url = html_stage.clean_url(url)
-        if not url or url.startswith(("#", "javascript:", "data:")):
+        if html_stage.is_refused_url(url) or url.startswith("#"):
             return 0
         number = self._by_url.get(url)
         if number is None:
@@ -160,6 +189,10 @@ class _Walker:
         self.quote = quote
         self.base_indent = indent
         self.html = html
+        self.link = 0
+        """The number of the link open now (0: none, or one without a usable URL)."""
+        self.link_text: list[str] = []
+        """The text of the open link so far (its label in the link list)."""
         self.lists: list[list[int]] = []  # per open list: [ordered (0/1), next number]
         self.pending_marker = ""
         self.out: list[Block] = []
@@ -222,80 +255,85 @@ class _Walker:
         self.out.extend(self.conv.html_blocks(content, self.quote, self._indent()))
 
     def _code(self, content: str) -> None:
+        if MARK_OPEN in content:
+            content = _PLACEHOLDER.sub(self._code_placeholder, content)
         text = clean_inline(content.expandtabs(4))
         lines = [line.rstrip() for line in text.split("\n")]
         text = nfc(re.sub(r"\n{2,}", "\n", "\n".join(lines)).strip("\n"))
         if text.strip():
             self._emit(Block("code", text, quote=self.quote, indent=self._indent()))
 
+    def _code_placeholder(self, match: re.Match[str]) -> str:
+        """A link inside ``<pre>`` keeps its text and its link list entry, unstyled."""
+        decoded = html_stage.decode_marker(match.group(1))
+        if decoded is not None and decoded[0] == "link" and decoded[1]:
+            self.conv.link_number(decoded[1], "")
+        return ""
+
     # -- inline content --------------------------------------------------------------
 
     def _inline(self, tok: Token, kind: BlockKind, level: int) -> None:
         acc = _Inline()
         flags = 0
-        link_stack: list[tuple[int, int]] = []  # (link number, flags before)
-        pending_text: list[str] = []
-        buffer: list[str] = []  # adjacent text tokens, joined so entities split by
-        # escapes ("&" "\#" "22338;") decode as one
+        buffer: list[str] = []  # adjacent text tokens, joined so markers split by
+        # escapes stay whole
         for child in tok.children or ():
             ctype = child.type
             if ctype in ("text", "text_special"):
                 buffer.append(child.content)
-                if link_stack:
-                    pending_text.append(child.content)
                 continue
             if buffer:
-                flags = self._text(acc, "".join(buffer), flags, link_stack, kind, level)
+                self._text(acc, "".join(buffer), flags, kind, level)
                 buffer.clear()
             if ctype == "code_inline":
-                link = link_stack[-1][0] if link_stack else 0
-                acc.add(child.content, self._flags(flags) | CODE, link)
-            elif ctype in ("softbreak", "hardbreak"):
-                acc.space(hard=ctype == "hardbreak")
+                self._add(acc, child.content, flags | CODE)
+            elif ctype == "softbreak":
+                acc.segment_break()
+            elif ctype == "hardbreak":
+                acc.space(hard=True)
             elif ctype.endswith("_open") and ctype[:-5] in _TOKEN_FLAGS:
                 flags |= _TOKEN_FLAGS[ctype[:-5]]
             elif ctype.endswith("_close") and ctype[:-6] in _TOKEN_FLAGS:
                 flags &= ~_TOKEN_FLAGS[ctype[:-6]]
             elif ctype == "link_open":
-                flags = self._open_link(acc, str(child.attrGet("href") or ""), flags, link_stack)
-                pending_text = []
+                self._open_link(acc, str(child.attrGet("href") or ""))
             elif ctype == "link_close":
-                flags = self._close_link(acc, link_stack, pending_text, flags)
+                self._close_link(acc)
             elif ctype == "image":
                 acc = self._flush(acc, kind, level)
                 alt = "".join(c.content for c in child.children or ()) or child.content
                 self._media("image", str(child.attrGet("src") or ""), alt)
             elif ctype == "html_inline":
-                flags, acc = self._html_inline(acc, child.content, flags, link_stack, kind, level)
+                flags, acc = self._html_inline(acc, child.content, flags, kind, level)
         if buffer:
-            self._text(acc, "".join(buffer), flags, link_stack, kind, level)
+            self._text(acc, "".join(buffer), flags, kind, level)
         self._flush(acc, kind, level)
 
     def _flags(self, flags: int) -> int:
-        """Token flags plus the styles opened by marks from the HTML stage."""
+        """Token flags plus the styles opened by marks from the HTML stage and the link."""
         for flag, depth in self.style_depth.items():
             if depth > 0:
                 flags |= flag
-        return flags
+        return flags | LINK if self.link else flags
 
-    def _text(
-        self,
-        acc: _Inline,
-        content: str,
-        flags: int,
-        link_stack: list[tuple[int, int]],
-        kind: BlockKind,
-        level: int,
-    ) -> int:
-        link = link_stack[-1][0] if link_stack else 0
+    def _add(self, acc: _Inline, text: str, flags: int) -> None:
+        """Add text in the current styles and link (whose label it becomes part of)."""
+        acc.add(text, self._flags(flags), self.link)
+        if self.link:
+            self.link_text.append(text)
+
+    def _text(self, acc: _Inline, content: str, flags: int, kind: BlockKind, level: int) -> None:
         pos = 0
         while (match := _SPECIAL.search(content, pos)) is not None:
-            acc.add(content[pos : match.start()], self._flags(flags), link)
+            self._add(acc, content[pos : match.start()], flags)
             char = match.group()
             pos = match.end()
             if char in STYLE_MARKS:
                 flag, step = STYLE_MARKS[char]
                 self.style_depth[flag] = max(0, self.style_depth[flag] + step)
+                continue
+            if char == LINK_END:
+                self._close_link(acc)
                 continue
             end = content.find(MARK_OPEN, pos)
             if end < 0:
@@ -304,51 +342,44 @@ class _Walker:
             pos = end + 1
             if decoded is None:
                 continue
-            self._flush_into(acc, kind, level)
             media, url, text = decoded
+            if media == "link":
+                self._open_link(acc, url)
+                continue
+            self._flush_into(acc, kind, level)
             if media == "table":
                 self._table_payload(text)
             else:
                 self._media(media, url, text)
-        acc.add(content[pos:], self._flags(flags), link)
-        return flags
+        self._add(acc, content[pos:], flags)
 
-    def _open_link(
-        self, acc: _Inline, href: str, flags: int, link_stack: list[tuple[int, int]]
-    ) -> int:
-        # The number is allotted when the link closes, once its text is known; a
-        # provisional entry keeps nesting balanced.
-        link_stack.append((self.conv.link_number(href, "") if href else 0, flags))
-        number = link_stack[-1][0]
-        return flags | LINK if number else flags
+    def _open_link(self, acc: _Inline, href: str) -> None:
+        """Start a link (number 0, text only, when its URL is unusable).
 
-    def _close_link(
-        self,
-        acc: _Inline,
-        link_stack: list[tuple[int, int]],
-        pending_text: list[str],
-        flags: int,
-    ) -> int:
-        if not link_stack:
-            return flags
-        number, before = link_stack.pop()
-        if number:
-            link = self.conv.links[number - 1]
-            if link.text == link.url and pending_text:
-                visible = _PLACEHOLDER.sub(" ", "".join(pending_text))
-                label = nfc(_SPACES.sub(" ", clean_inline(visible))).strip()
-                if label:
-                    self.conv.links[number - 1] = Link(number, label, link.url)
-            if any(r.link == number for r in acc.runs):
-                acc.mark(number)
-        return before
+        As in HTML, a link never holds another: an open one ends here. A link may span
+        blocks (``<a>`` around a heading), so it belongs to the walker, not the block.
+        """
+        self._close_link(acc)
+        self.link = self.conv.link_number(href, "") if href else 0
+        self.link_text = []
+
+    def _close_link(self, acc: _Inline) -> None:
+        number, self.link = self.link, 0
+        if not number:
+            return
+        link = self.conv.links[number - 1]
+        if link.text == link.url:  # the first time this URL is linked: label it
+            label = nfc(_SPACES.sub(" ", clean_inline("".join(self.link_text)))).strip()
+            if label:
+                self.conv.links[number - 1] = Link(number, label, link.url)
+        if any(r.link == number for r in acc.runs):
+            acc.mark(number)
 
     def _html_inline(
         self,
         acc: _Inline,
         content: str,
         flags: int,
-        link_stack: list[tuple[int, int]],
         kind: BlockKind,
         level: int,
     ) -> tuple[int, _Inline]:
@@ -362,9 +393,9 @@ class _Walker:
         elif name in _TAG_FLAGS:
             flags = flags & ~_TAG_FLAGS[name] if closing else flags | _TAG_FLAGS[name]
         elif name == "a" and not closing:
-            flags = self._open_link(acc, attrs.get("href", ""), flags, link_stack)
+            self._open_link(acc, attrs.get("href", ""))
         elif name == "a":
-            flags = self._close_link(acc, link_stack, [], flags)
+            self._close_link(acc)
         elif name == "img" and not closing:
             acc = self._flush(acc, kind, level)
             self._media("image", attrs.get("src", ""), attrs.get("alt", ""))
@@ -384,6 +415,8 @@ class _Walker:
         return _Inline()
 
     def _emit_inline(self, acc: _Inline, kind: BlockKind, level: int) -> None:
+        if self.link:
+            self.link_text.append(" ")  # a link spanning blocks: their texts apart
         if acc.is_empty():
             return
         text, runs, marks, breaks = acc.finish()

@@ -11,7 +11,7 @@ from rich.text import Text
 from tui.corpus.model import Post
 from tui.render.document import Document
 from tui.render.layout import DECORATION, Layout
-from tui.render.text import plain_line, readable_url
+from tui.render.text import header_line, readable_url
 
 TITLE = Style(bold=True, color="bright_white")
 META = Style(color="bright_black")
@@ -31,18 +31,18 @@ def header_lines(doc: Document, post: Post | None = None) -> list[Text]:
         date = doc.header.date
     if date is None and doc.header.epoch_ms is not None:
         date = datetime.fromtimestamp(doc.header.epoch_ms / 1000, tz=UTC)
-    meta = [plain_line(author)] if author else []
+    meta = [header_line(author)] if author else []
     if date is not None:
         meta.append(date.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"))
     if post and post.tags:
-        meta.append(", ".join("#" + plain_line(t) for t in post.tags))
+        meta.append(", ".join("#" + header_line(t) for t in post.tags))
     lines: list[Text] = []
     if title:
-        lines.append(Text(plain_line(title), style=TITLE))
+        lines.append(Text(header_line(title), style=TITLE))
     if meta:
         lines.append(Text(" · ".join(m for m in meta if m), style=META))
     if source:
-        target = plain_line(source)
+        target = header_line(source)
         lines.append(
             Text(readable_url(target), style=Style(color="bright_blue", link=target or None))
         )

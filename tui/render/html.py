@@ -6,7 +6,10 @@ tag boundaries into chunks of a few KB that are converted only when the layout a
 for them. Images, figures, embeds and tables are replaced *before* html2text by
 private-use placeholders whose fields are hex-encoded: html2text would otherwise drop
 iframes, mangle URLs with spaces and break tables whose cells hold ``|`` or ``<br>``,
-and hex survives its Markdown escaping untouched.
+and hex survives its Markdown escaping untouched. Links become a placeholder holding
+their URL and an end mark, so no Markdown link is ever written: markdown-it refuses
+``javascript:`` URLs and then prints the whole ``[text](url)``. Character references in
+text are decoded here too (see :mod:`tui.render.entities`).
 """
 
 from __future__ import annotations
@@ -17,14 +20,18 @@ from collections.abc import Iterator
 
 import html2text
 
+from tui.render.entities import decode_attribute, protect_text
+from tui.render.segments import INLINE_TAG, remove_segment_breaks
 from tui.render.text import (
     GUARD,
+    LINK_END,
     MARK_OPEN,
     MARK_SEP,
     STYLE_MARKS,
     clean_inline,
     collapse,
     nfc,
+    plain_line,
 )
 
 MIN_CHUNK = 3000
@@ -55,7 +62,7 @@ _TABLE_TAG = re.compile(r"<(/?)table\b[^>]*>", re.IGNORECASE)
 _ROW = re.compile(r"<tr\b[^>]*>(.*?)(?=<tr\b|</table|\Z)", re.IGNORECASE | re.DOTALL)
 _CELL = re.compile(r"<(t[dh])\b[^>]*>(.*?)(?=<t[dh]\b|</tr|\Z)", re.IGNORECASE | re.DOTALL)
 _BR = re.compile(r"<br\b[^>]*>", re.IGNORECASE)
-_HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)("[^"]*"|'[^']*')""", re.IGNORECASE)
+_LINK_TAG = re.compile(r"<(/?)a\b((?:\"[^\"]*\"|'[^']*'|[^>\"'])*)>", re.IGNORECASE)
 _BLOCK_TAG = re.compile(
     r"<(/?)(p|div|h[1-6]|ul|ol|dl|blockquote|pre|section|article|header|footer|table|figure|li)"
     r"\b[^>]*>",
@@ -68,12 +75,9 @@ _EMPTY_INLINE = re.compile(
 """Empty style elements (icon fonts use them): html2text would print a bare ``__``."""
 _STYLE_TAG = re.compile(r"<(/?)(b|strong|i|em|cite|s|del|strike)\b[^>]*>", re.IGNORECASE)
 _STYLE_FLAGS = {"b": 1, "strong": 1, "i": 2, "em": 2, "cite": 2, "s": 8, "del": 8, "strike": 8}
-_LINE_SYNTAX = re.compile(
-    r"(>|^)(\s*(?:\d{1,9}[.)]|[-+*=#>`~|]"
-    r"|&(?:gt|num|ast|plus|#0*(?:62|35|42|43|45|96|126)|#[xX]0*(?:3[eE]|23|2[aAbBdD]|60|7[eE]));))",
-    re.MULTILINE,
-)
-"""Where text that could start a Markdown line begins: after a tag or at a line start."""
+_LINE_SYNTAX = re.compile(r"(>|^)(\s*(?:\d{1,9}[.)]|[-+*=#>`~|]))", re.MULTILINE)
+"""Where text that could start a Markdown line begins: after a tag or at a line start
+(references are decoded before, so ``&gt;`` is already a ``>`` here)."""
 _GUARDED = r"\1" + GUARD + r"\2"
 _NESTING = frozenset({"ul", "ol", "dl", "blockquote", "pre", "table", "figure"})
 """Elements a chunk never ends inside (their parts must be converted together)."""
@@ -101,18 +105,28 @@ def looks_like_html(body: str) -> bool:
 
 
 def attributes(tag_body: str) -> dict[str, str]:
-    """Parse a tag's attributes (lower-cased names, quotes removed)."""
+    """Parse a tag's attributes (lower-cased names, quotes removed, references decoded)."""
     found: dict[str, str] = {}
     for name, value in _ATTR.findall(tag_body):
         if value[:1] in ("'", '"'):
             value = value[1:-1]
-        found.setdefault(name.lower(), value)
+        found.setdefault(name.lower(), decode_attribute(value))
     return found
 
 
 def clean_url(url: str) -> str:
-    """An attribute URL, entity-decoded, without controls or surrounding spaces."""
+    """A decoded attribute URL without controls or surrounding spaces."""
     return clean_inline(url).strip().replace(" ", "%20")
+
+
+_REFUSED_SCHEMES = ("javascript:", "vbscript:", "data:")
+
+
+def is_refused_url(url: str) -> bool:
+    """Whether a link or image URL is no address to show: empty, or a script or
+    ``data:`` URL. Browsers read the scheme without case, tabs or newlines."""
+    scheme = re.sub(r"[\t\n\r]", "", url).strip().lower()
+    return not scheme or scheme.startswith(_REFUSED_SCHEMES)
 
 
 def marker(kind: str, url: str, text: str) -> str:
@@ -145,17 +159,19 @@ def _marker_text(match: re.Match[str]) -> str:
 
 
 def tag_text(fragment: str) -> str:
-    """The visible text of an HTML fragment: tags dropped, entities decoded, collapsed.
+    """The visible text of an HTML fragment: references decoded, inline tags dropped,
+    other tags a space, white space collapsed as in CSS (segment breaks included).
 
     Placeholders already inserted in the fragment (an image in a table cell) give their
     alt text.
     """
-    fragment = _MARKER.sub(_marker_text, fragment)
-    return nfc(collapse(clean_inline(_TAG.sub(" ", fragment))))
+    text = remove_segment_breaks(protect_text(fragment))
+    text = _TAG.sub(" ", INLINE_TAG.sub("", text))
+    return nfc(collapse(clean_inline(_MARKER.sub(_marker_text, text))))
 
 
 def _empty_inline(match: re.Match[str]) -> str:
-    return " " if match.group(2) else ""
+    return match.group(2)  # its white space, which the segment-break rule then weighs
 
 
 def _style_mark(match: re.Match[str]) -> str:
@@ -184,7 +200,7 @@ def _is_emoji(attrs: dict[str, str]) -> bool:
 
 def _image(match: re.Match[str], caption: str = "") -> str:
     attrs = attributes(match.group(1))
-    alt = tag_text(attrs.get("alt", "") or attrs.get("title", ""))
+    alt = plain_line(attrs.get("alt", "") or attrs.get("title", ""))
     if _is_emoji(attrs):
         return alt
     return "<p>" + marker("image", _image_source(attrs), caption or alt) + "</p>"
@@ -198,7 +214,7 @@ def _embed(match: re.Match[str], caption: str = "") -> str:
     if not url:
         source = _SOURCE.search(inner)
         url = attributes(source.group(1)).get("src", "") if source else ""
-    title = caption or tag_text(attrs.get("title", "") or attrs.get("aria-label", ""))
+    title = caption or plain_line(attrs.get("title", "") or attrs.get("aria-label", ""))
     label = "video" if kind in ("video", "object", "embed") else kind
     return "<p>" + marker(label, clean_url(url), title) + "</p>"
 
@@ -267,20 +283,20 @@ def _table(table: str) -> str:
     return "<p>" + marker("table", "", payload) + "</p>"
 
 
-def _hrefs(html: str) -> str:
-    """Percent-encode spaces in link targets: html2text would split the Markdown link."""
-
-    def fix(match: re.Match[str]) -> str:
-        quoted = match.group(2)
-        return match.group(1) + quoted[0] + quoted[1:-1].strip().replace(" ", "%20") + quoted[0]
-
-    return _HREF.sub(fix, html)
+def _link(match: re.Match[str]) -> str:
+    """A link's start becomes a placeholder holding its URL, its end a mark. A link
+    without a usable URL gets an empty one: it shows its text only."""
+    if match.group(1):
+        return LINK_END
+    url = clean_url(attributes(match.group(2)).get("href", ""))
+    return marker("link", "" if is_refused_url(url) else url, "")
 
 
 def prepare(html: str) -> str:
-    """Placeholders for figures, images, embeds and tables; link targets made safe."""
+    """Placeholders for figures, images, embeds, tables and links; text decoded; the line
+    breaks CSS removes between Chinese characters removed."""
     if "<" not in html:
-        return _LINE_SYNTAX.sub(_GUARDED, html)
+        return _LINE_SYNTAX.sub(_GUARDED, remove_segment_breaks(protect_text(html)))
     for _ in range(2):  # twice, for one level of nesting (<b><i></i></b>)
         html = _EMPTY_INLINE.sub(_empty_inline, html)
     html = _FIGURE.sub(_figure, html)
@@ -288,8 +304,8 @@ def prepare(html: str) -> str:
     html = _IMG.sub(_image, html)
     html = _tables(html)
     html = _STYLE_TAG.sub(_style_mark, html)
-    html = _LINE_SYNTAX.sub(_GUARDED, html)
-    return _hrefs(html)
+    html = _LINK_TAG.sub(_link, html)
+    return _LINE_SYNTAX.sub(_GUARDED, remove_segment_breaks(protect_text(html)))
 
 
 def chunks(html: str) -> Iterator[str]:

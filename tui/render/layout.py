@@ -17,6 +17,7 @@ from rich.text import Text
 
 from tui.render.document import Document
 from tui.render.model import BOLD, CODE, ITALIC, LINK, STRIKE, Block, Link
+from tui.render.script import Script, convert, convert_block
 from tui.render.text import readable_url
 from tui.render.wrap import char_width, wrap
 
@@ -124,12 +125,22 @@ class Layout:
         width: Terminal cells per line (at least 10 is sensible; narrower works but
             lines may then exceed it by a wide character).
         link_list: Append the numbered link list after the last block.
+        script: Show Chinese in this script (:mod:`tui.render.script`); None: as written.
+            Offsets are unchanged: a converted block keeps its length.
     """
 
-    def __init__(self, doc: Document, width: int, *, link_list: bool = True) -> None:
+    def __init__(
+        self,
+        doc: Document,
+        width: int,
+        *,
+        link_list: bool = True,
+        script: Script | None = None,
+    ) -> None:
         self.doc = doc
         self.width = max(width, 2)
         self.link_list = link_list
+        self.script = script
         self._lines: list[WrappedLine] = []
         self._block_lines: list[int] = []  # first line of each laid-out block
         self._next_block = 0
@@ -210,7 +221,10 @@ class Layout:
         block = self.doc.block(self._next_block)
         if block is None:
             if self.link_list:
-                self._emit_links(self.doc.links)
+                links = self.doc.links
+                if self.script:
+                    links = [Link(k.number, convert(k.text, self.script), k.url) for k in links]
+                self._emit_links(links)
             self._complete = True
             return False
         if self._previous is not None:
@@ -221,7 +235,8 @@ class Layout:
         self._block_lines.append(len(self._lines))
         index = self._next_block
         self._next_block += 1
-        for text, offsets in render_block(block, self.width, self._link_url):
+        shown = convert_block(block, self.script) if self.script else block
+        for text, offsets in render_block(shown, self.width, self._link_url):
             self._lines.append(WrappedLine(text, offsets, index))
         return True
 

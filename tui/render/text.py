@@ -2,20 +2,27 @@
 
 Everything that reaches the screen or stdout from a post file passes through
 :func:`sanitize` (the corpus package's, shared so there is one definition); the
-canonical text also goes through :func:`clean_inline` (entities, invisible characters)
-and whitespace collapsing.
+canonical text also goes through :func:`clean_inline` (stand-ins, invisible characters)
+and whitespace collapsing. Character references are decoded once, earlier, where the
+markup is read (:mod:`tui.render.entities` for HTML, markdown-it for Markdown).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from tui.corpus.text import sanitize, unescape_entities
 
 __all__ = [
+    "AMP",
+    "LINK_END",
+    "LT",
     "clean_inline",
     "collapse",
+    "header_line",
+    "map_outside",
     "nfc",
     "normalize_newlines",
     "plain_line",
@@ -53,13 +60,34 @@ GUARD = "\ue008"
 """Put before text that starts a line and would read as Markdown syntax (``1.``, ``-``,
 ``#``, ``>``, ``===``): html2text leaves a lone ``1.`` unescaped, and markdown-it would
 turn it into an empty list item. Removed with the other reserved characters."""
+AMP = "\ue009"
+"""Stands for ``&`` in text handed to html2text, which would read it as a reference."""
+LT = "\ue00a"
+"""Stands for ``<`` in text handed to html2text, which would read it as a tag."""
+LINK_END = "\ue00b"
+"""Put in place of ``</a>`` (the link's start is a placeholder holding its URL): links
+never pass through Markdown, whose parser refuses some URLs and prints the rest."""
 _RESERVED = re.compile("[\ue000-\ue00f]")
 
 _NEEDS_CLEANING = re.compile(
-    "[&\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e"
     "\u2066-\u2069\ue000-\ue00f]"
 )
 _SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+
+
+def map_outside(pattern: re.Pattern[str], text: str, change: Callable[[str], str]) -> str:
+    """``text`` with ``change`` applied to each stretch between two matches of
+    ``pattern`` (and before the first, after the last); the matches are kept as they are.
+    """
+    out: list[str] = []
+    last = 0
+    for match in pattern.finditer(text):
+        out.append(change(text[last : match.start()]))
+        out.append(match.group())
+        last = match.end()
+    out.append(change(text[last:]))
+    return "".join(out)
 
 
 def normalize_newlines(text: str) -> str:
@@ -75,15 +103,17 @@ def strip_reserved(text: str) -> str:
 
 
 def clean_inline(text: str) -> str:
-    """Entities decoded, controls and invisible characters removed; whitespace kept.
+    """Stand-ins turned back, controls and invisible characters removed; whitespace kept.
 
     This is applied to every piece of text before it enters a block, so the canonical
     text never holds a control character whatever the body held (a decoded ``&#27;``
-    included).
+    included). Nothing is decoded here: references were decoded once, where the markup
+    was read, and what they decoded to is text (``&amp;lt;`` shows ``&lt;``).
     """
     if not _NEEDS_CLEANING.search(text):
-        return text  # the common case, one scan instead of four
-    text = unescape_entities(text)
+        return text  # the common case, one scan instead of three
+    if AMP in text or LT in text:
+        text = text.replace(AMP, "&").replace(LT, "<")
     text = _ZERO_WIDTH.sub("", text)
     return strip_reserved(sanitize(text))
 
@@ -101,8 +131,14 @@ def nfc(text: str) -> str:
 
 
 def plain_line(text: str) -> str:
-    """One line of untrusted text for a header or a list: cleaned, collapsed, NFC."""
+    """One line of text already decoded (an attribute, a URL): cleaned, collapsed, NFC."""
     return nfc(collapse(clean_inline(text)))
+
+
+def header_line(text: str) -> str:
+    """A header value (title, author, tag): entities decoded as the corpus decodes them
+    (twice-escaped ones too), then cleaned like :func:`plain_line`."""
+    return plain_line(unescape_entities(text))
 
 
 def readable_url(url: str) -> str:

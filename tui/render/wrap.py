@@ -3,7 +3,8 @@
 Latin text breaks at spaces (the space at a break is dropped), CJK text between any
 two wide characters, and a word longer than the line is broken hard. A character is
 never split, and no line starts with closing punctuation or ends with an opening
-bracket when another break is possible.
+bracket: a space before closing punctuation is no break (``url ；``), and a hard break
+that would split them moves back a character.
 """
 
 from __future__ import annotations
@@ -129,22 +130,40 @@ def _line(
         cw = cells[j]
         if used + cw > width and j > i:
             if hard:
-                return j, j
-            if ch == " ":
+                cut = _hard_break(text, i, j)
+                return cut, cut
+            if ch == " " and _space_breaks(text, j):
                 return j, j + 1
             if _breaks_before(text, cells, j, glued):
                 return j, j
             if brk_end > i:
                 return brk_end, brk_next
-            return j, j
+            cut = _hard_break(text, i, j)
+            return cut, cut
         if not hard and j > i:
             if ch == " ":
-                brk_end, brk_next = j, j + 1
+                if _space_breaks(text, j):
+                    brk_end, brk_next = j, j + 1
             elif (cw == 2 or cells[j - 1] == 2) and _breaks_before(text, cells, j, glued):
                 brk_end, brk_next = j, j
         used += cw
         j += 1
     return n, n
+
+
+def _space_breaks(text: str, j: int) -> bool:
+    """Whether a line may break at the space ``text[j]``: not inside ``url ；`` or ``《 x``."""
+    return text[j + 1 : j + 2] not in CLOSING and text[j - 1 : j] not in OPENING
+
+
+def _hard_break(text: str, i: int, j: int) -> int:
+    """Where a line from ``i`` that has no break opportunity ends, ``text[j]`` being the
+    first character that does not fit: earlier when that keeps closing punctuation from
+    starting the next line or opening punctuation from ending this one."""
+    cut = j
+    while cut - 1 > i and (text[cut] in CLOSING or text[cut - 1] in OPENING):
+        cut -= 1
+    return cut
 
 
 def _breaks_before(text: str, cells: list[int], j: int, glued: frozenset[int]) -> bool:
@@ -155,4 +174,5 @@ def _breaks_before(text: str, cells: list[int], j: int, glued: frozenset[int]) -
         and text[j] not in CLOSING
         and text[j - 1] not in OPENING
         and text[j - 1] != " "
+        and text[j] != " "  # a space is a break of its own, dropped there
     )

@@ -33,6 +33,7 @@ from tui.corpus.facets import Facets, complete_values
 from tui.corpus.index.library import Library, ResultRows
 from tui.corpus.model import Post, Problem
 from tui.corpus.query import Marks, Query, SortKey
+from tui.render.script import ScriptSetting
 from tui.widgets.facet_sidebar import FacetSidebar
 from tui.widgets.filter_bar import FilterBar, load_history, save_history
 from tui.widgets.key_bar import KeyBar
@@ -277,6 +278,8 @@ export, theme) are in the command palette (`ctrl+p`).
         self.show_sidebar = self.app.size.width >= SIDEBAR_MIN_WIDTH
         self._load_history()
         self._show_status()
+        if isinstance(self.app, ScriptSetting):  # titles in the script the reader shows
+            self.watch(self.app, "script", self.post_list.set_script)
 
     def on_resize(self, event: Resize) -> None:
         """Hide the sidebar when the terminal gets narrow, show it when it widens again."""

@@ -45,6 +45,14 @@ from tui.corpus.model import Post
 from tui.drafts import Draft, DraftStore, draft_key, drafts_for
 from tui.messages import AnnotationsChanged, ReadingChanged
 from tui.render import sanitize
+from tui.render.script import (
+    SCRIPT_NAMES,
+    Script,
+    ScriptSetting,
+    available,
+    convert,
+    next_script,
+)
 from tui.render.sentences import sentence_spans, word_spans
 from tui.screens.color_dialog import ColorDialog
 from tui.screens.confirm import ConfirmScreen
@@ -84,10 +92,12 @@ About a screen of text's worth; the view converts whatever more it needs as it l
 out (a 700 KB post's first 40 blocks took 15 ms, delaying its first frame)."""
 
 
-def quote_with_citation(quote: str, post: Post | PostSnapshot) -> str:
-    """``> quote`` lines followed by ``— title, author, source`` (the ``y`` format)."""
-    lines = [f"> {line}" if line else ">" for line in sanitize(quote).split("\n")]
-    parts = [" ".join(sanitize(p).split()) for p in (post.title, post.author, post.source or "")]
+def quote_with_citation(quote: str, post: Post | PostSnapshot, script: Script | None = None) -> str:
+    """``> quote`` lines followed by ``— title, author, source`` (the ``y`` format), the
+    quote and title in ``script`` as the reader shows them (None: as written)."""
+    lines = [f"> {line}" if line else ">" for line in sanitize(convert(quote, script)).split("\n")]
+    title = convert(post.title, script)
+    parts = [" ".join(sanitize(p).split()) for p in (title, post.author, post.source or "")]
     citation = ", ".join(p for p in parts if p)
     return "\n".join(lines) + (f"\n— {citation}" if citation else "")
 
@@ -176,6 +186,14 @@ class ReaderScreen(Screen[None]):
             id="reader.copy",
         ),
         Binding(
+            "s",
+            "cycle_script",
+            "简/繁",
+            show=False,
+            tooltip="Show Chinese as written, in simplified or in traditional characters.",
+            id="reader.script",
+        ),
+        Binding(
             "o",
             "open_source",
             "Open",
@@ -192,6 +210,7 @@ class ReaderScreen(Screen[None]):
 (or `J`/`K`) grow and shrink it by a sentence, `shift+right`/`shift+left` (or `L`/`H`) by a word.
 `h` saves a highlight, `n` a highlight with a note. `]`/`[` jump between highlights; `e`, `t`,
 `c`, `d` edit the current one's note, tags, colour, or delete it. `y` copies a quote.
+`s` shows Chinese as written, in simplified or in traditional characters (remembered).
 """
 
     @dataclass
@@ -330,6 +349,8 @@ class ReaderScreen(Screen[None]):
         self.query_one("#reader-orphans").display = False
         self._show_current_note()
         self.watch(self.view, "scroll_y", self._track_position, init=False)
+        if isinstance(self.app, ScriptSetting):  # remembered by the app (test apps: not)
+            self.watch(self.app, "script", self._show_script)
         try:
             await asyncio.wait_for(self._arrival.wait(), FIRST_PAINT_WAIT)
         except TimeoutError:
@@ -691,8 +712,25 @@ class ReaderScreen(Screen[None]):
             if ann is None:
                 return
             quote = ann.target.exact
-        result = copy_text(self.app, quote_with_citation(quote, self.post))
+        result = copy_text(self.app, quote_with_citation(quote, self.post, self.view.script))
         self.notify(result.message, severity="information" if result.copied else "warning")
+
+    def action_cycle_script(self) -> None:
+        """Show the post as written, in simplified or in traditional characters, in turn."""
+        script = next_script(self.view.script)
+        if isinstance(self.app, ScriptSetting):
+            self.app.script = script  # remembered; the watch in on_mount shows it
+        else:
+            self._show_script(script)
+        reason = available() if script else None
+        if reason:
+            self.notify(reason, severity="warning", markup=False)
+        else:
+            self.notify(f"Showing {SCRIPT_NAMES[script]}.", timeout=2)
+
+    def _show_script(self, script: Script | None) -> None:
+        self.view.script = script
+        self.query_one(PostHeader).set_script(script)
 
     def action_open_source(self) -> None:
         """Open the source URL in a browser, or show and copy it where none can open."""

@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from tui.corpus.model import Post
 from tui.render import sanitize
+from tui.render.script import Script, convert
 
 
 def _clean(text: str) -> str:
@@ -14,14 +15,17 @@ def _clean(text: str) -> str:
     return " ".join(sanitize(text).split())
 
 
-def header_content(post: Post, *, title: str | None = None) -> Content:
+def header_content(
+    post: Post, *, title: str | None = None, script: Script | None = None
+) -> Content:
     """The header's lines as Content (never parsed as markup).
 
     Args:
         post: The post shown.
         title: A better title (e.g. from the archive header) when the post has none.
+        script: Show the title in this script (None: as written).
     """
-    heading = _clean(post.title) or _clean(title or "") or post.rel_path
+    heading = convert(_clean(post.title) or _clean(title or ""), script) or post.rel_path
     parts: list[str] = []
     if post.author:
         parts.append(_clean(post.author))
@@ -59,7 +63,15 @@ class PostHeader(Static):
         super().__init__(header_content(post), id=id, classes=classes, markup=False)
         self.post = post
         """The post whose metadata is shown."""
+        self._title: str | None = None
+        self._script: Script | None = None
 
     def set_title(self, title: str | None) -> None:
         """Use ``title`` (from the archive header) when the post itself has none."""
-        self.update(header_content(self.post, title=title))
+        self._title = title
+        self.update(header_content(self.post, title=title, script=self._script))
+
+    def set_script(self, script: Script | None) -> None:
+        """Show the title in ``script`` (None: as written)."""
+        self._script = script
+        self.update(header_content(self.post, title=self._title, script=script))

@@ -34,6 +34,7 @@ from textual.style import Style as TextualStyle
 
 from tui.corpus.model import Post
 from tui.render.cells import clean_cell, fit
+from tui.render.script import Script, convert
 
 UNREAD_MARK = "•"
 """Shown before posts not yet read."""
@@ -294,6 +295,8 @@ Narrow terminals drop the tags column, then the author column.
         """The row styles by focus with the line filters of ``_frame_key`` applied."""
         self._styles: dict[bool, _RowStyles] = {}
         """The rows' styles by focus, resolved once (CSS lookups cost more than the rows)."""
+        self._script: Script | None = None
+        """The script titles are shown in (None: as written)."""
 
     @property
     def vertical_scrollbar(self) -> ScrollBar:
@@ -361,6 +364,12 @@ Narrow terminals drop the tags column, then the author column.
         """
         self._is_read = is_read
         self._counts = counts
+        self._row_cache.clear()
+        self.refresh()
+
+    def set_script(self, script: Script | None) -> None:
+        """Show titles in simplified or traditional characters (None: as written)."""
+        self._script = script
         self._row_cache.clear()
         self.refresh()
 
@@ -549,7 +558,7 @@ Narrow terminals drop the tags column, then the author column.
         segments = [
             Segment(mark, mark_style),
             Segment(date, date_style),
-            Segment(fit(clean_cell(post.title), columns.title), title_style),
+            Segment(fit(clean_cell(convert(post.title, self._script)), columns.title), title_style),
         ]
         if columns.author:
             segments.append(

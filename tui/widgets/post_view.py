@@ -30,6 +30,7 @@ from annotations.model import COLORS
 
 # The render package's __init__ does not re-export these (yet): import the modules.
 from tui.render.layout import Layout, WrappedLine
+from tui.render.script import Script, convert
 from tui.render.sentences import sentence_spans, word_spans
 
 if TYPE_CHECKING:
@@ -184,6 +185,10 @@ class PostView(ScrollView, can_focus=True):
 
     selection: reactive[Span | None] = reactive(None, repaint=False)
     """The selected range of canonical offsets, or None."""
+    script: reactive[Script | None] = reactive(None, init=False)
+    """Chinese shown in simplified or traditional characters; None: as the file has it.
+    Offsets, highlights and the selection are unchanged (a converted block keeps its
+    length)."""
     current: reactive[str | None] = reactive(None, repaint=False)
     """The id of the current highlight (the one ``e``/``t``/``c``/``d`` act on)."""
 
@@ -252,6 +257,11 @@ class PostView(ScrollView, can_focus=True):
         self._invalidate()
         self.post_message(self.SelectionChanged(self, new))
 
+    def watch_script(self, old: Script | None, new: Script | None) -> None:
+        """Lay the post out again in the new script, keeping the line at the top."""
+        if self.document is not None and self._layout is not None:
+            self._relayout(self.position)
+
     def watch_current(self, old: str | None, new: str | None) -> None:
         """Repaint and tell the screen which highlight is current."""
         self._invalidate()
@@ -277,11 +287,11 @@ class PostView(ScrollView, can_focus=True):
     # -- Textual selection (mouse drag) ----------------------------------------------------
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
-        """The canonical text under a mouse selection (used by Textual's copy)."""
+        """The text under a mouse selection as shown (used by Textual's copy)."""
         span = self._span_from_selection(selection)
         if span is None or self.document is None:
             return None
-        return self.document.text[span[0] : span[1]], "\n"
+        return convert(self.document.text[span[0] : span[1]], self.script), "\n"
 
     def selection_updated(self, selection: Selection | None) -> None:
         """Turn a mouse drag into the view's own selection of canonical offsets."""
@@ -644,7 +654,7 @@ class PostView(ScrollView, can_focus=True):
     def _relayout(self, position: int) -> None:
         """Wrap the document at the current width and scroll to ``position``."""
         assert self.document is not None
-        self._layout = Layout(self.document, self._text_width())
+        self._layout = Layout(self.document, self._text_width(), script=self.script)
         self._line_cache.clear()
         line = self._layout.line_for_offset(position) if position > 0 else 0
         # The screen's lines now, the margin below it after this frame is drawn: wrapping

@@ -34,6 +34,27 @@ def _files() -> list[Path]:
     return sorted(p for p in REALWORLD.rglob("*") if p.suffix in (".md", ".html", ".htm"))
 
 
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "FWH" and "HANGUL" not in unicodedata.name(
+        char, ""
+    )
+
+
+def _collapse(text: str) -> str:
+    """CSS white-space collapsing: a run holding a line break between two wide characters
+    (or beside a zero-width space) is removed, any other run is one space."""
+
+    def run(match: re.Match[str]) -> str:
+        before = text[match.start() - 1 : match.start()]
+        after = text[match.end() : match.end() + 1]
+        if "\n" in match.group() and before and after:
+            if "\u200b" in (before, after) or (_wide(before) and _wide(after)):
+                return ""
+        return " "
+
+    return re.sub(r"\s+", run, text).strip()
+
+
 def _paragraph_texts(body: str) -> list[str]:
     """Each <p>'s text: tags stripped, entities decoded, whitespace collapsed, NFC.
 
@@ -42,11 +63,11 @@ def _paragraph_texts(body: str) -> list[str]:
     texts = []
     for match in _PARAGRAPH.finditer(_HIDDEN.sub("", body)):
         for piece in _MEDIA.split(match.group(1))[::2]:
-            text = _TAG.sub("", re.sub(r"<br\b[^>]*>", " ", piece, flags=re.IGNORECASE))
-            for _ in range(3):
-                text = html.unescape(text)
-            text = _CONTROL.sub("", _ZERO_WIDTH.sub("", text))
-            text = unicodedata.normalize("NFC", " ".join(text.split()))
+            # A <br> is a line break of its own, never removed: a stand-in till collapsed.
+            text = _TAG.sub("", re.sub(r"<br\b[^>]*>", "\ue100", piece, flags=re.IGNORECASE))
+            text = _collapse(_CONTROL.sub("", html.unescape(text)))
+            text = " ".join(text.replace("\ue100", " ").split())
+            text = unicodedata.normalize("NFC", _ZERO_WIDTH.sub("", text))
             if text:
                 texts.append(text)
     return texts
