@@ -267,7 +267,7 @@ def ls_command(
         search = index.search(query, _cli_state(query_text))
         posts = batched_posts(index, search.keys(0, limit))
     if as_json:
-        rows = map(post_json, posts)
+        rows: Iterable[dict[str, Any]] = map(post_json, posts)
         if snippets and query.has_text_terms:
             rows = _with_snippets(posts, query)
         write_json(rows, sys.stdout)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from tests.corpus_posts import load_corpus
 from tests.e2e.sshtui import POSTS, TARGET_TITLE
 from tui import locations
 from tui.app import PostilApp, make_app
@@ -109,11 +110,10 @@ async def test_everything_postil_writes_is_private(
 
 def test_loading_a_read_only_corpus_writes_only_the_cache(corpus: Path) -> None:
     """Loading with the cache on, twice (cold, then warm): the corpus is untouched."""
-    from tui.corpus.loader import load_corpus
 
     before = tree(corpus)
-    cold = load_corpus([corpus], use_cache=True)
-    warm = load_corpus([corpus], use_cache=True)
+    cold = load_corpus([corpus])
+    warm = load_corpus([corpus])
     assert not cold.problems and not warm.problems
     assert [p.id for p in warm.posts] == [p.id for p in cold.posts]
     assert len(warm.posts) == len(POSTS)

@@ -89,7 +89,7 @@ async def test_broken_config_is_a_notice_not_a_crash(small_corpus_dir: Path) -> 
     path = locations.config_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("theme = [oops", encoding="utf-8")
-    app = make_app([small_corpus_dir], use_cache=False)
+    app = make_app([small_corpus_dir])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert len(app.corpus.posts) == 6
@@ -102,12 +102,12 @@ async def test_broken_config_is_a_notice_not_a_crash(small_corpus_dir: Path) -> 
 async def test_drafts_left_by_a_crash_are_offered(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:
-    from tui.corpus.loader import load_corpus
+    from tests.corpus_posts import corpus_posts
     from tui.drafts import DraftStore, draft_key
     from tui.screens.confirm import ConfirmScreen
     from tui.screens.reader import ReaderScreen
 
-    post = load_corpus([small_corpus_dir], use_cache=False).posts[0]
+    post = corpus_posts([small_corpus_dir])[0]
     DraftStore().save(
         draft_key(post.id, None, 0, 9),
         "half a thought",
@@ -133,10 +133,10 @@ async def test_drafts_left_by_a_crash_are_offered(
 async def test_drafts_kept_when_later_is_chosen(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:
-    from tui.corpus.loader import load_corpus
+    from tests.corpus_posts import corpus_posts
     from tui.drafts import DraftStore, draft_key
 
-    post = load_corpus([small_corpus_dir], use_cache=False).posts[0]
+    post = corpus_posts([small_corpus_dir])[0]
     DraftStore().save(draft_key(post.id, None, 0, 9), "keep me", post_id=post.id, start=0, end=9)
     app = make_test_app([small_corpus_dir])
     async with app.run_test(size=(120, 40)) as pilot:
@@ -239,8 +239,8 @@ async def test_a_cold_start_parses_in_worker_processes(
     for sys.stderr (fileno() -1): starting them used to fail, and the cold load with it
     (the library came up empty)."""
     from tests.conftest import SAMPLE_POSTS
+    from tests.corpus_posts import corpus_posts
     from tui.corpus import pool
-    from tui.corpus.loader import load_corpus
 
     monkeypatch.setattr(pool, "POOL_THRESHOLD", 2)
     monkeypatch.setattr(pool, "default_workers", lambda: 2)
@@ -258,5 +258,5 @@ async def test_a_cold_start_parses_in_worker_processes(
         await settle(app, pilot)
         assert started == [True]
         assert not any("could not be loaded" in n.message for n in app._notifications)
-        expected = load_corpus([SAMPLE_POSTS], use_cache=False, workers=1).posts
+        expected = corpus_posts([SAMPLE_POSTS])
         assert list(app.library.post_list.posts) == expected

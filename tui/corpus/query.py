@@ -850,7 +850,7 @@ class _Parser:
                 token.text,
                 token.position,
             )
-        return _SortTerm(token.text, token.position, False, value)  # type: ignore[arg-type]
+        return _SortTerm(token.text, token.position, False, value)
 
     def _unknown_key(self, token: _Token, key: str, value: Sequence[_Segment] = ()) -> QueryError:
         if key in ANNOTATION_KEYS:

@@ -210,6 +210,8 @@ export, theme) are in the command palette (`ctrl+p`).
         """How many posts there are in all."""
         self.problems: list[Problem] = []
         """The files that did not load."""
+        self.values: dict[str, dict[str, int]] = {}
+        """The corpus's tags, authors, categories, hosts and years with their counts."""
         self._generation = 0
         self._history_saves = 0
         self._facets_stale = True
@@ -330,6 +332,11 @@ export, theme) are in the command palette (`ctrl+p`).
         else:
             self._refilter()
 
+    def show_failed(self) -> None:
+        """The index could not be opened: show an empty library (the app says why)."""
+        self.is_loading = False
+        self._show_rows([], None)
+
     def set_state(self, state: IndexState, *, changed: bool = False) -> None:
         """The indexing process went on: ``changed`` when the files differed from the
         index (the list is read again, keeping the query and the post under the cursor)."""
@@ -423,6 +430,7 @@ export, theme) are in the command palette (`ctrl+p`).
 
     @on(ValuesRead)
     def _values_read(self, event: ValuesRead) -> None:
+        self.values = event.values
         self.filter_bar.set_completer(partial(complete_values, event.values))
 
     # -- actions ---------------------------------------------------------------------------

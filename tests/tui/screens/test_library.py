@@ -415,7 +415,7 @@ async def test_config_paths_are_used_when_none_given(
 ) -> None:
     from tui.app import make_app
 
-    app = make_app([], use_cache=False, config=Config(corpus=(str(small_corpus_dir),)))
+    app = make_app([], config=Config(corpus=(str(small_corpus_dir),)))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert len(app.corpus.posts) == 6

@@ -16,8 +16,8 @@ from textual.screen import Screen
 
 from annotations.store import AnnotationStore
 from tests.conftest import ROOT
-from tui.corpus.loader import load_corpus
-from tui.corpus.model import LoadResult, Post
+from tests.corpus_posts import corpus_posts
+from tui.corpus.model import Post
 from tui.drafts import DraftStore
 from tui.messages import AnnotationsChanged, ReadingChanged
 
@@ -46,14 +46,20 @@ class ScreenApp(App[None]):
         self.reading_changed.append(event.post_id)
 
 
-def load_posts(folder: Path) -> LoadResult:
-    """Load a corpus folder without the metadata cache."""
-    return load_corpus([folder], use_cache=False)
+def load_posts(folder: Path) -> list[Post]:
+    """The posts of a corpus folder, newest first."""
+    return corpus_posts([folder])
 
 
-def post_named(corpus: LoadResult, file_name: str) -> Post:
+def post_named(corpus: list[Post], file_name: str) -> Post:
     """The post whose file is ``file_name``."""
-    return next(p for p in corpus.posts if Path(p.path).name == file_name)
+    return next(p for p in corpus if Path(p.path).name == file_name)
+
+
+def finder(corpus: list[Post]) -> Callable[[str], Post | None]:
+    """Look a post up by id, as the app's library does."""
+    by_id = {post.id: post for post in corpus}
+    return by_id.get
 
 
 def reader_app(

@@ -161,14 +161,14 @@ class Library:
         import tantivy
 
         from tui.corpus.facets import engine_facets
-        from tui.corpus.index.search import engine_query
+        from tui.corpus.index.search import count_of, engine_query
 
         searcher = engine.searcher()
         if query is None or query.is_empty:
             tq = tantivy.Query.all_query()
         else:
             tq = engine_query(engine, query, state)
-        total = searcher.search(tq, limit=1, count=True).count
+        total = count_of(searcher, tq)
         return engine_facets(searcher, tq, total, limit)
 
     def values(self) -> dict[str, dict[str, int]]:

@@ -57,6 +57,12 @@ _TEXT_FIELDS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
+def count_of(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
+    """How many posts ``query`` matches (counted by the engine, no hit kept)."""
+    result = searcher.search(query, limit=1, count=True)
+    return int(getattr(result, "count"))  # noqa: B009 - not in tantivy's type stubs
+
+
 def engine_query(engine: Engine, query: Query, state: PostState = EMPTY_STATE) -> tantivy.Query:
     """The tantivy query that answers ``query`` (see the module's docstring)."""
     import tantivy
@@ -103,7 +109,7 @@ def _chain_query(schema: tantivy.Schema, part: str, chain: Chain) -> tantivy.Que
 
     if len(chain.tokens) == 1:
         return tantivy.Query.term_query(schema, f"{part}_t", chain.tokens[0], index_option="freq")
-    pairs = list(chain.pairs)
+    pairs: list[str | tuple[int, str]] = list(chain.pairs)
     if len(pairs) == 1:
         return tantivy.Query.term_query(schema, f"{part}_p", pairs[0])
     return tantivy.Query.phrase_query(schema, f"{part}_p", pairs)
@@ -174,7 +180,7 @@ class Search:
         wanted: Order = order or query.sort or "newest"
         if wanted == "relevance" and not query.has_text_terms:
             wanted = "newest"
-        count = searcher.search(tq, limit=1, count=True).count
+        count = count_of(searcher, tq)
         return cls(searcher, tq, wanted, count, engine.schema)
 
     def keys(self, offset: int = 0, limit: int | None = None) -> list[int]:
@@ -199,7 +205,7 @@ class Search:
                 order=tantivy.Order.Asc if ascending else tantivy.Order.Desc,
             )
         addresses = [address for _, address in result.hits]
-        return [int(k) for k in self.searcher.fast_field_values("key", addresses)]
+        return [int(k or 0) for k in self.searcher.fast_field_values("key", addresses)]
 
     def position_of(self, key: int, post: Post) -> int | None:
         """The row of the post with ``key`` in this result, counted without reading the
@@ -214,7 +220,7 @@ class Search:
         new, old = sort_keys(post.date, key)
         schema = self.searcher_schema
         is_it = tantivy.Query.term_query(schema, "key", key)
-        if self.searcher.search(self._and(is_it), limit=1, count=True).count == 0:
+        if count_of(self.searcher, self._and(is_it)) == 0:
             return None
         if self.order == "newest":
             before = tantivy.Query.range_query(
@@ -224,7 +230,7 @@ class Search:
             before = tantivy.Query.range_query(
                 schema, "old", tantivy.FieldType.Integer, None, old, include_upper=False
             )
-        return int(self.searcher.search(self._and(before), limit=1, count=True).count)
+        return count_of(self.searcher, self._and(before))
 
     def _and(self, other: tantivy.Query) -> tantivy.Query:
         import tantivy
