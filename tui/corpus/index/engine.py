@@ -28,6 +28,7 @@ import fcntl
 import os
 import time
 from collections.abc import Iterator, Sequence
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -193,8 +194,9 @@ def make_document(post: Post, key: int, body: tuple[str, str] | None) -> tantivy
         host=_host_parts(host_of(post.source)),
     )
     if post.date is not None:
-        doc.add_integer("day", post.date.toordinal())
-        doc.add_integer("year", post.date.year)
+        utc = post.date.astimezone(UTC)  # the query language speaks UTC days
+        doc.add_integer("day", utc.toordinal())
+        doc.add_integer("year", utc.year)
     title_t, title_p = index_terms(post.title)
     meta_t, meta_p = meta_terms(post.author, post.tags)
     doc.add_text("title_t", title_t)

@@ -240,8 +240,6 @@ def _write(
         )
         if diff.todo or diff.removed:
             _dedupe(conn)
-    if progress is not None and not total:
-        progress(0, 0)
 
 
 def _write_batch(db: Database, pending: list[tuple[_Todo, _Parsed]], report: SyncReport) -> None:
