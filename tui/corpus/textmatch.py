@@ -88,7 +88,7 @@ def _patterns() -> _Patterns:
         has_cjk=re.compile(f"[{CJK_RANGES}]"),
         all_cjk=re.compile(f"[{CJK_RANGES}]+"),
         token=re.compile(f"[{CJK_RANGES}]|[^\\W{CJK_RANGES}]+"),
-        token_char=token_char,
+        word_char=f"(?:[^\\W{CJK_RANGES}]|[{_marks()}])",
         separator_char=f"[^\\w{_marks()}]",
     )
 
@@ -101,8 +101,8 @@ class _Patterns:
     all_cjk: re.Pattern[str]
     token: re.Pattern[str]
     """One token (within a run)."""
-    token_char: str
-    """A regex class of the characters tokens are made of."""
+    word_char: str
+    """A regex matching a character of a word (a token that is not Chinese or Japanese)."""
     separator_char: str
     """A regex class of the other characters."""
 
@@ -232,7 +232,7 @@ def chain_of(term: str) -> Chain | None:
 def _chain_regex(chain: Chain) -> re.Pattern[str]:
     """A regex over folded text that matches exactly where ``chain`` occurs."""
     patterns = _patterns()
-    token_char, separator_char = patterns.token_char, patterns.separator_char
+    word_char, separator_char = patterns.word_char, patterns.separator_char
     parts: list[str] = []
     for index, token in enumerate(chain.tokens):
         if index:
@@ -243,10 +243,10 @@ def _chain_regex(chain: Chain) -> re.Pattern[str]:
                 parts.append(" *")
         word = not re.fullmatch(f"[{CJK_RANGES}]", token)
         if word:
-            parts.append(f"(?<!{token_char})")
+            parts.append(f"(?<!{word_char})")
         parts.append(re.escape(token))
         if word:
-            parts.append(f"(?!{token_char})")
+            parts.append(f"(?!{word_char})")
     return re.compile("".join(parts))
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from tui.corpus.errors import CorpusError, FileProblem, PostNotFound
 from tui.corpus.index.db import Database, Stage, open_database, remove_index
-from tui.corpus.index.sync import Progress, SyncReport, sync
+from tui.corpus.index.sync import Progress, SyncReport
 from tui.corpus.model import Post
 from tui.corpus.query import EMPTY_STATE, PostState, Query, SortKey
 from tui.corpus.scan import resolve_roots
@@ -72,6 +72,8 @@ class CorpusIndex:
             MissingPath: A corpus folder was removed.
             IndexFailed: The database could not be written (it stays as it was).
         """
+        from tui.corpus.index.sync import sync
+
         try:
             return sync(self.db, progress=progress, workers=workers)
         except sqlite3.DatabaseError as exc:
