@@ -8,7 +8,6 @@ when no pool can be had), so the result never depends on whether a pool ran.
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 from collections import deque
@@ -121,49 +120,6 @@ def _new_pool(n_workers: int) -> ProcessPoolExecutor | None:
     if method is None:
         return None
     try:
-        if method != "fork":
-            _start_resource_tracker()
         return ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context(method))
     except (OSError, RuntimeError, ImportError, ValueError):
         return None
-
-
-def _start_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker, which a spawned pool needs, when
-    ``sys.stderr`` is not a real file (otherwise the pool starts it as usual).
-
-    The tracker is started on first use with ``sys.stderr.fileno()`` among the
-    descriptors it keeps; Textual replaces ``sys.stderr`` with an object whose fileno()
-    is -1, and the start then fails ("bad value(s) in fds_to_keep"), so the app could
-    never use a pool. A stand-in that forwards everything but has no fileno() is put in
-    its place while the tracker starts (it keeps descriptors 0-2 anyway), so what other
-    threads write meanwhile still goes where it went.
-    """
-    stderr = sys.stderr
-    try:
-        usable = stderr is None or stderr.fileno() >= 0
-    except (AttributeError, OSError, ValueError):
-        usable = True  # the tracker leaves a stream without a descriptor out itself
-    if usable:
-        return
-    from multiprocessing import resource_tracker
-
-    sys.stderr = _WithoutFileno(stderr)
-    try:
-        resource_tracker.ensure_running()
-    finally:
-        if isinstance(sys.stderr, _WithoutFileno):
-            sys.stderr = stderr
-
-
-class _WithoutFileno:
-    """A stream that forwards everything to another, but has no file descriptor."""
-
-    def __init__(self, stream: object) -> None:
-        self._stream = stream
-
-    def fileno(self) -> int:
-        raise io.UnsupportedOperation("fileno")
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._stream, name)

@@ -50,8 +50,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files(
     key INTEGER PRIMARY KEY,
-    grp TEXT NOT NULL,
-    path TEXT NOT NULL,
+    grp BLOB NOT NULL,
+    path BLOB NOT NULL,
     rel_start INTEGER NOT NULL,
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
@@ -81,11 +81,23 @@ CREATE TABLE IF NOT EXISTS problems(
 );
 CREATE INDEX IF NOT EXISTS problems_key ON problems(key);
 CREATE TABLE IF NOT EXISTS walk_problems(
-    path TEXT NOT NULL, kind TEXT NOT NULL, reason TEXT NOT NULL
+    path BLOB NOT NULL, kind TEXT NOT NULL, reason TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS groups(grp TEXT PRIMARY KEY, signature BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS groups(grp BLOB PRIMARY KEY, signature BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS gone(key INTEGER PRIMARY KEY);
 """
+
+
+def stored_path(path: str) -> bytes:
+    """A path as the database keeps it: its bytes (a file name that is not UTF-8 is
+    kept as it is, which SQLite's text cannot hold)."""
+    return os.fsencode(path)
+
+
+def path_of(stored: bytes) -> str:
+    """The path of `stored_path`."""
+    return os.fsdecode(stored)
+
 
 POST_COLUMNS: Final[str] = (
     "key, path, rel_start, id, title, date_us, author, tags, categories, source, extras,"
@@ -145,7 +157,7 @@ def post_of(row: Sequence[Any]) -> Post:
     return post_from_row(
         (
             PostId(pid),
-            path,
+            path_of(path),
             rel_start,
             title,
             us_to_date(date_us),
@@ -254,7 +266,8 @@ class Database:
     def post_at_path(self, path: str) -> Post | None:
         """The post of the file at ``path`` (as the walk spelled it), or None."""
         row = self.conn.execute(
-            f"SELECT {POST_COLUMNS} FROM files WHERE path = ? AND base_id IS NOT NULL", (path,)
+            f"SELECT {POST_COLUMNS} FROM files WHERE path = ? AND base_id IS NOT NULL",
+            (stored_path(path),),
         ).fetchone()
         return None if row is None else post_of(row)
 
@@ -273,7 +286,9 @@ class Database:
             " JOIN files f ON f.key = p.key"
             " UNION ALL SELECT path, kind, reason, 0 FROM walk_problems"
         ).fetchall()
-        problems = [Problem(path, _kind(kind), why, bool(rec)) for path, kind, why, rec in rows]
+        problems = [
+            Problem(path_of(path), _kind(kind), why, bool(rec)) for path, kind, why, rec in rows
+        ]
         problems.sort(key=lambda p: p.path)
         return problems
 
@@ -330,8 +345,8 @@ def open_database(roots: Sequence[str], *, notices: list[str] | None = None) -> 
         sqlite3.Error: SQLite refused even a new, empty database.
     """
     folder = index_folder(roots)
+    locations.ensure_private_dir(folder.parent)
     locations.ensure_private_dir(folder)
-    os.chmod(folder, 0o700)
     path = folder / "posts.sqlite3"
     try:
         return _open(folder, path, roots)

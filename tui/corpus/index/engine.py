@@ -113,6 +113,7 @@ class Engine:
         self.index.register_tokenizer(TOKENIZER, analyzer)
         self.schema = self.index.schema
         self.fresh = fresh
+        _private(self.path)
 
     def searcher(self) -> tantivy.Searcher:
         """A searcher over the last commit (of any process)."""

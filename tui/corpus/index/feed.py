@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from tui.corpus.index.db import POST_COLUMNS, Database, Stage, post_of
+from tui.corpus.index.db import POST_COLUMNS, Database, Stage, path_of, post_of
 from tui.corpus.index.engine import Engine, make_document
 from tui.corpus.textmatch import index_terms
 from tui.corpus.workers import run_chunks
@@ -153,15 +153,15 @@ def _keys(results: list[TextTerms]) -> list[int]:
     return [result.key for result in results]
 
 
-def _text_chunk(files: list[tuple[int, str]]) -> list[TextTerms]:
-    """Worker task: render and tokenize a chunk of posts, given as (key, path)."""
+def _text_chunk(files: list[tuple[int, bytes]]) -> list[TextTerms]:
+    """Worker task: render and tokenize a chunk of posts, given as (key, stored path)."""
     from tui.corpus.errors import CorpusError
     from tui.render.document import canonical_text
 
     out: list[TextTerms] = []
-    for key, path in files:
+    for key, stored in files:
         try:
-            text = canonical_text(path)
+            text = canonical_text(path_of(stored))
         except CorpusError as exc:
             out.append(TextTerms(key, "", "", str(exc)))
             continue

@@ -26,7 +26,14 @@ from typing import Any, Final
 import orjson
 
 from tui.corpus.ids import derived_id
-from tui.corpus.index.db import Database, Stage, date_to_us, sort_key_us
+from tui.corpus.index.db import (
+    Database,
+    Stage,
+    date_to_us,
+    path_of,
+    sort_key_us,
+    stored_path,
+)
 from tui.corpus.model import Problem
 from tui.corpus.parse import parse_fields
 from tui.corpus.scan import FileBatch, walk
@@ -132,7 +139,10 @@ def sync(
             sync's transaction is kept, the database stays as it was).
     """
     diff = _Diff()
-    known = dict(db.conn.execute("SELECT grp, signature FROM groups").fetchall())
+    known = {
+        path_of(grp): signature
+        for grp, signature in db.conn.execute("SELECT grp, signature FROM groups")
+    }
     groups: dict[str, _Group] = {}
 
     def on_batch(batch: FileBatch) -> None:
@@ -157,7 +167,7 @@ def sync(
     for name in known:  # folders that are gone, whole
         diff.gone_groups.append(name)
         for key, ino, size, mtime, pid in db.conn.execute(
-            "SELECT key, ino, size, mtime_ns, id FROM files WHERE grp = ?", (name,)
+            "SELECT key, ino, size, mtime_ns, id FROM files WHERE grp = ?", (stored_path(name),)
         ):
             diff.removed[key] = (ino, size, mtime, pid)
     report = SyncReport(walk_problems=problems)
@@ -169,9 +179,10 @@ def sync(
 def _compare(db: Database, name: str, group: _Group, diff: _Diff) -> None:
     """Find what changed in a folder whose signature did."""
     rows = {
-        row[0]: row[1:]
+        path_of(row[0]): row[1:]
         for row in db.conn.execute(
-            "SELECT path, key, size, mtime_ns, ino, id FROM files WHERE grp = ?", (name,)
+            "SELECT path, key, size, mtime_ns, ino, id FROM files WHERE grp = ?",
+            (stored_path(name),),
         )
     }
     prefix = group.prefix
@@ -231,12 +242,13 @@ def _write(
         _write_rows(conn, pending, report)
         _remove(conn, diff, report)
         conn.executemany(
-            "INSERT OR REPLACE INTO groups VALUES (?, ?)", list(diff.signatures.items())
+            "INSERT OR REPLACE INTO groups VALUES (?, ?)",
+            [(stored_path(grp), signature) for grp, signature in diff.signatures.items()],
         )
         conn.execute("DELETE FROM walk_problems")
         conn.executemany(
             "INSERT INTO walk_problems VALUES (?, ?, ?)",
-            [(p.path, p.kind, p.reason) for p in report.walk_problems],
+            [(stored_path(p.path), p.kind, p.reason) for p in report.walk_problems],
         )
         if diff.todo or diff.removed:
             _dedupe(conn)
@@ -331,7 +343,15 @@ def _renamed(conn: Any, key: int, row: list[Any], old_id: str, report: SyncRepor
 
 
 def _row(todo: _Todo, key: int, size: int, wire: list[Any] | None) -> list[Any]:
-    head = [key, todo.group, todo.path, todo.rel_start, size, todo.mtime_ns, todo.ino]
+    head = [
+        key,
+        stored_path(todo.group),
+        stored_path(todo.path),
+        todo.rel_start,
+        size,
+        todo.mtime_ns,
+        todo.ino,
+    ]
     if wire is None:
         return head + [None] * 11 + [Stage.NONE]
     pid, title, date_us, author, tags, categories, source, extras, encoding = wire
@@ -367,7 +387,9 @@ def _remove(conn: Any, diff: _Diff, report: SyncReport) -> None:
     conn.executemany("INSERT OR IGNORE INTO gone VALUES (?)", keys)
     conn.executemany("DELETE FROM problems WHERE key = ?", keys)
     conn.executemany("DELETE FROM files WHERE key = ?", keys)
-    conn.executemany("DELETE FROM groups WHERE grp = ?", [(g,) for g in diff.gone_groups])
+    conn.executemany(
+        "DELETE FROM groups WHERE grp = ?", [(stored_path(g),) for g in diff.gone_groups]
+    )
 
 
 def _dedupe(conn: Any) -> None:
@@ -391,7 +413,7 @@ def _dedupe(conn: Any) -> None:
             (base,),
         ).fetchall()
         for index, (key, path, rel_start, source, current) in enumerate(rows):
-            wanted = base if index == 0 else derived_id(source, path[rel_start:])
+            wanted = base if index == 0 else derived_id(source, path_of(path)[rel_start:])
             if wanted != current:
                 conn.execute(
                     "UPDATE files SET id = ?, stage = ? WHERE key = ?", (wanted, Stage.NONE, key)
