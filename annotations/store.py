@@ -477,14 +477,51 @@ def parse_store(raw: bytes, path: Path) -> Data:
 _OPEN_STORES: weakref.WeakSet[AnnotationStore] = weakref.WeakSet()
 """Stores not yet closed: their journals are folded when the process exits."""
 
+_WROTE: dict[Path, int] = {}
+"""Store files this process wrote to (and its pid then). A store object may be gone by
+the time the process exits (the CLI drops it when its command returns): the journal is
+then folded by path."""
+
+
+def fold_journal(path: str | os.PathLike[str]) -> None:
+    """Fold the journal beside the store file ``path`` into it, under the lock.
+
+    Nothing happens when the journal is missing or empty; a store that cannot be parsed
+    is never written.
+
+    Raises:
+        StoreCorrupt: the store or its journal cannot be parsed.
+        OSError: a file could not be read or written (both are left whole).
+    """
+    storage = DurableStorage(path)
+    try:
+        journal_now = _stat(storage.journal_path)
+        if journal_now is None or not journal_now[1]:
+            return
+        with file_lock(storage.path):
+            storage.load()
+            storage.fold_before_change()
+    finally:
+        storage.close()
+
 
 @atexit.register
 def _fold_at_exit() -> None:
-    """Close (and so fold the journal of) every store this process opened and kept."""
+    """Fold the journal of every store this process opened and kept or wrote to.
+
+    The promise of the README: whenever no postil runs, the store file alone holds
+    everything. A process killed before this leaves its records in the journal; the next
+    process that writes folds them when it exits.
+    """
+    pid = os.getpid()  # not in a forked child that exits normally
     for store in list(_OPEN_STORES):
-        if store._pid == os.getpid():  # not in a forked child that exits normally
+        if store._pid == pid:
             with contextlib.suppress(Exception):
                 store.close()
+    for path, writer in list(_WROTE.items()):
+        if writer == pid:
+            with contextlib.suppress(Exception):
+                fold_journal(path)
 
 
 class AnnotationStore:
@@ -528,6 +565,8 @@ class AnnotationStore:
         self._broken_stamps: tuple[Stamp | None, Stamp | None] | None = None
         self._swept = False
         self._pid = os.getpid()
+        self._absolute = self.path.absolute()
+        """The store file's path as written down for the fold at exit."""
         self._refresh()
         if not self.read_only and self._storage.journal_bytes > journal_limit:
             with contextlib.suppress(StoreError):
@@ -841,6 +880,7 @@ class AnnotationStore:
                     try:
                         result = fn(data, changed)
                         if write_if is None or write_if(result):
+                            _WROTE[self._absolute] = os.getpid()
                             if known:
                                 self._storage.append(changed)
                             else:
