@@ -93,6 +93,10 @@ class StoreCorrupt(StoreError):
         damage), for a read-only view; None when nothing could."""
 
 
+class AnnotationExists(StoreError):
+    """An annotation with the id given to ``create`` is already stored."""
+
+
 class StoreReadOnly(StoreError):
     """A write was asked of a store opened read-only (it could not be parsed)."""
 
@@ -695,28 +699,47 @@ class AnnotationStore:
         note: str = "",
         tags: Sequence[str] = (),
         color: str = "yellow",
+        ann_id: str | None = None,
+        created: str | None = None,
+        updated: str | None = None,
     ) -> Annotation:
         """Add an annotation and return it.
 
+        Args:
+            post: the annotated post's snapshot.
+            target: the quote, its context and offsets.
+            note: the note (empty for a plain highlight).
+            tags: the annotation's tags (stripped, duplicates dropped).
+            color: a name from COLORS.
+            ann_id: the id to store it under (the caller's, so it can show and edit the
+                annotation before this returns, or import it again idempotently); a new
+                uuid4 when None.
+            created: when it was made (ISO 8601 UTC; imports keep the original); now when
+                None.
+            updated: when it was last changed; ``created`` when None.
+
         Raises:
             ValueError: ``color`` is not in COLORS.
+            AnnotationExists: an annotation already has ``ann_id`` (nothing written).
             StoreReadOnly, StoreFull, StoreError: nothing was written.
         """
         _check_color(color)
-        now = utc_now_iso()
+        now = created or utc_now_iso()
         ann = Annotation(
-            id=AnnotationId(str(uuid.uuid4())),
+            id=AnnotationId(ann_id or str(uuid.uuid4())),
             post=post,
             target=target,
             note=note,
             tags=_clean_tags(tags),
             color=color,
             created=now,
-            updated=now,
+            updated=updated or now,
         )
         doc = ann.to_doc()
 
         def apply(data: Data, changed: set[Key]) -> str:
+            if ann.id in self._index:
+                raise AnnotationExists(f"an annotation already has the id {ann.id}.")
             table = data.setdefault(ANNOTATIONS_TABLE, {})
             doc_id = self._storage.next_doc_id(data, ANNOTATIONS_TABLE)
             table[doc_id] = doc
@@ -885,7 +908,7 @@ class AnnotationStore:
                                 self._storage.append(changed)
                             else:
                                 self._storage.replace_all(data)
-                    except AnnotationNotFound:
+                    except (AnnotationNotFound, AnnotationExists):
                         raise  # raised before anything was changed
                     except BaseException:
                         # fn or the write may have left the shared copy half-changed:
