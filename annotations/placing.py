@@ -102,6 +102,13 @@ def settled_target(text: str, stored: Target, anchor: Anchor) -> Target | None:
     return None if fresh == stored else fresh
 
 
+def placed_target(text: str, target: Target) -> tuple[Anchor, Target]:
+    """Find ``target`` in ``text``; the target to store for it by the rule (the fresh one
+    after a verbatim find, else ``target`` itself). Used for imports."""
+    anchor = reanchor(text, target)
+    return anchor, settled_target(text, target, anchor) or target
+
+
 def locate(text: str, ann: Annotation) -> tuple[Anchor, Target | None]:
     """Find ``ann`` in ``text`` and say what to save (see :func:`settled_target`)."""
     anchor = reanchor(text, ann.target)

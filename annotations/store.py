@@ -759,8 +759,9 @@ class AnnotationStore:
         tags: Sequence[str] | None = None,
         color: str | None = None,
         target: Target | None = None,
+        post: PostSnapshot | None = None,
     ) -> Annotation:
-        """Change an annotation's note, tags, color or target; return the new version.
+        """Change an annotation's note, tags, color, target or post; return the new version.
 
         Fields left as None keep their value; unknown fields in the stored document
         (written by a newer postil) are kept.
@@ -785,6 +786,7 @@ class AnnotationStore:
                 tags=old.tags if tags is None else _clean_tags(tags),
                 color=old.color if color is None else color,
                 target=old.target if target is None else target,
+                post=old.post if post is None else post,
                 updated=utc_now_iso(),
             )
             table = data[ANNOTATIONS_TABLE]

@@ -8,7 +8,8 @@ only when a post file moved or an import needs it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import click
 
@@ -16,6 +17,7 @@ from annotations.placing import Placement, Placer
 from tui import locations
 
 if TYPE_CHECKING:
+    from annotations.importing import ImportSummary
     from annotations.model import Annotation
     from annotations.store import AnnotationStore
     from tui.corpus.model import Post
@@ -137,8 +139,8 @@ def print_notes(placements: Sequence[Placement]) -> None:
         click.echo(f"Unplaced: {count} imported {noun} whose post is not in the corpus")
         for item in sorted(unplaced, key=lambda p: (p.annotation.post.title, p.annotation.id)):
             post = item.annotation.post
-            where = sanitize(post.source or post.title or "(no source)")
-            click.echo(f"  {sanitize(' '.join(post.title.split()))}  <{where}>")
+            where = f"<{sanitize(post.source)}>" if post.source else "(no URL)"
+            click.echo(f"  {sanitize(' '.join(post.title.split())) or '(untitled)'}  {where}")
             _print_item(item.annotation, "")
 
 
@@ -161,3 +163,33 @@ def _print_item(ann: Annotation, mark: str) -> None:
         click.echo(f"      {line}")
     if ann.tags:
         click.echo("      tags: " + " ".join(f"#{sanitize(t)}" for t in ann.tags))
+
+
+def import_file(path: Path, fmt: str | None, store: AnnotationStore) -> ImportSummary:
+    """Import the annotations of ``path`` into ``store`` (the corpus loaded to match them).
+
+    Raises:
+        CommandError: the file is missing (2), unreadable or not in the format (1).
+    """
+    from annotations.import_formats import (
+        ImportFileError,
+        ImportFormat,
+        detect_format,
+        read_records,
+    )
+    from annotations.importing import import_records
+    from tui.post_texts import PostTexts
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CommandError(f"there is no file named '{path}'.", 2) from None
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror or exc}.", 1) from None
+    try:
+        chosen = cast("ImportFormat", fmt) if fmt else detect_format(path.name, raw)
+        records = read_records(raw, chosen)
+    except ImportFileError as exc:
+        raise CommandError(f"{path} cannot be imported: {exc}", 1) from None
+    posts = corpus_posts()
+    return import_records(records, posts, store, PostTexts({p.id: p.path for p in posts}))

@@ -464,3 +464,35 @@ def export_command(
         fail(f"cannot write {output}: {exc.strerror or exc}.", 1)
     n = len(chosen)
     click.echo(f"postil: exported {n} annotation{'s' if n != 1 else ''} to {output}.", err=True)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["hypothesis", "jsonld", "readwise"]),
+    default=None,
+    help="The file's format (default: told from its name and content).",
+)
+@STORE_OPTION
+def import_command(file: str, fmt: str | None, store: str | None) -> None:
+    """Add annotations made elsewhere: Hypothesis JSON, W3C Web Annotation JSON-LD, Readwise CSV.
+
+    Each is matched to a post by its page's source URL, else its exact title, and placed in
+    the post's text; one that matches no post is kept as unplaced. Importing a file again
+    adds nothing.
+    """
+    from pathlib import Path
+
+    from tui.annotation_commands import CommandError, import_file
+
+    opened = _open_store(store, writing=True)
+    try:
+        summary = import_file(Path(file), fmt, opened)
+    except CommandError as exc:
+        fail(str(exc), exc.code)
+    for line in summary.lines():
+        click.echo(line)
+    if summary.error is not None:
+        fail(summary.error, 1)
