@@ -411,6 +411,12 @@ def run(cases: list[Case]) -> tuple[Counter[str], Counter[tuple[str, str]]]:
     return total, by_kind
 
 
+def share(total: Counter[str]) -> float:
+    """Cases answered right, in percent of those judged."""
+    judged = sum(total.values()) - total["ambiguous"] - total["copy"]
+    return 100 * right(total) / judged if judged else 0.0
+
+
 def right(total: Counter[str]) -> int:
     """Cases answered right: found where expected, or orphaned when deleted."""
     return total["exact"] + total["moved-correct"] + total["orphan-correct"]
@@ -515,19 +521,14 @@ def sweep_alone(cases: list[Case]) -> None:
         )
         assert isinstance(swept, tuple)
         total, by_kind = swept
-        n = sum(total.values()) - total["ambiguous"] - total["copy"]
-        reworded = sum(
-            c for (k, v), c in by_kind.items() if k in ("before", "after", "both") and v in RIGHT
-        )
-        judged = sum(
-            c
-            for (k, v), c in by_kind.items()
-            if k in ("before", "after", "both") and v not in ("ambiguous", "copy")
-        )
+        reworded: Counter[str] = Counter()
+        for (kind, verdict), count in by_kind.items():
+            if kind in ("before", "after", "both"):
+                reworded[verdict] += count
         label = "never" if cjk > 1000 else f"{cjk}, {other}"
         print(
-            f"  ({label}): right {100 * right(total) / n:.2f}%  reworded neighbours"
-            f" {100 * reworded / judged:.2f}%  lost {total['lost']}  WRONG {total['WRONG']}"
+            f"  ({label}): right {share(total):.2f}%  reworded neighbours"
+            f" {share(reworded):.2f}%  lost {total['lost']}  WRONG {total['WRONG']}"
             f"  copy {total['copy']}"
         )
 
@@ -548,9 +549,8 @@ def compare_backends(cases: list[Case]) -> None:
         elapsed = time.perf_counter() - started
         assert isinstance(swept, tuple)
         total = swept[0]
-        n = sum(total.values()) - total["ambiguous"] - total["copy"]
         print(
-            f"  {name:<17} right {100 * right(total) / n:.2f}%  lost {total['lost']}"
+            f"  {name:<17} right {share(total):.2f}%  lost {total['lost']}"
             f"  imprecise {total['imprecise']}  WRONG {total['WRONG']}"
             f"  {elapsed / len(cases) * 1000:.3f} ms"
         )
@@ -586,9 +586,8 @@ def main() -> None:
         swept = with_thresholds(values, lambda: run(cases)[0])
         assert isinstance(swept, Counter)
         label = ", ".join(f"{v:g}" for v in values.values())
-        n = sum(swept.values()) - swept["ambiguous"] - swept["copy"]
         print(
-            f"  ({label}): right {100 * right(swept) / n:.2f}%  lost {swept['lost']}"
+            f"  ({label}): right {share(swept):.2f}%  lost {swept['lost']}"
             f"  imprecise {swept['imprecise']}  WRONG {swept['WRONG']}"
         )
     print("timing on a ~700 KB text:")

@@ -169,7 +169,11 @@ match no post. Orphans (quotes no longer found in their post) are marked.
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
         self.annotations = event.annotations
-        self.unplaced = frozenset(a.id for a in event.annotations if is_unplaced(a))
+        unplaced = frozenset(a.id for a in event.annotations if is_unplaced(a))
+        if bool(unplaced) != bool(self.unplaced):
+            self.unplaced = unplaced
+            self.refresh_bindings()  # the u key shows only when there are some
+        self.unplaced = unplaced
         self._refresh_list()
 
     @on(OrphansFound)
@@ -250,6 +254,12 @@ match no post. Orphans (quotes no longer found in their post) are marked.
         self.query_one("#annotations-status", Label).update(Content(status))
 
     # -- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the unplaced list's key while every annotation belongs to a post."""
+        if action == "unplaced":
+            return bool(self.unplaced)
+        return True
 
     def action_back(self) -> None:
         """Go back."""

@@ -13,6 +13,7 @@ from annotations.importing import import_records
 from annotations.model import PostSnapshot
 from annotations.store import AnnotationStore
 from tests.conftest import ROOT
+from tests.tui.conftest import FIXED_POSTS
 from tests.tui.screens.test_reader_support import ScreenApp, reader_app, settle
 from tui.corpus.model import LoadResult, Post
 from tui.drafts import DraftStore
@@ -22,24 +23,15 @@ from tui.screens.reader import ReaderScreen
 from tui.screens.unplaced_screen import UnplacedScreen
 
 QUOTE = "Lights move on the water."
-CORRECTED = """---
-layout: post
-title: "The river at night"
-date: 2023-10-26T22:57:12.000Z
-author: Ada Lovelace
-from: https://example.com/news/n1001.htm
-tags: [nature, essays]
-categories: [essays]
----
-<!--1698361032000-->
-[The river at night](https://example.com/news/n1001.htm)
-------
-
-<div><p>Correction: an earlier version of this essay placed the bridge upstream.</p>
-<p>The river is dark at night. Lights move on the water. A few people, the neighbours
-said, talked quietly on the bridge.</p>
-<p>Later the rain comes. It washes the streets clean.</p></div>
-"""
+CORRECTED = (
+    FIXED_POSTS["2023-10-26-river.md"].partition("<div>")[0]
+    + "<div><p>Correction: an earlier version of this essay placed the bridge upstream.</p>\n"
+    + "<p>The river is dark at night. Lights move on the water. A few people, the neighbours\n"
+    + "said, talked quietly on the bridge.</p>\n"
+    + "<p>Later the rain comes. It washes the streets clean.</p></div>\n"
+)
+"""The river post, corrected: a new first paragraph, the sentence after the first two
+reworded."""
 
 
 def _import_hypothesis(store: AnnotationStore, corpus: LoadResult) -> None:
