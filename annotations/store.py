@@ -11,10 +11,10 @@ write returns (see :mod:`annotations.journal`). A write therefore costs an appen
 fsync, whatever the store's size. The journal is folded into the store file (a
 *compaction*: the whole file written as before, temp + fsync + rename + folder fsync,
 then the journal emptied) when it passes a size limit, when a writable store is closed
-(and at the exit of a process that opened one), and when a store is opened with a
-journal over the limit. So whenever no postil is running, the store file alone is
-complete; while one runs, readers must replay the journal too, which
-:class:`DurableStorage` (a real TinyDB ``Storage``) does.
+(and at the exit of a process that wrote to it: :mod:`annotations.exit_fold`), and when
+a store is opened with a journal over the limit. So whenever no postil is running, the
+store file alone is complete; while one runs, readers must replay the journal too,
+which :class:`DurableStorage` (a real TinyDB ``Storage``) does.
 
 TinyDB's own ``Table`` keeps caches (the next doc id, query results) that go stale when
 another process writes, so the store uses TinyDB only as the file format. An in-memory
@@ -25,7 +25,6 @@ that only grew is read from where the copy left off.
 
 from __future__ import annotations
 
-import atexit
 import bisect
 import contextlib
 import dataclasses
@@ -34,7 +33,6 @@ import os
 import stat
 import threading
 import uuid
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +41,7 @@ from typing import Any, TypeVar
 import orjson
 from tinydb.storages import Storage
 
-from annotations import journal
+from annotations import exit_fold, journal
 from annotations.durable import FULL_ERRNOS, atomic_write_chunks, file_lock
 from annotations.journal import JournalDamaged, Op, Stamp, journal_path_for
 from annotations.model import (
@@ -478,56 +476,6 @@ def parse_store(raw: bytes, path: Path) -> Data:
     return data
 
 
-_OPEN_STORES: weakref.WeakSet[AnnotationStore] = weakref.WeakSet()
-"""Stores not yet closed: their journals are folded when the process exits."""
-
-_WROTE: dict[Path, int] = {}
-"""Store files this process wrote to (and its pid then). A store object may be gone by
-the time the process exits (the CLI drops it when its command returns): the journal is
-then folded by path."""
-
-
-def fold_journal(path: str | os.PathLike[str]) -> None:
-    """Fold the journal beside the store file ``path`` into it, under the lock.
-
-    Nothing happens when the journal is missing or empty; a store that cannot be parsed
-    is never written.
-
-    Raises:
-        StoreCorrupt: the store or its journal cannot be parsed.
-        OSError: a file could not be read or written (both are left whole).
-    """
-    storage = DurableStorage(path)
-    try:
-        journal_now = _stat(storage.journal_path)
-        if journal_now is None or not journal_now[1]:
-            return
-        with file_lock(storage.path):
-            storage.load()
-            storage.fold_before_change()
-    finally:
-        storage.close()
-
-
-@atexit.register
-def _fold_at_exit() -> None:
-    """Fold the journal of every store this process opened and kept or wrote to.
-
-    The promise of the README: whenever no postil runs, the store file alone holds
-    everything. A process killed before this leaves its records in the journal; the next
-    process that writes folds them when it exits.
-    """
-    pid = os.getpid()  # not in a forked child that exits normally
-    for store in list(_OPEN_STORES):
-        if store._pid == pid:
-            with contextlib.suppress(Exception):
-                store.close()
-    for path, writer in list(_WROTE.items()):
-        if writer == pid:
-            with contextlib.suppress(Exception):
-                fold_journal(path)
-
-
 class AnnotationStore:
     """The user's highlights, notes and reading state, in one TinyDB JSON file.
 
@@ -568,14 +516,13 @@ class AnnotationStore:
         self._counts: dict[str, tuple[int, int]] | None = None
         self._broken_stamps: tuple[Stamp | None, Stamp | None] | None = None
         self._swept = False
-        self._pid = os.getpid()
         self._absolute = self.path.absolute()
         """The store file's path as written down for the fold at exit."""
         self._refresh()
         if not self.read_only and self._storage.journal_bytes > journal_limit:
             with contextlib.suppress(StoreError):
                 self.compact()
-        _OPEN_STORES.add(self)
+        exit_fold.opened(self)
 
     def close(self) -> None:
         """Fold the journal into the store file and release the store file's descriptor.
@@ -593,7 +540,7 @@ class AnnotationStore:
                 pass
             finally:
                 self._storage.close()
-                _OPEN_STORES.discard(self)
+                exit_fold.closed(self)
 
     def compact(self) -> None:
         """Fold the journal into the store file now (nothing happens when it is empty).
@@ -705,18 +652,9 @@ class AnnotationStore:
     ) -> Annotation:
         """Add an annotation and return it.
 
-        Args:
-            post: the annotated post's snapshot.
-            target: the quote, its context and offsets.
-            note: the note (empty for a plain highlight).
-            tags: the annotation's tags (stripped, duplicates dropped).
-            color: a name from COLORS.
-            ann_id: the id to store it under (the caller's, so it can show and edit the
-                annotation before this returns, or import it again idempotently); a new
-                uuid4 when None.
-            created: when it was made (ISO 8601 UTC; imports keep the original); now when
-                None.
-            updated: when it was last changed; ``created`` when None.
+        ``ann_id`` is the caller's id (the reader shows and edits a highlight before this
+        returns; an import gives each record the same id every time), else a new uuid4;
+        ``created`` and ``updated`` default to now (an import keeps the originals).
 
         Raises:
             ValueError: ``color`` is not in COLORS.
@@ -905,7 +843,7 @@ class AnnotationStore:
                     try:
                         result = fn(data, changed)
                         if write_if is None or write_if(result):
-                            _WROTE[self._absolute] = os.getpid()
+                            exit_fold.wrote(self._absolute)
                             if known:
                                 self._storage.append(changed)
                             else:
