@@ -192,15 +192,19 @@ def _post_heading(post: PostSnapshot) -> list[str]:
         facts.append(f"date: {_line(post.date[:10])}")
     if post.source:
         facts.append(f"source: <{_line(post.source).replace('>', '%3E')}>")
-    else:
+    elif post.path:
         facts.append(f"file: `{_line(post.path)}`")
+    else:
+        facts.append("unplaced: imported, no post matched")
     heading.append(" · ".join(facts))
     return heading
 
 
 def _markdown_item(ann: Annotation, is_orphan: bool) -> list[str]:
     out = ["> " + line for line in _clean(ann.target.exact).split("\n")]
-    if is_orphan:
+    if is_orphan and not ann.post.path:
+        out.extend(["", "*(unplaced: imported, and no post matched its page)*"])
+    elif is_orphan:
         out.extend(["", "*(orphan: this passage is no longer in the post)*"])
     if ann.note:
         out.extend(["", _clean(ann.note).rstrip("\n")])

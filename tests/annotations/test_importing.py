@@ -174,6 +174,10 @@ def test_our_jsonld_export_round_trips_into_an_empty_store(tmp_path: Path) -> No
     orphans |= {a.id for a in anns if not a.post.path}
     path = tmp_path / "export.jsonld"
     path.write_text(export(anns, "jsonld", orphans=orphans), encoding="utf-8")
+    markdown = export(anns, "markdown", orphans=orphans)
+    book = markdown[markdown.index("## Some Printed Book") :]
+    assert book.startswith("## Some Printed Book\n\nauthor: A. Writer · unplaced: imported")
+    assert "*(unplaced: imported, and no post matched its page)*" in book
 
     second = AnnotationStore(tmp_path / "second.json")
     raw = path.read_bytes()

@@ -110,7 +110,10 @@ async def test_the_unplaced_list(
             screen.annotation_list.entry_text(index)
         )
 
-        await pilot.press("slash", *"is:unplaced", "enter")
+        await pilot.press("slash", *"quote:LIGHTS", "enter")
+        await pilot.pause()
+        assert [a.target.exact for a in screen.annotation_list.shown] == [QUOTE]
+        await pilot.press("slash", "ctrl+a", "ctrl+k", *"is:unplaced", "enter")
         await pilot.pause()
         assert [a.target.exact for a in screen.annotation_list.shown] == [
             "Read the same page twice, a week apart."
