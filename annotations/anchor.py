@@ -8,8 +8,10 @@ A target stores the quote, 32 characters of context either side and the offsets.
    taken whatever happened to its context (news corrections reword the sentence next to
    a passage), provided the quote stands alone: at least MIN_ALONE_CJK characters of
    Chinese or MIN_ALONE_OTHER of other text (shorter quotes, a name or a phrase, recur by
-   chance, so their context must still agree). Several occurrences are scored by how
-   well their prefix and suffix agree; one with both sides intact is taken at once (the
+   chance, so their context must still agree), and unless the passage itself is found a
+   little edited nearer its old place with better context (the occurrence is then a
+   copy, say a caption; see :func:`_alone`). Several occurrences are scored by how well
+   their prefix and suffix agree; one with both sides intact is taken at once (the
    nearest to the old offset);
 3. the quote with whitespace ignored: the same characters with spaces or line breaks
    added or removed anywhere (a re-fetch of prettified HTML, where a line break between
@@ -18,9 +20,8 @@ A target stores the quote, 32 characters of context either side and the offsets.
 4. otherwise approximate candidates join them: the quote with punctuation ignored too
    (changed punctuation, a paragraph split inside the quote), then the quote with a few
    characters edited (places voted by short exact "seed" substrings, aligned, ends
-   snapped to the stored context); first near the old offset, in the whole text only
-   when nothing was found near;
-   A place whose letters were edited must be MIN_EDITED_SIMILARITY alike;
+   snapped to the stored context; such a place must be MIN_EDITED_SIMILARITY alike);
+   first near the old offset, in the whole text only when nothing was found near;
 5. each candidate is scored like Hypothesis's client, 50 x quote + 20 x prefix +
    20 x suffix similarity (normalised to 0..1; position is the tie-break instead of
    Hypothesis's 2 x position term). Overlapping candidates are one place: the most
