@@ -81,19 +81,23 @@ def load_texts() -> list[str]:
         from tui.render import build_document
     except ImportError:  # pragma: no cover - render helper not there yet
         return generated_texts()
-    for folder in (SAMPLES, REALWORLD):
-        if not folder.is_dir():
+    for path in post_files():
+        try:
+            text = build_document(read_body(path)).text
+        except Exception:  # noqa: BLE001 - a bad file is the loader's business, not ours
             continue
-        for path in sorted(folder.rglob("*")):
-            if path.suffix.lower() not in (".md", ".markdown", ".html", ".htm"):
-                continue
-            try:
-                text = build_document(read_body(path)).text
-            except Exception:  # noqa: BLE001 - a bad file is the loader's business, not ours
-                continue
-            if len(text) >= 400:
-                texts.append(text)
+        if len(text) >= 400:
+            texts.append(text)
     return texts or generated_texts()
+
+
+def post_files() -> Iterator[Path]:
+    """The post files of the sample and, when present, real-world archives."""
+    for folder in (SAMPLES, REALWORLD):
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.suffix.lower() in (".md", ".markdown", ".html", ".htm"):
+                    yield path
 
 
 def generated_texts() -> list[str]:
@@ -369,34 +373,29 @@ def refetch_cases(seed: int = 20231026) -> tuple[list[Case], int]:
     rng = random.Random(seed)
     cases: list[Case] = []
     unmapped = 0
-    for folder in (SAMPLES, REALWORLD):
-        if not folder.is_dir():
+    for path in post_files():
+        try:
+            body = read_body(path)
+            old = build_document(body)
+            text = old.text
+            new = build_document(edits.refetch(body, rng))
+            new_text = new.text
+        except Exception:  # noqa: BLE001 - a bad file is the loader's business, not ours
             continue
-        for path in sorted(folder.rglob("*")):
-            if path.suffix.lower() not in (".md", ".markdown", ".html", ".htm"):
+        if len(text) < 400 or not re.search(r"<(?:p|div)[\s>]", body):
+            continue
+        mapper = edits.Mapper(
+            [(b.start, b.text) for b in old.blocks if b.text],
+            [(b.start, b.text) for b in new.blocks if b.text],
+        )
+        for start, end in highlights(text, rng, HIGHLIGHTS_PER_TEXT):
+            a, b = mapper.map(start, is_end=False), mapper.map(end, is_end=True)
+            # The inserted block may fall inside a highlight that spans two
+            # paragraphs: then the passage is not the same text, and not judged.
+            if a is None or b is None or _squeezed(new_text[a:b]) != _squeezed(text[start:end]):
+                unmapped += 1
                 continue
-            try:
-                body = read_body(path)
-                old = build_document(body)
-                text = old.text
-                new = build_document(edits.refetch(body, rng))
-                new_text = new.text
-            except Exception:  # noqa: BLE001 - a bad file is the loader's business, not ours
-                continue
-            if len(text) < 400 or not re.search(r"<(?:p|div)[\s>]", body):
-                continue
-            mapper = edits.Mapper(
-                [(b.start, b.text) for b in old.blocks if b.text],
-                [(b.start, b.text) for b in new.blocks if b.text],
-            )
-            for start, end in highlights(text, rng, HIGHLIGHTS_PER_TEXT):
-                a, b = mapper.map(start, is_end=False), mapper.map(end, is_end=True)
-                # The inserted block may fall inside a highlight that spans two
-                # paragraphs: then the passage is not the same text, and not judged.
-                if a is None or b is None or _squeezed(new_text[a:b]) != _squeezed(text[start:end]):
-                    unmapped += 1
-                    continue
-                cases.append(Case("refetch", text, start, end, [], edited=new_text, wants=[(a, b)]))
+            cases.append(Case("refetch", text, start, end, [], edited=new_text, wants=[(a, b)]))
     return cases, unmapped
 
 
@@ -409,6 +408,13 @@ def run(cases: list[Case]) -> tuple[Counter[str], Counter[tuple[str, str]]]:
         total[verdict] += 1
         by_kind[(case.kind, verdict)] += 1
     return total, by_kind
+
+
+def _misses(counts: Counter[str]) -> str:
+    return (
+        f"lost {counts['lost']}  imprecise {counts['imprecise']}  WRONG {counts['WRONG']}"
+        f"  copy {counts['copy']}"
+    )
 
 
 def share(total: Counter[str]) -> float:
@@ -499,15 +505,9 @@ def report(total: Counter[str], by_kind: Counter[tuple[str, str]]) -> None:
         print(f"  {verdict:<15} {total[verdict]}")
     print("by edit kind (right / judged, %, lost, imprecise, WRONG, copy):")
     for kind in KINDS:
-        counts = {v: c for (k, v), c in by_kind.items() if k == kind}
-        judged = sum(counts.values()) - counts.get("ambiguous", 0) - counts.get("copy", 0)
-        ok = sum(counts.get(v, 0) for v in RIGHT)
-        share = 100 * ok / judged if judged else 0.0
-        print(
-            f"  {kind:<13} {ok}/{judged} {share:6.2f}%  lost {counts.get('lost', 0)}"
-            f"  imprecise {counts.get('imprecise', 0)}  WRONG {counts.get('WRONG', 0)}"
-            f"  copy {counts.get('copy', 0)}"
-        )
+        counts = Counter({v: c for (k, v), c in by_kind.items() if k == kind})
+        judged = sum(counts.values()) - counts["ambiguous"] - counts["copy"]
+        print(f"  {kind:<13} {right(counts)}/{judged} {share(counts):6.2f}%  {_misses(counts)}")
 
 
 def sweep_alone(cases: list[Case]) -> None:
@@ -528,8 +528,7 @@ def sweep_alone(cases: list[Case]) -> None:
         label = "never" if cjk > 1000 else f"{cjk}, {other}"
         print(
             f"  ({label}): right {share(total):.2f}%  reworded neighbours"
-            f" {share(reworded):.2f}%  lost {total['lost']}  WRONG {total['WRONG']}"
-            f"  copy {total['copy']}"
+            f" {share(reworded):.2f}%  {_misses(total)}"
         )
 
 
@@ -550,8 +549,7 @@ def compare_backends(cases: list[Case]) -> None:
         assert isinstance(swept, tuple)
         total = swept[0]
         print(
-            f"  {name:<17} right {share(total):.2f}%  lost {total['lost']}"
-            f"  imprecise {total['imprecise']}  WRONG {total['WRONG']}"
+            f"  {name:<17} right {share(total):.2f}%  {_misses(total)}"
             f"  {elapsed / len(cases) * 1000:.3f} ms"
         )
 
@@ -586,10 +584,7 @@ def main() -> None:
         swept = with_thresholds(values, lambda: run(cases)[0])
         assert isinstance(swept, Counter)
         label = ", ".join(f"{v:g}" for v in values.values())
-        print(
-            f"  ({label}): right {share(swept):.2f}%  lost {swept['lost']}"
-            f"  imprecise {swept['imprecise']}  WRONG {swept['WRONG']}"
-        )
+        print(f"  ({label}): right {share(swept):.2f}%  {_misses(swept)}")
     print("timing on a ~700 KB text:")
     timing(texts)
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
