@@ -399,21 +399,38 @@ class Marks:
     """Ids of posts marked read."""
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Post id -> (annotations with notes, all annotations)."""
-    texts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    """Post id -> (note, quote) of each annotation, as stored (folded when first asked)."""
-    _folded: dict[str, list[tuple[str, str]]] = field(default_factory=dict, repr=False)
+    annotations: Sequence[AnnotationLike] = ()
+    """Every annotation, for ``note:`` and ``quote:`` (folded by post when first asked)."""
+    _folded: dict[str, list[tuple[str, str]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def annotation_texts(self, post_id: str) -> Sequence[tuple[str, str]]:
         """(folded note, folded quote) of each of the post's annotations."""
-        folded = self._folded.get(post_id)
-        if folded is None:
-            raw = self.texts.get(post_id, ())
-            folded = self._folded[post_id] = [(_fold_text(n), _fold_text(q)) for n, q in raw]
-        return folded
+        return self._texts().get(post_id, ())
 
     def annotated_ids(self) -> Iterable[str]:
         """Ids of the posts with annotations."""
-        return self.texts.keys()
+        return self._texts().keys()
+
+    def _texts(self) -> dict[str, list[tuple[str, str]]]:
+        """Post id -> folded (note, quote) pairs, folded in one batch on first need.
+
+        Not when the marks are read: the library reads them after every change, and
+        folding 10k annotations takes tens of milliseconds that only these terms need.
+        """
+        if self._folded is None:
+            # Newlines become spaces (folding collapses whitespace anyway) so that
+            # _fold_many can fold everything as one string.
+            flat = [
+                t.replace("\n", " ") for a in self.annotations for t in (a.note, a.target.exact)
+            ]
+            folded = iter(_fold_many(flat))
+            grouped: dict[str, list[tuple[str, str]]] = {}
+            for ann in self.annotations:
+                grouped.setdefault(ann.post.id, []).append((next(folded), next(folded)))
+            self._folded = grouped
+        return self._folded
 
     def is_read(self, post_id: str) -> bool:
         """Whether the post was marked read."""
@@ -438,10 +455,7 @@ class Marks:
     @classmethod
     def read_from(cls, store: MarkSource) -> Marks:
         """Read the marks from ``store`` (blocking: call from a worker)."""
-        texts: dict[str, list[tuple[str, str]]] = {}
-        for ann in store.all():
-            texts.setdefault(ann.post.id, []).append((ann.note, ann.target.exact))
-        return cls(read=store.read_post_ids(), counts=store.post_counts(), texts=texts)
+        return cls(read=store.read_post_ids(), counts=store.post_counts(), annotations=store.all())
 
 
 @dataclass(frozen=True, slots=True)
