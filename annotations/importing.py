@@ -193,12 +193,20 @@ def import_records(
     """
     summary = ImportSummary()
     matcher = PostMatcher(posts)
+    read: dict[str, str | None] = {}
+
+    def text_of(post: PostSnapshot) -> str | None:
+        """Each post's text rendered once, however many records it has."""
+        if post.id not in read:
+            read[post.id] = texts(post)
+        return read[post.id]
+
     try:
         for record in records:
             if isinstance(record, Skipped):
                 summary.skipped[record.reason] += 1
             else:
-                _import_one(record, matcher, store, texts, summary)
+                _import_one(record, matcher, store, text_of, summary)
     except StoreError as error:
         summary.error = str(error)
     return summary

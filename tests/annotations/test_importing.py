@@ -184,3 +184,18 @@ def test_our_jsonld_export_round_trips_into_an_empty_store(tmp_path: Path) -> No
     summary = import_records(read_records(raw, detect_format(path.name, raw)), POSTS, second, texts)
     assert summary.imported == len(anns) and not summary.skipped
     assert sorted(second.all(), key=lambda a: a.id) == sorted(anns, key=lambda a: a.id)
+
+
+def test_each_post_is_rendered_once(store: AnnotationStore) -> None:
+    asked: list[str] = []
+
+    def counting(snapshot: PostSnapshot) -> str | None:
+        asked.append(snapshot.id)
+        return texts(snapshot)
+
+    records = [
+        Incoming(f"{i:08x}-0000-4000-8000-000000000000", POSTS[0].source, "", quote)
+        for i, quote in enumerate(["Lights move on the water.", "Later the rain comes."])
+    ]
+    summary = import_records(records, POSTS, store, counting)
+    assert summary.anchored == 2 and asked == [POSTS[0].id]
