@@ -23,8 +23,11 @@ the title, the author or a tag, compared the same way. ``site:example.com`` matc
 source URL's host ``example.com`` and its subdomains (``www.example.com``), never
 ``badexample.com``; a pasted URL is reduced to its host, punycode equals Unicode.
 
-The annotation query (``annotation_keys=True``) adds ``note:WORD`` (substring of the note),
-``hl-tag:X`` (an annotation tag), ``color:C`` and ``is:orphan``; see
+``note:X`` and ``quote:X`` hold for a post with an annotation whose note / quote contains
+X, folded like the other text terms; the post's annotations come from the state
+(:class:`AnnotationTexts`, which :class:`Marks` is). The annotation query
+(``annotation_keys=True``) reads them as the annotation's own note and quote, and adds
+``hl-tag:X`` (an annotation tag), ``color:C``, ``is:orphan`` and ``is:unplaced``; see
 :func:`matches_annotation`.
 
 A term that cannot be parsed raises :class:`QueryError` with one sentence, e.g.
@@ -67,6 +70,7 @@ __all__ = [
     "ANNOTATION_KEYS",
     "COLORS",
     "AnnotationLike",
+    "AnnotationTexts",
     "EMPTY_STATE",
     "Marks",
     "KNOWN_KEYS",
@@ -98,17 +102,19 @@ KNOWN_KEYS: tuple[str, ...] = (
     "before",
     "has",
     "is",
+    "note",
+    "quote",
 )
 """Keys of the post query, in the order help texts list them."""
 
-ANNOTATION_KEYS: tuple[str, ...] = ("note", "hl-tag", "color")
-"""Keys only the annotation query knows (plus the value ``is:orphan``)."""
+ANNOTATION_KEYS: tuple[str, ...] = ("hl-tag", "color")
+"""Keys only the annotation query knows (plus the values ``is:orphan``, ``is:unplaced``)."""
 
-FieldKey = Literal["tag", "cat", "author", "hl-tag", "color", "note"]
+FieldKey = Literal["tag", "cat", "author", "hl-tag", "color", "note", "quote"]
 """Keys whose values are compared as folded text."""
 DateKey = Literal["date", "after", "before"]
 StateKey = Literal["has", "is"]
-StateFlag = Literal["notes", "highlights", "read", "unread", "orphan"]
+StateFlag = Literal["notes", "highlights", "read", "unread", "orphan", "unplaced"]
 
 _FIELD_KEYS: dict[str, FieldKey] = {
     "tag": "tag",
@@ -116,8 +122,11 @@ _FIELD_KEYS: dict[str, FieldKey] = {
     "category": "cat",
     "author": "author",
     "note": "note",
+    "quote": "quote",
     "hl-tag": "hl-tag",
 }
+_TEXT_KEYS = ("note", "quote")
+"""Field keys that are substrings of an annotation's text, not whole values."""
 _DATE_KEYS: dict[str, DateKey] = {"date": "date", "after": "after", "before": "before"}
 _QUOTES = {'"': '"＂', "＂": '"＂', "“": '”"'}
 """Opening quote -> the characters that close it."""
@@ -279,7 +288,8 @@ class _TermBase:
 
 @dataclass(frozen=True, slots=True)
 class FieldTerm(_TermBase):
-    """``tag:``, ``cat:``, ``author:``, ``hl-tag:``, ``color:`` (whole value) or ``note:``."""
+    """``tag:``, ``cat:``, ``author:``, ``hl-tag:``, ``color:`` (whole value), or ``note:``
+    and ``quote:`` (a substring of an annotation's note or quote)."""
 
     key: FieldKey
     values: tuple[str, ...]
@@ -303,7 +313,7 @@ class DateTerm(_TermBase):
 
 @dataclass(frozen=True, slots=True)
 class StateTerm(_TermBase):
-    """``has:notes|highlights`` and ``is:read|unread|orphan``."""
+    """``has:notes|highlights`` and ``is:read|unread|orphan|unplaced``."""
 
     key: StateKey
     flags: tuple[StateFlag, ...]
@@ -353,6 +363,18 @@ EMPTY_STATE: PostState = _EmptyState()
 """No post is read or annotated: ``is:read``/``has:…`` match nothing, ``is:unread`` all."""
 
 
+class AnnotationTexts(Protocol):
+    """A state that also knows each post's annotations, for ``note:`` and ``quote:``."""
+
+    def annotation_texts(self, post_id: str) -> Sequence[tuple[str, str]]:
+        """(folded note, folded quote) of each of the post's annotations."""
+        ...
+
+    def annotated_ids(self) -> Iterable[str]:
+        """Ids of the posts with annotations."""
+        ...
+
+
 class MarkSource(Protocol):
     """Where reading marks and annotation counts come from (the annotation store)."""
 
@@ -364,6 +386,10 @@ class MarkSource(Protocol):
         """Post id -> (annotations with notes, all annotations)."""
         ...
 
+    def all(self) -> Sequence[AnnotationLike]:
+        """Every annotation."""
+        ...
+
 
 @dataclass
 class Marks:
@@ -373,6 +399,38 @@ class Marks:
     """Ids of posts marked read."""
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Post id -> (annotations with notes, all annotations)."""
+    annotations: Sequence[AnnotationLike] = ()
+    """Every annotation, for ``note:`` and ``quote:`` (folded by post when first asked)."""
+    _folded: dict[str, list[tuple[str, str]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def annotation_texts(self, post_id: str) -> Sequence[tuple[str, str]]:
+        """(folded note, folded quote) of each of the post's annotations."""
+        return self._texts().get(post_id, ())
+
+    def annotated_ids(self) -> Iterable[str]:
+        """Ids of the posts with annotations."""
+        return self._texts().keys()
+
+    def _texts(self) -> dict[str, list[tuple[str, str]]]:
+        """Post id -> folded (note, quote) pairs, folded in one batch on first need.
+
+        Not when the marks are read: the library reads them after every change, and
+        folding 10k annotations takes tens of milliseconds that only these terms need.
+        """
+        if self._folded is None:
+            # Newlines become spaces (folding collapses whitespace anyway) so that
+            # _fold_many can fold everything as one string.
+            flat = [
+                t.replace("\n", " ") for a in self.annotations for t in (a.note, a.target.exact)
+            ]
+            folded = iter(_fold_many(flat))
+            grouped: dict[str, list[tuple[str, str]]] = {}
+            for ann in self.annotations:
+                grouped.setdefault(ann.post.id, []).append((next(folded), next(folded)))
+            self._folded = grouped
+        return self._folded
 
     def is_read(self, post_id: str) -> bool:
         """Whether the post was marked read."""
@@ -397,7 +455,7 @@ class Marks:
     @classmethod
     def read_from(cls, store: MarkSource) -> Marks:
         """Read the marks from ``store`` (blocking: call from a worker)."""
-        return cls(read=store.read_post_ids(), counts=store.post_counts())
+        return cls(read=store.read_post_ids(), counts=store.post_counts(), annotations=store.all())
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,6 +481,7 @@ class _AnnotationFacts:
     color: str
     quote: str
     is_orphan: bool
+    is_unplaced: bool = False
 
 
 def _facts_of_post(post: Post) -> _Facts:
@@ -449,6 +508,8 @@ def _state_matches(flag: StateFlag, facts: _Facts, state: PostState) -> bool:
         return not state.is_read(facts.post_id)
     if flag == "orphan":
         return ann is not None and ann.is_orphan
+    if flag == "unplaced":
+        return ann is not None and ann.is_unplaced
     if ann is not None:
         # An annotation is a highlight; it "has notes" when its own note is not empty.
         return flag == "highlights" or bool(ann.note)
@@ -457,9 +518,20 @@ def _state_matches(flag: StateFlag, facts: _Facts, state: PostState) -> bool:
     return state.has_highlights(facts.post_id)
 
 
-def _field_matches(term: FieldTerm, facts: _Facts) -> bool:
+def _annotation_text_matches(term: FieldTerm, post_id: str, state: PostState) -> bool:
+    """``note:``/``quote:`` for a post: one of its annotations' note / quote has a value."""
+    texts = getattr(state, "annotation_texts", None)
+    if texts is None:
+        return False  # a state that knows no annotations
+    part = 0 if term.key == "note" else 1
+    return any(v in pair[part] for pair in texts(post_id) for v in term.values)
+
+
+def _field_matches(term: FieldTerm, facts: _Facts, state: PostState) -> bool:
     ann = facts.annotation
     key = term.key
+    if key in _TEXT_KEYS and ann is None:
+        return _annotation_text_matches(term, facts.post_id, state)
     if key == "tag":
         return any(v in facts.tags for v in term.values)
     if key == "cat":
@@ -472,13 +544,15 @@ def _field_matches(term: FieldTerm, facts: _Facts) -> bool:
         return any(v in ann.tags for v in term.values)
     if key == "color":
         return ann.color in term.values
+    if key == "quote":
+        return any(v in ann.quote for v in term.values)
     return any(v in ann.note for v in term.values)  # note:
 
 
 def _term_holds(term: Term, facts: _Facts, state: PostState) -> bool:
     """Whether the (unsigned) term holds for the facts."""
     if isinstance(term, FieldTerm):
-        return _field_matches(term, facts)
+        return _field_matches(term, facts, state)
     if isinstance(term, SiteTerm):
         return any(_site_matches(facts.host, h) for h in term.hosts)
     if isinstance(term, DateTerm):
@@ -510,8 +584,9 @@ class Query:
     def matches_post(self, post: Post, state: PostState = EMPTY_STATE) -> bool:
         """Evaluate the query on one post (the reference; :class:`PostIndex` is faster).
 
-        Annotation-only terms (``note:``, ``hl-tag:``, ``color:``, ``is:orphan``) never
-        hold for a post, so negated they always do.
+        Annotation-only terms (``hl-tag:``, ``color:``, ``is:orphan``, ``is:unplaced``)
+        never hold for a post, so negated they always do. ``note:`` and ``quote:`` ask
+        the state for the post's annotations (:class:`AnnotationTexts`; none otherwise).
 
         Args:
             post: The post.
@@ -580,13 +655,19 @@ class AnnotationLike(Protocol):
 
 
 def matches_annotation(
-    query: Query, ann: AnnotationLike, *, is_orphan: bool, state: PostState = EMPTY_STATE
+    query: Query,
+    ann: AnnotationLike,
+    *,
+    is_orphan: bool,
+    is_unplaced: bool = False,
+    state: PostState = EMPTY_STATE,
 ) -> bool:
     """Evaluate a query on an annotation.
 
     Post terms are evaluated against the annotation's post snapshot (``cat:`` never holds:
-    snapshots keep no categories). ``note:WORD`` is a substring of the note, ``hl-tag:X``
-    an annotation tag, ``color:C`` its colour, ``is:orphan`` the ``is_orphan`` flag;
+    snapshots keep no categories). ``note:WORD`` / ``quote:WORD`` is a substring of the
+    note / quote, ``hl-tag:X`` an annotation tag, ``color:C`` its colour, ``is:orphan`` and
+    ``is:unplaced`` the flags;
     ``has:notes`` means the annotation's note is not empty and ``has:highlights`` always
     holds; a bare word also searches the quote, the note and the annotation's tags.
 
@@ -594,6 +675,7 @@ def matches_annotation(
         query: A query, normally parsed with ``annotation_keys=True``.
         ann: The annotation.
         is_orphan: Whether the annotation's quote could not be found in its post.
+        is_unplaced: Whether it was imported and matched no post.
         state: Reading state for ``is:read``/``is:unread`` (by the snapshot's post id).
 
     Returns:
@@ -616,6 +698,7 @@ def matches_annotation(
             color=fold(ann.color),
             quote=_fold_text(ann.target.exact),
             is_orphan=is_orphan,
+            is_unplaced=is_unplaced,
         ),
     )
     return all(_term_holds(t, facts, state) != t.negated for t in query.terms)
@@ -863,10 +946,14 @@ class _Parser:
             allowed: tuple[StateFlag, ...] = ("notes", "highlights")
             what, hint = "something a post can have", "has:notes or has:highlights"
         else:
-            allowed = ("read", "unread", "orphan") if self.annotation_keys else ("read", "unread")
+            allowed = (
+                ("read", "unread", "orphan", "unplaced")
+                if self.annotation_keys
+                else ("read", "unread")
+            )
             what = "a reading state"
             hint = (
-                "is:read, is:unread or is:orphan"
+                "is:read, is:unread, is:orphan or is:unplaced"
                 if self.annotation_keys
                 else "is:read or is:unread"
             )
@@ -904,7 +991,8 @@ def parse_query(text: str, *, annotation_keys: bool = False) -> Query:
 
     Args:
         text: The query as typed; empty or blank text matches everything.
-        annotation_keys: Also accept ``note:``, ``hl-tag:``, ``color:`` and ``is:orphan``.
+        annotation_keys: Also accept ``hl-tag:``, ``color:``, ``is:orphan`` and
+            ``is:unplaced``.
 
     Returns:
         The parsed query.
@@ -1316,6 +1404,8 @@ class PostIndex:
     def _term_bits(self, term: Term) -> int | None:
         """The bitset where the unsigned term holds; None for per-post terms."""
         if isinstance(term, FieldTerm):
+            if term.key in _TEXT_KEYS:
+                return None  # asks the state about the annotated posts
             groups = self._groups.get(term.key)
             if groups is None:
                 return 0  # annotation-only keys never hold for a post
@@ -1334,7 +1424,7 @@ class PostIndex:
             for r in term.ranges:
                 bits |= self._range_bits(r.first, r.last)
             return bits
-        if isinstance(term, StateTerm) and term.flags == ("orphan",):
+        if isinstance(term, StateTerm) and set(term.flags) <= {"orphan", "unplaced"}:
             return 0
         return None
 
@@ -1393,6 +1483,12 @@ class PostIndex:
         """The bitset where the unsigned word or state term holds (among ``candidates``)."""
         if isinstance(term, WordTerm):
             return self._word_bits(term.word, candidates)
+        if isinstance(term, FieldTerm):  # note: or quote:
+            ids = getattr(state, "annotated_ids", None)
+            matching = [
+                i for i in (ids() if ids else ()) if _annotation_text_matches(term, i, state)
+            ]
+            return self._id_bits(matching)
         assert isinstance(term, StateTerm)
         bits = 0
         for flag in term.flags:
@@ -1444,8 +1540,8 @@ class PostIndex:
         """Posts (among ``candidates``) where the reading or annotation flag holds."""
         if flag == "unread":
             return self._all ^ self._state_bits("read", None, state)
-        if flag == "orphan":
-            return 0  # only an annotation is an orphan, never a post
+        if flag in ("orphan", "unplaced"):
+            return 0  # only an annotation is an orphan or unplaced, never a post
         ask: Callable[[str], object]
         if isinstance(state, Marks):
             holders = (
