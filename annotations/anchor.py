@@ -1,22 +1,33 @@
 """Anchoring highlights to a post's canonical text, and finding them again after edits.
 
 A target stores the quote, 32 characters of context either side and the offsets.
-:func:`reanchor` looks for it in a (possibly edited) text, in the order DESIGN.md gives:
+:func:`reanchor` looks for it in a (possibly edited) text, in this order:
 
 1. the stored offsets, if the text there still equals the quote with its context intact;
-2. every exact occurrence of the quote, scored by how well its prefix and suffix agree;
-   one with both sides intact is taken at once (the nearest to the old offset);
-3. otherwise approximate candidates join them: the quote with whitespace and
-   punctuation ignored (re-spacing, changed punctuation, a paragraph split inside the
-   quote), then the quote with a few characters edited (places voted by short exact
-   "seed" substrings, aligned with difflib, ends snapped to the stored context); first
-   near the old offset, in the whole text only when nothing was found near;
-4. each candidate is scored like Hypothesis's client, 50 x quote + 20 x prefix +
+2. every exact occurrence of the quote. One that is the only occurrence in the text is
+   taken whatever happened to its context (news corrections reword the sentence next to
+   a passage), provided the quote stands alone: at least MIN_ALONE_CJK characters of
+   Chinese or MIN_ALONE_OTHER of other text (shorter quotes, a name or a phrase, recur by
+   chance, so their context must still agree), and unless the passage itself is found a
+   little edited nearer its old place with better context (the occurrence is then a
+   copy, say a caption; see :func:`_alone`). Several occurrences are scored by how well
+   their prefix and suffix agree; one with both sides intact is taken at once (the
+   nearest to the old offset);
+3. the quote with whitespace ignored: the same characters with spaces or line breaks
+   added or removed anywhere (a re-fetch of prettified HTML, where a line break between
+   two Chinese characters became a space or disappeared). Exact in every other
+   character, so it comes before any approximate search, with the same unique rule;
+4. otherwise approximate candidates join them: the quote with punctuation ignored too
+   (changed punctuation, a paragraph split inside the quote), then the quote with a few
+   characters edited (places voted by short exact "seed" substrings, aligned, ends
+   snapped to the stored context; such a place must be MIN_EDITED_SIMILARITY alike);
+   first near the old offset, in the whole text only when nothing was found near;
+5. each candidate is scored like Hypothesis's client, 50 x quote + 20 x prefix +
    20 x suffix similarity (normalised to 0..1; position is the tie-break instead of
    Hypothesis's 2 x position term). Overlapping candidates are one place: the most
    faithful span is kept. Scores within CONTEXT_TIE of the best count as equal and the
    nearest to the old offset wins (DESIGN.md's tie-break);
-5. a candidate must have each side's context agree at least MIN_SIDE (0.8), the quote
+6. a candidate must have each side's context agree at least MIN_SIDE (0.8), the quote
    at least MIN_QUOTE_SIMILARITY and the score at least MIN_SCORE; otherwise the
    annotation is an orphan.
 
@@ -26,9 +37,13 @@ have left it (the prefix's rest still where it was; for the suffix, the quote it
 not moved), that side counts as intact. A copy of the passage elsewhere fails that test.
 
 Wrong anchors are worse than orphans, so the minimums are strict; they are justified by
-``tests/bench/bench_anchor.py`` (a sweep is printed there: MIN_SIDE 0.8 is the lowest
-value with no wrong anchor, at 99.7 % right). The approximate passes run under a time
-budget, so a 700 KB text re-anchors in a few milliseconds at worst.
+``tests/bench/bench_anchor.py`` (sweeps are printed there: MIN_SIDE 0.8 is the lowest
+value with no wrong anchor; the MIN_ALONE_* lengths are where a quote stops recurring by
+chance). Similarities and alignments come from difflib: the benchmark also runs them with
+rapidfuzz (twice as fast, 35 more highlights lost) and with diff-match-patch's match (as
+Hypothesis's client once did: slower, more lost, and wrong anchors), and difflib wins.
+The approximate passes run under a time budget, so a 700 KB text re-anchors in a few
+milliseconds at worst.
 """
 
 from __future__ import annotations
@@ -36,9 +51,11 @@ from __future__ import annotations
 import itertools
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Literal
+from typing import Literal, NamedTuple
+from unicodedata import east_asian_width
 
 from annotations.model import Target
 
@@ -51,6 +68,13 @@ MIN_SIDE = 0.8
 MIN_QUOTE_SIMILARITY = 0.75
 """The text at an approximate match must be at least this similar to the quote."""
 
+MIN_EDITED_SIMILARITY = 0.88
+"""A place where the quote's letters themselves were edited must be at least this
+similar (spacing and punctuation alone may take it down to MIN_QUOTE_SIMILARITY): the
+benchmark's edits of a few characters score 0.9 and more, while the near-copies of a
+deleted passage it anchored wrongly at 0.8 (a caption repeating the lede with its
+dateline changed, a list of links differing by one word) scored 0.78 and 0.85."""
+
 MIN_SCORE = 0.75
 """Minimum combined score (0..1) of any accepted candidate."""
 
@@ -59,6 +83,17 @@ CONTEXT_TIE = 0.1
 
 MIN_FUZZY_LENGTH = 12
 """Shorter quotes are never matched with edits inside: too many places look alike."""
+
+MIN_ALONE_CJK = 10
+"""A mostly Chinese (or Japanese) quote of at least this many characters (whitespace not
+counted) is anchored at its only occurrence whatever its context (see bench_anchor)."""
+
+MIN_ALONE_OTHER = 24
+"""The same for other text (English): words are longer, so chance repeats are longer."""
+
+MIN_RIVAL_SIMILARITY = 0.85
+"""How close to the quote an edited passage with its context in place must be to win
+over the quote's only verbatim occurrence (which is then taken to be a copy)."""
 
 DISPLACED_REACH = 2000
 """How long an insertion next to the quote may be for its context to be credited."""
@@ -78,6 +113,29 @@ _MAX_OCCURRENCES = 5000
 _MAX_SCORED = 200
 _MAX_SEED_HITS = 40
 _MAX_FUZZY_CANDIDATES = 6
+
+
+class _Block(NamedTuple):
+    """A run of ``size`` equal characters at ``a`` in one string and ``b`` in the other."""
+
+    a: int
+    b: int
+    size: int
+
+
+def _difflib_similarity(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _difflib_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
+    return [tuple(m) for m in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()]  # type: ignore[misc]
+
+
+similarity: Callable[[str, str], float] = _difflib_similarity
+"""How alike two strings are, 0..1: twice the matched characters over both lengths."""
+
+matching_blocks: Callable[[str, str], list[tuple[int, int, int]]] = _difflib_blocks
+"""The runs of equal characters that align two strings, as (a, b, size), in order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,16 +219,95 @@ def reanchor(text: str, target: Target, *, budget_s: float = FUZZY_BUDGET_S) -> 
         return Anchor("anchored", start, end)
     size = len(exact)
     spans = [(at, at + size) for at in _occurrences(text, exact)]
+    alone = stands_alone(exact)
+    if len(spans) == 1 and alone:
+        return _alone(text, target, spans[0], budget_s)
     candidates = _score_spans(text, target, spans, quote=1.0)
     perfect = [c for c in candidates if c.is_perfect]
+    if not perfect:
+        taken = set(spans)
+        spaced = [span for span in respaced_spans(text, exact) if span not in taken]
+        if not spans and len(spaced) == 1 and alone:
+            return _alone(text, target, spaced[0], budget_s)
+        respaced = _score_spans(text, target, spaced, quote=1.0)
+        perfect = [c for c in respaced if c.is_perfect]
+        candidates += respaced
+        found = None if perfect or spans else _choose(respaced, target)
+        if found is not None:  # found with only whitespace changed: nothing approximate
+            return _anchor_at((found.start, found.end), target)
     if not perfect:
         deadline = time.perf_counter() + budget_s
         candidates += _approximate(text, target, deadline, found_any=bool(candidates))
     chosen = _choose(perfect or candidates, target)
     if chosen is None:
         return ORPHAN
-    status: AnchorStatus = "anchored" if (chosen.start, chosen.end) == (start, end) else "moved"
-    return Anchor(status, chosen.start, chosen.end)
+    return _anchor_at((chosen.start, chosen.end), target)
+
+
+def _alone(text: str, target: Target, span: tuple[int, int], budget_s: float) -> Anchor:
+    """The only occurrence of a quote that stands alone, taken whatever its context...
+
+    ...unless its context is not intact and the passage itself is found edited a little
+    (MIN_RIVAL_SIMILARITY) nearer the old offset, its context agreeing better on both
+    sides together (an insertion's credit not counted): the occurrence is then a copy
+    elsewhere (a caption or a summary repeating the sentence) and the edited passage is
+    the highlight.
+    """
+    here = _score_spans(text, target, [span], quote=1.0)[0]
+    if not here.is_perfect:
+        deadline = time.perf_counter() + budget_s
+        distance = abs(span[0] - target.start)
+        rivals = [
+            c
+            for c in _approximate(text, target, deadline, found_any=False)
+            if (c.end <= span[0] or c.start >= span[1])
+            and c.quote >= MIN_RIVAL_SIMILARITY
+            and c.pre + c.suf > here.pre + here.suf
+            and not c.credited
+            and abs(c.start - target.start) < distance
+        ]
+        rival = _choose(rivals, target)
+        if rival is not None:
+            return _anchor_at((rival.start, rival.end), target)
+    return _anchor_at(span, target)
+
+
+def _anchor_at(span: tuple[int, int], target: Target) -> Anchor:
+    status: AnchorStatus = "anchored" if span == (target.start, target.end) else "moved"
+    return Anchor(status, span[0], span[1])
+
+
+def stands_alone(quote: str) -> bool:
+    """Whether ``quote`` is long enough to be anchored at its only occurrence, context or not.
+
+    Mostly East Asian wide characters (Chinese, Japanese): MIN_ALONE_CJK characters;
+    anything else: MIN_ALONE_OTHER. Whitespace is not counted.
+    """
+    letters = "".join(quote.split())
+    if len(letters) >= MIN_ALONE_OTHER:
+        return True
+    if len(letters) < MIN_ALONE_CJK:
+        return False
+    wide = sum(1 for char in letters if east_asian_width(char) in "WF")
+    return 2 * wide >= len(letters)
+
+
+def respaced_spans(text: str, quote: str) -> list[tuple[int, int]]:
+    """Where ``quote`` occurs in ``text`` if whitespace is ignored on both sides.
+
+    The quote's other characters must all be there, in order, with nothing but
+    whitespace (spaces, tabs, line breaks, a paragraph break) added or removed between
+    them: ``诉 以`` is found in ``诉以`` and the other way round. Each span starts at the
+    quote's first non-space character and ends after its last.
+    """
+    letters = "".join(quote.split())
+    if not letters:
+        return []
+    # A run of whitespace, then a character it cannot match: never backtracks.
+    pattern = re.compile(r"\s*".join(re.escape(char) for char in letters))
+    return [
+        (m.start(), m.end()) for m in itertools.islice(pattern.finditer(text), _MAX_OCCURRENCES)
+    ]
 
 
 def _choose(candidates: list[_Candidate], target: Target) -> _Candidate | None:
@@ -239,7 +376,7 @@ def _side_similarity(expected: str, actual: str, *, before: bool) -> tuple[float
             run += 1
     if run == n:
         return 1.0, run
-    ratio = SequenceMatcher(None, expected, actual, autojunk=False).ratio() if actual else 0.0
+    ratio = similarity(expected, actual) if actual else 0.0
     return max(run / n, ratio), run
 
 
@@ -305,11 +442,9 @@ def _score_spans(
     spans = sorted(set(spans), key=lambda s: abs(s[0] - target.start))[:_MAX_SCORED]
     out = []
     for a, b in spans:
-        similarity = quote
-        if similarity is None:
-            similarity = SequenceMatcher(None, text[a:b], target.exact, autojunk=False).ratio()
+        agreement = similarity(text[a:b], target.exact) if quote is None else quote
         pre, suf, credited = _sides(text, a, b, target)
-        out.append(_Candidate(a, b, similarity, pre, suf, credited))
+        out.append(_Candidate(a, b, agreement, pre, suf, credited))
     return out
 
 
@@ -369,7 +504,8 @@ def _fuzzy(text: str, target: Target, lo: int, hi: int, deadline: float) -> list
             break
         span = _align(text, target, diagonal)
         if span is not None:
-            out += _score_spans(text, target, [span], quote=None)
+            scored = _score_spans(text, target, [span], quote=None)
+            out += [c for c in scored if c.quote >= MIN_EDITED_SIMILARITY]
     return out
 
 
@@ -404,14 +540,10 @@ def _align(text: str, target: Target, diagonal: int) -> tuple[int, int] | None:
     slack = max(8, len(quote) // 4)
     w_lo = max(0, diagonal - slack)
     window = text[w_lo : diagonal + len(quote) + slack]
-    blocks = [
-        b
-        for b in SequenceMatcher(None, window, quote, autojunk=False).get_matching_blocks()
-        if b.size
-    ]
+    blocks = [b for b in matching_blocks(window, quote) if b[2]]
     if not blocks:
         return None
-    first, last = blocks[0], blocks[-1]
+    first, last = _Block(*blocks[0]), _Block(*blocks[-1])
     # Extend to the quote's ends by the unmatched lengths: an edit on the quote's first
     # or last character must not shrink the span.
     start = max(0, w_lo + first.a - first.b)

@@ -13,7 +13,9 @@ and in text order within a post.
   leading ``'`` (OWASP's advice against CSV injection): exported notes come from post
   text and must not execute when opened in a spreadsheet.
 - JSON-LD: an ``AnnotationCollection`` whose ``first`` page holds the items, per
-  https://www.w3.org/TR/annotation-model/ .
+  https://www.w3.org/TR/annotation-model/ ; the colour is the target's ``styleClass``
+  (``postil-yellow``) with a ``CssStylesheet``, and the page's title and author are the
+  target's ``dc:title`` and ``dc:creator``, so ``postil import`` gives them back.
 """
 
 from __future__ import annotations
@@ -57,6 +59,15 @@ ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 """C0 (but tab and newline), DEL and C1 controls: never written into text exports."""
+
+_CSS_COLORS = {
+    "yellow": "#ffd700",
+    "green": "#3cb371",
+    "blue": "#1e90ff",
+    "pink": "#ff69b4",
+    "purple": "#9370db",
+}
+"""The highlight colour of each palette name, for the JSON-LD stylesheet."""
 
 _ID_NAMESPACE = uuid.UUID("6f1d4a3c-8a55-4f4e-9a53-2f7d1c0b9e10")
 """Namespace for the JSON-LD collection's stable id."""
@@ -181,15 +192,19 @@ def _post_heading(post: PostSnapshot) -> list[str]:
         facts.append(f"date: {_line(post.date[:10])}")
     if post.source:
         facts.append(f"source: <{_line(post.source).replace('>', '%3E')}>")
-    else:
+    elif post.path:
         facts.append(f"file: `{_line(post.path)}`")
+    else:
+        facts.append("unplaced: imported, no post matched")
     heading.append(" · ".join(facts))
     return heading
 
 
 def _markdown_item(ann: Annotation, is_orphan: bool) -> list[str]:
     out = ["> " + line for line in _clean(ann.target.exact).split("\n")]
-    if is_orphan:
+    if is_orphan and not ann.post.path:
+        out.extend(["", "*(unplaced: imported, and no post matched its page)*"])
+    elif is_orphan:
         out.extend(["", "*(orphan: this passage is no longer in the post)*"])
     if ann.note:
         out.extend(["", _clean(ann.note).rstrip("\n")])
@@ -305,7 +320,18 @@ def _web_annotation(ann: Annotation, is_orphan: bool) -> dict[str, Any]:
     }
     if bodies:
         item["body"] = bodies[0] if len(bodies) == 1 else bodies
-    item["target"] = {"source": _source_iri(ann.post), "selector": selectors}
+    item["target"] = {
+        "source": _source_iri(ann.post),
+        "selector": selectors,
+        "styleClass": f"postil-{ann.color}",
+        "dc:title": ann.post.title,
+        "dc:creator": ann.post.author,
+    }
+    css = _CSS_COLORS.get(ann.color, ann.color)
+    item["stylesheet"] = {
+        "type": "CssStylesheet",
+        "value": f".postil-{ann.color} {{ background-color: {css} }}",
+    }
     return item
 
 

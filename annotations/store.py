@@ -11,10 +11,10 @@ write returns (see :mod:`annotations.journal`). A write therefore costs an appen
 fsync, whatever the store's size. The journal is folded into the store file (a
 *compaction*: the whole file written as before, temp + fsync + rename + folder fsync,
 then the journal emptied) when it passes a size limit, when a writable store is closed
-(and at the exit of a process that opened one), and when a store is opened with a
-journal over the limit. So whenever no postil is running, the store file alone is
-complete; while one runs, readers must replay the journal too, which
-:class:`DurableStorage` (a real TinyDB ``Storage``) does.
+(and at the exit of a process that wrote to it: :mod:`annotations.exit_fold`), and when
+a store is opened with a journal over the limit. So whenever no postil is running, the
+store file alone is complete; while one runs, readers must replay the journal too,
+which :class:`DurableStorage` (a real TinyDB ``Storage``) does.
 
 TinyDB's own ``Table`` keeps caches (the next doc id, query results) that go stale when
 another process writes, so the store uses TinyDB only as the file format. An in-memory
@@ -25,7 +25,6 @@ that only grew is read from where the copy left off.
 
 from __future__ import annotations
 
-import atexit
 import bisect
 import contextlib
 import dataclasses
@@ -34,7 +33,6 @@ import os
 import stat
 import threading
 import uuid
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +41,7 @@ from typing import Any, TypeVar
 import orjson
 from tinydb.storages import Storage
 
-from annotations import journal
+from annotations import exit_fold, journal
 from annotations.durable import FULL_ERRNOS, atomic_write_chunks, file_lock
 from annotations.journal import JournalDamaged, Op, Stamp, journal_path_for
 from annotations.model import (
@@ -91,6 +89,10 @@ class StoreCorrupt(StoreError):
         self.partial = partial
         """What could be read (the store file and the journal's good records before the
         damage), for a read-only view; None when nothing could."""
+
+
+class AnnotationExists(StoreError):
+    """An annotation with the id given to ``create`` is already stored."""
 
 
 class StoreReadOnly(StoreError):
@@ -474,19 +476,6 @@ def parse_store(raw: bytes, path: Path) -> Data:
     return data
 
 
-_OPEN_STORES: weakref.WeakSet[AnnotationStore] = weakref.WeakSet()
-"""Stores not yet closed: their journals are folded when the process exits."""
-
-
-@atexit.register
-def _fold_at_exit() -> None:
-    """Close (and so fold the journal of) every store this process opened and kept."""
-    for store in list(_OPEN_STORES):
-        if store._pid == os.getpid():  # not in a forked child that exits normally
-            with contextlib.suppress(Exception):
-                store.close()
-
-
 class AnnotationStore:
     """The user's highlights, notes and reading state, in one TinyDB JSON file.
 
@@ -527,12 +516,13 @@ class AnnotationStore:
         self._counts: dict[str, tuple[int, int]] | None = None
         self._broken_stamps: tuple[Stamp | None, Stamp | None] | None = None
         self._swept = False
-        self._pid = os.getpid()
+        self._absolute = self.path.absolute()
+        """The store file's path as written down for the fold at exit."""
         self._refresh()
         if not self.read_only and self._storage.journal_bytes > journal_limit:
             with contextlib.suppress(StoreError):
                 self.compact()
-        _OPEN_STORES.add(self)
+        exit_fold.opened(self)
 
     def close(self) -> None:
         """Fold the journal into the store file and release the store file's descriptor.
@@ -550,7 +540,7 @@ class AnnotationStore:
                 pass
             finally:
                 self._storage.close()
-                _OPEN_STORES.discard(self)
+                exit_fold.closed(self)
 
     def compact(self) -> None:
         """Fold the journal into the store file now (nothing happens when it is empty).
@@ -656,28 +646,38 @@ class AnnotationStore:
         note: str = "",
         tags: Sequence[str] = (),
         color: str = "yellow",
+        ann_id: str | None = None,
+        created: str | None = None,
+        updated: str | None = None,
     ) -> Annotation:
         """Add an annotation and return it.
 
+        ``ann_id`` is the caller's id (the reader shows and edits a highlight before this
+        returns; an import gives each record the same id every time), else a new uuid4;
+        ``created`` and ``updated`` default to now (an import keeps the originals).
+
         Raises:
             ValueError: ``color`` is not in COLORS.
+            AnnotationExists: an annotation already has ``ann_id`` (nothing written).
             StoreReadOnly, StoreFull, StoreError: nothing was written.
         """
         _check_color(color)
-        now = utc_now_iso()
+        now = created or utc_now_iso()
         ann = Annotation(
-            id=AnnotationId(str(uuid.uuid4())),
+            id=AnnotationId(ann_id or str(uuid.uuid4())),
             post=post,
             target=target,
             note=note,
             tags=_clean_tags(tags),
             color=color,
             created=now,
-            updated=now,
+            updated=updated or now,
         )
         doc = ann.to_doc()
 
         def apply(data: Data, changed: set[Key]) -> str:
+            if ann.id in self._index:
+                raise AnnotationExists(f"an annotation already has the id {ann.id}.")
             table = data.setdefault(ANNOTATIONS_TABLE, {})
             doc_id = self._storage.next_doc_id(data, ANNOTATIONS_TABLE)
             table[doc_id] = doc
@@ -697,8 +697,9 @@ class AnnotationStore:
         tags: Sequence[str] | None = None,
         color: str | None = None,
         target: Target | None = None,
+        post: PostSnapshot | None = None,
     ) -> Annotation:
-        """Change an annotation's note, tags, color or target; return the new version.
+        """Change an annotation's note, tags, color, target or post; return the new version.
 
         Fields left as None keep their value; unknown fields in the stored document
         (written by a newer postil) are kept.
@@ -723,6 +724,7 @@ class AnnotationStore:
                 tags=old.tags if tags is None else _clean_tags(tags),
                 color=old.color if color is None else color,
                 target=old.target if target is None else target,
+                post=old.post if post is None else post,
                 updated=utc_now_iso(),
             )
             table = data[ANNOTATIONS_TABLE]
@@ -841,11 +843,12 @@ class AnnotationStore:
                     try:
                         result = fn(data, changed)
                         if write_if is None or write_if(result):
+                            exit_fold.wrote(self._absolute)
                             if known:
                                 self._storage.append(changed)
                             else:
                                 self._storage.replace_all(data)
-                    except AnnotationNotFound:
+                    except (AnnotationNotFound, AnnotationExists):
                         raise  # raised before anything was changed
                     except BaseException:
                         # fn or the write may have left the shared copy half-changed:

@@ -175,12 +175,17 @@ def _index(paths: tuple[str, ...], *, synced: bool = True) -> CorpusIndex:
     return index
 
 
-def _cli_state(query_text: str) -> PostState:
-    """Reading/annotation state for ``is:``/``has:`` terms, from the store if it exists."""
-    from tui.corpus.query import EMPTY_STATE, Marks
+def _cli_state(query: Query) -> PostState:
+    """Reading/annotation state for ``is:``, ``has:``, ``note:`` and ``quote:`` terms, from
+    the store if it exists."""
+    from tui.corpus.query import EMPTY_STATE, FieldTerm, Marks, StateTerm
 
     path = locations.store_path()
-    if not ("is:" in query_text or "has:" in query_text) or not path.exists():
+    asks = any(
+        isinstance(t, StateTerm) or (isinstance(t, FieldTerm) and t.key in ("note", "quote"))
+        for t in query.terms
+    )
+    if not asks or not path.exists():
         return EMPTY_STATE
     from annotations.store import AnnotationStore, StoreError
 
@@ -400,11 +405,11 @@ def show_command(post_ref: str, width: int | None, plain: bool) -> None:
     render_console(doc, console, width or console.width, post=post)
 
 
-# --- highlight, notes, export (store helper) ---------------------------------------------
+# --- highlight, notes, export, import (store helper) -------------------------------------
 
 if TYPE_CHECKING:
-    from annotations.anchor import Anchor
     from annotations.model import Annotation
+    from annotations.placing import Placement
     from annotations.store import AnnotationStore
 
 
@@ -425,38 +430,6 @@ def _open_store(store: str | None, *, writing: bool) -> AnnotationStore:
             err=True,
         )
     return opened
-
-
-def _canonical_text(path: str) -> str:
-    """The canonical text of the post file at ``path`` (CorpusError if unreadable)."""
-    from tui.corpus.files import read_body
-    from tui.render import build_document
-
-    return build_document(read_body(path)).text
-
-
-def _find_quote(text: str, quote: str) -> tuple[int, int, int] | None:
-    """(start, end, occurrences) of ``quote`` in the canonical text, or None.
-
-    The canonical text is NFC with whitespace collapsed inside blocks, so a quote typed
-    or pasted with other spacing or composition is normalised the same way if the
-    verbatim search fails.
-    """
-    import re
-    import unicodedata
-
-    for candidate in (quote, unicodedata.normalize("NFC", " ".join(quote.split()))):
-        if candidate and (start := text.find(candidate)) >= 0:
-            return start, start + len(candidate), text.count(candidate)
-    # A quote spanning paragraphs: any run of whitespace matches the blank line between.
-    words = unicodedata.normalize("NFC", quote).split()
-    if not words:
-        return None
-    pattern = re.compile(r"\s+".join(re.escape(word) for word in words))
-    matches = list(pattern.finditer(text))
-    if not matches:
-        return None
-    return matches[0].start(), matches[0].end(), len(matches)
 
 
 @main.command("highlight")
@@ -483,32 +456,34 @@ def highlight_command(
     """Highlight QUOTE in POST (a file or a post id) and print the new annotation's id."""
     from annotations.anchor import make_target
     from annotations.model import PostSnapshot
+    from annotations.placing import find_quote
     from annotations.store import StoreError
     from tui.corpus.errors import CorpusError
     from tui.corpus.text import sanitize
+    from tui.render.document import canonical_text
 
     if not quote.strip():
         fail("the quote is empty; give some text of the post with --quote.", 2)
     post = _show_post(post_ref)
     try:
-        text = _canonical_text(post.path)
+        text = canonical_text(post.path)
     except CorpusError as exc:
         fail(str(exc), 1)
-    found = _find_quote(text, quote)
+    found = find_quote(text, quote)
     name = f"{sanitize(post.title)!r} ({post.id})"
     if found is None:
         fail(f"the quote does not occur in the text of the post {name}.", 2)
-    start, end, count = found
-    if count > 1:
+    if found.count > 1:
         click.echo(
-            f"postil: the quote occurs {count} times in {name}; the first one is highlighted.",
+            f"postil: the quote occurs {found.count} times in {name}; the first one is"
+            " highlighted.",
             err=True,
         )
     opened = _open_store(store, writing=True)
     try:
         ann = opened.create(
             PostSnapshot.from_post(post),
-            make_target(text, start, end),
+            make_target(text, found.start, found.end),
             note=note,
             tags=tags,
             color=color,
@@ -516,75 +491,6 @@ def highlight_command(
     except StoreError as exc:
         fail(str(exc), 1)
     click.echo(ann.id)
-
-
-class _Anchoring:
-    """Re-anchors annotations against their posts' current text, one read per post.
-
-    A moved annotation gets its stored offsets (and context) updated, never its quote;
-    an orphan is only reported. Post files that moved are found again through the
-    corpus, loaded once and only if needed.
-    """
-
-    def __init__(self, store: AnnotationStore) -> None:
-        self._store = store
-        self._texts: dict[str, str | None] = {}
-        self._corpus: CorpusIndex | None = None
-
-    def anchor(self, ann: Annotation) -> tuple[Annotation, Anchor]:
-        """The annotation (updated in the store if it moved) and where it is now."""
-        from annotations.anchor import ORPHAN, make_target, reanchor
-        from annotations.store import StoreError
-
-        text = self._text_of(ann)
-        if text is None:
-            return ann, ORPHAN
-        found = reanchor(text, ann.target)
-        if found.status != "moved" or found.start is None or found.end is None:
-            return ann, found
-        if self._store.read_only:
-            return ann, found
-        fresh = make_target(text, found.start, found.end)
-        target = type(fresh)(ann.target.exact, fresh.prefix, fresh.suffix, fresh.start, fresh.end)
-        try:
-            return self._store.update(ann.id, target=target), found
-        except StoreError as exc:
-            click.echo(f"postil: warning: {exc}", err=True)
-            return ann, found
-
-    def _text_of(self, ann: Annotation) -> str | None:
-        post_id = ann.post.id
-        if post_id not in self._texts:
-            self._texts[post_id] = self._read(post_id, ann.post.path)
-        return self._texts[post_id]
-
-    def _read(self, post_id: str, path: str) -> str | None:
-        import os
-
-        from tui.corpus.errors import CorpusError
-
-        if not os.path.isfile(path):
-            path = self._corpus_path(post_id) or ""
-        if not path:
-            return None
-        try:
-            return _canonical_text(path)
-        except CorpusError:
-            return None
-
-    def _corpus_path(self, post_id: str) -> str | None:
-        """Where the post is now in the default corpus (it moved since it was annotated)."""
-        if self._corpus is None:
-            from tui.corpus.errors import CorpusError
-            from tui.corpus.index import CorpusIndex
-
-            try:
-                self._corpus = CorpusIndex([str(p) for p in locations.default_corpus()])
-                self._corpus.sync()
-            except CorpusError:
-                return None
-        post = self._corpus.db.find_post(post_id)
-        return None if post is None else post.path
 
 
 def _post_id_for(ref: str, anns: list[Annotation]) -> str:
@@ -599,65 +505,14 @@ def _post_id_for(ref: str, anns: list[Annotation]) -> str:
     return _show_post(ref).id
 
 
-def _selected(
-    store: AnnotationStore, query_text: str, post_ref: str | None
-) -> tuple[list[tuple[Annotation, Anchor]], dict[str, int]]:
-    """The annotations the options select, re-anchored, in text order per post."""
-    from tui.corpus.query import Marks, QueryError, matches_annotation, parse_query
+def _placements(store: AnnotationStore, query_text: str, post_ref: str | None) -> list[Placement]:
+    """The annotations the options select, placed by the one policy (moves saved)."""
+    from tui.annotation_commands import CommandError, select_placements
 
     try:
-        query = parse_query(query_text, annotation_keys=True)
-    except QueryError as exc:
-        fail(str(exc), 2)
-    anns = store.all()
-    if post_ref is not None:
-        post_id = _post_id_for(post_ref, anns)
-        anns = [a for a in anns if a.post.id == post_id]
-    state = Marks.read_from(store)
-    # is:orphan needs the anchor; any other query can filter first and anchor only the
-    # matches, which spares reading every post file.
-    needs_anchor = "orphan" in query_text.casefold()
-    if not needs_anchor:
-        anns = [a for a in anns if matches_annotation(query, a, is_orphan=False, state=state)]
-    anchoring = _Anchoring(store)
-    chosen: list[tuple[Annotation, Anchor]] = []
-    for ann in anns:
-        ann, anchor = anchoring.anchor(ann)
-        if needs_anchor and not matches_annotation(
-            query, ann, is_orphan=anchor.is_orphan, state=state
-        ):
-            continue
-        chosen.append((ann, anchor))
-    statuses: dict[str, int] = {}
-    for _, anchor in chosen:
-        statuses[anchor.status] = statuses.get(anchor.status, 0) + 1
-    return chosen, statuses
-
-
-def _print_notes(chosen: list[tuple[Annotation, Anchor]]) -> None:
-    """The human listing: one heading per post, then each highlight and its note."""
-    from tui.corpus.text import sanitize
-
-    current = None
-    for ann, anchor in sorted(chosen, key=lambda c: (c[0].post.id, c[0].target.start)):
-        post = ann.post
-        if post.id != current:
-            if current is not None:
-                click.echo("")
-            current = post.id
-            facts = [sanitize(f) for f in (post.author, (post.date or "")[:10]) if f]
-            click.echo(f"{sanitize(' '.join(post.title.split()))}  [{post.id}]")
-            if facts:
-                click.echo("  " + " · ".join(facts))
-        quote = " ".join(sanitize(ann.target.exact).split())
-        if len(quote) > 120:
-            quote = quote[:119] + "…"
-        mark = "  (orphan)" if anchor.is_orphan else ""
-        click.echo(f"  {ann.id[:8]}  [{ann.color}] “{quote}”{mark}")
-        for line in sanitize(ann.note).splitlines():
-            click.echo(f"      {line}")
-        if ann.tags:
-            click.echo("      tags: " + " ".join(f"#{sanitize(t)}" for t in ann.tags))
+        return select_placements(store, query_text, post_ref, _post_id_for)
+    except CommandError as exc:
+        fail(str(exc), exc.code)
 
 
 @main.command("notes")
@@ -667,22 +522,19 @@ def _print_notes(chosen: list[tuple[Annotation, Anchor]]) -> None:
 @STORE_OPTION
 def notes_command(query_text: str, post_ref: str | None, as_json: bool, store: str | None) -> None:
     """List highlights and notes, re-anchored to the posts' current text."""
+    from tui.annotation_commands import notes_json, print_notes
+
     opened = _open_store(store, writing=False)
-    chosen, _ = _selected(opened, query_text, post_ref)
+    chosen = _placements(opened, query_text, post_ref)
     if as_json:
         import orjson
 
-        docs = []
-        for ann, anchor in chosen:
-            doc = ann.to_doc()
-            doc["anchor"] = {"status": anchor.status, "start": anchor.start, "end": anchor.end}
-            docs.append(doc)
-        click.echo(orjson.dumps(docs).decode("utf-8"))
+        click.echo(orjson.dumps(notes_json(chosen)).decode("utf-8"))
         return
     if not chosen:
         click.echo("no annotations" + (" match the query" if query_text.strip() else ""), err=True)
         return
-    _print_notes(chosen)
+    print_notes(chosen)
 
 
 @main.command("export")
@@ -715,9 +567,10 @@ def export_command(
     from annotations.export import ExportFormat, export, write_export
 
     opened = _open_store(store, writing=False)
-    chosen, _ = _selected(opened, query_text, None)
-    orphans = {ann.id for ann, anchor in chosen if anchor.is_orphan}
-    text = export([ann for ann, _ in chosen], cast(ExportFormat, fmt), orphans=orphans)
+    chosen = _placements(opened, query_text, None)
+    orphans = {placed.annotation.id for placed in chosen if not placed.is_placed}
+    anns = [placed.annotation for placed in chosen]
+    text = export(anns, cast(ExportFormat, fmt), orphans=orphans)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -729,3 +582,35 @@ def export_command(
         fail(f"cannot write {output}: {exc.strerror or exc}.", 1)
     n = len(chosen)
     click.echo(f"postil: exported {n} annotation{'s' if n != 1 else ''} to {output}.", err=True)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["hypothesis", "jsonld", "readwise"]),
+    default=None,
+    help="The file's format (default: told from its name and content).",
+)
+@STORE_OPTION
+def import_command(file: str, fmt: str | None, store: str | None) -> None:
+    """Add annotations made elsewhere: Hypothesis JSON, W3C Web Annotation JSON-LD, Readwise CSV.
+
+    Each is matched to a post by its page's source URL, else its exact title, and placed in
+    the post's text; one that matches no post is kept as unplaced. Importing a file again
+    adds nothing.
+    """
+    from pathlib import Path
+
+    from tui.annotation_commands import CommandError, import_file
+
+    opened = _open_store(store, writing=True)
+    try:
+        summary = import_file(Path(file), fmt, opened)
+    except CommandError as exc:
+        fail(str(exc), exc.code)
+    for line in summary.lines():
+        click.echo(line)
+    if summary.error is not None:
+        fail(summary.error, 1)

@@ -66,13 +66,25 @@ def test_insertion_right_before_or_after_the_quote() -> None:
     assert (found.start, found.end) == (t.start, t.end)
 
 
-def test_deleted_passage_with_a_twin_sharing_one_side_is_orphan() -> None:
-    twin = "Sales rose sharply in the second quarter."
+def test_deleted_short_quote_with_a_twin_sharing_one_side_is_orphan() -> None:
+    twin = "Sales rose."
     text = f"Caption: {twin} Photo by staff.\n\nReport. {twin} Analysts were surprised."
     start = text.rindex(twin)
     t = make_target(text, start, start + len(twin))
     edited = text[:start] + text[start + len(twin) :]
     assert reanchor(edited, t).status == "orphan"
+
+
+def test_a_sentence_that_survives_once_elsewhere_is_found_there() -> None:
+    """DESIGN.md: a quote that occurs once in the new text is found whatever its context;
+    here the report's sentence was cut and the caption repeating it remains."""
+    twin = "Sales rose sharply in the second quarter."
+    text = f"Caption: {twin} Photo by staff.\n\nReport. {twin} Analysts were surprised."
+    start = text.rindex(twin)
+    t = make_target(text, start, start + len(twin))
+    edited = text[:start] + text[start + len(twin) :]
+    found = reanchor(edited, t)
+    assert found.status == "moved" and edited[found.start : found.end] == twin
 
 
 def test_repeated_quote_picks_the_one_with_matching_context() -> None:

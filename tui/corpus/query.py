@@ -23,8 +23,11 @@ the title, the author or a tag, compared the same way. ``site:example.com`` matc
 source URL's host ``example.com`` and its subdomains (``www.example.com``), never
 ``badexample.com``; a pasted URL is reduced to its host, punycode equals Unicode.
 
-The annotation query (``annotation_keys=True``) adds ``note:WORD`` (substring of the note),
-``hl-tag:X`` (an annotation tag), ``color:C`` and ``is:orphan``; see
+``note:X`` and ``quote:X`` hold for a post with an annotation whose note / quote holds X,
+matched like the other text terms; the post's annotations come from the state
+(:class:`AnnotationTexts`, which :class:`Marks` is). The annotation query
+(``annotation_keys=True``) reads them as the annotation's own note and quote, and adds
+``hl-tag:X`` (an annotation tag), ``color:C``, ``is:orphan`` and ``is:unplaced``; see
 :func:`matches_annotation`.
 
 A term that cannot be parsed raises :class:`QueryError` with one sentence, e.g.
@@ -41,7 +44,7 @@ import calendar
 import difflib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -50,7 +53,8 @@ from urllib.parse import urlsplit
 
 from tui.corpus.errors import CorpusError
 from tui.corpus.model import Post
-from tui.corpus.textmatch import Chain, chain_of
+from tui.corpus.textmatch import Chain, chain_of, matches_folded
+from tui.corpus.textmatch import fold as text_fold
 from tui.corpus.textmatch import matches as chain_matches
 
 try:  # The annotation model is the store helper's; fall back to the documented palette.
@@ -64,6 +68,7 @@ __all__ = [
     "ANNOTATION_KEYS",
     "COLORS",
     "AnnotationLike",
+    "AnnotationTexts",
     "EMPTY_STATE",
     "Marks",
     "KNOWN_KEYS",
@@ -96,6 +101,8 @@ KNOWN_KEYS: tuple[str, ...] = (
     "is",
     "title",
     "text",
+    "note",
+    "quote",
     "sort",
 )
 """Keys of the post query, in the order help texts list them."""
@@ -108,14 +115,14 @@ TextScope = Literal["any", "title", "text"]
 """Where a text term is looked for: title, author, tags or body (a bare word), the title
 (``title:``) or the body text (``text:``)."""
 
-ANNOTATION_KEYS: tuple[str, ...] = ("note", "hl-tag", "color")
-"""Keys only the annotation query knows (plus the value ``is:orphan``)."""
+ANNOTATION_KEYS: tuple[str, ...] = ("hl-tag", "color")
+"""Keys only the annotation query knows (plus the values ``is:orphan``, ``is:unplaced``)."""
 
-FieldKey = Literal["tag", "cat", "author", "hl-tag", "color", "note"]
+FieldKey = Literal["tag", "cat", "author", "hl-tag", "color", "note", "quote"]
 """Keys whose values are compared as folded text."""
 DateKey = Literal["date", "after", "before"]
 StateKey = Literal["has", "is"]
-StateFlag = Literal["notes", "highlights", "read", "unread", "orphan"]
+StateFlag = Literal["notes", "highlights", "read", "unread", "orphan", "unplaced"]
 
 _FIELD_KEYS: dict[str, FieldKey] = {
     "tag": "tag",
@@ -123,8 +130,11 @@ _FIELD_KEYS: dict[str, FieldKey] = {
     "category": "cat",
     "author": "author",
     "note": "note",
+    "quote": "quote",
     "hl-tag": "hl-tag",
 }
+_TEXT_KEYS = ("note", "quote")
+"""Field keys matched in an annotation's text (as text terms), not as whole values."""
 _DATE_KEYS: dict[str, DateKey] = {"date": "date", "after": "after", "before": "before"}
 _QUOTES = {'"': '"＂', "＂": '"＂', "“": '”"'}
 """Opening quote -> the characters that close it."""
@@ -281,11 +291,14 @@ class _TermBase:
 
 @dataclass(frozen=True, slots=True)
 class FieldTerm(_TermBase):
-    """``tag:``, ``cat:``, ``author:``, ``hl-tag:``, ``color:`` (whole value) or ``note:``."""
+    """``tag:``, ``cat:``, ``author:``, ``hl-tag:``, ``color:`` (whole value), or ``note:``
+    and ``quote:`` (words in an annotation's note or quote, matched as text terms)."""
 
     key: FieldKey
     values: tuple[str, ...]
     """Folded alternatives (OR)."""
+    chains: tuple[Chain, ...] = ()
+    """For ``note:`` and ``quote:``: each alternative as a text term."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,7 +318,7 @@ class DateTerm(_TermBase):
 
 @dataclass(frozen=True, slots=True)
 class StateTerm(_TermBase):
-    """``has:notes|highlights`` and ``is:read|unread|orphan``."""
+    """``has:notes|highlights`` and ``is:read|unread|orphan|unplaced``."""
 
     key: StateKey
     flags: tuple[StateFlag, ...]
@@ -368,6 +381,18 @@ EMPTY_STATE: PostState = _EmptyState()
 """No post is read or annotated: ``is:read``/``has:…`` match nothing, ``is:unread`` all."""
 
 
+class AnnotationTexts(Protocol):
+    """A state that also knows each post's annotations, for ``note:`` and ``quote:``."""
+
+    def annotation_texts(self, post_id: str) -> Sequence[tuple[str, str]]:
+        """(folded note, folded quote) of each of the post's annotations."""
+        ...
+
+    def annotated_ids(self) -> Iterable[str]:
+        """Ids of the posts with annotations."""
+        ...
+
+
 class MarkSource(Protocol):
     """Where reading marks and annotation counts come from (the annotation store)."""
 
@@ -379,6 +404,10 @@ class MarkSource(Protocol):
         """Post id -> (annotations with notes, all annotations)."""
         ...
 
+    def all(self) -> Sequence[AnnotationLike]:
+        """Every annotation."""
+        ...
+
 
 @dataclass
 class Marks:
@@ -388,6 +417,31 @@ class Marks:
     """Ids of posts marked read."""
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Post id -> (annotations with notes, all annotations)."""
+    annotations: Sequence[AnnotationLike] = ()
+    """Every annotation, for ``note:`` and ``quote:`` (folded by post when first asked)."""
+    _folded: dict[str, list[tuple[str, str]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def annotation_texts(self, post_id: str) -> Sequence[tuple[str, str]]:
+        """(folded note, folded quote) of each of the post's annotations."""
+        return self._texts().get(post_id, ())
+
+    def annotated_ids(self) -> Iterable[str]:
+        """Ids of the posts with annotations."""
+        return self._texts().keys()
+
+    def _texts(self) -> dict[str, list[tuple[str, str]]]:
+        """Post id -> folded (note, quote) pairs, folded on first need (not when the
+        marks are read: the library reads them after every change, and only these terms
+        need the texts)."""
+        if self._folded is None:
+            grouped: dict[str, list[tuple[str, str]]] = {}
+            for ann in self.annotations:
+                pair = (text_fold(ann.note), text_fold(ann.target.exact))
+                grouped.setdefault(ann.post.id, []).append(pair)
+            self._folded = grouped
+        return self._folded
 
     def is_read(self, post_id: str) -> bool:
         """Whether the post was marked read."""
@@ -412,7 +466,7 @@ class Marks:
     @classmethod
     def read_from(cls, store: MarkSource) -> Marks:
         """Read the marks from ``store`` (blocking: call from a worker)."""
-        return cls(read=store.read_post_ids(), counts=store.post_counts())
+        return cls(read=store.read_post_ids(), counts=store.post_counts(), annotations=store.all())
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,6 +499,7 @@ class _AnnotationFacts:
     note_text: str
     """The note as written (text terms fold it themselves)."""
     quote_text: str
+    is_unplaced: bool = False
 
 
 def _facts_of_post(post: Post, text: str | None) -> _Facts:
@@ -473,6 +528,8 @@ def _state_matches(flag: StateFlag, facts: _Facts, state: PostState) -> bool:
         return not state.is_read(facts.post_id)
     if flag == "orphan":
         return ann is not None and ann.is_orphan
+    if flag == "unplaced":
+        return ann is not None and ann.is_unplaced
     if ann is not None:
         # An annotation is a highlight; it "has notes" when its own note is not empty.
         return flag == "highlights" or bool(ann.note)
@@ -481,9 +538,35 @@ def _state_matches(flag: StateFlag, facts: _Facts, state: PostState) -> bool:
     return state.has_highlights(facts.post_id)
 
 
-def _field_matches(term: FieldTerm, facts: _Facts) -> bool:
+def annotation_text_ids(term: FieldTerm, state: PostState) -> set[str]:
+    """The posts one of whose annotations' note (``note:``) or quote (``quote:``) holds
+    the term's words (none for a state that knows no annotation)."""
+    texts = getattr(state, "annotation_texts", None)
+    ids = getattr(state, "annotated_ids", None)
+    if texts is None or ids is None:
+        return set()
+    part = 0 if term.key == "note" else 1
+    return {
+        post_id
+        for post_id in ids()
+        if any(matches_folded(c, pair[part]) for pair in texts(post_id) for c in term.chains)
+    }
+
+
+def _annotation_text_matches(term: FieldTerm, post_id: str, state: PostState) -> bool:
+    """``note:``/``quote:`` for a post: one of its annotations' note / quote holds it."""
+    texts = getattr(state, "annotation_texts", None)
+    if texts is None:
+        return False
+    part = 0 if term.key == "note" else 1
+    return any(matches_folded(c, pair[part]) for pair in texts(post_id) for c in term.chains)
+
+
+def _field_matches(term: FieldTerm, facts: _Facts, state: PostState) -> bool:
     ann = facts.annotation
     key = term.key
+    if key in _TEXT_KEYS and ann is None:
+        return _annotation_text_matches(term, facts.post_id, state)
     if key == "tag":
         return any(v in facts.tags for v in term.values)
     if key == "cat":
@@ -496,13 +579,14 @@ def _field_matches(term: FieldTerm, facts: _Facts) -> bool:
         return any(v in ann.tags for v in term.values)
     if key == "color":
         return ann.color in term.values
-    return any(v in ann.note for v in term.values)  # note:
+    text = ann.quote_text if key == "quote" else ann.note_text
+    return any(chain_matches(chain, text) for chain in term.chains)
 
 
 def _term_holds(term: Term, facts: _Facts, state: PostState) -> bool:
     """Whether the (unsigned) term holds for the facts."""
     if isinstance(term, FieldTerm):
-        return _field_matches(term, facts)
+        return _field_matches(term, facts, state)
     if isinstance(term, SiteTerm):
         return any(_site_matches(facts.host, h) for h in term.hosts)
     if isinstance(term, DateTerm):
@@ -562,8 +646,9 @@ class Query:
     ) -> bool:
         """Evaluate the query on one post: the reference the search engine is held to.
 
-        Annotation-only terms (``note:``, ``hl-tag:``, ``color:``, ``is:orphan``) never
-        hold for a post, so negated they always do.
+        Annotation-only terms (``hl-tag:``, ``color:``, ``is:orphan``, ``is:unplaced``)
+        never hold for a post, so negated they always do. ``note:`` and ``quote:`` ask
+        the state for the post's annotations (:class:`AnnotationTexts`; none otherwise).
 
         Args:
             post: The post.
@@ -633,20 +718,27 @@ class AnnotationLike(Protocol):
 
 
 def matches_annotation(
-    query: Query, ann: AnnotationLike, *, is_orphan: bool, state: PostState = EMPTY_STATE
+    query: Query,
+    ann: AnnotationLike,
+    *,
+    is_orphan: bool,
+    is_unplaced: bool = False,
+    state: PostState = EMPTY_STATE,
 ) -> bool:
     """Evaluate a query on an annotation.
 
     Post terms are evaluated against the annotation's post snapshot (``cat:`` never holds:
-    snapshots keep no categories). ``note:WORD`` is a substring of the note, ``hl-tag:X``
-    an annotation tag, ``color:C`` its colour, ``is:orphan`` the ``is_orphan`` flag;
-    ``has:notes`` means the annotation's note is not empty and ``has:highlights`` always
-    holds; a bare word also searches the quote, the note and the annotation's tags.
+    snapshots keep no categories). ``note:WORD`` / ``quote:WORD`` are words of the note /
+    quote (as text terms match), ``hl-tag:X`` an annotation tag, ``color:C`` its colour,
+    ``is:orphan`` and ``is:unplaced`` the flags; ``has:notes`` means the annotation's note
+    is not empty and ``has:highlights`` always holds; a bare word also searches the quote,
+    the note and the annotation's tags.
 
     Args:
         query: A query, normally parsed with ``annotation_keys=True``.
         ann: The annotation.
         is_orphan: Whether the annotation's quote could not be found in its post.
+        is_unplaced: Whether it was imported and matched no post.
         state: Reading state for ``is:read``/``is:unread`` (by the snapshot's post id).
 
     Returns:
@@ -673,6 +765,7 @@ def matches_annotation(
             is_orphan=is_orphan,
             note_text=ann.note,
             quote_text=ann.target.exact,
+            is_unplaced=is_unplaced,
         ),
     )
     return all(_term_holds(t, facts, state) != t.negated for t in query.terms)
@@ -800,7 +893,11 @@ class _Parser:
             )
         if key in _FIELD_KEYS:
             values = tuple(fold(item) for item in raw)
-            return FieldTerm(token.text, token.position, token.negated, _FIELD_KEYS[key], values)
+            chains: tuple[Chain, ...] = ()
+            if key in _TEXT_KEYS:
+                chains = tuple(self._chain(token, item) for item in raw)
+            field_key = _FIELD_KEYS[key]
+            return FieldTerm(token.text, token.position, token.negated, field_key, values, chains)
         if key == "color":
             return FieldTerm(
                 token.text, token.position, token.negated, "color", self._colors(token, raw)
@@ -840,6 +937,16 @@ class _Parser:
                 token.position,
             )
         return WordTerm(token.text, token.position, token.negated, word, chain, scope)
+
+    def _chain(self, token: _Token, item: str) -> Chain:
+        chain = chain_of(item)
+        if chain is None:
+            raise QueryError(
+                f"{_shown(item)} in {_shown(token.text)} has no letter or digit to search for",
+                token.text,
+                token.position,
+            )
+        return chain
 
     def _sort(self, token: _Token, raw: list[str]) -> _SortTerm:
         value = fold(raw[-1])
@@ -945,10 +1052,14 @@ class _Parser:
             allowed: tuple[StateFlag, ...] = ("notes", "highlights")
             what, hint = "something a post can have", "has:notes or has:highlights"
         else:
-            allowed = ("read", "unread", "orphan") if self.annotation_keys else ("read", "unread")
+            allowed = (
+                ("read", "unread", "orphan", "unplaced")
+                if self.annotation_keys
+                else ("read", "unread")
+            )
             what = "a reading state"
             hint = (
-                "is:read, is:unread or is:orphan"
+                "is:read, is:unread, is:orphan or is:unplaced"
                 if self.annotation_keys
                 else "is:read or is:unread"
             )
@@ -986,7 +1097,8 @@ def parse_query(text: str, *, annotation_keys: bool = False) -> Query:
 
     Args:
         text: The query as typed; empty or blank text matches everything.
-        annotation_keys: Also accept ``note:``, ``hl-tag:``, ``color:`` and ``is:orphan``.
+        annotation_keys: Also accept ``hl-tag:``, ``color:``, ``is:orphan`` and
+            ``is:unplaced``.
 
     Returns:
         The parsed query.

@@ -259,6 +259,11 @@ def matches(chain: Chain, text: str) -> bool:
     return _chain_regex(chain).search(fold(text)) is not None
 
 
+def matches_folded(chain: Chain, folded: str) -> bool:
+    """`matches` for text folded already (with `fold`)."""
+    return _chain_regex(chain).search(folded) is not None
+
+
 def find_spans(chain: Chain, text: str) -> list[tuple[int, int]]:
     """Every match of ``chain`` in ``text``, as (start, end) offsets into ``text`` itself.
 

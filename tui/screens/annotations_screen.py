@@ -19,6 +19,7 @@ from textual.widgets import Input, Label
 from textual.worker import get_current_worker
 
 from annotations.model import Annotation
+from annotations.placing import Placer, is_unplaced
 from annotations.store import AnnotationStore, StoreError
 from tui.corpus.model import Post
 from tui.corpus.query import Query, QueryError, matches_annotation, parse_query
@@ -55,12 +56,20 @@ class AnnotationsScreen(Screen[None]):
             tooltip="Export the annotations shown.",
             id="annotations.export",
         ),
+        Binding(
+            "u",
+            "unplaced",
+            "Unplaced",
+            tooltip="List the imported annotations that match no post.",
+            id="annotations.unplaced",
+        ),
     ]
 
     HELP = """\
 **Annotations.** Every highlight and note. `/` filters with the query language plus
-`note:WORD`, `hl-tag:X`, `color:C` and `is:orphan`; Enter opens the post at the highlight;
-`x` exports what is shown. Orphans (quotes no longer found in their post) are marked.
+`note:WORD`, `quote:WORD`, `hl-tag:X`, `color:C`, `is:orphan` and `is:unplaced`; Enter opens
+the post at the highlight; `x` exports what is shown; `u` lists the imported annotations that
+match no post. Orphans (quotes no longer found in their post) are marked.
 """
 
     @dataclass
@@ -94,13 +103,15 @@ class AnnotationsScreen(Screen[None]):
         """Every annotation in the store."""
         self.orphans: frozenset[str] = frozenset()
         """Ids of annotations whose quote is not found in their post (as checked so far)."""
+        self.unplaced: frozenset[str] = frozenset()
+        """Ids of imported annotations that matched no post."""
         self._checked = False
         self._query: Query = parse_query("", annotation_keys=True)
 
     def compose(self) -> ComposeResult:
         """Filter, its error, the list, the status, the keys."""
         yield Input(
-            placeholder="filter: words, note:, hl-tag:, color:, is:orphan, tag:, author:…",
+            placeholder="filter: words, note:, quote:, hl-tag:, color:, is:orphan, tag:…",
             id="annotations-filter",
         )
         yield Label("", id="annotations-error", markup=False)
@@ -133,30 +144,22 @@ class AnnotationsScreen(Screen[None]):
         self._find_orphans(annotations)
 
     def _find_orphans(self, annotations: list[Annotation]) -> None:
-        """Re-anchor in the loading thread; report in batches so the list fills early."""
-        from annotations.anchor import reanchor
-        from tui.corpus.errors import CorpusError
-        from tui.corpus.files import read_body
-        from tui.render import build_document
+        """Place them with the one policy (moves saved by its rule) in the loading thread,
+        post by post; report in batches so the list fills early."""
+        from tui.post_texts import PathsOf, PostTexts
 
         worker = get_current_worker()
+        placer = Placer(PostTexts(PathsOf(self.find_post)), self.store)
         by_post: dict[str, list[Annotation]] = defaultdict(list)
         for ann in annotations:
             by_post[ann.post.id].append(ann)
         orphans: set[str] = set()
         checked = 0
         last_report = time.monotonic()
-        for post_id, anns in by_post.items():
+        for anns in by_post.values():
             if worker.is_cancelled:
                 return
-            post = self.find_post(post_id)
-            try:
-                text = build_document(read_body(post.path if post else anns[0].post.path)).text
-            except (CorpusError, OSError, UnicodeError):
-                text = None  # the post file is gone: its highlights cannot be placed
-            for ann in anns:
-                if text is None or reanchor(text, ann.target).is_orphan:
-                    orphans.add(ann.id)
+            orphans.update(p.annotation.id for p in placer.place_all(anns) if p.is_orphan)
             checked += len(anns)
             # Report now and then (each report redraws the list), not per post.
             if time.monotonic() - last_report > REPORT_INTERVAL:
@@ -167,6 +170,11 @@ class AnnotationsScreen(Screen[None]):
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
         self.annotations = event.annotations
+        unplaced = frozenset(a.id for a in event.annotations if is_unplaced(a))
+        if bool(unplaced) != bool(self.unplaced):
+            self.unplaced = unplaced
+            self.refresh_bindings()  # the u key shows only when there are some
+        self.unplaced = unplaced
         self._refresh_list()
 
     @on(OrphansFound)
@@ -228,18 +236,31 @@ class AnnotationsScreen(Screen[None]):
         shown = [
             a
             for a in self.annotations
-            if matches_annotation(self._query, a, is_orphan=a.id in self.orphans)
+            if matches_annotation(
+                self._query,
+                a,
+                is_orphan=a.id in self.orphans,
+                is_unplaced=a.id in self.unplaced,
+            )
         ]
-        self.annotation_list.show(shown, self.orphans)
+        self.annotation_list.show(shown, self.orphans, self.unplaced)
         status = f"{len(shown)} of {len(self.annotations)} annotations"
         if self.orphans:
             count = len(self.orphans)
             status += f" · {count} orphan{'s' if count != 1 else ''}"
+        if self.unplaced:
+            status += f" · {len(self.unplaced)} unplaced (u lists them)"
         if not self._checked and self.annotations:
             status += " · checking which quotes are still in their posts…"
         self.query_one("#annotations-status", Label).update(Content(status))
 
     # -- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the unplaced list's key while every annotation belongs to a post."""
+        if action == "unplaced":
+            return bool(self.unplaced)
+        return True
 
     def action_back(self) -> None:
         """Go back."""
@@ -248,6 +269,16 @@ class AnnotationsScreen(Screen[None]):
     def action_focus_filter(self) -> None:
         """Focus the filter."""
         self.query_one("#annotations-filter", Input).focus()
+
+    def action_unplaced(self) -> None:
+        """List the imported annotations that match no post."""
+        from tui.screens.unplaced_screen import UnplacedScreen
+
+        unplaced = [a for a in self.annotations if a.id in self.unplaced]
+        if not unplaced:
+            self.notify("Every annotation belongs to a post.", markup=False)
+            return
+        self.app.push_screen(UnplacedScreen(unplaced))
 
     def action_export(self) -> None:
         """Export the annotations shown (format and file chosen in a dialog)."""
@@ -262,5 +293,6 @@ class AnnotationsScreen(Screen[None]):
                 self.notify(f"Exported {len(shown)} {noun} to {path}.", markup=False)
 
         self.app.push_screen(
-            ExportDialog(shown, orphans=self.orphans & {a.id for a in shown}), answered
+            ExportDialog(shown, orphans=(self.orphans | self.unplaced) & {a.id for a in shown}),
+            answered,
         )

@@ -30,7 +30,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from annotations.anchor import make_target, reanchor
+from annotations.anchor import make_target
 from annotations.model import (
     COLORS,
     Annotation,
@@ -39,7 +39,8 @@ from annotations.model import (
     Target,
     utc_now_iso,
 )
-from annotations.store import AnnotationStore, ReadingState, StoreError
+from annotations.placing import Placer
+from annotations.store import AnnotationNotFound, AnnotationStore, ReadingState, StoreError
 from tui.clipboard import copy_text
 from tui.corpus.model import Post
 from tui.corpus.query import Query
@@ -287,16 +288,15 @@ first match, every match marked.
 
     @dataclass
     class Created(Message):
-        """A highlight shown under a provisional id was saved under ``annotation.id``."""
+        """A highlight shown before it was saved is in the store now (from a thread)."""
 
-        provisional_id: str
         annotation: Annotation
 
     @dataclass
     class CreateFailed(Message):
-        """A highlight shown under a provisional id could not be saved (from a thread)."""
+        """A highlight shown before it was saved could not be saved (from a thread)."""
 
-        provisional_id: str
+        annotation_id: str
         reason: str
 
     @dataclass
@@ -341,10 +341,6 @@ first match, every match marked.
         self._spinner: Timer | None = None
         self._keys_state = (False, False)
         """(has a selection, has a current highlight): what the key bar's keys depend on."""
-        self._pending: dict[str, _Pending] = {}
-        """Provisional id -> the store's answer, for highlights shown before they are saved."""
-        self._aliases: dict[str, str] = {}
-        """Provisional id -> the id the store gave (a dialog opened before may use either)."""
         self._last_write: threading.Event | None = None
         """Set when the last store write queued by this screen is done (writes run in order)."""
         self._arrived: ReaderScreen.Loaded | ReaderScreen.LoadFailed | None = None
@@ -497,28 +493,17 @@ first match, every match marked.
             self.post_message(ReadingChanged(self.post.id))
 
     def _place(self, text: str, annotations: Sequence[Annotation]) -> _Placed:
-        """Re-anchor each annotation; moved ones are saved at their new place."""
+        """Place each annotation with the one policy (``annotations.placing``), which saves
+        what its rule says after a move."""
         placed = _Placed()
-        for ann in annotations:
-            anchor = reanchor(text, ann.target)
-            if anchor.start is None or anchor.end is None:
+        for placement in Placer(lambda _post: text, self.store).place_all(annotations):
+            ann, span = placement.annotation, placement.span
+            if span is None:
                 placed.orphans.append(ann)
                 continue
-            if anchor.status == "moved" and not self.store.read_only:
-                ann = self._save_moved(text, ann, anchor.start, anchor.end)
             placed.annotations[ann.id] = ann
-            placed.spans[ann.id] = (anchor.start, anchor.end)
+            placed.spans[ann.id] = span
         return placed
-
-    def _save_moved(self, text: str, ann: Annotation, start: int, end: int) -> Annotation:
-        """Store a moved annotation's new offsets (the quote itself is never rewritten)."""
-        target = make_target(text, start, end)
-        if target.exact != ann.target.exact:
-            return ann  # an approximate match: keep the user's quote, paint where found
-        try:
-            return self.store.update(ann.id, target=target)
-        except StoreError:
-            return ann
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
@@ -615,29 +600,23 @@ first match, every match marked.
 
     @on(Created)
     def _created(self, event: Created) -> None:
-        """Swap the provisional highlight for the stored one, keeping edits made meanwhile."""
-        self._aliases[event.provisional_id] = event.annotation.id
-        shown = self.placed.annotations.pop(event.provisional_id, None)
-        span = self.placed.spans.pop(event.provisional_id, None)
+        """Take the stored version of a new highlight, keeping edits made meanwhile."""
         ann = event.annotation
-        if shown is not None:
-            # Edits of the provisional highlight are queued behind the create; until they
-            # are written, show them as the user made them.
-            ann = replace(ann, note=shown.note, tags=shown.tags, color=shown.color)
-        self.placed.annotations[ann.id] = ann
-        if span is not None:
-            self.placed.spans[ann.id] = span
-        was_current = self.is_mounted and self.view.current == event.provisional_id
-        self._paint()
-        if was_current:
-            self.view.set_current(ann.id, scroll=False)
+        shown = self.placed.annotations.get(ann.id)
+        if shown is None:
+            return  # deleted meanwhile
+        # Edits made since are queued behind the create; until they are written, show
+        # them as the user made them.
+        self.placed.annotations[ann.id] = replace(
+            ann, note=shown.note, tags=shown.tags, color=shown.color
+        )
         self._show_current_note()
 
     @on(CreateFailed)
     def _create_failed(self, event: CreateFailed) -> None:
         """Take back a highlight that could not be saved, and say why."""
-        self.placed.annotations.pop(event.provisional_id, None)
-        self.placed.spans.pop(event.provisional_id, None)
+        self.placed.annotations.pop(event.annotation_id, None)
+        self.placed.spans.pop(event.annotation_id, None)
         self._paint()
         self._show_current_note()
         self.notify(
@@ -977,10 +956,6 @@ first match, every match marked.
         current = self.view.current if self.is_mounted else None
         return self.placed.annotations.get(current) if current else None
 
-    def _shown(self, ann_id: str) -> str:
-        """The key under which an annotation is shown now (a provisional id may be stale)."""
-        return self._aliases.get(ann_id, ann_id)
-
     def _focus(self, annotation_id: str) -> None:
         if annotation_id in self.placed.spans:
             self.view.set_current(annotation_id)
@@ -1053,14 +1028,14 @@ first match, every match marked.
     def _create(self, target: Target) -> Annotation:
         """Show a new highlight at once, current, and save it in an app worker.
 
-        It is shown under a provisional id until the store answers (``Created`` swaps in
-        the stored one; ``CreateFailed`` takes it back with the reason), so the keys that
-        act on the current highlight (``e``, ``t``, ``c``, ``d``, ``y``) work on it at once;
-        what they write is queued behind the create.
+        It gets its id here and the store takes it (``AnnotationStore.create(ann_id=)``),
+        so the keys that act on the current highlight (``e``, ``t``, ``c``, ``d``, ``y``)
+        work on it at once, and what they write is queued behind the create
+        (``CreateFailed`` takes it back with the reason).
         """
         now = utc_now_iso()
         ann = Annotation(
-            id=AnnotationId(f"new-{uuid.uuid4()}"),
+            id=AnnotationId(str(uuid.uuid4())),
             post=PostSnapshot.from_post(self.post),
             target=target,
             note="",
@@ -1069,13 +1044,12 @@ first match, every match marked.
             created=now,
             updated=now,
         )
-        pending = self._pending[ann.id] = _Pending()
         self.placed.annotations[ann.id] = ann
         self.placed.spans[ann.id] = (target.start, target.end)
         self._paint()
         self.view.set_current(ann.id, scroll=False)
         self._show_current_note()
-        self._write(partial(self._create_thread, ann, pending), "save highlight")
+        self._write(partial(self._create_thread, ann), "save highlight")
         return ann
 
     def _write(self, work: Callable[[], None], description: str) -> None:
@@ -1096,50 +1070,45 @@ first match, every match marked.
             run, thread=True, group="reader-store", exit_on_error=False, description=description
         )
 
-    def _create_thread(self, ann: Annotation, pending: _Pending) -> None:
+    def _create_thread(self, ann: Annotation) -> None:
         try:
-            saved = self.store.create(ann.post, ann.target, note=ann.note, color=ann.color)
+            saved = self.store.create(
+                ann.post,
+                ann.target,
+                note=ann.note,
+                color=ann.color,
+                ann_id=ann.id,
+                created=ann.created,
+            )
         except StoreError as error:
             self.post_message(self.CreateFailed(ann.id, str(error)))
-            pending.set(None)
             return
-        self.post_message(self.Created(ann.id, saved))
-        pending.set(saved)
+        self.post_message(self.Created(saved))
         self.app.post_message(AnnotationsChanged(self.post.id))
-
-    def _store_id(self, ann_id: str) -> str | None:
-        """The store's id for ``ann_id`` (thread); None when its create failed."""
-        pending = self._pending.get(ann_id)
-        if pending is None:
-            return ann_id
-        saved = pending.wait()
-        return saved.id if saved is not None else None
 
     def _update(self, ann_id: str, *, draft_key: str | None = None, **changes: object) -> None:
         """Show the change at once, write it in an app worker (``Saved`` brings the result)."""
-        key = self._shown(ann_id)
-        shown = self.placed.annotations.get(key)
+        shown = self.placed.annotations.get(ann_id)
         if shown is not None:
-            self.placed.annotations[key] = replace(shown, **changes)  # type: ignore[arg-type]
+            self.placed.annotations[ann_id] = replace(shown, **changes)  # type: ignore[arg-type]
             self._paint()
             self._show_current_note()
         self._write(partial(self._update_thread, ann_id, changes, draft_key), "update highlight")
 
     def _update_thread(self, ann_id: str, changes: Mapping[str, object], key: str | None) -> None:
-        store_id = self._store_id(ann_id)
-        if store_id is None:  # the highlight itself was not saved
+        try:
+            ann = self.store.update(ann_id, **changes)  # type: ignore[arg-type]
+        except AnnotationNotFound:  # the highlight itself was not saved (or was deleted)
             if "note" in changes:
                 self.app.call_from_thread(
                     self.app.notify, "The note was kept as a draft.", severity="warning"
                 )
             return
-        try:
-            ann = self.store.update(store_id, **changes)  # type: ignore[arg-type]
         except StoreError as error:
             self.post_message(self.StoreFailed(str(error)))
             # Show what the store holds again, not the change that failed.
             try:
-                stored = self.store.get(store_id)
+                stored = self.store.get(ann_id)
             except StoreError:
                 return
             if stored is not None:
@@ -1155,15 +1124,12 @@ first match, every match marked.
         self._write(partial(self._delete_thread, ann_id), "delete highlight")
 
     def _delete_thread(self, ann_id: str) -> None:
-        store_id = self._store_id(ann_id)
-        if store_id is None:
-            return
         try:
-            self.store.delete(store_id)
+            self.store.delete(ann_id)
         except StoreError as error:
             self.post_message(self.StoreFailed(str(error)))
             return
-        self.post_message(self.Deleted(store_id))
+        self.post_message(self.Deleted(ann_id))
         self.app.post_message(AnnotationsChanged(self.post.id))
 
     def _discard_draft(self, key: str) -> None:
@@ -1196,22 +1162,6 @@ first match, every match marked.
         app.run_worker(
             save, thread=True, group="reading", exit_on_error=False, description="save position"
         )
-
-
-class _Pending:
-    """An annotation being created in one thread and awaited by another."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-        self._annotation: Annotation | None = None
-
-    def set(self, annotation: Annotation | None) -> None:
-        self._annotation = annotation
-        self._event.set()
-
-    def wait(self, timeout: float = 30.0) -> Annotation | None:
-        self._event.wait(timeout)
-        return self._annotation
 
 
 def _sentence(error: BaseException) -> str:

@@ -43,7 +43,9 @@ def one_line(text: str, limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def entry_lines(ann: Annotation, *, is_orphan: bool) -> tuple[str, str, str]:
+def entry_lines(
+    ann: Annotation, *, is_orphan: bool, is_unplaced: bool = False
+) -> tuple[str, str, str]:
     """The three plain lines of an entry (what is drawn, without styles)."""
     quote = f"“{one_line(ann.target.exact)}”"
     note = f"✎ {one_line(ann.note)}" if ann.note else ""
@@ -54,6 +56,8 @@ def entry_lines(ann: Annotation, *, is_orphan: bool) -> tuple[str, str, str]:
         meta.append(" ".join(f"#{one_line(tag, 40)}" for tag in ann.tags))
     if is_orphan:
         meta.append("orphan: not found in the post")
+    if is_unplaced:
+        meta.append(f"unplaced: no post matches {one_line(ann.post.source or '', 80) or 'it'}")
     return quote, note, " · ".join(meta)
 
 
@@ -108,15 +112,23 @@ class AnnotationList(ScrollView, can_focus=True):
         self.shown: list[Annotation] = []
         """The annotations listed, in order."""
         self._orphans: frozenset[str] = frozenset()
+        self._unplaced: frozenset[str] = frozenset()
         self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(256)
 
     # -- public ----------------------------------------------------------------------------
 
-    def show(self, annotations: Sequence[Annotation], orphans: Collection[str]) -> None:
-        """List ``annotations`` (orphans marked), keeping the cursor on the same one."""
+    def show(
+        self,
+        annotations: Sequence[Annotation],
+        orphans: Collection[str],
+        unplaced: Collection[str] = (),
+    ) -> None:
+        """List ``annotations`` (orphans and unplaced ones marked), keeping the cursor on
+        the same one."""
         previous = self.current.id if self.current is not None else None
         self.shown = list(annotations)
         self._orphans = frozenset(orphans)
+        self._unplaced = frozenset(unplaced)
         self._cache.clear()
         ids = [ann.id for ann in self.shown]
         self.set_reactive(AnnotationList.cursor, ids.index(previous) if previous in ids else 0)
@@ -135,8 +147,7 @@ class AnnotationList(ScrollView, can_focus=True):
 
     def entry_text(self, index: int) -> str:
         """The plain text of entry ``index`` (its three lines joined by newlines)."""
-        ann = self.shown[index]
-        return "\n".join(entry_lines(ann, is_orphan=ann.id in self._orphans))
+        return "\n".join(self._lines(self.shown[index]))
 
     # -- handlers and actions --------------------------------------------------------------
 
@@ -205,8 +216,8 @@ class AnnotationList(ScrollView, can_focus=True):
 
     def _render_part(self, index: int, part: int, width: int) -> Strip:
         ann = self.shown[index]
-        is_orphan = ann.id in self._orphans
-        lines = entry_lines(ann, is_orphan=is_orphan)
+        is_orphan = ann.id in self._orphans or ann.id in self._unplaced
+        lines = self._lines(ann)
         text = Text(no_wrap=True, end="")
         if part == 0:
             text.append("▌ ", Style(color=SWATCHES.get(ann.color, "yellow"), bold=True))
@@ -225,6 +236,11 @@ class AnnotationList(ScrollView, can_focus=True):
         return Strip(text.render(self.app.console), width).crop_extend(0, width, self.rich_style)
 
     # -- private ---------------------------------------------------------------------------
+
+    def _lines(self, ann: Annotation) -> tuple[str, str, str]:
+        return entry_lines(
+            ann, is_orphan=ann.id in self._orphans, is_unplaced=ann.id in self._unplaced
+        )
 
     def _move(self, index: int) -> None:
         if self.shown:

@@ -343,7 +343,7 @@ def test_category_alias_and_known_keys() -> None:
     assert parse_query("category:x").terms == parse_query("cat:x").terms[:0] + (
         FieldTerm("category:x", 0, False, "cat", ("x",)),
     )
-    assert "tag" in KNOWN_KEYS and "note" not in KNOWN_KEYS
+    assert "tag" in KNOWN_KEYS and "note" in KNOWN_KEYS and "hl-tag" not in KNOWN_KEYS
 
 
 def test_fold_is_nfkc_casefold_and_collapses_whitespace() -> None:
@@ -360,7 +360,10 @@ def test_a_colon_after_non_key_text_is_a_word() -> None:
 
 # -- errors -----------------------------------------------------------------------------------
 
-KEYS = "tag, cat, category, author, site, date, after, before, has, is, title, text, sort"
+KEYS = (
+    "tag, cat, category, author, site, date, after, before, has, is, title, text, note, quote,"
+    " sort"
+)
 
 
 @pytest.mark.parametrize(
@@ -446,9 +449,9 @@ KEYS = "tag, cat, category, author, site, date, after, before, has, is, title, t
             0,
         ),
         (
-            "note:x",
-            f'key "note" in "note:x" works only when searching annotations; known keys: {KEYS}',
-            "note:x",
+            "hl-tag:x",
+            f'key "hl-tag" in "hl-tag:x" works only when searching annotations; known keys: {KEYS}',
+            "hl-tag:x",
             0,
         ),
     ],
@@ -481,15 +484,15 @@ def test_is_orphan_and_color_need_annotation_keys() -> None:
     assert str(caught.value) == (
         '"red" in "color:red" is not a highlight colour (use yellow, green, blue, pink or purple)'
     )
-    with pytest.raises(QueryError, match=r"\(use is:read, is:unread or is:orphan\)"):
+    with pytest.raises(QueryError, match=r"\(use is:read, is:unread, is:orphan or is:unplaced\)"):
         parse_query("is:x", annotation_keys=True)
 
 
 def test_annotation_only_terms_never_hold_for_posts(engine: Searched) -> None:
-    query = parse_query("note:x", annotation_keys=True)
+    query = parse_query("hl-tag:x", annotation_keys=True)
     assert not any(query.matches_post(p) for p in POSTS)
     assert engine.search(query) == []
-    negated = parse_query("-is:orphan -color:yellow", annotation_keys=True)
+    negated = parse_query("-is:orphan -is:unplaced -color:yellow", annotation_keys=True)
     assert len(engine.search(negated)) == len(POSTS)
     assert all(negated.matches_post(p) for p in POSTS)
 

@@ -33,6 +33,7 @@ from tui.corpus.query import (
     StateTerm,
     Term,
     WordTerm,
+    annotation_text_ids,
 )
 from tui.corpus.textmatch import Chain
 
@@ -83,6 +84,8 @@ def _term_query(schema: tantivy.Schema, term: Term, state: PostState) -> tantivy
     import tantivy
 
     if isinstance(term, FieldTerm):
+        if term.key in ("note", "quote"):
+            return _ids(schema, annotation_text_ids(term, state))
         if term.key not in ("tag", "cat", "author"):
             return tantivy.Query.empty_query()  # an annotation's key: never a post's
         return tantivy.Query.term_set_query(schema, term.key, list(term.values))
@@ -132,7 +135,7 @@ def _state_query(schema: tantivy.Schema, flag: str, state: PostState) -> tantivy
         return _ids(schema, marks.noted_ids())
     if flag == "highlights":
         return _ids(schema, marks.highlighted_ids())
-    return tantivy.Query.empty_query()  # is:orphan: an annotation's state, never a post's
+    return tantivy.Query.empty_query()  # is:orphan, is:unplaced: never a post's
 
 
 def _ids(schema: tantivy.Schema, ids: Iterable[str]) -> tantivy.Query:

@@ -1,0 +1,197 @@
+"""The placing policy: where each annotation is in its post's current text, and what is saved.
+
+One policy, used alike by the reader, the annotations screen, ``postil notes``,
+``postil export`` and ``postil import``:
+
+- **find**: :func:`annotations.anchor.reanchor` (stored offsets; the quote's only or
+  best-placed exact occurrence; the quote with whitespace ignored; approximate matches;
+  else an orphan);
+- **save after a move**: the rule of :func:`settled_target`. A target is written again
+  only when the quote was found *verbatim*: its offsets and its 32 characters of context
+  either side are then taken from the current text (the quote itself is the same). A
+  place found with spacing, punctuation or a few characters changed is shown there, but
+  nothing is saved: the user's quote and its original context stay the evidence for the
+  next search, so an approximate guess never feeds the next one, and a stored quote
+  always equals the text at its stored offsets or is searched for again;
+- **unplaced**: an imported annotation that matched no post (:func:`is_unplaced`) is
+  kept and listed, never searched for in a text;
+- **quote lookup** for ``postil highlight --quote``: :func:`find_quote`.
+
+Reading a post's canonical text is the caller's (``tui`` renders posts): a
+:class:`Placer` is given a function from a post snapshot to its text.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from annotations.anchor import Anchor, make_target, reanchor, respaced_spans
+from annotations.model import Annotation, PostSnapshot, Target
+
+PlaceStatus = Literal["anchored", "moved", "orphan", "unplaced"]
+"""``anchored`` at the stored offsets, ``moved`` elsewhere, ``orphan`` (the quote or the
+post file is gone), ``unplaced`` (imported, and no post matched its source)."""
+
+TextSource = Callable[[PostSnapshot], "str | None"]
+"""A post's current canonical text, or None when its file is gone or unreadable."""
+
+
+class Saver(Protocol):
+    """What a Placer needs of the store to save a moved target."""
+
+    @property
+    def read_only(self) -> bool:
+        """True when nothing can be saved."""
+        ...
+
+    def update(self, ann_id: str, *, target: Target | None = None) -> Annotation:
+        """Store the new target of the annotation ``ann_id``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """An annotation as stored after placing, and where it is in the current text."""
+
+    annotation: Annotation
+    status: PlaceStatus
+    start: int | None = None
+    end: int | None = None
+
+    @property
+    def is_orphan(self) -> bool:
+        """True when the annotation could not be placed in its post's text."""
+        return self.status == "orphan"
+
+    @property
+    def is_placed(self) -> bool:
+        """True when it has a place in the text (anchored or moved)."""
+        return self.start is not None and self.end is not None
+
+    @property
+    def span(self) -> tuple[int, int] | None:
+        """(start, end) in the current text, or None."""
+        if self.start is None or self.end is None:
+            return None
+        return self.start, self.end
+
+    def as_json(self) -> dict[str, object]:
+        """The ``anchor`` object of ``notes --json``: ``{status, start, end}``."""
+        return {"status": self.status, "start": self.start, "end": self.end}
+
+
+def is_unplaced(ann: Annotation) -> bool:
+    """True for an imported annotation that matched no post (its snapshot has no file)."""
+    return not ann.post.path
+
+
+def settled_target(text: str, stored: Target, anchor: Anchor) -> Target | None:
+    """The target to save after finding ``stored`` at ``anchor``, or None to save nothing.
+
+    The rule (see the module docstring): only a verbatim find is saved, with fresh
+    offsets and context, and only when that differs from what is stored.
+    """
+    if anchor.start is None or anchor.end is None:
+        return None
+    if text[anchor.start : anchor.end] != stored.exact:
+        return None  # approximate: shown where found, the stored evidence kept
+    fresh = make_target(text, anchor.start, anchor.end)
+    return None if fresh == stored else fresh
+
+
+def placed_target(text: str, target: Target) -> tuple[Anchor, Target]:
+    """Find ``target`` in ``text``; the target to store for it by the rule (the fresh one
+    after a verbatim find, else ``target`` itself). Used for imports."""
+    anchor = reanchor(text, target)
+    return anchor, settled_target(text, target, anchor) or target
+
+
+def locate(text: str, ann: Annotation) -> tuple[Anchor, Target | None]:
+    """Find ``ann`` in ``text`` and say what to save (see :func:`settled_target`)."""
+    anchor = reanchor(text, ann.target)
+    return anchor, settled_target(text, ann.target, anchor)
+
+
+class Placer:
+    """Places annotations in their posts' current texts and saves what the rule says.
+
+    Each post's text is asked of ``texts`` once. Saving needs a writable ``store``; a
+    failed save is reported through ``warn`` and the annotation is still placed.
+    """
+
+    def __init__(
+        self,
+        texts: TextSource,
+        store: Saver | None = None,
+        *,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
+        self._texts = texts
+        self._store = store
+        self._warn = warn
+        self._cache: dict[str, str | None] = {}
+
+    def text_of(self, post: PostSnapshot) -> str | None:
+        """The post's current text (read once per post)."""
+        if post.id not in self._cache:
+            self._cache[post.id] = self._texts(post)
+        return self._cache[post.id]
+
+    def place(self, ann: Annotation) -> Placement:
+        """Where ``ann`` is now; a verbatim move is saved (the stored version returned)."""
+        if is_unplaced(ann):
+            return Placement(ann, "unplaced")
+        text = self.text_of(ann.post)
+        if text is None:
+            return Placement(ann, "orphan")
+        anchor, target = locate(text, ann)
+        if anchor.start is None or anchor.end is None:
+            return Placement(ann, "orphan")
+        if target is not None:
+            ann = self._save(ann, target)
+        return Placement(ann, anchor.status, anchor.start, anchor.end)
+
+    def place_all(self, anns: Iterable[Annotation]) -> list[Placement]:
+        """:meth:`place` for each annotation, in the order given."""
+        return [self.place(ann) for ann in anns]
+
+    def _save(self, ann: Annotation, target: Target) -> Annotation:
+        store = self._store
+        if store is None or store.read_only:
+            return ann
+        from annotations.store import StoreError  # the store imports nothing of this
+
+        try:
+            return store.update(ann.id, target=target)
+        except StoreError as error:
+            if self._warn is not None:
+                self._warn(str(error))
+            return ann
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteMatch:
+    """Where a quote given by the user was found in a canonical text."""
+
+    start: int
+    end: int
+    count: int
+    """How many times it occurs (the first is taken)."""
+
+
+def find_quote(text: str, quote: str) -> QuoteMatch | None:
+    """Find a quote typed or pasted by the user (``postil highlight --quote``).
+
+    Verbatim first; else after NFC with whitespace ignored, as the placing policy's
+    whitespace step does (a quote copied with other spacing, or across a paragraph
+    break, is found). Returns None when it does not occur.
+    """
+    if quote and (start := text.find(quote)) >= 0:
+        return QuoteMatch(start, start + len(quote), text.count(quote))
+    spans = respaced_spans(text, unicodedata.normalize("NFC", quote))
+    if not spans:
+        return None
+    return QuoteMatch(spans[0][0], spans[0][1], len(spans))
