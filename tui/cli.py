@@ -269,7 +269,7 @@ def ls_command(
         posts: Iterable[Post] = index.db.iter_posts_newest_first(limit=limit)
     else:
         _searchable(index, query)
-        search = index.search(query, _cli_state(query_text))
+        search = index.search(query, _cli_state(query))
         posts = batched_posts(index, search.keys(0, limit))
     if as_json:
         rows: Iterable[dict[str, Any]] = map(post_json, posts)

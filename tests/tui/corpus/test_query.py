@@ -361,8 +361,7 @@ def test_a_colon_after_non_key_text_is_a_word() -> None:
 # -- errors -----------------------------------------------------------------------------------
 
 KEYS = (
-    "tag, cat, category, author, site, date, after, before, has, is, title, text, note, quote,"
-    " sort"
+    "tag, cat, category, author, site, date, after, before, has, is, title, text, note, quote, sort"
 )
 
 
