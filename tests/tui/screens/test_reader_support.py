@@ -58,8 +58,12 @@ def post_named(corpus: list[Post], file_name: str) -> Post:
 
 def finder(corpus: list[Post]) -> Callable[[str], Post | None]:
     """Look a post up by id, as the app's library does."""
-    by_id = {post.id: post for post in corpus}
-    return by_id.get
+    by_id: dict[str, Post] = {post.id: post for post in corpus}
+
+    def find(post_id: str) -> Post | None:
+        return by_id.get(post_id)
+
+    return find
 
 
 def reader_app(

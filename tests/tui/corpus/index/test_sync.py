@@ -30,7 +30,7 @@ def titles(index: CorpusIndex) -> list[str]:
 def parsed_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every file the sync parses from now on."""
     seen: list[str] = []
-    real = sync_module.parse_fields
+    real = sync_module.parse_fields  # type: ignore[attr-defined]
 
     def watched(path: str, rel_start: int):  # type: ignore[no-untyped-def]
         seen.append(path)
