@@ -289,8 +289,10 @@ class PostilApp(App[None]):
             if worker.is_cancelled:
                 break
             try:
-                event = Event(**json.loads(line))
-            except (ValueError, TypeError):
+                fields = json.loads(line)
+                fields["renamed"] = tuple(tuple(pair) for pair in fields.get("renamed", ()))
+                event = Event(**fields)
+            except (ValueError, TypeError, AttributeError):
                 continue
             finished = finished or event.phase in ("done", "error")
             self.post_message(self.IndexProgress(event))
@@ -301,6 +303,23 @@ class PostilApp(App[None]):
             self.post_message(
                 self.CorpusFailed(f"the index could not be brought up to date: {why}")
             )
+
+    @work(thread=True, group="renames", exit_on_error=False, description="follow renamed posts")
+    def _follow_renames(self, renamed: tuple[tuple[str, str], ...]) -> None:
+        """Move the annotations of renamed posts to their new ids (see `follow_renames`)."""
+        from annotations.model import PostSnapshot
+        from annotations.rehome import follow_renames
+
+        library = self.library_index
+        if library is None or self.store.read_only:
+            return
+        pairs = [
+            (old, PostSnapshot.from_post(post))
+            for old, new in renamed
+            if (post := library.find(new)) is not None
+        ]
+        if follow_renames(self.store, pairs):
+            self.post_message(AnnotationsChanged(pairs[0][1].id))
 
     def stop_indexer(self) -> None:
         """Stop the indexing process (the index keeps every batch it committed)."""
@@ -355,6 +374,8 @@ class PostilApp(App[None]):
         if step.phase == "synced":
             state = replace(state, checked=True)
             changed = step.changed
+            if step.renamed:
+                self._follow_renames(step.renamed)
         elif step.phase == "fields":
             state = replace(state, fields=True, text_total=step.total)
         elif step.phase in ("text", "done"):

@@ -164,7 +164,9 @@ def _index(paths: tuple[str, ...], *, synced: bool = True) -> CorpusIndex:
     try:
         index = CorpusIndex(targets)
         if synced:
-            index.sync(progress=bar.callback("reading post files"))
+            report = index.sync(progress=bar.callback("reading post files"))
+            if report.renamed:
+                _follow_renames(index, report.renamed)
     except CorpusError as exc:
         fail(str(exc), 2 if type(exc).__name__ == "MissingPath" else 1)
     finally:
@@ -173,6 +175,28 @@ def _index(paths: tuple[str, ...], *, synced: bool = True) -> CorpusIndex:
         click.echo(notice, err=True)
     index.notices.clear()
     return index
+
+
+def _follow_renames(index: CorpusIndex, renamed: list[tuple[str, str]]) -> None:
+    """Move the annotations of renamed posts to their new ids, if there is a store."""
+    from annotations.model import PostSnapshot
+    from annotations.rehome import follow_renames
+    from annotations.store import AnnotationStore, StoreError
+
+    path = locations.store_path()
+    if not path.exists():
+        return
+    pairs = [
+        (old, PostSnapshot.from_post(post))
+        for old, new in renamed
+        if (post := index.db.find_post(new)) is not None
+    ]
+    try:
+        store = AnnotationStore(path)
+        if not store.read_only:
+            follow_renames(store, pairs)
+    except StoreError as exc:
+        click.echo(f"postil: warning: {exc}", err=True)
 
 
 def _cli_state(query: Query) -> PostState:

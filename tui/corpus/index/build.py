@@ -31,6 +31,8 @@ class Event:
     total: int = 0
     changed: bool = False
     """For ``synced``: whether any file was added, changed or removed."""
+    renamed: tuple[tuple[str, str], ...] = ()
+    """For ``synced``: (old id, new id) of the posts whose id a rename changed."""
     message: str = ""
     """For ``error`` and ``notice``: one sentence."""
 
@@ -51,7 +53,7 @@ def build(index: CorpusIndex, report: Report, *, workers: int | None = None) -> 
         CorpusError: A corpus folder is gone, or the index cannot be written.
     """
     sync = index.sync(progress=lambda done, total: report(Event("files", done, total)))
-    report(Event("synced", changed=sync.touched))
+    report(Event("synced", changed=sync.touched, renamed=tuple(sync.renamed)))
     _notices(index, report)
     _with_writer(index.feed_fields)
     total, fields, _ = index.stage_counts()
