@@ -167,7 +167,9 @@ def index_command(env: dict[str, str]) -> tuple[bool, str]:
     the app on the folders ``index`` and PATH (the group sends unknown names to the app),
     and ``--help`` then prints the usage of ``postil open``.
     """
-    probe = run([str(POSTIL), "index", "--help"], env, capture=True, timeout_s=120)
+    probe = run(
+        [str(POSTIL), "index", "--help"], env, python_script=True, capture=True, timeout_s=120
+    )
     usage = next((ln for ln in probe.stdout.splitlines() if ln.startswith("Usage:")), "")
     if probe.ok and re.match(r"Usage: \S+ index\b", usage):
         return True, usage

@@ -26,6 +26,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from tests.bench.peakrun import vmhwm_kb
 
@@ -198,43 +199,65 @@ def run(
             open(Path(scratch) / "out", "w+b") as out,
             open(Path(scratch) / "err", "w+b") as err,
         ):
-            before = _children()
-            started = time.perf_counter()
-            proc = subprocess.Popen(
-                cmd,
-                stdin=subprocess.DEVNULL,
-                stdout=out if capture else subprocess.DEVNULL,
-                stderr=err,
-                env=dict(env),
-                process_group=0,
-            )
-            poller = _PeakPoller(proc.pid)
-            poller.start()
-            killed = threading.Event()
-            timer = threading.Timer(timeout_s, _kill_group, (proc.pid, killed))
-            timer.start()
-            # Wait for the exit without reaping, so the poller never reads a reused pid.
-            os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
-            wall = time.perf_counter() - started
-            timer.cancel()
-            poller.stop()
-            _, status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            background = _wait_for_leftovers(before, LEFTOVER_WAIT_S)
+            try:
+                child = _run_child(cmd, env, out if capture else subprocess.DEVNULL, err, timeout_s)
+            except OSError as exc:  # no such program, not executable
+                return Run(tuple(argv), 127, 0.0, 0.0, 0.0, None, False, "", f"{exc}")
             out.seek(0)
             err.seek(0)
             stdout = out.read().decode("utf-8", "replace")
             stderr = err.read().decode("utf-8", "replace")
         reported = _read_peak_file(peak_file)
-    peak_kb = reported if reported is not None else poller.kb or None
+    peak_kb = reported if reported is not None else child.polled_kb or None
     return Run(
         argv=tuple(argv),
-        returncode=None if killed.is_set() else proc.returncode,
-        wall_s=wall,
-        cpu_s=usage.ru_utime + usage.ru_stime,
-        background_cpu_s=background,
+        returncode=child.returncode,
+        wall_s=child.wall_s,
+        cpu_s=child.cpu_s,
+        background_cpu_s=child.background_cpu_s,
         peak_mb=None if peak_kb is None else peak_kb / 1024,
         peak_exact=reported is not None,
         stdout=stdout,
         stderr=stderr,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Child:
+    """What ``_run_child`` saw of a process (the Run without its output)."""
+
+    returncode: int | None
+    wall_s: float
+    cpu_s: float
+    background_cpu_s: float
+    polled_kb: int
+
+
+def _run_child(
+    cmd: list[str], env: Mapping[str, str], out: IO[bytes] | int, err: IO[bytes], timeout_s: float
+) -> _Child:
+    """Start ``cmd``, wait for it and for what it leaves behind; measure it."""
+    before = _children()
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=dict(env), process_group=0
+    )
+    poller = _PeakPoller(proc.pid)
+    poller.start()
+    killed = threading.Event()
+    timer = threading.Timer(timeout_s, _kill_group, (proc.pid, killed))
+    timer.start()
+    # Wait for the exit without reaping, so the poller never reads a reused pid.
+    os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+    wall = time.perf_counter() - started
+    timer.cancel()
+    poller.stop()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return _Child(
+        returncode=None if killed.is_set() else proc.returncode,
+        wall_s=wall,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        background_cpu_s=_wait_for_leftovers(before, LEFTOVER_WAIT_S),
+        polled_kb=poller.kb,
     )
