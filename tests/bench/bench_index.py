@@ -9,7 +9,7 @@ takes over a minute is not repeated). The children's XDG folders point at a priv
 temporary home, so the developer's own index and store are never touched.
 
 Baselines, in the same run: a raw read of every post file; the naive loop,
-``frontmatter.load`` on each file (only up to 50k posts: ~16 s there); ``grep -rlF WORD``
+``frontmatter.load`` on each file (only up to 50k posts: 6-16 s there); ``grep -rlF WORD``
 for each text query's word (its output kept: GNU grep stops at the first match when it
 writes to /dev/null). Measures:
 
@@ -294,7 +294,7 @@ class SizeBench:
             )
             self.add(Row("naive loop: frontmatter.load", naive, baseline="(baseline)"))
         else:
-            print(f"  naive loop: skipped above {NAIVE_MAX:,} posts (~16 s at 50k)")
+            print(f"  naive loop: skipped above {NAIVE_MAX:,} posts (the cold ls target is at 50k)")
             self.add(Row("naive loop: frontmatter.load", detail=f"skipped above {NAIVE_MAX:,}"))
         grep_env = {**self.env, "LC_ALL": "C.UTF-8"}
         for label, word in self.words.items():
