@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 
 from tests.corpus_posts import load_corpus
 from tests.e2e.sshtui import POSTS, TARGET_TITLE
+from tests.tui.screens.test_reader_support import settle as settle_workers
 from tui import locations
 from tui.app import PostilApp, make_app
 
@@ -71,9 +72,7 @@ def loose_entries() -> list[str]:
 
 async def settle(app: PostilApp, pilot: Pilot[None], pause: float = 0.0) -> None:
     """Wait for workers (loading, store and config writes) and their messages."""
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause(pause)
+    await settle_workers(pilot, pause=pause)
 
 
 async def test_everything_postil_writes_is_private(

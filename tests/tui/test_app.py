@@ -10,6 +10,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.tui.conftest import MakeTestApp
+from tests.tui.screens.test_reader_support import settle as settle_workers
 from tui import locations
 from tui.app import PostilApp, make_app
 from tui.config import (
@@ -24,9 +25,7 @@ from tui.config import (
 
 async def settle(app: PostilApp, pilot: Pilot[None]) -> None:
     """Wait for workers and the messages they posted."""
-    for _ in range(2):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    await settle_workers(pilot)
 
 
 # -- config file ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.tui.conftest import MakeTestApp
+from tests.tui.screens.test_reader_support import settle as settle_workers
 from tui.screens.library import LibraryScreen
 
 SIZES = [(80, 24), (120, 40)]
@@ -16,9 +17,7 @@ SIZES = [(80, 24), (120, 40)]
 
 async def loaded(pilot: Pilot[Any]) -> None:
     """Wait until the corpus is listed and every worker is done."""
-    for _ in range(2):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+    await settle_workers(pilot)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])

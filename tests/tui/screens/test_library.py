@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 
 from tests.tui.conftest import MakeTestApp
+from tests.tui.screens.test_reader_support import settle as settle_workers
 from tui.app import PostilApp
 from tui.config import Config, load_config
 from tui.screens.help import HelpScreen, collect_help
@@ -22,10 +23,8 @@ from tui.widgets.post_list import PostList
 
 
 async def settle(app: PostilApp, pilot: Pilot[None]) -> None:
-    """Wait for every worker (loading, marks, history) and the messages they posted."""
-    for _ in range(2):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    """Wait for every worker (loading, indexing, marks, history) and what they posted."""
+    await settle_workers(pilot)
 
 
 def current_screen(app: PostilApp) -> Screen[Any]:

@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.pilot import Pilot
 
 from tests.corpus_posts import corpus_posts
+from tests.tui.screens.test_reader_support import settle as settle_workers
 from tui.app import PostilApp, make_app
 from tui.config import Config
 from tui.corpus.index import CorpusIndex
@@ -19,9 +20,7 @@ from tui.screens.library import LibraryScreen
 
 async def settle(app: PostilApp, pilot: Pilot[None]) -> None:
     """Wait for every worker (the indexing process's included) and what they posted."""
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    await settle_workers(pilot)
 
 
 def indexed(folder: Path) -> None:
