@@ -8,6 +8,7 @@ runs through ``make_test_app`` where the real app is needed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 from textual.app import App
@@ -75,11 +76,13 @@ def reader_app(
     return ScreenApp(lambda: ReaderScreen(post, store, **kwargs), drafts)  # type: ignore[arg-type]
 
 
-async def settle(pilot: Pilot[None], rounds: int = 2) -> None:
-    """Wait for workers and the messages they post (workers may start workers)."""
+async def settle(pilot: Pilot[Any], rounds: int = 2, pause: float | None = None) -> None:
+    """Wait for workers and the messages they post, until none is left (workers may
+    start workers: the app's loading starts the indexing process, whose report starts a
+    search)."""
     for _ in range(rounds):
         await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-    while any(worker.is_running for worker in pilot.app.workers):
+        await pilot.pause(pause)
+    while any(not worker.is_finished for worker in pilot.app.workers):
         await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await pilot.pause(pause)
