@@ -8,8 +8,8 @@ runs through ``make_test_app`` where the real app is needed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from textual.app import App
 from textual.pilot import Pilot
