@@ -52,6 +52,28 @@ def test_library_filtered_with_error(
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_library_text_query(
+    snap_compare: Any, make_test_app: MakeTestApp, small_corpus_dir: Path, size: tuple[int, int]
+) -> None:
+    """A text query (``river``, in a title and in that post's text) lists the post; under
+    the list, two lines of its text around the first match, the word marked."""
+    app = make_test_app([small_corpus_dir])
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await loaded(pilot)
+        library = pilot.app.screen
+        assert isinstance(library, LibraryScreen)
+        await pilot.press("slash")
+        library.filter_bar.input.value = "river"
+        await pilot.press("enter")
+        await loaded(pilot)
+        await pilot.pause(0.2)  # the passage is looked for once the cursor rests
+        await loaded(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_help(
     snap_compare: Any, make_test_app: MakeTestApp, small_corpus_dir: Path, size: tuple[int, int]
 ) -> None:

@@ -32,9 +32,11 @@ def match_spans(
     return merged
 
 
-def passage(text: str, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
+def passage(
+    text: str, spans: list[tuple[int, int]], context: int = CONTEXT
+) -> tuple[int, int] | None:
     """The (start, end) of the passage to show around the first of ``spans``, within its
-    paragraph (None when there is no match)."""
+    paragraph and ``context`` characters either side (None when there is no match)."""
     if not spans:
         return None
     first, last = spans[0]
@@ -42,16 +44,18 @@ def passage(text: str, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
     para_end = text.find("\n", last)
     if para_end < 0:
         para_end = len(text)
-    start = max(para_start, first - CONTEXT)
-    end = min(para_end, last + CONTEXT)
+    start = max(para_start, first - context)
+    end = min(para_end, last + context)
     return start, end
 
 
-def marked_passage(text: str, query: Query) -> tuple[str, list[tuple[int, int]]] | None:
+def marked_passage(
+    text: str, query: Query, context: int = CONTEXT
+) -> tuple[str, list[tuple[int, int]]] | None:
     """The passage around the first match (an ellipsis where it is cut, paragraph breaks
     as spaces) and the matches in it, as offsets into the passage; None without a match."""
     spans = match_spans(text, query)
-    bounds = passage(text, spans)
+    bounds = passage(text, spans, context)
     if bounds is None:
         return None
     start, end = bounds

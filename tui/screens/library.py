@@ -54,6 +54,9 @@ FACETS_DELAY = 0.05
 most 1/60 s away) comes first, and filters in quick succession count only the last."""
 SNIPPET_DELAY = 0.05
 """Seconds the cursor rests on a post before its passage is looked for."""
+SNIPPET_CONTEXT = 80
+"""Characters of the post's text either side of the first match (the two lines under
+the list show what fits)."""
 _NOT_IN_TEXT = "(the words are in its title, author or tags)"
 
 
@@ -634,7 +637,7 @@ export, theme) are in the command palette (`ctrl+p`).
         if get_current_worker().is_cancelled:
             return
         try:
-            found = marked_passage(canonical_text(post.path), query)
+            found = marked_passage(canonical_text(post.path), query, SNIPPET_CONTEXT)
         except CorpusError:
             found = None
         passage, spans = (

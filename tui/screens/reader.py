@@ -152,7 +152,7 @@ class ReaderScreen(Screen[None]):
         Binding(
             "n",
             "next_match",
-            "Next",
+            "Next match",
             tooltip="Go to the next place the search found.",
             id="reader.next-match",
         ),

@@ -20,6 +20,8 @@ class SnippetLine(Widget):
         height: 2;
         width: 1fr;
         padding: 0 1;
+        color: $text-muted;
+        & > .snippet-line--match { text-style: bold; color: $warning; }
     }
     """
 
