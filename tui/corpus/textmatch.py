@@ -1,0 +1,285 @@
+"""What a text term of the query language matches, for the search engine and by brute force.
+
+Text is compared *folded*: each character NFKC-normalised, case-folded and, for Chinese,
+turned from traditional into simplified (character by character, so ``臺灣`` and ``台湾``
+are the same), zero-width characters dropped, every other space a plain space and every
+line break a newline.
+
+Folded text is a sequence of *tokens*: each Chinese or Japanese character (Han, kana) is
+a token of its own; any other run of letters, digits and combining marks is one token (a
+word). Between two tokens lies a *separator*: none or only spaces makes them *adjacent*;
+anything else (punctuation, a line break, a paragraph break) is a *gap*.
+
+A term (a bare word or a quoted phrase) is tokenized the same way. It matches a text
+when its tokens occur there consecutively, each pair adjacent where the term's pair is
+adjacent and apart by a gap where the term's is. So ``中国`` finds ``中国人`` but never
+``中，国``; ``国美`` does not find ``中国，美国``; ``trade market`` finds
+``Trade  market`` but not ``trade, market`` nor ``trademarket``; ``econ`` does not find
+``economy`` (Latin-script words match whole); ``covid疫苗`` finds ``COVID 疫苗``.
+
+The engine indexes every token (one-token terms look one term up) and every pair of
+consecutive tokens with what lies between them (``adjacent`` or ``gap``): a longer term is
+a phrase of its pairs, so a word of any length is found exactly, with no false positive
+and no miss. :func:`matches` is the brute-force reference the engine is tested against;
+:func:`find_spans` finds the matches in a text for snippets and in-post search.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from itertools import accumulate, repeat
+from typing import Final
+
+CJK_RANGES: Final[str] = (
+    "\u3040-\u30ff"  # hiragana, katakana
+    "\u31f0-\u31ff"  # katakana phonetic extensions
+    "\u3400-\u4dbf"  # CJK extension A
+    "\u4e00-\u9fff"  # CJK unified ideographs
+    "\uf900-\ufaff"  # CJK compatibility ideographs
+    "\U00020000-\U0003ffff"  # CJK extensions B-H
+)
+"""Characters that are each a token of their own (scripts written without spaces)."""
+
+ADJACENT: Final[str] = "\ue000"
+"""Joins the two tokens of an indexed pair that nothing but spaces separates."""
+GAP: Final[str] = "\ue001"
+"""Joins the two tokens of an indexed pair that a gap separates."""
+
+_LINE_BREAKS: Final[str] = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_DROPPED: Final[str] = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+"""Soft hyphen and zero-width characters: removed (the canonical text has none)."""
+
+
+@cache
+def _marks() -> str:
+    """A regex class body of every combining mark (category M*): part of words."""
+    ranges: list[str] = []
+    start = previous = -2
+    for code in range(0x300, 0x30000):
+        if unicodedata.category(chr(code))[0] != "M":
+            continue
+        if code != previous + 1:
+            if start >= 0:
+                ranges.append(_range(start, previous))
+            start = code
+        previous = code
+    ranges.append(_range(start, previous))
+    return "".join(ranges)
+
+
+def _range(first: int, last: int) -> str:
+    return re.escape(chr(first)) + ("" if first == last else "-" + re.escape(chr(last)))
+
+
+@cache
+def _patterns() -> _Patterns:
+    """The compiled patterns (built on first use: the class of marks takes ~30 ms).
+
+    Folded text has no underscore (`fold` makes it a hyphen), so ``\\w`` plus the marks
+    is exactly the token characters.
+    """
+    token_char = f"[\\w{_marks()}]"
+    return _Patterns(
+        run=re.compile(f"{token_char}+"),
+        has_cjk=re.compile(f"[{CJK_RANGES}]"),
+        all_cjk=re.compile(f"[{CJK_RANGES}]+"),
+        token=re.compile(f"[{CJK_RANGES}]|[^\\W{CJK_RANGES}]+"),
+        word_char=f"(?:[^\\W{CJK_RANGES}]|[{_marks()}])",
+        separator_char=f"[^\\w{_marks()}]",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Patterns:
+    run: re.Pattern[str]
+    """A run of token characters (tokens with nothing between them)."""
+    has_cjk: re.Pattern[str]
+    all_cjk: re.Pattern[str]
+    token: re.Pattern[str]
+    """One token (within a run)."""
+    word_char: str
+    """A regex matching a character of a word (a token that is not Chinese or Japanese)."""
+    separator_char: str
+    """A regex class of the other characters."""
+
+
+def _fold_char(char: str) -> str:
+    """One character folded (see the module's docstring)."""
+    if char in _DROPPED:
+        return ""
+    if char in _LINE_BREAKS:
+        return "\n"
+    if char == "_":
+        return "-"  # a separator, like any other punctuation (\\w would take it)
+    if char.isspace():
+        return " "
+    folded = unicodedata.normalize("NFKC", char).casefold()
+    if not unicodedata.is_normalized("NFKC", folded):
+        folded = unicodedata.normalize("NFKC", folded)
+    return _simplified(folded).replace("_", "-")
+
+
+def _simplified(text: str) -> str:
+    """Traditional Chinese characters of ``text`` as simplified ones, character by character."""
+    from tui.render.script import fold_script
+
+    return fold_script(text)
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table that folds each character the first time it is met."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        self[code] = folded
+        return folded
+
+
+_TABLE = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """``text`` folded for comparison (see the module's docstring)."""
+    return text.translate(_TABLE)
+
+
+def _tokenize(folded: str) -> tuple[list[str], list[bool]]:
+    """The tokens of folded text, and for each token but the first whether a gap precedes it.
+
+    Works run by run (a run of token characters is one word, a stretch of Chinese, or
+    rarely both): a few dozen regex matches a post instead of one per character.
+    """
+    patterns = _patterns()
+    runs = patterns.run.findall(folded)
+    if not runs:
+        return [], []
+    separators = patterns.run.split(folded)[1:-1]
+    tokens: list[str] = []
+    gaps: list[bool] = []
+    has_cjk = patterns.has_cjk.search
+    for index, run in enumerate(runs):
+        if index:
+            gaps.append(_is_gap(separators[index - 1]))
+        if has_cjk(run) is None:
+            tokens.append(run)
+            continue
+        pieces = list(run) if patterns.all_cjk.fullmatch(run) else patterns.token.findall(run)
+        tokens += pieces
+        gaps += repeat(False, len(pieces) - 1)
+    return tokens, gaps
+
+
+@lru_cache(maxsize=4096)
+def _is_gap(separator: str) -> bool:
+    return bool(separator.strip(" "))
+
+
+def index_terms(text: str) -> tuple[str, str]:
+    """What the engine indexes of a text: its tokens, and its pairs of consecutive tokens.
+
+    Both are space-separated (the engine's tokenizer splits on whitespace): the tokens in
+    order (the engine counts them for ranking), each pair as ``first + joiner + second``
+    in order (the engine records their positions, so a term is a phrase of its pairs).
+
+    Args:
+        text: Any text (title, author, a tag, a post's canonical text), not folded.
+
+    Returns:
+        (tokens, pairs), each a space-separated string (empty when there is none).
+    """
+    tokens, gaps = _tokenize(fold(text))
+    if len(tokens) < 2:
+        return " ".join(tokens), ""
+    joiners = [GAP if gap else ADJACENT for gap in gaps]
+    firsts = map(str.__add__, tokens, joiners)
+    return " ".join(tokens), " ".join(map(str.__add__, firsts, tokens[1:]))
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """A text term as the engine looks it up: one token, or a phrase of pairs."""
+
+    tokens: tuple[str, ...]
+    gaps: tuple[bool, ...]
+    """For each token but the first: whether a gap must precede it."""
+
+    @property
+    def pairs(self) -> tuple[str, ...]:
+        """The indexed pairs the term is a phrase of (empty for a one-token term)."""
+        joiners = (GAP if gap else ADJACENT for gap in self.gaps)
+        return tuple(
+            a + j + b for a, j, b in zip(self.tokens, joiners, self.tokens[1:], strict=False)
+        )
+
+
+def chain_of(term: str) -> Chain | None:
+    """The chain of a typed term, or None when it has no token (only punctuation).
+
+    Args:
+        term: A bare word or a phrase as the user typed it.
+    """
+    tokens, gaps = _tokenize(fold(unicodedata.normalize("NFC", term)))
+    if not tokens:
+        return None
+    return Chain(tuple(tokens), tuple(gaps))
+
+
+@lru_cache(maxsize=256)
+def _chain_regex(chain: Chain) -> re.Pattern[str]:
+    """A regex over folded text that matches exactly where ``chain`` occurs."""
+    patterns = _patterns()
+    word_char, separator_char = patterns.word_char, patterns.separator_char
+    parts: list[str] = []
+    for index, token in enumerate(chain.tokens):
+        if index:
+            if chain.gaps[index - 1]:
+                # Separator characters, at least one of them not a space.
+                parts.append(f" *(?:(?! ){separator_char})(?:{separator_char})*")
+            else:
+                parts.append(" *")
+        word = not re.fullmatch(f"[{CJK_RANGES}]", token)
+        if word:
+            parts.append(f"(?<!{word_char})")
+        parts.append(re.escape(token))
+        if word:
+            parts.append(f"(?!{word_char})")
+    return re.compile("".join(parts))
+
+
+def matches(chain: Chain, text: str) -> bool:
+    """Whether ``chain`` occurs in ``text``, by brute force over the folded text.
+
+    The reference for the engine: a regex over the whole folded text, which shares
+    nothing with the engine but the folding and the character classes.
+    """
+    return _chain_regex(chain).search(fold(text)) is not None
+
+
+def matches_folded(chain: Chain, folded: str) -> bool:
+    """`matches` for text folded already (with `fold`)."""
+    return _chain_regex(chain).search(folded) is not None
+
+
+def find_spans(chain: Chain, text: str) -> list[tuple[int, int]]:
+    """Every match of ``chain`` in ``text``, as (start, end) offsets into ``text`` itself.
+
+    Args:
+        chain: The term.
+        text: Unfolded text (a post's canonical text, a title).
+
+    Returns:
+        Non-overlapping spans in order, each covering whole characters of ``text``.
+    """
+    lengths = [len(_TABLE[ord(char)]) for char in text]
+    ends = list(accumulate(lengths))
+    folded = text.translate(_TABLE)
+    spans: list[tuple[int, int]] = []
+    for match in _chain_regex(chain).finditer(folded):
+        start = bisect_right(ends, match.start())
+        end = bisect_right(ends, match.end() - 1) + 1
+        spans.append((start, end))
+    return spans
