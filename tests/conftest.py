@@ -14,13 +14,6 @@ SAMPLE_POSTS = ROOT / "sample_posts"
 
 
 @pytest.fixture(autouse=True)
-def cache_written_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Loads write the metadata cache before they return (tests read it right after);
-    test_cache.py tests the detached write on its own."""
-    monkeypatch.setattr("tui.corpus.loader.SAVE_DETACHED", False)
-
-
-@pytest.fixture(autouse=True)
 def isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:

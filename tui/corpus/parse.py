@@ -20,7 +20,6 @@ from tui.corpus.files import FM_BOUNDARY, decode_bytes, read_bytes, split_front_
 from tui.corpus.header import HEADER_LINES, ArchiveHeader, split_archive_header
 from tui.corpus.ids import post_id
 from tui.corpus.model import Post, PostId, Problem, ProblemKind, post_from_row, relative_part
-from tui.corpus.quick import quick_fields
 from tui.corpus.text import clean_line, sanitize
 from tui.corpus.yamlfast import TolerantLoader, load_yaml, parse_simple
 
@@ -136,23 +135,6 @@ def parse_fields(
             partial = False
         else:
             text, encoding, bounds, partial = _read_head(path)
-            if bounds is not None and bounds[2] >= 0 and encoding == "utf-8":
-                stripped, start, end, _ = bounds
-                quick = quick_fields(stripped[start:end])
-                if quick is not None:
-                    title, date, author, tags, categories, source, extras = quick
-                    fid = post_id(source, "")
-                    return (
-                        fid,
-                        title,
-                        date,
-                        author,
-                        tags,
-                        categories,
-                        source,
-                        extras,
-                        encoding,
-                    ), []
             front = _front_matter_fast(text, bounds)
     except FileProblem as exc:
         return None, [Problem(path, exc.kind, str(exc))]

@@ -5,14 +5,16 @@ skipped, symbolic links followed once: a link that leads back to a folder above 
 reported as a loop, and a file reachable by two routes is listed once (first route in
 sorted order wins).
 
-A warm load stat()s every post file (50k of them) and a Python statement per file is a
-good part of that, so the walk works a folder at a time where it can. A folder's names
-are listed as bytes (sorted as bytes and stat()ed without being encoded again; the scan
-for the cache never decodes them at all), its post files stat()ed in one loop, checked
-to be regular files and new in a few set operations, and added as column slices. A
-folder with anything unusual in it (a link to a file listed already, a fifo, a folder
-named like a post, a stat() that fails) takes the file-by-file way, which gives the
-same result.
+`walk` reports the files a folder at a time, as it finds them (`FileBatch`), and says
+when a folder is done; the index's sync compares each folder with what it recorded and
+never holds every file of a large archive at once. `scan` gathers a walk into one list.
+
+The walk stat()s every post file, and a Python statement per file is a good part of
+that, so it works a folder at a time where it can: a folder's names are listed as bytes,
+sorted and stat()ed through the folder's descriptor in one loop, checked to be regular
+files and new in a few set operations. A folder with anything unusual in it (a link to a
+file listed already, a fifo, a folder named like a post, a stat() that fails) takes the
+file-by-file way, which gives the same result.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import sys
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, repeat
+from itertools import compress
 from operator import attrgetter, itemgetter, methodcaller, not_
 from pathlib import Path
 from typing import NamedTuple
@@ -88,10 +90,6 @@ class FileEntry(NamedTuple):
         return relative_part(self.path, self.rel_start)
 
 
-ScanColumns = tuple[list[str], list[int], list[int], list[int]]
-"""The scan's files as columns: paths, rel_starts, sizes, mtimes (in scan order)."""
-
-
 @dataclass(slots=True)
 class ScanResult:
     """The files found and the problems met while walking."""
@@ -99,30 +97,26 @@ class ScanResult:
     files: list[FileEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     roots: list[str] = field(default_factory=list)
-    packed: ScanColumns | None = field(default=None, compare=False)
-    """The files' fields as columns, when the files were built from them."""
-
-    def columns(self) -> ScanColumns:
-        """The files' fields as lists, one per field (compared with the cache's in C)."""
-        if self.packed is not None:
-            return self.packed
-        if not self.files:
-            return [], [], [], []
-        paths, starts, sizes, mtimes = map(list, zip(*self.files, strict=True))
-        return paths, starts, sizes, mtimes
 
 
-class RawScan(NamedTuple):
-    """What `scan_packing` found: the files' paths as the metadata cache packs them."""
+@dataclass(frozen=True, slots=True)
+class FileBatch:
+    """Files of one folder found together, in name order (a folder may give several)."""
 
-    file_count: int
-    paths: bytes
-    """Their paths joined by NUL, as UTF-8 (surrogate escapes kept)."""
-    starts: list[int]
-    sizes: list[int]
-    mtimes: list[int]
-    problems: list[Problem]
-    roots: list[str]
+    group: str
+    """The folder this batch belongs to, with the root it was reached from: the same
+    for every batch of a folder, different for every folder of a walk. A folder's group
+    ends with a separator; a file given by itself is a group of its own (its path)."""
+    prefix: str
+    """The folder's path and a separator: each file's path is ``prefix + name``."""
+    rel_start: int
+    """Where paths relative to the root begin."""
+    names: list[str]
+    infos: list[os.stat_result]
+
+
+OnBatch = Callable[[FileBatch], None]
+OnDone = Callable[[str], None]
 
 
 def is_post_file(name: str) -> bool:
@@ -133,44 +127,57 @@ def is_post_file(name: str) -> bool:
 def scan(
     paths: Sequence[str | Path], on_folder: Callable[[list[FileEntry]], None] | None = None
 ) -> ScanResult:
-    """Walk the corpus paths.
+    """Walk the corpus paths and gather every file found.
 
     Args:
         paths: Folders (walked recursively) or single files (taken whatever their suffix).
-        on_folder: Called after each folder's files with the files found so far (the
-            result's list, which only grows), e.g. to parse them while the walk goes on.
+        on_folder: Called after each folder with the files found so far (a list that
+            only grows).
 
     Returns:
-        The files found, problems met (unreadable folders, loops, broken links), and the
-        absolute roots.
+        The files found in walk order, problems met (unreadable folders, loops, broken
+        links), and the absolute roots.
 
     Raises:
         MissingPath: One of ``paths`` does not exist.
     """
-    walker = _Walker(on_folder, text=True)
-    walker.walk(resolve_roots(paths))
-    files = walker.rows()
-    columns = (walker.paths, walker.starts, walker.sizes, walker.mtimes)
-    return ScanResult(files, walker.problems, walker.roots, packed=columns)
+    files: list[FileEntry] = []
+
+    def gather(batch: FileBatch) -> None:
+        prefix, start = batch.prefix, batch.rel_start
+        files.extend(
+            FileEntry(prefix + name, start, info.st_size, info.st_mtime_ns)
+            for name, info in zip(batch.names, batch.infos, strict=True)
+        )
+
+    def done(group: str) -> None:
+        if on_folder is not None and group.endswith(os.sep):  # not a file given alone
+            on_folder(files)
+
+    problems, roots = walk(paths, gather, done)
+    return ScanResult(files, problems, roots)
 
 
-def scan_packing(paths: Sequence[str | Path]) -> RawScan:
-    """`scan` for packing: the paths as one string of bytes, no `FileEntry` rows.
+def walk(
+    paths: Sequence[str | Path], on_batch: OnBatch, on_done: OnDone
+) -> tuple[list[Problem], list[str]]:
+    """Walk the corpus paths, handing over the files as they are found.
+
+    Args:
+        paths: Folders (walked recursively) or single files.
+        on_batch: Called with each batch of files, in walk order.
+        on_done: Called with a folder's `FileBatch.group` once all its files are handed
+            over (also for a folder with none; a file given by itself is a group too).
+
+    Returns:
+        (the problems met, the absolute roots).
 
     Raises:
         MissingPath: One of ``paths`` does not exist.
     """
-    walker = _Walker(None, text=False)
+    walker = _Walker(on_batch, on_done)
     walker.walk(resolve_roots(paths))
-    return RawScan(
-        walker.count,
-        walker.packed_paths(),
-        walker.starts,
-        walker.sizes,
-        walker.mtimes,
-        walker.problems,
-        walker.roots,
-    )
+    return walker.problems, walker.roots
 
 
 def resolve_roots(paths: Sequence[str | Path]) -> list[str]:
@@ -218,82 +225,44 @@ def _is_utf8(name: bytes) -> bool:
 class _Folder:
     """A folder's post files while it is walked, in name order (see `_Walker`)."""
 
-    __slots__ = ("infos", "names", "prefix", "prefix_b", "texts")
+    __slots__ = ("infos", "names", "prefix", "texts")
 
     def __init__(
-        self,
-        prefix: str,
-        names: list[bytes],
-        texts: list[str] | None,
-        infos: list[os.stat_result],
+        self, prefix: str, names: list[bytes], texts: list[str], infos: list[os.stat_result]
     ) -> None:
         self.prefix = prefix
         """The folder's path and a separator."""
-        self.prefix_b = os.fsencode(prefix)
         self.names = names
         self.texts = texts
-        """The names decoded (when the walk gathers paths as text)."""
+        """The names decoded."""
         self.infos = infos
         """Their stat()s."""
 
 
 class _Walker:
-    """Depth-first walk with loop and duplicate detection, gathering columns.
+    """Depth-first walk with loop and duplicate detection, handing over batches of files."""
 
-    The paths are gathered as text (``text``, for `scan`) or as the bytes the cache
-    packs (for `scan_packing`, which need not decode 50k names and encode them again).
-    """
-
-    def __init__(self, on_folder: Callable[[list[FileEntry]], None] | None, *, text: bool) -> None:
-        self.text = text
-        self.paths: list[str] = []
-        """The files' paths (as text only)."""
-        self.pieces: list[bytes] = []
-        """The files' paths in the file system's encoding, runs of them joined by NUL
-        (not as text only)."""
-        self.count = 0
-        """How many files are listed."""
-        self.starts: list[int] = []
-        self.sizes: list[int] = []
-        self.mtimes: list[int] = []
+    def __init__(self, on_batch: OnBatch, on_done: OnDone) -> None:
+        self.on_batch = on_batch
+        self.on_done = on_done
         self.problems: list[Problem] = []
         self.roots: list[str] = []
-        self.files: list[FileEntry] = []
-        """The files as rows, made by `rows` (after each folder when ``on_folder`` is set)."""
         self.seen_files: dict[int, set[int]] = {}
         """The inode numbers of the files listed, by device."""
         self.seen_dirs: set[tuple[int, int]] = set()
         self.rel_start = 0
         """Where paths relative to the root being walked begin."""
-        self.on_folder = on_folder
-        """Called after each folder with the files found so far (see `scan`)."""
+        self.root_tag = ""
+        """The root being walked, as it starts every group (see `FileBatch.group`)."""
 
     def walk(self, roots: list[str]) -> None:
-        for root in roots:
+        for index, root in enumerate(roots):
             self.roots.append(root)
+            self.root_tag = f"{index}\0"
             if os.path.isdir(root):
                 self.walk_root(root)
             else:
                 self.add_file(root)
-
-    def rows(self) -> list[FileEntry]:
-        """All the files listed so far as rows (`files`, grown; as text only)."""
-        files = self.files
-        done = len(files)
-        if done < self.count:
-            columns = (self.paths, self.starts, self.sizes, self.mtimes)
-            tails = [column[done:] for column in columns] if done else columns
-            # tuple.__new__ is FileEntry(...) without its Python-level __new__.
-            files.extend(map(tuple.__new__, repeat(FileEntry), zip(*tails, strict=True)))
-        return files
-
-    def packed_paths(self) -> bytes:
-        """The paths joined by NUL as UTF-8, surrogate escapes kept (as the cache packs)."""
-        joined = b"\0".join(self.pieces)
-        if _FS_UTF8:
-            return joined
-        text = joined.decode(_FS_ENCODING, _FS_ERRORS)  # pragma: no cover - not UTF-8
-        return text.encode("utf-8", "surrogateescape")  # pragma: no cover
 
     def walk_root(self, root: str) -> None:
         try:
@@ -416,15 +385,14 @@ class _Walker:
                 self._enter(payload, path, ancestors)  # type: ignore[arg-type]
         if done < len(posts):
             self._add(here, done, len(posts))
-        if self.on_folder is not None:
-            self.on_folder(self.rows())
+        self.on_done(self.root_tag + prefix)
 
     def _sort(
         self, names: list[bytes], listing: bytes | None
-    ) -> tuple[Callable[[bytes], str] | None, list[str] | None]:
+    ) -> tuple[Callable[[bytes], str] | None, list[str]]:
         """Sort ``names`` as their text sorts; the key that takes (None: as bytes), and
-        the names as text when the walk wants them. (``listing``: the folder's names,
-        each followed by a NUL; None: sort by the text.)
+        the names as text. (``listing``: the folder's names, each followed by a NUL;
+        None: sort by the text.)
 
         UTF-8 keeps the order of the characters it encodes, and bytes sort much faster
         than text; a byte that is not UTF-8 decodes to a lone surrogate, which sorts
@@ -433,24 +401,19 @@ class _Walker:
         names.sort()
         if _FS_UTF8 and listing is not None:
             try:
-                if self.text:
-                    joined = b"\0".join(names)
-                    return None, joined.decode("utf-8").split("\0") if names else []
-                if not listing.isascii():
-                    listing.decode("utf-8")  # only to know it can be
+                joined = b"\0".join(names)
+                return None, joined.decode("utf-8").split("\0") if names else []
             except UnicodeDecodeError:
                 pass
-            else:
-                return None, None
         names.sort(key=os.fsdecode)
-        return os.fsdecode, list(map(os.fsdecode, names)) if self.text else None
+        return os.fsdecode, list(map(os.fsdecode, names))
 
     def _sort_out(
         self,
         prefix: str,
         fd: int | None,
         posts: list[bytes],
-        texts: list[str] | None,
+        texts: list[str],
         infos: list[os.stat_result] | None,
         events: list[_Event],
     ) -> _Folder:
@@ -475,16 +438,14 @@ class _Walker:
             elif st.S_ISDIR(mode) and name[:1] != b".":
                 events.append((name, _ENTER_STATED, info))
         names = [posts[index] for index in keep]
-        kept_texts = None if texts is None else [texts[index] for index in keep]
-        return _Folder(prefix, names, kept_texts, file_infos)
+        return _Folder(prefix, names, [texts[index] for index in keep], file_infos)
 
     def _add(self, here: _Folder, lo: int, hi: int) -> None:
         """List the folder's regular files ``lo:hi`` (in name order) unless listed already."""
-        names, texts, infos = here.names, here.texts, here.infos
-        if lo or hi < len(names):
-            names = names[lo:hi]
+        texts, infos = here.texts, here.infos
+        if lo or hi < len(texts):
+            texts = texts[lo:hi]
             infos = infos[lo:hi]
-            texts = None if texts is None else texts[lo:hi]
         count = hi - lo
         devs = list(map(_DEV, infos))
         inos = list(map(_INO, infos))
@@ -496,39 +457,21 @@ class _Walker:
             before = len(seen)
             seen.update(inos)
             if len(seen) - before == count:  # all new, and none here twice
-                if texts is not None:
-                    self.paths.extend(map(here.prefix.__add__, texts))
-                else:
-                    prefix = here.prefix_b
-                    self.pieces.append(prefix + (b"\0" + prefix).join(names))
-                self.count += count
-                self.starts.extend(repeat(self.rel_start, count))
-                self.sizes.extend(map(_SIZE, infos))
-                self.mtimes.extend(map(_MTIME, infos))
+                self._hand_over(here.prefix, texts, infos)
                 return
             seen.difference_update(inos)  # none was listed before this run
         # Another device, or a file listed already (a link, a hard link): one by one.
+        kept: list[int] = []
         for index, info in enumerate(infos):
             seen = self.seen_files.setdefault(info.st_dev, set())
             if info.st_ino not in seen:
                 seen.add(info.st_ino)
-                if texts is not None:
-                    self._append(here.prefix + texts[index], None, self.rel_start, info)
-                else:
-                    self._append(None, here.prefix_b + names[index], self.rel_start, info)
+                kept.append(index)
+        if kept:
+            self._hand_over(here.prefix, [texts[i] for i in kept], [infos[i] for i in kept])
 
-    def _append(
-        self, path: str | None, raw: bytes | None, start: int, info: os.stat_result
-    ) -> None:
-        """List one file (by its path as text or as bytes, as the walk gathers them)."""
-        if path is not None:
-            self.paths.append(path)
-        if raw is not None:
-            self.pieces.append(raw)
-        self.count += 1
-        self.starts.append(start)
-        self.sizes.append(info.st_size)
-        self.mtimes.append(info.st_mtime_ns)
+    def _hand_over(self, prefix: str, names: list[str], infos: list[os.stat_result]) -> None:
+        self.on_batch(FileBatch(self.root_tag + prefix, prefix, self.rel_start, names, infos))
 
     def _enter(self, info: os.stat_result, path: str, ancestors: list[tuple[int, int]]) -> None:
         key = (info.st_dev, info.st_ino)
@@ -544,7 +487,7 @@ class _Walker:
         self._walk(path, [*ancestors, key])
 
     def add_file(self, path: str) -> None:
-        """A file given by itself: its relative path is its name."""
+        """A file given by itself: its relative path is its name; it is a group alone."""
         try:
             info = os.stat(path)
         except OSError as exc:
@@ -555,11 +498,11 @@ class _Walker:
         seen = self.seen_files.setdefault(info.st_dev, set())
         if info.st_ino not in seen:
             seen.add(info.st_ino)
-            start = len(path) - len(os.path.basename(path))
-            if self.text:
-                self._append(path, None, start, info)
-            else:
-                self._append(None, os.fsencode(path), start, info)
+            name = os.path.basename(path)
+            prefix = path[: len(path) - len(name)]
+            self.rel_start = len(prefix)
+            self.on_batch(FileBatch(self.root_tag + path, prefix, len(prefix), [name], [info]))
+            self.on_done(self.root_tag + path)
 
     def _problem_from_os(self, path: str, exc: OSError, *, folder: bool = False) -> None:
         what = "folder" if folder else "file"

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as some
 
 from tui.corpus.model import Problem
-from tui.corpus.scan import POST_SUFFIXES, FileEntry, ScanResult, scan, scan_packing
+from tui.corpus.scan import POST_SUFFIXES, FileEntry, ScanResult, scan
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="links, fifos and byte names")
 
@@ -192,14 +192,7 @@ def same_scans(roots: list[str]) -> None:
     found = scan(roots, on_folder=lambda files: calls.append(len(files)))
     assert found == expected
     assert calls == reference_calls
-    assert found.columns() == expected.columns()
     assert scan(roots) == expected
-    packed = scan_packing(roots)
-    paths, starts, sizes, mtimes = expected.columns()
-    assert packed.paths == "\0".join(paths).encode("utf-8", "surrogateescape")
-    assert (packed.starts, packed.sizes, packed.mtimes) == (starts, sizes, mtimes)
-    assert packed.file_count == len(paths)
-    assert (packed.problems, packed.roots) == (expected.problems, expected.roots)
 
 
 @posix_only

@@ -1,0 +1,71 @@
+"""Work in worker processes: the results are those of working here, in order, whatever
+happens to the pool."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tui.corpus import workers
+from tui.corpus.workers import run_chunks
+
+
+def square_all(chunk: list[int]) -> list[int]:
+    return [n * n for n in chunk]
+
+
+def pid_of(chunk: list[int]) -> int:
+    return os.getpid()
+
+
+def explode(chunk: list[int]) -> list[int]:
+    if os.getpid() != MAIN_PID:
+        os._exit(1)  # a worker killed mid-task
+    return square_all(chunk)
+
+
+MAIN_PID = os.getpid()
+
+CHUNKS = [list(range(i, i + 5)) for i in range(0, 50, 5)]
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_results_come_in_order_from_workers(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+    monkeypatch.setattr(workers, "_start_method", lambda: method)
+    assert list(run_chunks(square_all, CHUNKS, workers=2)) == [square_all(c) for c in CHUNKS]
+    pids = set(run_chunks(pid_of, CHUNKS, workers=2))
+    assert os.getpid() not in pids
+
+
+def test_one_worker_or_few_chunks_work_here() -> None:
+    assert set(run_chunks(pid_of, CHUNKS, workers=1)) == {os.getpid()}
+    assert set(run_chunks(pid_of, CHUNKS[:1], workers=2)) == {os.getpid()}
+
+
+def test_a_killed_worker_leaves_the_rest_to_this_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(workers, "_start_method", lambda: "fork")
+    assert list(run_chunks(explode, CHUNKS, workers=2)) == [square_all(c) for c in CHUNKS]
+
+
+def test_no_safe_way_to_start_workers_works_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "_start_method", lambda: None)
+    assert set(run_chunks(pid_of, CHUNKS, workers=2)) == {os.getpid()}
+
+
+@pytest.mark.parametrize(("cpus", "expected"), [(1, 1), (2, 2), (3, 3), (64, workers.MAX_WORKERS)])
+def test_default_workers_are_the_usable_cpus_up_to_a_limit(
+    cpus: int, expected: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cpus)), raising=False)
+    assert workers.default_workers() == expected
+
+
+def test_default_workers_without_affinity_count_the_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert workers.default_workers() == 1
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert workers.default_workers() == 2
