@@ -1,15 +1,14 @@
-"""Facet counts (tags, authors, categories, years) for a list of posts, e.g. a query result.
+"""Facet counts (tags, authors, categories, years) of a query's result, and completions.
 
 Values are grouped the way the query language compares them (NFKC, case folded, whitespace
 collapsed), so ``tag:X`` on a facet's name finds exactly the posts it counts. Each group is
-shown in its most common original spelling, counted per occurrence (ties: the
+shown in its most common original spelling among the posts counted (ties: the
 alphabetically first). A post counts once per group even if it lists two spellings of the
 same tag.
 
-:func:`facet_counts` with ``index=`` reuses a :class:`~tui.corpus.query.PostIndex`'s
-precomputed fields, which makes it fast enough to run on every filter of a 50k-post corpus;
-the spelling shown is then the most common one in the whole index, so names stay stable
-while the user narrows the list.
+`engine_facets` asks the search engine (one aggregation, in Rust, whatever the size of
+the result); `facet_counts` counts a list of posts in Python, the reference it is tested
+against. `complete_values` offers values after ``tag:``, ``site:``… in the filter bar.
 """
 
 from __future__ import annotations
@@ -19,29 +18,22 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
-from weakref import WeakKeyDictionary
+from typing import TYPE_CHECKING, Any
 
 from tui.corpus.model import Post
-from tui.corpus.query import (
-    ANNOTATION_KEYS,
-    COLORS,
-    KNOWN_KEYS,
-    PostIndex,
-    fold,
-)
+from tui.corpus.query import ANNOTATION_KEYS, COLORS, KNOWN_KEYS, fold
+
+if TYPE_CHECKING:
+    import tantivy
 
 __all__ = [
     "Facets",
     "complete_values",
+    "engine_facets",
     "facet_counts",
-    "indexed_facets",
     "KNOWN_KEYS",
     "ANNOTATION_KEYS",
 ]
-
-_WHOLE_INDEX: WeakKeyDictionary[PostIndex, dict[int | None, Facets]] = WeakKeyDictionary()
-"""Facets of every post of an index, by ``limit``; dropped with the index."""
 
 FacetList = list[tuple[str, int]]
 """(display name, number of posts), count descending then name."""
@@ -91,11 +83,11 @@ def _count_group(
     spellings: dict[str, Counter[str]] = {}
     for values in values_per_post:
         seen: set[str] = set()
-        for raw in values:
+        for raw in set(values):
             key = fold(raw)
             if not key:
                 continue
-            # Spellings are counted per occurrence (as PostIndex does), posts once per key.
+            # Posts are counted once per key, and once per spelling of it.
             spellings.setdefault(key, Counter())[raw] += 1
             if key not in seen:
                 seen.add(key)
@@ -103,30 +95,17 @@ def _count_group(
     return counts, spellings
 
 
-def facet_counts(
-    posts: Iterable[Post], *, index: PostIndex | None = None, limit: int | None = None
-) -> Facets:
-    """Count posts per tag, author, category and year.
+def facet_counts(posts: Iterable[Post], *, limit: int | None = None) -> Facets:
+    """Count posts per tag, author, category and year, in Python (the reference).
 
     Args:
         posts: The posts to count (a corpus, or a query result).
-        index: The :class:`PostIndex` the posts came from; makes counting much faster. Posts
-            that are not the index's own objects fall back to the plain count.
         limit: Keep only the top ``limit`` entries of each list.
 
     Returns:
         The facets, each list sorted by count descending, then by name.
     """
     post_list = list(posts)
-    if index is not None:
-        # List equality compares identity first, in C: the cheapest test for "everything".
-        if len(post_list) == len(index) and post_list == index.posts:
-            return indexed_facets(index, None, limit)
-        positions = index.positions_of(post_list)
-        if positions is not None:
-            bits = index.bits_of(positions)
-            if bits.bit_count() == len(positions):  # no post listed twice
-                return indexed_facets(index, bits, limit)
     tags, tag_spell = _count_group(p.tags for p in post_list)
     cats, cat_spell = _count_group(p.categories for p in post_list)
     authors, author_spell = _count_group((p.author,) for p in post_list)
@@ -142,26 +121,6 @@ def facet_counts(
     )
 
 
-def indexed_facets(index: PostIndex, bits: int | None, limit: int | None = None) -> Facets:
-    """The facets of the posts whose bits are set (None: every post of the index).
-
-    The index's groups are counted against the bitset, so the cost depends on the number
-    of distinct values, not on how many posts are counted. The whole index's facets are
-    computed once and shared.
-
-    Args:
-        index: The index.
-        bits: A bitset of positions, as :meth:`PostIndex.filter_bits` returns.
-        limit: Keep only the top ``limit`` entries of each list.
-    """
-    if bits is None or bits == index.all_bits:
-        per_limit = _WHOLE_INDEX.setdefault(index, {})
-        if limit not in per_limit:
-            per_limit[limit] = _indexed_counts(index, None, limit)
-        return per_limit[limit]
-    return _indexed_counts(index, bits, limit)
-
-
 def _utc_year(moment: datetime) -> str:
     """The UTC year as four digits, as the query language's ``date:`` sees it."""
     if moment.tzinfo is not None:
@@ -169,19 +128,49 @@ def _utc_year(moment: datetime) -> str:
     return f"{moment.year:04d}"
 
 
-def _indexed_counts(index: PostIndex, bits: int | None, limit: int | None) -> Facets:
-    everything = index.all_bits if bits is None else bits
-    tags = index.counts("tag", everything)
-    categories = index.counts("cat", everything)
-    authors = index.counts("author", everything)
-    years = {f"{y:04d}": n for y, n in index.year_counts(everything).items()}
-    return Facets(
-        tags=_ranked(_named(tags), lambda k: index.spelling("tag", k), limit),
-        authors=_ranked(_named(authors), lambda k: index.spelling("author", k), limit),
-        categories=_ranked(_named(categories), lambda k: index.spelling("cat", k), limit),
-        years=_ranked(years, str, limit),
-        total=everything.bit_count(),
+_MANY: int = 1_000_000
+"""Buckets asked of an aggregation: every distinct value."""
+
+
+def engine_facets(
+    searcher: tantivy.Searcher, query: tantivy.Query, total: int, limit: int | None = None
+) -> Facets:
+    """The facets of a query's result, counted by the search engine.
+
+    Args:
+        searcher: The engine's searcher.
+        query: The engine's query (`tui.corpus.index.search.engine_query`).
+        total: How many posts the query matches.
+        limit: Keep only the top ``limit`` entries of each list.
+    """
+    fields = ("tag", "tag_shown", "cat", "cat_shown", "author", "author_shown", "year")
+    answer = searcher.aggregate(
+        query, {name: {"terms": {"field": name, "size": _MANY}} for name in fields}
     )
+    buckets = {name: _buckets(answer.get(name)) for name in fields}
+
+    def group(kind: str) -> FacetList:
+        counts = _named({str(k): n for k, n in buckets[kind].items()})
+        spellings: dict[str, Counter[str]] = {}
+        for raw, n in buckets[f"{kind}_shown"].items():
+            spellings.setdefault(fold(str(raw)), Counter())[str(raw)] += n
+        names = _best_spellings(spellings)
+        return _ranked(counts, lambda key: names.get(key, key), limit)
+
+    years = {f"{int(k):04d}": n for k, n in buckets["year"].items()}
+    return Facets(
+        tags=group("tag"),
+        authors=group("author"),
+        categories=group("cat"),
+        years=_ranked(years, str, limit),
+        total=total,
+    )
+
+
+def _buckets(answer: Any) -> dict[Any, int]:
+    if not isinstance(answer, dict):
+        return {}
+    return {bucket["key"]: int(bucket["doc_count"]) for bucket in answer.get("buckets", ())}
 
 
 def _named(counts: dict[str, int]) -> dict[str, int]:
@@ -191,7 +180,12 @@ def _named(counts: dict[str, int]) -> dict[str, int]:
 
 
 def complete_values(
-    index: PostIndex, key: str, prefix: str, limit: int = 20, *, annotation_keys: bool = False
+    values: Mapping[str, Mapping[str, int]],
+    key: str,
+    prefix: str,
+    limit: int = 20,
+    *,
+    annotation_keys: bool = False,
 ) -> list[str]:
     """Values to offer after ``key:`` in the query input, most frequent first.
 
@@ -201,7 +195,9 @@ def complete_values(
     values. A value with spaces or commas is returned quoted, ready to insert.
 
     Args:
-        index: The index of the current corpus.
+        values: The corpus's values and their counts by key (``tag``, ``cat``,
+            ``author``: spelling -> posts; ``site``: host -> posts; ``date``: year ->
+            posts), as `corpus_values` gives them.
         key: The key typed before the colon (``category`` is ``cat``).
         prefix: What has been typed of the value so far.
         limit: At most this many values.
@@ -212,21 +208,9 @@ def complete_values(
     """
     wanted = fold(prefix)
     key = fold(key)
-    counts: dict[str, int]
-    display: Callable[[str], str] = str
-    if key in ("tag", "cat", "category", "author"):
-        kind: Literal["tag", "cat", "author"] = (
-            "cat" if key in ("cat", "category") else "tag" if key == "tag" else "author"
-        )
-        counts = index.value_counts(kind)
-
-        def display(value: str) -> str:
-            return index.spelling(kind, value)
-
-    elif key == "site":
-        counts = index.value_counts("site")
-    elif key == "date":
-        counts = {str(year): n for year, n in index.year_counts().items()}
+    counts: Mapping[str, int]
+    if key in ("tag", "cat", "category", "author", "site", "date"):
+        counts = values.get("cat" if key == "category" else key, {})
     elif key in ("has", "is") or (key == "color" and annotation_keys):
         fixed = {
             "has": ("notes", "highlights"),
@@ -236,14 +220,31 @@ def complete_values(
         counts = {v: len(fixed) - i for i, v in enumerate(fixed)}
     else:
         return []
-    starts = [(n, v) for v, n in counts.items() if v.startswith(wanted)]
-    inside = [
-        (n, v) for v, n in counts.items() if wanted and wanted in v and not v.startswith(wanted)
-    ]
-    ranked = sorted(starts, key=lambda r: (-r[0], r[1])) + sorted(
-        inside, key=lambda r: (-r[0], r[1])
+    folded = [(n, fold(v), v) for v, n in counts.items()]
+    starts = [(n, v) for n, f, v in folded if f.startswith(wanted)]
+    inside = [(n, v) for n, f, v in folded if wanted and wanted in f and not f.startswith(wanted)]
+    ranked = sorted(starts, key=lambda r: (-r[0], fold(r[1]))) + sorted(
+        inside, key=lambda r: (-r[0], fold(r[1]))
     )
-    return [_quoted(display(v)) for _, v in ranked[:limit]]
+    return [_quoted(v) for _, v in ranked[:limit]]
+
+
+def corpus_values(searcher: tantivy.Searcher) -> dict[str, dict[str, int]]:
+    """Every tag, category, author (each in its commonest spelling), host and year of the
+    corpus with its number of posts, for `complete_values`."""
+    import tantivy
+
+    facets = engine_facets(searcher, tantivy.Query.all_query(), 0)
+    answer = searcher.aggregate(
+        tantivy.Query.all_query(), {"site": {"terms": {"field": "host", "size": _MANY}}}
+    )
+    return {
+        "tag": dict(facets.tags),
+        "cat": dict(facets.categories),
+        "author": dict(facets.authors),
+        "site": {str(k): n for k, n in _buckets(answer.get("site")).items()},
+        "date": dict(facets.years),
+    }
 
 
 def _quoted(value: str) -> str:

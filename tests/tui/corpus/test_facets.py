@@ -1,15 +1,18 @@
-"""Facet counts and value completion."""
+"""Facet counts (the engine's, held to the plain count) and value completion."""
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.tui.corpus.engine_helpers import Searched
 from tui.corpus.facets import Facets, complete_values, facet_counts
 from tui.corpus.model import Post, PostId
-from tui.corpus.query import PostIndex, fold, parse_query
+from tui.corpus.query import parse_query
 
 
 def make_post(
@@ -53,26 +56,24 @@ def test_counts_sorted_by_count_then_name_with_most_common_spelling() -> None:
     )
 
 
-def test_counts_for_a_query_result_and_empty_input() -> None:
-    index = PostIndex(POSTS)
-    result = index.filter(parse_query("date:2023"))
-    facets = facet_counts(result, index=index)
+def test_counts_for_a_query_result_and_empty_input(tmp_path: Path) -> None:
+    engine = Searched(tmp_path / "engine", POSTS)
+    facets = engine.facets(parse_query("date:2023"))
     assert facets.tags == [("Economy", 2), ("Water", 2), ("经济", 1)]
     assert facets.years == [("2023", 3)]
     assert facets.total == 3
+    assert facets == facet_counts(engine.search(parse_query("date:2023")))
     assert facet_counts([]) == Facets([], [], [], [], 0)
-    assert facet_counts([], index=index) == Facets([], [], [], [], 0)
+    assert engine.facets(parse_query("tag:nothing")) == Facets([], [], [], [], 0)
 
 
-def test_whole_index_facets_are_cached_per_limit() -> None:
-    index = PostIndex(POSTS)
-    first = facet_counts(index.posts, index=index)
-    assert facet_counts(list(POSTS), index=index) is first
-    assert first == facet_counts(POSTS)
-    assert facet_counts(POSTS, index=index, limit=1).tags == [("Economy", 4)]
+def test_whole_corpus_facets_equal_the_plain_count(tmp_path: Path) -> None:
+    engine = Searched(tmp_path / "engine", POSTS)
+    assert engine.facets(parse_query("")) == facet_counts(POSTS)
+    assert engine.facets(parse_query(""), limit=1).tags == [("Economy", 4)]
 
 
-def test_years_are_utc_and_four_digits() -> None:
+def test_years_are_utc_and_four_digits(tmp_path: Path) -> None:
     tokyo = timezone(timedelta(hours=9))
     posts = [
         Post(
@@ -90,30 +91,25 @@ def test_years_are_utc_and_four_digits() -> None:
     ]
     expected = [("0999", 1), ("2023", 1)]
     assert facet_counts(posts).years == expected
-    assert facet_counts(posts, index=PostIndex(posts)).years == expected
+    assert Searched(tmp_path / "engine", posts).facets(parse_query("")).years == expected
 
 
-def test_limit_keeps_the_top_entries() -> None:
+def test_limit_keeps_the_top_entries(tmp_path: Path) -> None:
     facets = facet_counts(POSTS, limit=1)
     assert facets.tags == [("Economy", 4)]
     assert facets.authors == [("Li Wei", 3)]
-    assert facet_counts(POSTS, index=PostIndex(POSTS), limit=2).tags == [
+    assert Searched(tmp_path / "engine", POSTS).facets(parse_query(""), limit=2).tags == [
         ("Economy", 4),
         ("Water", 2),
     ]
 
 
-def test_posts_from_elsewhere_fall_back_to_the_plain_count() -> None:
-    index = PostIndex(POSTS[:2])
-    assert facet_counts(POSTS, index=index) == facet_counts(POSTS)
-
-
-def test_facet_name_used_as_query_finds_the_counted_posts() -> None:
-    index = PostIndex(POSTS)
+def test_facet_name_used_as_query_finds_the_counted_posts(tmp_path: Path) -> None:
+    engine = Searched(tmp_path / "engine", POSTS)
     for name, count in facet_counts(POSTS).tags:
-        assert len(index.filter(parse_query(f'tag:"{name}"'))) == count
+        assert len(engine.search(parse_query(f'tag:"{name}"'))) == count
     for name, count in facet_counts(POSTS).authors:
-        assert len(index.filter(parse_query(f'author:"{name}"'))) == count
+        assert len(engine.search(parse_query(f'author:"{name}"'))) == count
 
 
 SPELLINGS = ["Economy", "economy", "ＥＣＯＮＯＭＹ", "经济", "Data  Science", "data science", "x"]
@@ -131,32 +127,25 @@ SPELLINGS = ["Economy", "economy", "ＥＣＯＮＯＭＹ", "经济", "Data  Sci
     ),
     st.data(),
 )
-def test_index_counts_equal_plain_counts(
+def test_engine_counts_equal_plain_counts(
     rows: list[tuple[list[str], str, int | None]], data: st.DataObject
 ) -> None:
     posts = [make_post(i, tuple(t), a, tuple(t[:1]), y) for i, (t, a, y) in enumerate(rows)]
-    index = PostIndex(posts)
-    subset = data.draw(st.lists(st.sampled_from(posts), unique_by=id)) if posts else []
-    subset.sort(key=posts.index)
-    plain, fast = facet_counts(subset), facet_counts(subset, index=index)
-
-    def folded(rows: list[tuple[str, int]]) -> dict[str, int]:
-        return {fold(name): count for name, count in rows}
-
-    for attr in ("tags", "authors", "categories", "years"):
-        assert folded(getattr(fast, attr)) == folded(getattr(plain, attr)), attr
-    assert fast.total == plain.total == len(subset)
-    if len(subset) == len(posts):  # same spellings seen: identical output
-        assert fast == plain
+    year = data.draw(st.one_of(st.none(), st.integers(2019, 2024)))
+    query = parse_query("" if year is None else f"date:{year}")
+    with tempfile.TemporaryDirectory() as folder:
+        fast = Searched(Path(folder), posts).facets(query)
+    plain = facet_counts(p for p in posts if query.matches_post(p))
+    assert fast == plain
 
 
-def test_complete_values() -> None:
+def test_complete_values(tmp_path: Path) -> None:
     posts = [
         *POSTS,
         make_post(5, ("Econometrics",), "Ann Lee"),
         make_post(6, ("Macroeconomics",), "Ann Lee"),
     ]
-    index = PostIndex(posts)
+    index = Searched(tmp_path / "engine", posts).values()
     assert complete_values(index, "tag", "econ") == ["Economy", "Econometrics", "Macroeconomics"]
     assert complete_values(index, "TAG", "ＥＣＯＮ", limit=1) == ["Economy"]
     assert complete_values(index, "tag", "") == [

@@ -1,0 +1,247 @@
+"""Keeping the index up to date: only what changed is read, renames keep their key, and a
+damaged, older, newer or half-written index is rebuilt or completed, never trusted."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from tests.tui.conftest import FIXED_POSTS, write_posts
+from tui.corpus.index import CorpusIndex, IndexFailed
+from tui.corpus.index import sync as sync_module
+from tui.corpus.index.build import build
+from tui.corpus.index.db import FORMAT, Stage
+from tui.corpus.query import parse_query
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return write_posts(tmp_path / "posts", FIXED_POSTS)
+
+
+def titles(index: CorpusIndex) -> list[str]:
+    return [post.title for post in index.db.posts_newest_first()]
+
+
+def parsed_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every file the sync parses from now on."""
+    seen: list[str] = []
+    real = sync_module.parse_fields  # type: ignore[attr-defined]
+
+    def watched(path: str, rel_start: int):  # type: ignore[no-untyped-def]
+        seen.append(path)
+        return real(path, rel_start)
+
+    monkeypatch.setattr(sync_module, "parse_fields", watched)
+    return seen
+
+
+def test_a_second_sync_reads_nothing(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    index = CorpusIndex([folder])
+    first = index.sync(workers=1)
+    assert first.added == len(FIXED_POSTS) and not first.removed
+    seen = parsed_paths(monkeypatch)
+    again = index.sync(workers=1)
+    assert not again.touched and seen == []
+
+
+def test_edits_additions_and_deletions_are_all_that_is_read(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = CorpusIndex([folder])
+    index.sync(workers=1)
+    river = folder / "2023-10-26-river.md"
+    river.write_text(river.read_text().replace("The river at night", "The river at dawn"))
+    os.utime(river, ns=(1, 1))  # an edit that keeps the size: the time tells
+    (folder / "2024-01-02-new.md").write_text("---\ntitle: A new post\ndate: 2024-01-02\n---\nx\n")
+    gone = next(folder.glob("*markup*"))
+    gone.unlink()
+    seen = parsed_paths(monkeypatch)
+    report = index.sync(workers=1)
+    assert (report.added, report.changed, report.removed) == (1, 1, 1)
+    assert sorted(Path(p).name for p in seen) == ["2023-10-26-river.md", "2024-01-02-new.md"]
+    assert "The river at dawn" in titles(index) and "A new post" in titles(index)
+    assert len(titles(index)) == len(FIXED_POSTS)
+
+
+def test_a_renamed_file_keeps_its_key_and_its_place_in_the_engine(folder: Path) -> None:
+    index = CorpusIndex([folder])
+    build(index, lambda event: None, workers=1)
+    river = folder / "2023-10-26-river.md"
+    before = index.db.post_at_path(str(river))
+    assert before is not None
+    key = index.db.keys_of_ids([before.id])
+    river.rename(folder / "renamed-river.md")
+    report = index.sync(workers=1)
+    after = index.db.find_post(before.id)  # its id comes from its source URL
+    assert after is not None and after.path.endswith("renamed-river.md")
+    assert index.db.keys_of_ids([before.id]) == key
+    assert (report.added, report.removed, report.renamed) == (0, 0, [])
+    stages = index.db.conn.execute("SELECT stage FROM files WHERE key = ?", key).fetchone()
+    assert stages[0] == Stage.TEXT  # nothing to index again
+    found = index.search(parse_query("river night"))
+    assert index.posts(found.keys()) == [after]
+
+
+def test_a_renamed_post_without_a_source_reports_its_new_id(tmp_path: Path) -> None:
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    (folder / "a.md").write_text("---\ntitle: No source\ndate: 2020-01-01\n---\nbody\n")
+    index = CorpusIndex([folder])
+    index.sync(workers=1)
+    old = index.db.posts_newest_first()[0].id
+    (folder / "a.md").rename(folder / "b.md")
+    report = index.sync(workers=1)
+    new = index.db.posts_newest_first()[0].id
+    assert old != new and report.renamed == [(old, new)]
+
+
+def test_a_removed_folder_removes_its_posts(tmp_path: Path) -> None:
+    root = tmp_path / "archive"
+    items = list(FIXED_POSTS.items())
+    write_posts(root / "one", dict(items[:2]))
+    write_posts(root / "two", dict(items[2:4]))
+    index = CorpusIndex([root])
+    index.sync(workers=1)
+    assert len(titles(index)) == 4
+    for path in (root / "two").iterdir():
+        path.unlink()
+    (root / "two").rmdir()
+    report = index.sync(workers=1)
+    assert report.removed == 2 and len(titles(index)) == 2
+
+
+def test_a_sync_killed_midway_is_completed_by_the_next(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sync_module, "BATCH", 2)
+    monkeypatch.setattr(sync_module, "CHUNK", 1)
+    real = sync_module._write_batch
+    calls = [0]
+
+    def dies_after_one(*args: object) -> None:
+        if calls[0] == 1:
+            raise KeyboardInterrupt  # as a kill between two transactions
+        calls[0] += 1
+        real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sync_module, "_write_batch", dies_after_one)
+    index = CorpusIndex([folder])
+    with pytest.raises(KeyboardInterrupt):
+        index.sync(workers=1)
+    assert 0 < index.db.post_count() < len(FIXED_POSTS)
+    monkeypatch.setattr(sync_module, "_write_batch", real)
+    index.sync(workers=1)
+    listed = titles(index)
+    assert len(listed) == len(set(listed)) == len(FIXED_POSTS)
+
+
+def test_a_damaged_database_is_rebuilt_with_a_notice(folder: Path) -> None:
+    index = CorpusIndex([folder])
+    index.sync(workers=1)
+    path = index.db.folder / "posts.sqlite3"
+    index.close()
+    path.write_bytes(b"not a database at all" * 100)
+    fresh = CorpusIndex([folder])
+    assert any("rebuilding the search index" in n for n in fresh.notices)
+    fresh.sync(workers=1)
+    assert len(titles(fresh)) == len(FIXED_POSTS)
+
+
+@pytest.mark.parametrize(("written", "why"), [(FORMAT - 1, "older"), (FORMAT + 1, "newer")])
+def test_an_index_of_another_format_is_rebuilt(folder: Path, written: int, why: str) -> None:
+    index = CorpusIndex([folder])
+    index.sync(workers=1)
+    with index.db.writing() as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'format'", (str(written),))
+    index.close()
+    fresh = CorpusIndex([folder])
+    assert any(
+        f"written by an {why} postil" in n or f"written by a {why} postil" in n
+        for n in fresh.notices
+    ), fresh.notices
+    assert fresh.db.post_count() == 0  # nothing of it is trusted
+    fresh.sync(workers=1)
+    assert len(titles(fresh)) == len(FIXED_POSTS)
+
+
+def test_a_lost_engine_is_filled_again(folder: Path) -> None:
+    index = CorpusIndex([folder])
+    build(index, lambda event: None, workers=1)
+    index.close()
+    import shutil
+
+    shutil.rmtree(index.db.folder / "text")
+    again = CorpusIndex([folder])
+    assert again.stage_counts()[1] == len(FIXED_POSTS)  # the database still says so...
+    _ = again.engine  # ...until the engine is opened and found empty
+    assert again.stage_counts()[1:] == (0, 0)
+    build(again, lambda event: None, workers=1)
+    found = again.search(parse_query("river"))
+    assert found.count >= 1
+
+
+def test_a_damaged_engine_is_rebuilt(folder: Path) -> None:
+    index = CorpusIndex([folder])
+    build(index, lambda event: None, workers=1)
+    index.close()
+    (index.db.folder / "text" / "meta.json").write_text("{ damaged")
+    again = CorpusIndex([folder])
+    _ = again.engine
+    assert any("rebuilding the search index" in n for n in again.notices)
+    build(again, lambda event: None, workers=1)
+    assert again.search(parse_query("river")).count >= 1
+
+
+def test_a_killed_text_indexer_leaves_what_it_committed(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.corpus.index import feed
+
+    monkeypatch.setattr(feed, "TEXT_BATCH", 2)
+    monkeypatch.setattr(feed, "TEXT_CHUNK", 1)
+    index = CorpusIndex([folder])
+    index.sync(workers=1)
+    index.feed_fields()
+    batches = [0]
+
+    def stop() -> bool:
+        batches[0] += 1
+        return batches[0] > 2
+
+    index.feed_text(workers=1, should_stop=stop)
+    total, _, with_text = index.stage_counts()
+    assert 0 < with_text < total
+    index.feed_text(workers=1)
+    assert index.stage_counts() == (total, total, total)
+    assert index.engine.searcher().num_docs == total  # each post once
+
+
+def test_a_full_disk_keeps_the_last_index_and_says_so(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = CorpusIndex([folder])
+    index.sync(workers=1)
+    before = titles(index)
+    (folder / "2024-01-02-new.md").write_text("---\ntitle: A new post\ndate: 2024-01-02\n---\n")
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(sync_module, "_write_rows", full)
+    with pytest.raises(IndexFailed, match="the disk is full"):
+        index.sync(workers=1)
+    assert titles(index) == before
+
+
+def test_the_index_is_private(folder: Path) -> None:
+    index = CorpusIndex([folder])
+    build(index, lambda event: None, workers=1)
+    assert stat.S_IMODE(index.db.folder.stat().st_mode) == 0o700
+    for path in index.db.folder.rglob("*"):
+        if path.is_file() and path.stat().st_size:
+            assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path

@@ -1,0 +1,404 @@
+"""The index's database: every post file's size, mtime and parsed fields, in SQLite.
+
+One database per set of corpus roots, in the user cache folder (a 0700 folder, the
+files 0600), never inside a corpus folder. It is a cache: `open_database` rebuilds it
+(and says so in one line) when it is missing, damaged, of another format or written
+by a newer postil, and deleting it loses nothing.
+
+It is the corpus's home: `postil ls` and the library's unfiltered list read their rows
+from it (newest first is an index walk, not a sort), the sync (`tui.corpus.index.sync`)
+upserts what changed, and the search engine (`tui.corpus.index.engine`) is filled from
+it. WAL mode: readers never wait for a writer, and a writer waits a moment (the busy
+timeout) for another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+import orjson
+
+from tui import __version__, locations
+from tui.corpus.model import Post, PostId, Problem, ProblemKind, post_from_row
+
+FORMAT: Final[int] = 1
+"""The database and engine format. Bump it whenever the schema, the parsing of post files,
+the canonical text or the tokenizing change: every index is then rebuilt once."""
+
+BUSY_TIMEOUT_S: Final[float] = 5.0
+"""How long a writer waits for another process's write to end before giving up."""
+
+TIE_BITS: Final[int] = 23
+"""Low bits of a sort key that order posts with the same date (by their key)."""
+_TIE_MASK: Final[int] = (1 << TIE_BITS) - 1
+_DATE_OFFSET: Final[int] = 1 << 39
+"""Added to a date in seconds so keys stay positive for ±17,000 years around 1970."""
+_UNDATED_LAST: Final[int] = (1 << 40) - 1
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files(
+    key INTEGER PRIMARY KEY,
+    grp BLOB NOT NULL,
+    path BLOB NOT NULL,
+    rel_start INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    base_id TEXT,
+    id TEXT,
+    title TEXT,
+    date_us INTEGER,
+    author TEXT,
+    tags TEXT,
+    categories TEXT,
+    source TEXT,
+    extras TEXT,
+    encoding TEXT,
+    sort_new INTEGER,
+    stage INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS files_grp ON files(grp);
+CREATE INDEX IF NOT EXISTS files_new ON files(sort_new) WHERE base_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS files_id ON files(id);
+CREATE INDEX IF NOT EXISTS files_stage ON files(stage) WHERE stage < 2;
+CREATE TABLE IF NOT EXISTS problems(
+    key INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    recovered INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS problems_key ON problems(key);
+CREATE TABLE IF NOT EXISTS walk_problems(
+    path BLOB NOT NULL, kind TEXT NOT NULL, reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS groups(grp BLOB PRIMARY KEY, signature BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS gone(key INTEGER PRIMARY KEY);
+"""
+
+
+def stored_path(path: str) -> bytes:
+    """A path as the database keeps it: its bytes (a file name that is not UTF-8 is
+    kept as it is, which SQLite's text cannot hold)."""
+    return os.fsencode(path)
+
+
+def path_of(stored: bytes) -> str:
+    """The path of `stored_path`."""
+    return os.fsdecode(stored)
+
+
+POST_COLUMNS: Final[str] = (
+    "key, path, rel_start, id, title, date_us, author, tags, categories, source, extras,"
+    " size, mtime_ns, encoding"
+)
+"""What `post_of` needs, in its order."""
+
+
+class Stage:
+    """How far a post is in the search engine (the ``stage`` column)."""
+
+    NONE: Final[int] = 0
+    """Not in the engine (new, or changed since)."""
+    FIELDS: Final[int] = 1
+    """Its fields are searchable; its text is not yet."""
+    TEXT: Final[int] = 2
+    """Fully searchable."""
+
+
+def sort_keys(date: datetime | None, key: int) -> tuple[int, int]:
+    """(newest-first key, oldest-first key) of a post: larger is newer / later.
+
+    Newest first sorts by the first descending, oldest first by the second ascending;
+    undated posts come last in both, and posts with the same date (to the second) by
+    their key, ascending (the order in which the index first met them: path order for
+    the files of one walk).
+    """
+    tie = key & _TIE_MASK
+    if date is None:
+        return _TIE_MASK - tie, (_UNDATED_LAST << TIE_BITS) | tie
+    seconds = (date - _EPOCH) // timedelta(seconds=1) + _DATE_OFFSET
+    return (seconds << TIE_BITS) | (_TIE_MASK - tie), (seconds << TIE_BITS) | tie
+
+
+def sort_key_us(date_us: int | None, key: int) -> int:
+    """The newest-first key of `sort_keys`, from the date in microseconds."""
+    tie = _TIE_MASK - (key & _TIE_MASK)
+    if date_us is None:
+        return tie
+    return ((date_us // 1_000_000 + _DATE_OFFSET) << TIE_BITS) | tie
+
+
+def date_to_us(date: datetime | None) -> int | None:
+    """A UTC datetime as microseconds since the epoch (exact)."""
+    return None if date is None else (date - _EPOCH) // _MICROSECOND
+
+
+def us_to_date(micros: int | None) -> datetime | None:
+    """The UTC datetime of ``date_to_us``."""
+    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
+
+
+def post_of(row: Sequence[Any]) -> Post:
+    """The post of a row selected with `POST_COLUMNS`."""
+    (_, path, rel_start, pid, title, date_us, author, tags, cats, source, extras) = row[:11]
+    size, mtime_ns, encoding = row[11:14]
+    return post_from_row(
+        (
+            PostId(pid),
+            path_of(path),
+            rel_start,
+            title,
+            us_to_date(date_us),
+            author,
+            tuple(orjson.loads(tags)),
+            tuple(orjson.loads(cats)),
+            source,
+            tuple(map(tuple, orjson.loads(extras))),
+            size,
+            mtime_ns,
+            encoding,
+        )
+    )
+
+
+def index_folder(roots: Sequence[str]) -> Path:
+    """The folder of the index of a set of corpus roots (order does not matter)."""
+    key = "\0".join(sorted(roots)).encode("utf-8", "surrogateescape")
+    digest = hashlib.blake2b(key, digest_size=8).hexdigest()
+    return locations.cache_dir() / f"index-{digest}"
+
+
+class IndexUnusable(Exception):
+    """The database cannot be used as it is (damaged, other format): it must be rebuilt."""
+
+
+@dataclass(slots=True)
+class Database:
+    """An open index database (one connection: use it from one thread at a time)."""
+
+    folder: Path
+    roots: list[str]
+    conn: sqlite3.Connection
+
+    # -- reading -----------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        """A value of the ``meta`` table."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def post_count(self) -> int:
+        """How many files gave a post."""
+        return int(self.conn.execute(_COUNT_POSTS).fetchone()[0])
+
+    def posts_newest_first(self, offset: int = 0, limit: int = -1) -> list[Post]:
+        """Posts in the library's default order (newest first, undated last)."""
+        rows = self.conn.execute(
+            f"SELECT {POST_COLUMNS} FROM files WHERE base_id IS NOT NULL"
+            " ORDER BY sort_new DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+        return list(map(post_of, rows))
+
+    def iter_posts_newest_first(
+        self, limit: int | None = None, batch: int = 2000
+    ) -> Iterator[Post]:
+        """Every post (or the first ``limit``), newest first, read a batch at a time."""
+        cursor = self.conn.execute(
+            f"SELECT {POST_COLUMNS} FROM files WHERE base_id IS NOT NULL"
+            " ORDER BY sort_new DESC LIMIT ?",
+            (-1 if limit is None else limit,),
+        )
+        while rows := cursor.fetchmany(batch):
+            yield from map(post_of, rows)
+
+    def posts_by_key(self, keys: Sequence[int]) -> list[Post]:
+        """The posts with these keys, in the order of ``keys`` (missing ones left out)."""
+        found: dict[int, Post] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT {POST_COLUMNS} FROM files WHERE key IN ({marks})", chunk
+            )
+            for row in rows:
+                found[row[0]] = post_of(row)
+        return [found[key] for key in keys if key in found]
+
+    def keys_of_ids(self, ids: Iterable[str]) -> list[int]:
+        """The keys of the posts with these ids."""
+        wanted = list(ids)
+        keys: list[int] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(f"SELECT key FROM files WHERE id IN ({marks})", chunk)
+            keys += [row[0] for row in rows]
+        return keys
+
+    def find_post(self, post_id: str) -> Post | None:
+        """The post with this id, or None."""
+        row = self.conn.execute(
+            f"SELECT {POST_COLUMNS} FROM files WHERE id = ?", (post_id,)
+        ).fetchone()
+        return None if row is None else post_of(row)
+
+    def posts_with_prefix(self, prefix: str, limit: int = 2) -> list[Post]:
+        """Up to ``limit`` posts whose id starts with ``prefix`` (lower-case hex)."""
+        rows = self.conn.execute(
+            f"SELECT {POST_COLUMNS} FROM files WHERE id >= ? AND id < ? LIMIT ?",
+            (prefix, prefix + "\uffff", limit),
+        )
+        return list(map(post_of, rows))
+
+    def post_at_path(self, path: str) -> Post | None:
+        """The post of the file at ``path`` (as the walk spelled it), or None."""
+        row = self.conn.execute(
+            f"SELECT {POST_COLUMNS} FROM files WHERE path = ? AND base_id IS NOT NULL",
+            (stored_path(path),),
+        ).fetchone()
+        return None if row is None else post_of(row)
+
+    def file_count(self) -> int:
+        """How many post files were found (with a post or not)."""
+        return int(self.conn.execute("SELECT count(*) FROM files").fetchone()[0])
+
+    def authors(self) -> list[str]:
+        """Every distinct author."""
+        return [row[0] for row in self.conn.execute("SELECT DISTINCT author FROM files")]
+
+    def problems(self) -> list[Problem]:
+        """Every problem met by the last sync, by path."""
+        rows = self.conn.execute(
+            "SELECT f.path, p.kind, p.reason, p.recovered FROM problems p"
+            " JOIN files f ON f.key = p.key"
+            " UNION ALL SELECT path, kind, reason, 0 FROM walk_problems"
+        ).fetchall()
+        problems = [
+            Problem(path_of(path), _kind(kind), why, bool(rec)) for path, kind, why, rec in rows
+        ]
+        problems.sort(key=lambda p: p.path)
+        return problems
+
+    def stage_counts(self) -> tuple[int, int, int]:
+        """(posts, posts whose fields are searchable, posts whose text is)."""
+        row = self.conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE stage >= 1),"
+            " count(*) FILTER (WHERE stage >= 2) FROM files WHERE base_id IS NOT NULL"
+        ).fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
+
+    # -- writing -----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, taken at once (BEGIN IMMEDIATE), committed on success."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+
+_COUNT_POSTS = "SELECT count(*) FROM files WHERE base_id IS NOT NULL"
+
+_KINDS: Final[frozenset[str]] = frozenset(
+    ("yaml", "not-mapping", "encoding", "empty", "binary", "unreadable", "loop", "fields")
+)
+
+
+def _kind(kind: str) -> ProblemKind:
+    return kind if kind in _KINDS else "unreadable"  # type: ignore[return-value]
+
+
+def open_database(roots: Sequence[str], *, notices: list[str] | None = None) -> Database:
+    """Open (or create, or rebuild) the index database of ``roots``.
+
+    Args:
+        roots: The absolute corpus roots.
+        notices: Gets one line when an existing index had to be rebuilt (and why).
+
+    Returns:
+        The open database.
+
+    Raises:
+        OSError: The cache folder cannot be created or written (a full disk, no rights).
+        sqlite3.Error: SQLite refused even a new, empty database.
+    """
+    folder = index_folder(roots)
+    locations.ensure_private_dir(folder.parent)
+    locations.ensure_private_dir(folder)
+    path = folder / "posts.sqlite3"
+    try:
+        return _open(folder, path, roots)
+    except (IndexUnusable, sqlite3.DatabaseError) as exc:
+        if notices is not None:
+            notices.append(f"postil: rebuilding the search index ({exc}).")
+    remove_index(folder)
+    locations.ensure_private_dir(folder)
+    return _open(folder, path, roots)
+
+
+def remove_index(folder: Path) -> None:
+    """Delete an index folder's files (the database and the engine's)."""
+    import shutil
+
+    for name in ("posts.sqlite3", "posts.sqlite3-wal", "posts.sqlite3-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            (folder / name).unlink()
+    shutil.rmtree(folder / "text", ignore_errors=True)
+
+
+def _open(folder: Path, path: Path, roots: Sequence[str]) -> Database:
+    if not path.exists():
+        # Made private before SQLite writes anything into it (its -wal and -shm files
+        # take the database's mode).
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        _check_format(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return Database(folder, list(roots), conn)
+
+
+def _check_format(conn: sqlite3.Connection) -> None:
+    """Create the schema in a new database; refuse one of another format."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "meta" not in tables:
+        if tables:
+            raise IndexUnusable("it is not an index postil knows")
+        conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
+        conn.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+            (("format", str(FORMAT)), ("postil", __version__)),
+        )
+        return
+    row = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+    found = None if row is None else row[0]
+    if found != str(FORMAT):
+        newer = found is not None and found.isdigit() and int(found) > FORMAT
+        what = "a newer postil" if newer else "an older postil"
+        raise IndexUnusable(f"it was written by {what}")

@@ -1,0 +1,84 @@
+"""A short passage of a post's text around where a query's text terms match.
+
+Shown under the library's list for the post under the cursor, and given by
+``postil ls --json --snippets``: the passage around the first match, each match in it
+marked (``[[`` and ``]]`` in the CLI's text, styled in the app).
+"""
+
+from __future__ import annotations
+
+from tui.corpus.query import Query, WordTerm
+from tui.corpus.textmatch import find_spans
+
+CONTEXT = 40
+"""Characters shown on either side of the first match (fewer at a paragraph's edge)."""
+
+
+def match_spans(
+    text: str, query: Query, scopes: tuple[str, ...] = ("any", "text")
+) -> list[tuple[int, int]]:
+    """Every match in ``text`` of the query's positive text terms, in order, merged."""
+    spans: list[tuple[int, int]] = []
+    for term in query.terms:
+        if isinstance(term, WordTerm) and not term.negated and term.scope in scopes:
+            spans += find_spans(term.chain, text)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def passage(
+    text: str, spans: list[tuple[int, int]], context: int = CONTEXT
+) -> tuple[int, int] | None:
+    """The (start, end) of the passage to show around the first of ``spans``, within its
+    paragraph and ``context`` characters either side (None when there is no match)."""
+    if not spans:
+        return None
+    first, last = spans[0]
+    para_start = text.rfind("\n", 0, first) + 1
+    para_end = text.find("\n", last)
+    if para_end < 0:
+        para_end = len(text)
+    start = max(para_start, first - context)
+    end = min(para_end, last + context)
+    return start, end
+
+
+def marked_passage(
+    text: str, query: Query, context: int = CONTEXT
+) -> tuple[str, list[tuple[int, int]]] | None:
+    """The passage around the first match (an ellipsis where it is cut, paragraph breaks
+    as spaces) and the matches in it, as offsets into the passage; None without a match."""
+    spans = match_spans(text, query)
+    bounds = passage(text, spans, context)
+    if bounds is None:
+        return None
+    start, end = bounds
+    lead = "…" if start > 0 and text[start - 1] != "\n" else ""
+    tail = "…" if end < len(text) and text[end] != "\n" else ""
+    shift = len(lead) - start
+    inside = [
+        (max(s, start) + shift, min(e, end) + shift) for s, e in spans if s < end and e > start
+    ]
+    return lead + text[start:end].replace("\n", " ") + tail, inside
+
+
+def snippet(text: str, query: Query) -> str | None:
+    """The passage around the first match with every match marked ``[[``…``]]``; None
+    when the text has no match."""
+    found = marked_passage(text, query)
+    if found is None:
+        return None
+    shown, spans = found
+    out: list[str] = []
+    at = 0
+    for start, end in spans:
+        out += [shown[at:start], "[[", shown[start:end], "]]"]
+        at = end
+    out.append(shown[at:])
+    return "".join(out)
