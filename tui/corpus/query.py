@@ -23,8 +23,8 @@ the title, the author or a tag, compared the same way. ``site:example.com`` matc
 source URL's host ``example.com`` and its subdomains (``www.example.com``), never
 ``badexample.com``; a pasted URL is reduced to its host, punycode equals Unicode.
 
-``note:X`` and ``quote:X`` hold for a post with an annotation whose note / quote contains
-X, folded like the other text terms; the post's annotations come from the state
+``note:X`` and ``quote:X`` hold for a post with an annotation whose note / quote holds X,
+matched like the other text terms; the post's annotations come from the state
 (:class:`AnnotationTexts`, which :class:`Marks` is). The annotation query
 (``annotation_keys=True``) reads them as the annotation's own note and quote, and adds
 ``hl-tag:X`` (an annotation tag), ``color:C``, ``is:orphan`` and ``is:unplaced``; see
@@ -44,20 +44,18 @@ import calendar
 import difflib
 import re
 import unicodedata
-from array import array
-from bisect import bisect_left, bisect_right
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from itertools import accumulate, chain, compress, islice, repeat
-from operator import contains
-from typing import Literal, Protocol, TypeVar
+from typing import Literal, Protocol
 from urllib.parse import urlsplit
 
 from tui.corpus.errors import CorpusError
 from tui.corpus.model import Post
+from tui.corpus.textmatch import Chain, chain_of, matches_folded
+from tui.corpus.textmatch import fold as text_fold
+from tui.corpus.textmatch import matches as chain_matches
 
 try:  # The annotation model is the store helper's; fall back to the documented palette.
     from annotations.model import COLORS as _MODEL_COLORS
@@ -77,7 +75,6 @@ __all__ = [
     "DateTerm",
     "DayRange",
     "FieldTerm",
-    "PostIndex",
     "PostState",
     "Query",
     "QueryError",
@@ -102,10 +99,21 @@ KNOWN_KEYS: tuple[str, ...] = (
     "before",
     "has",
     "is",
+    "title",
+    "text",
     "note",
     "quote",
+    "sort",
 )
 """Keys of the post query, in the order help texts list them."""
+
+SortKey = Literal["newest", "oldest", "title", "author", "relevance"]
+"""The orders ``sort:`` can ask for."""
+SORT_KEYS: tuple[SortKey, ...] = ("newest", "oldest", "relevance", "title", "author")
+
+TextScope = Literal["any", "title", "text"]
+"""Where a text term is looked for: title, author, tags or body (a bare word), the title
+(``title:``) or the body text (``text:``)."""
 
 ANNOTATION_KEYS: tuple[str, ...] = ("hl-tag", "color")
 """Keys only the annotation query knows (plus the values ``is:orphan``, ``is:unplaced``)."""
@@ -126,7 +134,7 @@ _FIELD_KEYS: dict[str, FieldKey] = {
     "hl-tag": "hl-tag",
 }
 _TEXT_KEYS = ("note", "quote")
-"""Field keys that are substrings of an annotation's text, not whole values."""
+"""Field keys matched in an annotation's text (as text terms), not as whole values."""
 _DATE_KEYS: dict[str, DateKey] = {"date": "date", "after": "after", "before": "before"}
 _QUOTES = {'"': '"＂', "＂": '"＂', "“": '”"'}
 """Opening quote -> the characters that close it."""
@@ -252,11 +260,6 @@ def _ordinal_of_iso(text: str | None) -> int | None:
     return _ordinal_of(moment)
 
 
-def _haystack(title: str, author: str, tags: Iterable[str]) -> str:
-    """The text a bare word is searched in; newlines keep a word from spanning fields."""
-    return "\n".join((_fold_text(title), fold(author), *(fold(t) for t in tags)))
-
-
 # ---------------------------------------------------------------------------------------------
 # The typed query
 
@@ -289,11 +292,13 @@ class _TermBase:
 @dataclass(frozen=True, slots=True)
 class FieldTerm(_TermBase):
     """``tag:``, ``cat:``, ``author:``, ``hl-tag:``, ``color:`` (whole value), or ``note:``
-    and ``quote:`` (a substring of an annotation's note or quote)."""
+    and ``quote:`` (words in an annotation's note or quote, matched as text terms)."""
 
     key: FieldKey
     values: tuple[str, ...]
     """Folded alternatives (OR)."""
+    chains: tuple[Chain, ...] = ()
+    """For ``note:`` and ``quote:``: each alternative as a text term."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,13 +326,26 @@ class StateTerm(_TermBase):
 
 @dataclass(frozen=True, slots=True)
 class WordTerm(_TermBase):
-    """A bare word or a quoted phrase (folded); commas in it are literal."""
+    """A bare word or a quoted phrase, or a ``title:``/``text:`` value; commas are literal.
+
+    It matches as `tui.corpus.textmatch` says: its tokens in a row in the text.
+    """
 
     word: str
+    """The term as typed, without quotes or key."""
+    chain: Chain
+    scope: TextScope = "any"
 
 
 Term = FieldTerm | SiteTerm | DateTerm | StateTerm | WordTerm
 """Any parsed term."""
+
+
+@dataclass(frozen=True, slots=True)
+class _SortTerm(_TermBase):
+    """``sort:ORDER``: kept as `Query.sort_key`, never among the terms."""
+
+    key: SortKey
 
 
 class PostState(Protocol):
@@ -414,21 +432,14 @@ class Marks:
         return self._texts().keys()
 
     def _texts(self) -> dict[str, list[tuple[str, str]]]:
-        """Post id -> folded (note, quote) pairs, folded in one batch on first need.
-
-        Not when the marks are read: the library reads them after every change, and
-        folding 10k annotations takes tens of milliseconds that only these terms need.
-        """
+        """Post id -> folded (note, quote) pairs, folded on first need (not when the
+        marks are read: the library reads them after every change, and only these terms
+        need the texts)."""
         if self._folded is None:
-            # Newlines become spaces (folding collapses whitespace anyway) so that
-            # _fold_many can fold everything as one string.
-            flat = [
-                t.replace("\n", " ") for a in self.annotations for t in (a.note, a.target.exact)
-            ]
-            folded = iter(_fold_many(flat))
             grouped: dict[str, list[tuple[str, str]]] = {}
             for ann in self.annotations:
-                grouped.setdefault(ann.post.id, []).append((next(folded), next(folded)))
+                pair = (text_fold(ann.note), text_fold(ann.target.exact))
+                grouped.setdefault(ann.post.id, []).append(pair)
             self._folded = grouped
         return self._folded
 
@@ -468,7 +479,11 @@ class _Facts:
     author: str
     host: str | None
     ordinal: int | None
-    haystack: str
+    title: str
+    meta: tuple[str, ...]
+    """The author and each tag: text terms look in each apart."""
+    body: str | None
+    """The canonical text (None: not known, as for an annotation's post)."""
     annotation: _AnnotationFacts | None = None
 
 
@@ -481,10 +496,13 @@ class _AnnotationFacts:
     color: str
     quote: str
     is_orphan: bool
+    note_text: str
+    """The note as written (text terms fold it themselves)."""
+    quote_text: str
     is_unplaced: bool = False
 
 
-def _facts_of_post(post: Post) -> _Facts:
+def _facts_of_post(post: Post, text: str | None) -> _Facts:
     return _Facts(
         post_id=post.id,
         tags=frozenset(fold(t) for t in post.tags),
@@ -492,7 +510,9 @@ def _facts_of_post(post: Post) -> _Facts:
         author=fold(post.author),
         host=host_of(post.source),
         ordinal=_ordinal_of(post.date),
-        haystack=_haystack(post.title, post.author, post.tags),
+        title=post.title,
+        meta=(post.author, *post.tags),
+        body=text,
     )
 
 
@@ -518,13 +538,28 @@ def _state_matches(flag: StateFlag, facts: _Facts, state: PostState) -> bool:
     return state.has_highlights(facts.post_id)
 
 
+def annotation_text_ids(term: FieldTerm, state: PostState) -> set[str]:
+    """The posts one of whose annotations' note (``note:``) or quote (``quote:``) holds
+    the term's words (none for a state that knows no annotation)."""
+    texts = getattr(state, "annotation_texts", None)
+    ids = getattr(state, "annotated_ids", None)
+    if texts is None or ids is None:
+        return set()
+    part = 0 if term.key == "note" else 1
+    return {
+        post_id
+        for post_id in ids()
+        if any(matches_folded(c, pair[part]) for pair in texts(post_id) for c in term.chains)
+    }
+
+
 def _annotation_text_matches(term: FieldTerm, post_id: str, state: PostState) -> bool:
-    """``note:``/``quote:`` for a post: one of its annotations' note / quote has a value."""
+    """``note:``/``quote:`` for a post: one of its annotations' note / quote holds it."""
     texts = getattr(state, "annotation_texts", None)
     if texts is None:
-        return False  # a state that knows no annotations
+        return False
     part = 0 if term.key == "note" else 1
-    return any(v in pair[part] for pair in texts(post_id) for v in term.values)
+    return any(matches_folded(c, pair[part]) for pair in texts(post_id) for c in term.chains)
 
 
 def _field_matches(term: FieldTerm, facts: _Facts, state: PostState) -> bool:
@@ -544,9 +579,8 @@ def _field_matches(term: FieldTerm, facts: _Facts, state: PostState) -> bool:
         return any(v in ann.tags for v in term.values)
     if key == "color":
         return ann.color in term.values
-    if key == "quote":
-        return any(v in ann.quote for v in term.values)
-    return any(v in ann.note for v in term.values)  # note:
+    text = ann.quote_text if key == "quote" else ann.note_text
+    return any(chain_matches(chain, text) for chain in term.chains)
 
 
 def _term_holds(term: Term, facts: _Facts, state: PostState) -> bool:
@@ -560,10 +594,24 @@ def _term_holds(term: Term, facts: _Facts, state: PostState) -> bool:
         return day is not None and any(r.contains(day) for r in term.ranges)
     if isinstance(term, StateTerm):
         return any(_state_matches(f, facts, state) for f in term.flags)
-    if term.word in facts.haystack:
+    return _text_holds(term, facts)
+
+
+def _text_holds(term: WordTerm, facts: _Facts) -> bool:
+    """A text term, by brute force (`textmatch.matches`) over each text it may be in."""
+    chain, scope = term.chain, term.scope
+    if scope != "text" and chain_matches(chain, facts.title):
+        return True
+    if scope == "any" and any(chain_matches(chain, value) for value in facts.meta):
+        return True
+    if scope != "title" and facts.body is not None and chain_matches(chain, facts.body):
         return True
     ann = facts.annotation
-    return ann is not None and (term.word in ann.quote or term.word in ann.note)
+    return (
+        scope == "any"
+        and ann is not None
+        and (chain_matches(chain, ann.quote_text) or chain_matches(chain, ann.note_text))
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -575,14 +623,28 @@ class Query:
     terms: tuple[Term, ...]
     annotation_keys: bool = False
     """Whether the annotation keys were allowed when parsing."""
+    sort_key: SortKey | None = None
+    """The order a ``sort:`` term asked for, if any (it filters nothing)."""
 
     @property
     def is_empty(self) -> bool:
         """True when the query has no terms (it matches everything)."""
         return not self.terms
 
-    def matches_post(self, post: Post, state: PostState = EMPTY_STATE) -> bool:
-        """Evaluate the query on one post (the reference; :class:`PostIndex` is faster).
+    @property
+    def sort(self) -> SortKey | None:
+        """The order a ``sort:`` term asks for (the last one wins), or None."""
+        return self.sort_key
+
+    @property
+    def has_text_terms(self) -> bool:
+        """Whether a term looks in the post's text (a bare word, ``title:``, ``text:``)."""
+        return any(isinstance(term, WordTerm) for term in self.terms)
+
+    def matches_post(
+        self, post: Post, state: PostState = EMPTY_STATE, text: str | None = None
+    ) -> bool:
+        """Evaluate the query on one post: the reference the search engine is held to.
 
         Annotation-only terms (``hl-tag:``, ``color:``, ``is:orphan``, ``is:unplaced``)
         never hold for a post, so negated they always do. ``note:`` and ``quote:`` ask
@@ -591,13 +653,14 @@ class Query:
         Args:
             post: The post.
             state: Reading and annotation state for ``is:`` and ``has:``.
+            text: The post's canonical text, for text terms (None: as if empty).
 
         Returns:
             Whether every term holds.
         """
         if not self.terms:
             return True
-        facts = _facts_of_post(post)
+        facts = _facts_of_post(post, text)
         return all(_term_holds(t, facts, state) != t.negated for t in self.terms)
 
 
@@ -665,11 +728,11 @@ def matches_annotation(
     """Evaluate a query on an annotation.
 
     Post terms are evaluated against the annotation's post snapshot (``cat:`` never holds:
-    snapshots keep no categories). ``note:WORD`` / ``quote:WORD`` is a substring of the
-    note / quote, ``hl-tag:X`` an annotation tag, ``color:C`` its colour, ``is:orphan`` and
-    ``is:unplaced`` the flags;
-    ``has:notes`` means the annotation's note is not empty and ``has:highlights`` always
-    holds; a bare word also searches the quote, the note and the annotation's tags.
+    snapshots keep no categories). ``note:WORD`` / ``quote:WORD`` are words of the note /
+    quote (as text terms match), ``hl-tag:X`` an annotation tag, ``color:C`` its colour,
+    ``is:orphan`` and ``is:unplaced`` the flags; ``has:notes`` means the annotation's note
+    is not empty and ``has:highlights`` always holds; a bare word also searches the quote,
+    the note and the annotation's tags.
 
     Args:
         query: A query, normally parsed with ``annotation_keys=True``.
@@ -691,13 +754,17 @@ def matches_annotation(
         author=fold(post.author),
         host=host_of(post.source),
         ordinal=_ordinal_of_iso(post.date),
-        haystack=_haystack(post.title, post.author, (*post.tags, *ann.tags)),
+        title=post.title,
+        meta=(post.author, *post.tags, *ann.tags),
+        body=None,
         annotation=_AnnotationFacts(
             note=_fold_text(ann.note),
             tags=frozenset(fold(t) for t in ann.tags),
             color=fold(ann.color),
             quote=_fold_text(ann.target.exact),
             is_orphan=is_orphan,
+            note_text=ann.note,
+            quote_text=ann.target.exact,
             is_unplaced=is_unplaced,
         ),
     )
@@ -803,13 +870,16 @@ class _Parser:
         self.annotation_keys = annotation_keys
         self.keys = KNOWN_KEYS + (ANNOTATION_KEYS if annotation_keys else ())
 
-    def term(self, token: _Token) -> Term:
+    def term(self, token: _Token) -> Term | _SortTerm:
         split = _split_key(token)
         if split is None:
             return self._word(token)
         key, segments = split
         if key not in self.keys:
             raise self._unknown_key(token, key, segments)
+        if key in ("title", "text"):
+            scope: TextScope = "title" if key == "title" else "text"
+            return self._word(token, segments, scope)
         raw = _value_items(segments)
         if all(not fold(item) for item in raw):
             raise QueryError(
@@ -823,11 +893,17 @@ class _Parser:
             )
         if key in _FIELD_KEYS:
             values = tuple(fold(item) for item in raw)
-            return FieldTerm(token.text, token.position, token.negated, _FIELD_KEYS[key], values)
+            chains: tuple[Chain, ...] = ()
+            if key in _TEXT_KEYS:
+                chains = tuple(self._chain(token, item) for item in raw)
+            field_key = _FIELD_KEYS[key]
+            return FieldTerm(token.text, token.position, token.negated, field_key, values, chains)
         if key == "color":
             return FieldTerm(
                 token.text, token.position, token.negated, "color", self._colors(token, raw)
             )
+        if key == "sort":
+            return self._sort(token, raw)
         if key == "site":
             hosts = tuple(self._host(token, item) for item in raw)
             return SiteTerm(token.text, token.position, token.negated, hosts)
@@ -837,21 +913,51 @@ class _Parser:
             return DateTerm(token.text, token.position, token.negated, date_key, ranges)
         return self._state(token, key, raw)
 
-    def _word(self, token: _Token) -> WordTerm:
-        word = fold("".join(seg.text for seg in token.segments))
+    def _word(
+        self, token: _Token, segments: Sequence[_Segment] | None = None, scope: TextScope = "any"
+    ) -> WordTerm:
+        if segments is None:
+            segments = token.segments
+        word = "".join(seg.text for seg in segments)
         if not token.segments:
             raise QueryError(
                 f'a lone "-" negates nothing in {_shown(token.text)} (write -tag:x or -word)',
                 token.text,
                 token.position,
             )
-        if not word:
+        if not fold(word):
+            what = "empty phrase" if scope == "any" else "empty value in"
+            hint = "put a word between the quotes" if scope == "any" else f"write {scope}:WORD"
+            raise QueryError(f"{what} {_shown(token.text)} ({hint})", token.text, token.position)
+        chain = chain_of(word)
+        if chain is None:
             raise QueryError(
-                f"empty phrase {_shown(token.text)} (put a word between the quotes)",
+                f"{_shown(token.text)} has no letter or digit to search for",
                 token.text,
                 token.position,
             )
-        return WordTerm(token.text, token.position, token.negated, word)
+        return WordTerm(token.text, token.position, token.negated, word, chain, scope)
+
+    def _chain(self, token: _Token, item: str) -> Chain:
+        chain = chain_of(item)
+        if chain is None:
+            raise QueryError(
+                f"{_shown(item)} in {_shown(token.text)} has no letter or digit to search for",
+                token.text,
+                token.position,
+            )
+        return chain
+
+    def _sort(self, token: _Token, raw: list[str]) -> _SortTerm:
+        value = fold(raw[-1])
+        if token.negated or len(raw) != 1 or value not in SORT_KEYS:
+            raise QueryError(
+                f"{_shown(token.text)} is not an order"
+                f" (use {', '.join('sort:' + k for k in SORT_KEYS)})",
+                token.text,
+                token.position,
+            )
+        return _SortTerm(token.text, token.position, False, value)
 
     def _unknown_key(self, token: _Token, key: str, value: Sequence[_Segment] = ()) -> QueryError:
         if key in ANNOTATION_KEYS:
@@ -1001,655 +1107,7 @@ def parse_query(text: str, *, annotation_keys: bool = False) -> Query:
         QueryError: One sentence naming the bad term and why (``.term``, ``.position``).
     """
     parser = _Parser(annotation_keys)
-    terms = tuple(parser.term(token) for token in _tokenize(text))
-    return Query(text, terms, annotation_keys)
-
-
-# ---------------------------------------------------------------------------------------------
-# The fast evaluator
-
-_TO_SELECTOR = bytes.maketrans(b"01", b"\x00\x01")
-"""Turns ``bin()`` digits into selector bytes for :func:`itertools.compress`."""
-_TO_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
-"""Turns selector bytes (0 or 1 per post) into the digits of a binary number."""
-_ONE_DIGIT = ord("1")
-_BYTE_BITS: tuple[tuple[int, ...], ...] = tuple(
-    tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256)
-)
-"""For each byte value, the offsets of its set bits."""
-_FEW = 2048
-"""Below this many positions a bitset is built bit by bit; above, through a digit string."""
-_MEMO_BYTES = 8 << 20
-"""Bitsets of middle-sized groups kept for reuse, at most this many bytes of them."""
-_CHUNK = 256
-"""Characters of the joined titles per entry of the table that bounds each bisection."""
-_FEW_IDS = 16
-"""Reading or annotation state held by at most one post in this many is looked up by id
-(a bisection each) rather than asked of every post."""
-_DENSE_CHECK = 512
-"""A title search checks every this many matches whether to test titles one by one."""
-_DENSE = 6
-"""...which it does once one title in this many matched: a match found by ``str.find``
-costs several times what testing one title with ``in`` does."""
-_JOINED_HOSTS = re.compile(
-    r"^(?:[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9.-]+)(?::[0-9]*)?(?=[/?#]|$))?.*$", re.MULTILINE
-)
-"""``_SIMPLE_URL`` over many URLs joined by newlines: one netloc (or "") per line."""
-_SPACE_RUNS = re.compile(r"[^\S\n]+")
-_EDGE_SPACES = re.compile(r"^ | $", re.MULTILINE)
-_OTHER_SPACE = re.compile(
-    "[\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-)
-"""Every character ``str.split()`` splits on but the space and the newline (tested)."""
-
-GroupKind = Literal["tag", "cat", "author"]
-
-
-def _fold_many(texts: Sequence[str]) -> list[str]:
-    """``[_fold_text(t) for t in texts]``, folding them all as one string (a few times faster).
-
-    Normalisation and case folding never join or split characters across a newline, so
-    the newline-joined text folds to the folded texts joined by newlines; a text that
-    holds a newline itself is folded on its own.
-    """
-    if not texts:
-        return []
-    joined = "\n".join(texts)
-    if joined.count("\n") != len(texts) - 1:
-        return [_fold_text(text) for text in texts]
-    if joined.isascii():
-        folded = joined.lower()
-    else:
-        if not unicodedata.is_normalized("NFKC", joined):
-            joined = unicodedata.normalize("NFKC", joined)
-        folded = joined.casefold()
-        if not unicodedata.is_normalized("NFKC", folded):
-            folded = unicodedata.normalize("NFKC", folded)
-    if (
-        "  " in folded
-        or " \n" in folded
-        or "\n " in folded
-        or folded[:1] == " "
-        or folded[-1:] == " "
-        or _OTHER_SPACE.search(folded)
-    ):
-        # " ".join(text.split()) for each line: runs of spaces become one, ends go.
-        folded = _EDGE_SPACES.sub("", _SPACE_RUNS.sub(" ", folded))
-    lines = folded.split("\n")
-    if len(lines) != len(texts):  # pragma: no cover - guarded by the count above
-        return [_fold_text(text) for text in texts]
-    return lines
-
-
-def _group_many(columns: list[tuple[str, ...]]) -> tuple[dict[str, list[int]], Counter[str]]:
-    """Value -> ascending positions of the posts listing it, and repeats within a post."""
-    groups: dict[str, list[int]] = {}
-    repeats: Counter[str] = Counter()
-    get = groups.get
-    for pos, values in enumerate(columns):
-        for value in values:
-            group = get(value)
-            if group is None:
-                groups[value] = [pos]
-            elif group[-1] != pos:
-                group.append(pos)
-            else:
-                repeats[value] += 1
-    return groups, repeats
-
-
-_K = TypeVar("_K")
-
-
-def _group_one(column: list[_K]) -> dict[_K, list[int]]:
-    """Value -> ascending positions of the posts with that value."""
-    groups: dict[_K, list[int]] = {}
-    get = groups.get
-    for pos, value in enumerate(column):
-        group = get(value)
-        if group is None:
-            groups[value] = [pos]
-        else:
-            group.append(pos)
-    return groups
-
-
-def _merged(parts: list[list[int]]) -> list[int]:
-    """Ascending positions of several groups (a post in two of them once)."""
-    return parts[0] if len(parts) == 1 else sorted(set(chain.from_iterable(parts)))
-
-
-def _netlocs(sources: list[str]) -> list[str]:
-    """Per source URL, its netloc when it has the simple ``scheme://host`` shape, else ""."""
-    joined = "\n".join(sources)
-    if joined.count("\n") == len(sources) - 1:
-        found: list[str] = _JOINED_HOSTS.findall(joined)
-        if len(found) == len(sources):
-            return found
-    netlocs = []
-    for source in sources:
-        match = _SIMPLE_URL.match(source)
-        netlocs.append(match.group(1) if match else "")
-    return netlocs
-
-
-class PostIndex:
-    """Normalised fields of a list of posts, precomputed once, for fast filtering.
-
-    Each tag, category, author, host suffix and day maps to its posts: a sorted array
-    of positions for a small group, a bitset (a Python int, one bit per post) for a
-    large one. A query turns groups into bitsets and combines them with ``&``/``|``/``^``;
-    bare words are searched in the folded titles (and in the tag and author values), and
-    reading state is asked per post id, over the remaining candidates when they are few.
-
-    Only the folded titles are kept per post; everything else is kept per distinct value,
-    so the index stays small next to the posts it indexes.
-    """
-
-    def __init__(self, posts: Sequence[Post]) -> None:
-        """Index ``posts`` (kept in this order).
-
-        Args:
-            posts: The posts, usually a corpus's ``LoadResult.posts``.
-        """
-        self.posts: list[Post] = list(posts)
-        """The indexed posts, in input order."""
-        n = len(self.posts)
-        self._n = n
-        self._all = (1 << n) - 1
-        self._zeros = bytearray(b"0") * n
-        self._big = max(64, n // 32)
-        """Groups of at least this many posts are kept as bitsets (smaller than arrays)."""
-        self._memo: dict[tuple[str, object], int] = {}
-        self._memo_bytes = 0
-        self._ids: list[str] = [post.id for post in self.posts]
-        self._by_id: array[int] = array("i")
-        """Positions in the order of their posts' ids: a few posts are found by id through
-        bisection instead of a scan."""
-        self._titles: list[str] = []
-        """The folded titles."""
-        self._blob = ""
-        """The folded titles, each followed by a newline (which no folded text holds)."""
-        self._starts: array[int] = array("q")
-        """Where each title starts in ``_blob``, and ``len(_blob)`` last."""
-        self._chunk_titles: array[int] = array("i")
-        """The title at every ``_CHUNK``-th character of ``_blob`` (bounds the bisection
-        that places a match to a few titles)."""
-        self._groups: dict[str, dict[str, array[int] | int]] = {}
-        """kind ("tag", "cat", "author", "site") -> folded value -> its posts."""
-        self._days: dict[int, array[int] | int] = {}
-        self._years: dict[int, int] = {}
-        """Year -> bitset of the posts dated in it."""
-        self._spellings: dict[str, Counter[str]] = {}
-        self._display_cache: dict[str, dict[str, str]] = {}
-        self._last: tuple[list[Post], list[int]] = ([], [])
-        """The last filter result (a copy) and its positions, for :meth:`positions_of`."""
-        self._by_object: dict[int, int] | None = None
-        self._build()
-
-    def __len__(self) -> int:
-        return self._n
-
-    @property
-    def all_bits(self) -> int:
-        """The bitset of every post."""
-        return self._all
-
-    # -- building ---------------------------------------------------------------------------
-
-    def _build(self) -> None:
-        """Group positions by raw value, one column at a time; fold each distinct value once."""
-        posts = self.posts
-        # Fresh strings, made one after the other: a scan of 50k titles that lie together
-        # in memory takes half the time of one over the posts' own scattered titles.
-        titles = self._titles = _fold_many([post.title for post in posts])
-        self._blob = "\n".join(titles) + "\n" if titles else ""
-        self._starts = array("i" if len(self._blob) < 1 << 31 else "q", [0])
-        self._starts.extend(accumulate(len(title) + 1 for title in titles))
-        starts = self._starts
-        self._chunk_titles = array(
-            "i", [bisect_right(starts, at) - 1 for at in range(0, len(self._blob) + _CHUNK, _CHUNK)]
-        )
-        ids = self._ids
-        order = sorted(range(self._n), key=ids.__getitem__)
-        self._by_id = array("i", order)
-        del order
-        tags, tag_repeats = _group_many([post.tags for post in posts])
-        cats, cat_repeats = _group_many([post.categories for post in posts])
-        authors = _group_one([post.author for post in posts])
-        self._groups["tag"] = self._fold_groups(tags)
-        self._groups["cat"] = self._fold_groups(cats)
-        self._groups["author"] = self._fold_groups(authors)
-        # Spellings are counted per occurrence: a tag listed twice by one post counts twice.
-        self._spellings = {
-            "tag": Counter({t: len(g) + tag_repeats.get(t, 0) for t, g in tags.items()}),
-            "cat": Counter({c: len(g) + cat_repeats.get(c, 0) for c, g in cats.items()}),
-            "author": Counter({a: len(g) for a, g in authors.items() if a}),
-        }
-        del tags, cats, authors
-        self._groups["site"] = self._host_groups()
-        ordinals = [
-            None
-            if moment is None
-            else moment.toordinal()
-            if moment.tzinfo is UTC
-            else _utc_ordinal(moment)
-            for moment in [post.date for post in posts]
-        ]
-        days = {d: g for d, g in _group_one(ordinals).items() if d is not None}
-        del ordinals
-        years: dict[int, list[int]] = {}
-        for day in days:
-            years.setdefault(date.fromordinal(day).year, []).append(day)
-        for year, year_days in years.items():
-            self._years[year] = self._to_bits(
-                list(chain.from_iterable(map(days.__getitem__, year_days)))
-            )
-        self._days = {day: self._compact(positions) for day, positions in days.items()}
-        self._dated = 0
-        for bits in self._years.values():
-            self._dated |= bits
-        self._first_day = min(self._days, default=0)
-        self._last_day = max(self._days, default=-1)
-
-    def _fold_groups(self, raw: dict[str, list[int]]) -> dict[str, array[int] | int]:
-        """Merge the groups of values that fold alike; an empty value is kept as ""."""
-        folded: dict[str, list[list[int]]] = {}
-        for value, positions in raw.items():
-            folded.setdefault(fold(value), []).append(positions)
-        return {value: self._compact(_merged(parts)) for value, parts in folded.items()}
-
-    def _host_groups(self) -> dict[str, array[int] | int]:
-        """Host and each parent domain -> posts (``site:example.com`` takes subdomains)."""
-        sources = [post.source or "" for post in self.posts]
-        netlocs = _netlocs(sources)
-        by_host: dict[str, list[list[int]]] = {}
-        for netloc, positions in _group_one(netlocs).items():
-            if netloc:
-                host = _host_from_netloc(netloc)
-                if host is not None:
-                    by_host.setdefault(host, []).append(positions)
-            else:  # not the simple scheme://host shape: the slow path, post by post
-                for pos in positions:
-                    host = host_of(sources[pos])
-                    if host is not None:
-                        by_host.setdefault(host, []).append([pos])
-        suffixes: dict[str, list[list[int]]] = {}
-        for host, parts in by_host.items():
-            labels = host.split(".")
-            for i in range(len(labels)):
-                suffixes.setdefault(".".join(labels[i:]), []).extend(parts)
-        return {suffix: self._compact(_merged(parts)) for suffix, parts in suffixes.items()}
-
-    def _compact(self, positions: list[int]) -> array[int] | int:
-        """A group as kept: a bitset when large, else an array of positions."""
-        if len(positions) >= self._big:
-            return self._to_bits(positions)
-        return array("i", positions)
-
-    # -- bitsets ----------------------------------------------------------------------------
-
-    def _to_bits(self, positions: Iterable[int]) -> int:
-        """The bitset of ``positions`` (a sized sequence, any order, repeats allowed)."""
-        if not isinstance(positions, (list, array)):
-            positions = list(positions)
-        if len(positions) < _FEW:
-            buf = bytearray(self._n // 8 + 1)
-            for p in positions:
-                buf[p >> 3] |= 1 << (p & 7)
-            return int.from_bytes(buf, "little")
-        digits = bytearray(self._zeros)
-        deque(map(digits.__setitem__, positions, repeat(_ONE_DIGIT)), maxlen=0)
-        digits.reverse()
-        return int(digits, 2)
-
-    def _selector_bits(self, selector: bytes) -> int:
-        """The bitset of a selector (one byte per post, 0 or 1)."""
-        return int(selector.translate(_TO_DIGITS)[::-1], 2) if selector else 0
-
-    def _group_bits(self, kind: str, key: object, group: array[int] | int | None) -> int:
-        """A group as a bitset (middle-sized groups are remembered within a budget)."""
-        if group is None:
-            return 0
-        if isinstance(group, int):
-            return group
-        if len(group) < 64:
-            return self._to_bits(group)
-        memo_key = (kind, key)
-        bits = self._memo.get(memo_key)
-        if bits is None:
-            size = self._n // 8 + 40
-            if self._memo_bytes + size > _MEMO_BYTES:
-                self._memo.clear()
-                self._memo_bytes = 0
-            bits = self._memo[memo_key] = self._to_bits(group)
-            self._memo_bytes += size
-        return bits
-
-    def _selector(self, bits: int) -> bytes:
-        """One byte per post up to the highest set bit: 1 where the bit is set, else 0."""
-        return bin(bits)[:1:-1].encode("ascii").translate(_TO_SELECTOR)
-
-    def selector(self, bits: int) -> bytes:
-        """One byte per post (all of them): 1 where the bit is set, else 0."""
-        selector = self._selector(bits)
-        if len(selector) < self._n:  # bin() drops the high zero bits
-            selector += bytes(self._n - len(selector))
-        return selector
-
-    def positions(self, bits: int) -> list[int]:
-        """The positions whose bit is set, ascending."""
-        if not bits:
-            return []
-        if bits.bit_count() * 16 > self._n:
-            return list(compress(range(self._n), self._selector(bits)))
-        # Few bits: visit only the bytes that hold some (a dense walk costs ~2 ms at 50k).
-        data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-        positions: list[int] = []
-        for i in compress(range(len(data)), data):
-            base = i << 3
-            positions.extend([base + offset for offset in _BYTE_BITS[data[i]]])
-        return positions
-
-    def posts_of(self, bits: int) -> list[Post]:
-        """The posts whose bit is set, in index order (``posts`` picked by ``bits``).
-
-        Many posts are picked in one pass in C (no position is made for each post);
-        a few through their positions.
-        """
-        if not bits:
-            return []
-        if bits.bit_count() * 16 > self._n:
-            return list(compress(self.posts, self._selector(bits)))
-        return list(map(self.posts.__getitem__, self.positions(bits)))
-
-    def _range_bits(self, first: int | None, last: int | None) -> int:
-        lo = self._first_day if first is None else max(first, self._first_day)
-        hi = self._last_day if last is None else min(last, self._last_day)
-        if lo > hi:
-            return 0
-        if lo <= self._first_day and hi >= self._last_day:
-            return self._dated
-        bits, d = 0, lo
-        # Whole years, then whole months, then single days: at most ~80 ORs for any range.
-        while d <= hi:
-            day = date.fromordinal(d)
-            if day.month == 1 and day.day == 1:
-                year_end = date(day.year, 12, 31).toordinal()
-                if year_end <= hi:
-                    bits |= self._years.get(day.year, 0)
-                    d = year_end + 1
-                    continue
-            if day.day == 1:
-                month_end = (_span(day.year, day.month, None) or (d, d))[1]
-                if month_end <= hi:
-                    bits |= self._month_bits(day.year, day.month, d, month_end)
-                    d = month_end + 1
-                    continue
-            bits |= self._group_bits("day", d, self._days.get(d))
-            d += 1
-        return bits
-
-    def _month_bits(self, year: int, month: int, first: int, last: int) -> int:
-        memo_key = ("month", (year, month))
-        bits = self._memo.get(memo_key)
-        if bits is None:
-            bits = 0
-            for day in range(first, last + 1):
-                bits |= self._group_bits("day", day, self._days.get(day))
-            self._memo[memo_key] = bits
-            self._memo_bytes += self._n // 8 + 40
-        return bits
-
-    def _term_bits(self, term: Term) -> int | None:
-        """The bitset where the unsigned term holds; None for per-post terms."""
-        if isinstance(term, FieldTerm):
-            if term.key in _TEXT_KEYS:
-                return None  # asks the state about the annotated posts
-            groups = self._groups.get(term.key)
-            if groups is None:
-                return 0  # annotation-only keys never hold for a post
-            bits = 0
-            for value in term.values:
-                bits |= self._group_bits(term.key, value, groups.get(value))
-            return bits
-        if isinstance(term, SiteTerm):
-            bits = 0
-            sites = self._groups["site"]
-            for host in term.hosts:
-                bits |= self._group_bits("site", host, sites.get(host))
-            return bits
-        if isinstance(term, DateTerm):
-            bits = 0
-            for r in term.ranges:
-                bits |= self._range_bits(r.first, r.last)
-            return bits
-        if isinstance(term, StateTerm) and set(term.flags) <= {"orphan", "unplaced"}:
-            return 0
-        return None
-
-    # -- filtering --------------------------------------------------------------------------
-
-    def filter(self, query: Query, state: PostState = EMPTY_STATE) -> list[Post]:
-        """The posts the query matches, in input order.
-
-        Args:
-            query: A parsed query.
-            state: Reading and annotation state for ``is:`` and ``has:``.
-
-        Returns:
-            The matching posts (same semantics as :meth:`Query.matches_post`).
-        """
-        if not query.terms:
-            return list(self.posts)
-        positions = self.filter_positions(query, state)
-        result = list(map(self.posts.__getitem__, positions))
-        # Facets are usually asked for the result just returned: remember its positions
-        # (with a copy of the list, so a caller that sorts its result gets no stale answer).
-        self._last = (result[:], positions)
-        return result
-
-    def filter_positions(self, query: Query, state: PostState = EMPTY_STATE) -> list[int]:
-        """Like :meth:`filter`, but the matching positions (indexes into ``posts``)."""
-        if not query.terms:
-            return list(range(self._n))
-        return self.positions(self.filter_bits(query, state))
-
-    def filter_bits(self, query: Query, state: PostState = EMPTY_STATE) -> int:
-        """Like :meth:`filter`, but the bitset of the matching positions."""
-        everything = self._all
-        bits = everything
-        rest: list[Term] = []
-        for term in query.terms:
-            term_bits = self._term_bits(term)
-            if term_bits is None:
-                rest.append(term)
-            else:
-                bits &= (everything ^ term_bits) if term.negated else term_bits
-            if not bits:
-                return 0
-        # Words first: a substring test is cheaper than asking the state about a post.
-        rest.sort(key=lambda t: (not isinstance(t, WordTerm), t.negated))
-        for term in rest:
-            # Few candidates left: test only those; many: test every post at C speed.
-            candidates = None if bits.bit_count() * 8 > self._n else self.positions(bits)
-            term_bits = self._scan(term, candidates, state)
-            bits &= (everything ^ term_bits) if term.negated else term_bits
-            if not bits:
-                return 0
-        return bits
-
-    def _scan(self, term: Term, candidates: list[int] | None, state: PostState) -> int:
-        """The bitset where the unsigned word or state term holds (among ``candidates``)."""
-        if isinstance(term, WordTerm):
-            return self._word_bits(term.word, candidates)
-        if isinstance(term, FieldTerm):  # note: or quote:
-            ids = getattr(state, "annotated_ids", None)
-            matching = [
-                i for i in (ids() if ids else ()) if _annotation_text_matches(term, i, state)
-            ]
-            return self._id_bits(matching)
-        assert isinstance(term, StateTerm)
-        bits = 0
-        for flag in term.flags:
-            bits |= self._state_bits(flag, candidates, state)
-        return bits
-
-    def _word_bits(self, word: str, candidates: list[int] | None) -> int:
-        """Posts whose folded title, author or one of whose tags contains ``word``."""
-        if candidates is None:
-            bits = self._title_bits(word)
-        else:
-            find, starts = self._blob.find, self._starts
-            bits = self._to_bits(
-                [i for i in candidates if find(word, starts[i], starts[i + 1]) >= 0]
-            )
-        for kind in ("author", "tag"):
-            for value, group in self._groups[kind].items():
-                if word in value:
-                    bits |= self._group_bits(kind, value, group)
-        return bits
-
-    def _title_bits(self, word: str) -> int:
-        """Posts whose folded title contains ``word``, found in one pass over all titles.
-
-        ``str.find`` in the joined titles jumps from one match to the next (a few times
-        faster than testing 50k titles one by one when a word is in a few of them), each
-        match is placed by bisection and the search resumes at the next title. When one
-        title in ``_DENSE`` matched so far, the remaining titles are tested one by one.
-        """
-        blob = self._blob
-        if not word or "\n" in word:  # in every title; or in none (titles have no newline)
-            return self._all if not word else 0
-        find, starts, chunks = blob.find, self._starts, self._chunk_titles
-        positions: list[int] = []
-        add = positions.append
-        at = find(word)
-        while at >= 0:
-            chunk = at // _CHUNK
-            title = bisect_right(starts, at, chunks[chunk], chunks[chunk + 1] + 1) - 1
-            add(title)
-            if len(positions) % _DENSE_CHECK == 0 and len(positions) * _DENSE > title:
-                rest = islice(self._titles, title + 1, None)
-                found = bytes(map(contains, rest, repeat(word)))
-                return self._to_bits(positions) | (self._selector_bits(found) << (title + 1))
-            at = find(word, starts[title + 1])
-        return self._to_bits(positions)
-
-    def _state_bits(self, flag: StateFlag, candidates: list[int] | None, state: PostState) -> int:
-        """Posts (among ``candidates``) where the reading or annotation flag holds."""
-        if flag == "unread":
-            return self._all ^ self._state_bits("read", None, state)
-        if flag in ("orphan", "unplaced"):
-            return 0  # only an annotation is an orphan or unplaced, never a post
-        ask: Callable[[str], object]
-        if isinstance(state, Marks):
-            holders = (
-                state.read
-                if flag == "read"
-                else state.noted_ids()
-                if flag == "notes"
-                else state.highlighted_ids()
-            )
-            if candidates is None and len(holders) * _FEW_IDS <= self._n:
-                return self._id_bits(holders)  # a few posts: found by id
-            # Set lookups at C speed rather than a method call per post.
-            ask = holders.__contains__
-        elif isinstance(state, _EmptyState):
-            return 0
-        else:
-            ask = {
-                "read": state.is_read,
-                "notes": state.has_notes,
-                "highlights": state.has_highlights,
-            }[flag]
-        if candidates is None:
-            return self._selector_bits(bytes(map(bool, map(ask, self._ids))))
-        ids = self._ids
-        return self._to_bits([i for i in candidates if ask(ids[i])])
-
-    def _id_bits(self, wanted: Iterable[str]) -> int:
-        """The posts whose id is in ``wanted``, found by bisection (for a few ids)."""
-        by_id, id_of, n = self._by_id, self._ids.__getitem__, self._n
-        positions: list[int] = []
-        for post_id in wanted:
-            k = bisect_left(by_id, post_id, key=id_of)
-            while k < n and id_of(by_id[k]) == post_id:  # ids repeat only in odd corpora
-                positions.append(by_id[k])
-                k += 1
-        return self._to_bits(positions)
-
-    # -- helpers for facets and completion -------------------------------------------------
-
-    def positions_of(self, posts: Iterable[Post]) -> list[int] | None:
-        """Positions of posts that are this index's own objects; None if one is not.
-
-        Identity is enough: the index holds its posts, so their ``id()`` cannot be reused.
-        """
-        if not isinstance(posts, list):
-            posts = list(posts)
-        last_posts, last_positions = self._last
-        # List equality compares identity first, element by element, in C.
-        if len(posts) == len(last_posts) and posts == last_posts:
-            return list(last_positions)
-        if self._by_object is None:  # built on first need: 50k entries weigh megabytes
-            self._by_object = {id(p): i for i, p in enumerate(self.posts)}
-        try:
-            return list(map(self._by_object.__getitem__, map(id, posts)))
-        except KeyError:
-            return None
-
-    def bits_of(self, positions: Sequence[int]) -> int:
-        """The bitset of ``positions`` (as :meth:`positions` reads back)."""
-        return self._to_bits(positions)
-
-    def counts(self, kind: GroupKind, bits: int) -> dict[str, int]:
-        """Folded value -> how many posts of ``bits`` have it (0 counts left out)."""
-        groups = self._groups[kind]
-        if bits == self._all:
-            return {v: g.bit_count() if isinstance(g, int) else len(g) for v, g in groups.items()}
-        selector: bytes | None = None
-        out: dict[str, int] = {}
-        for value, group in groups.items():
-            if isinstance(group, int):
-                count = (group & bits).bit_count()
-            else:
-                if selector is None:
-                    selector = self.selector(bits)
-                count = sum(map(selector.__getitem__, group))
-            if count:
-                out[value] = count
-        return out
-
-    def year_counts(self, bits: int | None = None) -> dict[int, int]:
-        """Year -> number of posts dated in it (of ``bits``; None: of every post)."""
-        if bits is None:
-            return {y: b.bit_count() for y, b in self._years.items()}
-        counts = {y: (b & bits).bit_count() for y, b in self._years.items()}
-        return {y: n for y, n in counts.items() if n}
-
-    def spelling(self, kind: GroupKind, key: str) -> str:
-        """The most common original spelling of a folded value over the whole index."""
-        return self._display(kind).get(key, key)
-
-    def _display(self, kind: str) -> dict[str, str]:
-        cached = self._display_cache.get(kind)
-        if cached is not None:
-            return cached
-        best: dict[str, tuple[int, str]] = {}
-        for raw, count in self._spellings[kind].items():
-            key = fold(raw)
-            current = best.get(key)
-            # Most common spelling wins; ties go to the alphabetically first, for stability.
-            if current is None or (-count, raw) < (-current[0], current[1]):
-                best[key] = (count, raw)
-        display = self._display_cache[kind] = {k: v[1] for k, v in best.items()}
-        return display
-
-    def value_counts(self, kind: Literal["tag", "cat", "author", "site"]) -> dict[str, int]:
-        """Folded value -> number of posts, for completion and help."""
-        groups = self._groups[kind]
-        sizes = {k: g.bit_count() if isinstance(g, int) else len(g) for k, g in groups.items() if k}
-        if kind == "site":
-            return {h: n for h, n in sizes.items() if "." in h}
-        return sizes
+    parsed = [parser.term(token) for token in _tokenize(text)]
+    sorts = [term.key for term in parsed if isinstance(term, _SortTerm)]
+    terms = tuple(term for term in parsed if not isinstance(term, _SortTerm))
+    return Query(text, terms, annotation_keys, sorts[-1] if sorts else None)

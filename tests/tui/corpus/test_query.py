@@ -1,12 +1,15 @@
-"""The query language: every term, negation, OR, quotes, CJK/NFKC, errors, both evaluators."""
+"""The query language: every term, negation, OR, quotes, CJK/NFKC, errors; the reference
+evaluator and the search engine agree on every case."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from tests.tui.corpus.engine_helpers import Searched
 from tui.corpus.errors import CorpusError
 from tui.corpus.model import Post, PostId
 from tui.corpus.query import (
@@ -15,7 +18,7 @@ from tui.corpus.query import (
     DateTerm,
     DayRange,
     FieldTerm,
-    PostIndex,
+    Marks,
     PostState,
     Query,
     QueryError,
@@ -26,6 +29,7 @@ from tui.corpus.query import (
     matches_annotation,
     parse_query,
 )
+from tui.corpus.textmatch import chain_of
 
 
 def make_post(
@@ -50,6 +54,13 @@ def make_post(
         categories=categories,
         source=source,
     )
+
+
+def word(text: str, position: int, value: str) -> WordTerm:
+    """The term a bare word or phrase parses to."""
+    chain = chain_of(value)
+    assert chain is not None
+    return WordTerm(text, position, False, value, chain)
 
 
 def utc(year: int, month: int = 1, day: int = 1, hour: int = 12) -> datetime:
@@ -112,30 +123,37 @@ POSTS = [
 ]
 
 
-@dataclass
-class FakeState:
-    """A PostState backed by sets of post ids."""
+def FakeState(  # noqa: N802 - reads as the state it builds
+    read: set[str] | None = None,
+    notes: set[str] | None = None,
+    highlights: set[str] | None = None,
+) -> Marks:
+    """Reading and annotation marks: posts read, with notes, with highlights."""
+    counts = {pid: (0, 1) for pid in highlights or ()}
+    counts.update({pid: (1, 1) for pid in notes or ()})
+    return Marks(read=set(read or ()), counts=counts)
 
-    read: set[str] = field(default_factory=set)
-    notes: set[str] = field(default_factory=set)
-    highlights: set[str] = field(default_factory=set)
 
-    def is_read(self, post_id: str) -> bool:
-        return post_id in self.read
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Searched:
+    """POSTS in a search engine."""
+    return Searched(tmp_path_factory.mktemp("engine"), POSTS)
 
-    def has_notes(self, post_id: str) -> bool:
-        return post_id in self.notes
 
-    def has_highlights(self, post_id: str) -> bool:
-        return post_id in self.highlights
+_ENGINE: list[Searched] = []
+
+
+@pytest.fixture(autouse=True)
+def _engine_for_hits(engine: Searched) -> None:
+    _ENGINE[:] = [engine]
 
 
 def hits(text: str, state: PostState = EMPTY_STATE) -> list[int]:
     """Numbers of the POSTS matching ``text``, checked to agree across both evaluators."""
     query = parse_query(text)
     slow = [int(p.id[1:]) for p in POSTS if query.matches_post(p, state)]
-    fast = [int(p.id[1:]) for p in PostIndex(POSTS).filter(query, state)]
-    assert fast == slow, f"PostIndex and matches_post disagree on {text!r}"
+    fast = sorted(int(p.id[1:]) for p in _ENGINE[0].search(query, state))
+    assert fast == slow, f"the engine and matches_post disagree on {text!r}"
     return slow
 
 
@@ -200,8 +218,11 @@ def hits(text: str, state: PostState = EMPTY_STATE) -> list[int]:
     ],
 )
 def test_term(text: str, expected: list[int]) -> None:
-    state = FakeState(read={"p00000000000", "p00000000004"}, notes={"p00000000001"})
-    state.highlights = {"p00000000001", "p00000000002"}
+    state = FakeState(
+        read={"p00000000000", "p00000000004"},
+        notes={"p00000000001"},
+        highlights={"p00000000001", "p00000000002"},
+    )
     assert hits(text, state) == expected
 
 
@@ -256,7 +277,7 @@ def test_site_does_not_match_a_longer_host_or_no_source() -> None:
     assert 3 not in hits("site:com")
 
 
-def test_site_compares_punycode_and_unicode_hosts() -> None:
+def test_site_compares_punycode_and_unicode_hosts(tmp_path: Path) -> None:
     posts = [
         make_post(0, source="https://xn--fsqu00a.xn--55qx5d/a"),
         make_post(1, source="https://www.例子.公司/b"),
@@ -269,7 +290,8 @@ def test_site_compares_punycode_and_unicode_hosts() -> None:
         ("site:example.com", [2]),
     ):
         query = parse_query(text)
-        assert [int(p.id[1:]) for p in PostIndex(posts).filter(query)] == expected
+        found = Searched(tmp_path / text, posts).search(query)
+        assert sorted(int(p.id[1:]) for p in found) == expected
         assert [int(p.id[1:]) for p in posts if query.matches_post(p)] == expected
 
 
@@ -310,7 +332,7 @@ def test_parse_gives_typed_terms() -> None:
             (DayRange(utc(2023).toordinal(), utc(2023, 12, 31).toordinal()),),
         ),
         StateTerm("is:read", 53, False, "is", ("read",)),
-        WordTerm('"x y"', 61, False, "x y"),
+        word('"x y"', 61, "x y"),
     )
     assert not query.is_empty
     assert parse_query("").is_empty
@@ -331,14 +353,16 @@ def test_fold_is_nfkc_casefold_and_collapses_whitespace() -> None:
 
 
 def test_a_colon_after_non_key_text_is_a_word() -> None:
-    assert parse_query("12:30").terms == (WordTerm("12:30", 0, False, "12:30"),)
-    assert parse_query("日期：2023").terms[0] == WordTerm("日期：2023", 0, False, "日期:2023")
-    assert parse_query('"tga:x"').terms == (WordTerm('"tga:x"', 0, False, "tga:x"),)
+    assert parse_query("12:30").terms == (word("12:30", 0, "12:30"),)
+    assert parse_query("日期：2023").terms[0] == word("日期：2023", 0, "日期：2023")
+    assert parse_query('"tga:x"').terms == (word('"tga:x"', 0, "tga:x"),)
 
 
 # -- errors -----------------------------------------------------------------------------------
 
-KEYS = "tag, cat, category, author, site, date, after, before, has, is, note, quote"
+KEYS = (
+    "tag, cat, category, author, site, date, after, before, has, is, title, text, note, quote, sort"
+)
 
 
 @pytest.mark.parametrize(
@@ -463,12 +487,12 @@ def test_is_orphan_and_color_need_annotation_keys() -> None:
         parse_query("is:x", annotation_keys=True)
 
 
-def test_annotation_only_terms_never_hold_for_posts() -> None:
+def test_annotation_only_terms_never_hold_for_posts(engine: Searched) -> None:
     query = parse_query("hl-tag:x", annotation_keys=True)
     assert not any(query.matches_post(p) for p in POSTS)
-    assert PostIndex(POSTS).filter(query) == []
+    assert engine.search(query) == []
     negated = parse_query("-is:orphan -is:unplaced -color:yellow", annotation_keys=True)
-    assert PostIndex(POSTS).filter(negated) == POSTS
+    assert len(engine.search(negated)) == len(POSTS)
     assert all(negated.matches_post(p) for p in POSTS)
 
 
@@ -590,33 +614,21 @@ def test_real_annotation_model_fits_if_present() -> None:
     assert matches_annotation(query, ann, is_orphan=False)
 
 
-# -- PostIndex --------------------------------------------------------------------------------
+# -- the engine's order ------------------------------------------------------------------------
 
 
-def test_index_keeps_input_order_and_handles_empty_corpus() -> None:
-    reversed_posts = list(reversed(POSTS))
-    index = PostIndex(reversed_posts)
-    assert index.filter(parse_query("tag:economy")) == [POSTS[3], POSTS[0]]
-    assert index.filter(parse_query("")) == reversed_posts
-    assert len(index) == len(POSTS)
-    empty = PostIndex([])
-    assert empty.filter(parse_query("tag:x date:2023 word is:read")) == []
-    assert empty.filter(parse_query("")) == []
+def test_engine_lists_newest_first_undated_last(tmp_path: Path) -> None:
+    found = Searched(tmp_path / "all", POSTS).search(parse_query(""))
+    assert [int(p.id[1:]) for p in found] == [4, 1, 0, 2, 5, 3]
+    assert Searched(tmp_path / "empty", []).search(parse_query("tag:x date:2023 word")) == []
 
 
-def test_index_repeated_queries_use_memoised_bits() -> None:
-    many = [make_post(i, tags=("common",), date=utc(2020 + i % 3, 1 + i % 12)) for i in range(300)]
-    index = PostIndex(many)
-    query = parse_query("tag:common date:2021")
-    first = index.filter(query)
-    assert index.filter(query) == first == [p for p in many if query.matches_post(p)]
-
-
-def test_positions_of_follows_the_list_even_after_the_caller_reorders_it() -> None:
-    index = PostIndex(POSTS)
-    result = index.filter(parse_query("tag:economy"))
-    assert index.positions_of(result) == [0, 3]
-    result.reverse()
-    assert index.positions_of(result) == [3, 0]
-    assert index.positions_of(iter(POSTS[1:3])) == [1, 2]
-    assert index.positions_of([make_post(99)]) is None
+def test_sort_terms_order_the_result(tmp_path: Path) -> None:
+    engine = Searched(tmp_path / "sorted", POSTS)
+    oldest = engine.search(parse_query("sort:oldest"))
+    assert [int(p.id[1:]) for p in oldest] == [5, 2, 0, 1, 4, 3]
+    titles = engine.search(parse_query("sort:title"))
+    assert [p.title for p in titles] == sorted((p.title for p in POSTS), key=fold)
+    assert parse_query("sort:oldest tag:x").sort == "oldest"
+    with pytest.raises(QueryError, match="is not an order"):
+        parse_query("sort:random")

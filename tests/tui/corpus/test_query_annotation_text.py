@@ -1,21 +1,24 @@
-"""``note:X`` and ``quote:X`` over posts: the reference evaluator and PostIndex agree."""
+"""``note:X`` and ``quote:X`` over posts: the reference evaluator and the engine agree."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from annotations.anchor import make_target
 from annotations.model import Annotation, AnnotationId, PostSnapshot
-from tests.tui.corpus.test_query_index import POSTS
+from tests.tui.corpus.engine_helpers import Searched
+from tests.tui.corpus.test_query import make_post
 from tui.corpus.query import (
     EMPTY_STATE,
     Marks,
-    PostIndex,
     matches_annotation,
     parse_query,
 )
+
+POSTS = [make_post(n, title=f"Post {n}") for n in range(12)]
 
 NOTES = {
     POSTS[0].id: [("Ask the HARBOUR master", "The ferry leaves at dawn.")],
@@ -78,25 +81,31 @@ MARKS = Marks.read_from(_Store(_annotations()))
         ("quote:master", set()),
     ],
 )
-def test_note_and_quote_terms_select_annotated_posts(query: str, expected: set[str]) -> None:
+def test_note_and_quote_terms_select_annotated_posts(
+    engine: Searched, query: str, expected: set[str]
+) -> None:
     parsed = parse_query(query)
     by_reference = {p.id for p in POSTS if parsed.matches_post(p, MARKS)}
-    by_index = {p.id for p in PostIndex(POSTS).filter(parsed, MARKS)}
-    assert by_reference == by_index == expected
+    by_engine = {p.id for p in engine.search(parsed, MARKS)}
+    assert by_reference == by_engine == expected
 
 
-def test_negated_and_combined() -> None:
-    index = PostIndex(POSTS)
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Searched:
+    return Searched(Path(tmp_path_factory.mktemp("engine")), POSTS)
+
+
+def test_negated_and_combined(engine: Searched) -> None:
     negated = parse_query("-note:harbour")
-    assert len(index.filter(negated, MARKS)) == len(POSTS) - 1
+    assert len(engine.search(negated, MARKS)) == len(POSTS) - 1
     assert all(negated.matches_post(p, MARKS) == (p.id != POSTS[0].id) for p in POSTS)
     both = parse_query("quote:the note:值得")
-    assert [p.id for p in index.filter(both, MARKS)] == [POSTS[5].id]
+    assert [p.id for p in engine.search(both, MARKS)] == [POSTS[5].id]
 
 
-def test_a_state_without_annotations_matches_nothing() -> None:
+def test_a_state_without_annotations_matches_nothing(engine: Searched) -> None:
     query = parse_query("note:harbour")
-    assert PostIndex(POSTS).filter(query, EMPTY_STATE) == []
+    assert engine.search(query, EMPTY_STATE) == []
     assert not any(query.matches_post(p) for p in POSTS)
 
 

@@ -1,16 +1,20 @@
-"""Property tests: the parser only ever raises QueryError; PostIndex agrees with matches_post."""
+"""Property tests: the parser only ever raises QueryError; the search engine's answer equals
+the reference evaluator's (`Query.matches_post`, text terms by brute force over the text)
+on random corpora and queries, fields and text alike."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.tui.corpus.engine_helpers import Searched
 from tui.corpus.model import Post, PostId
-from tui.corpus.query import PostIndex, QueryError, parse_query
+from tui.corpus.query import Marks, QueryError, parse_query
 
 TAGS = ["Economy", "economy", "经济", "Ｅｃｏｎｏｍｙ", "Data Science", "a,b", "Économie", "x"]
 AUTHORS = ["", "Li Wei", "li  wei", "王小明", "Ann", "ＡＮＮ"]
@@ -26,14 +30,33 @@ HOSTS = [
     "https://例子.公司/g",
     "http://[::1]/h",
 ]
-WORDS = ["river", "River", "经济", "夜晚", "phrase", "a b", "ﬁle", "x"]
+WORDS = ["river", "River", "经济", "夜晚", "phrase", "a b", "ﬁle", "x", "臺灣", "台湾"]
+TOKENS = ["中", "国", "美", "臺", "台", "灣", "湾", "river", "Rivers", "trade", "ss", "ß", "ｅｃｏ"]
+"""Text is made of few tokens, so that every way two of them can meet occurs often:
+Chinese characters that are words alone and in longer words, traditional and simplified
+spellings, Latin words that fold together (case, ß, full width) or only look alike."""
+SEPARATORS = ["", "", " ", "  ", "，", ", ", "-", "\n\n", "。"]
+"""What lies between tokens: nothing or spaces (adjacent), punctuation or a paragraph
+break (a gap)."""
+
+
+def joined(draw: st.DrawFn, most: int) -> str:
+    """Tokens with random separators between them."""
+    tokens = draw(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=most))
+    out = [tokens[0]]
+    for token in tokens[1:]:
+        out += [draw(st.sampled_from(SEPARATORS)), token]
+    return "".join(out)
+
+
 START = datetime(2018, 1, 1, tzinfo=UTC)
 
 
 @st.composite
-def posts(draw: st.DrawFn) -> list[Post]:
+def posts(draw: st.DrawFn) -> tuple[list[Post], list[str]]:
     count = draw(st.integers(0, 25))
     out = []
+    texts = []
     for i in range(count):
         moment = draw(
             st.one_of(
@@ -55,7 +78,8 @@ def posts(draw: st.DrawFn) -> list[Post]:
                 source=draw(st.sampled_from(HOSTS)),
             )
         )
-    return out
+        texts.append(joined(draw, 14) if draw(st.booleans()) else "")
+    return out, texts
 
 
 DATES = ["2018", "2019-02", "2020-02-29", "2021-12-31", "2025", "2019-1-5"]
@@ -82,41 +106,43 @@ TERM_TEXTS = st.one_of(
     st.builds("before:{}".format, st.sampled_from(DATES)),
     st.sampled_from(["is:read", "is:unread", "has:notes", "has:highlights", "is:read,unread"]),
     st.sampled_from(WORDS + ['"river x"', "RIVER", "wei", "a,b"]),
+    st.composite(lambda draw: '"' + joined(draw, 3).replace("\n", " ") + '"')(),
+    st.composite(lambda draw: joined(draw, 2).replace(" ", "").replace("\n", ""))(),
+    st.builds(
+        "{}:{}".format, st.sampled_from(["title", "text"]), st.sampled_from(["中国", "river"])
+    ),
 )
 QUERIES = st.lists(
     st.tuples(st.booleans(), TERM_TEXTS).map(lambda t: ("-" if t[0] else "") + t[1]), max_size=4
 ).map(" ".join)
 
 
-@dataclass
-class SetState:
-    """Reading and annotation state from sets of post ids."""
-
-    read: frozenset[str]
-    notes: frozenset[str]
-    highlights: frozenset[str]
-
-    def is_read(self, post_id: str) -> bool:
-        return post_id in self.read
-
-    def has_notes(self, post_id: str) -> bool:
-        return post_id in self.notes
-
-    def has_highlights(self, post_id: str) -> bool:
-        return post_id in self.highlights
+IDS = st.sets(st.integers(0, 25).map(lambda i: f"{i:012x}"))
+STATES = st.builds(
+    lambda read, notes, highlights: Marks(
+        read=read,
+        counts={pid: (int(pid in notes), 1) for pid in notes | highlights},
+    ),
+    IDS,
+    IDS,
+    IDS,
+)
 
 
-IDS = st.frozensets(st.integers(0, 25).map(lambda i: f"{i:012x}"))
-STATES = st.builds(SetState, IDS, IDS, IDS)
-
-
-@pytest.mark.slow  # ~5-10 s: hypothesis draws a whole corpus per example
+@pytest.mark.slow  # ~10 s: hypothesis draws and indexes a whole corpus per example
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(posts(), QUERIES, STATES)
-def test_index_filter_equals_reference(corpus: list[Post], text: str, state: SetState) -> None:
+def test_engine_answer_equals_reference(
+    corpus: tuple[list[Post], list[str]], text: str, state: Marks
+) -> None:
+    posts_, texts = corpus
     query = parse_query(text)
-    expected = [p for p in corpus if query.matches_post(p, state)]
-    assert PostIndex(corpus).filter(query, state) == expected
+    expected = sorted(
+        p.id for p, body in zip(posts_, texts, strict=True) if query.matches_post(p, state, body)
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        found = Searched(Path(folder), posts_, texts).search(query, state)
+    assert sorted(p.id for p in found) == expected
 
 
 QUERYISH = st.lists(
@@ -183,9 +209,12 @@ def test_parser_raises_only_query_error(text: str, annotation_keys: bool) -> Non
         assert "\n" not in str(error)
         assert 0 <= error.position <= len(text)
         return
-    # Whatever parses also evaluates without error on a small corpus.
+    # Whatever parses also evaluates without error, as the reference and in the engine.
     corpus = [
         Post(PostId("0" * 12), "/a", "a", "T", START, "A", ("t",), ("c",), "https://e.com/"),
         Post(PostId("1" * 12), "/b", "b", "U", None, "", (), (), None),
     ]
-    assert PostIndex(corpus).filter(query) == [p for p in corpus if query.matches_post(p)]
+    expected = [p for p in corpus if query.matches_post(p, text="x")]
+    with tempfile.TemporaryDirectory() as folder:
+        found = Searched(Path(folder), corpus, ["x", "x"]).search(query)
+    assert sorted(p.id for p in found) == sorted(p.id for p in expected)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import REALWORLD
-from tui.corpus.loader import load_corpus
+from tests.corpus_posts import load_corpus
 
 pytestmark = pytest.mark.skipif(
     not REALWORLD.is_dir(), reason=f"the real-world archive {REALWORLD} is absent on this machine"
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_every_realworld_file_loads_or_is_reported() -> None:
-    result = load_corpus([REALWORLD], use_cache=False)
+    result = load_corpus([REALWORLD])
     files = {
         str(p)
         for p in REALWORLD.rglob("*")
@@ -33,7 +33,7 @@ def test_every_realworld_file_loads_or_is_reported() -> None:
 
 
 def test_realworld_layouts_give_the_expected_fields() -> None:
-    result = load_corpus([REALWORLD], use_cache=False)
+    result = load_corpus([REALWORLD])
     by_folder: dict[str, list[str]] = {}
     for post in result.posts:
         by_folder.setdefault(post.rel_path.split("/", 1)[0], []).append(post.source or "")
