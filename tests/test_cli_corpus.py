@@ -134,3 +134,29 @@ def test_ls_json_with_undecodable_file_name(runner: CliRunner, tmp_path: Path) -
     assert result.exit_code == 0, result.output
     [post] = json.loads(result.stdout)
     assert post["path"] == f"{tmp_path}/bad\ufffdname.md"
+
+
+def test_a_renamed_post_keeps_its_annotations(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A post without a source URL takes its id from its path: after a rename, its
+    annotations move to the new id (the index tells the rename apart from a new post)."""
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    (folder / "before.md").write_text(
+        "---\ntitle: No source\ndate: 2020-01-01\n---\n<p>The quince tree flowers early.</p>\n"
+    )
+    monkeypatch.setenv("POSTIL_CORPUS", str(folder))
+    made = runner.invoke(main, ["highlight", str(folder / "before.md"), "--quote", "quince tree"])
+    assert made.exit_code == 0, made.output
+    listed = runner.invoke(main, ["ls", "--json"])
+    old_id = json.loads(listed.stdout)[0]["id"]
+    (folder / "before.md").rename(folder / "after.md")
+    listed = runner.invoke(main, ["ls", "--json"])
+    new_id = json.loads(listed.stdout)[0]["id"]
+    assert new_id != old_id
+    notes = json.loads(runner.invoke(main, ["notes", "--json"]).stdout)
+    assert [(n["post"]["id"], n["post"]["path"]) for n in notes] == [
+        (new_id, str(folder / "after.md"))
+    ]
+    assert notes[0]["anchor"]["status"] == "anchored"

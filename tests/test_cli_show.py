@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from rich.cells import cell_len
 from rich.console import Console
 
+from tests.corpus_posts import corpus_posts
 from tui.cli import main
-from tui.corpus.loader import load_corpus
 from tui.render import build_document
 from tui.render.console import render_console
 
@@ -65,7 +65,7 @@ def test_show_piped_is_plain_text_with_header_and_links(post_file: Path) -> None
 def test_show_by_id_and_prefix(post_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = post_file.parent.parent
     monkeypatch.setenv("POSTIL_CORPUS", str(corpus))
-    post_id = load_corpus([corpus], use_cache=False).posts[0].id
+    post_id = corpus_posts([corpus])[0].id
     runner = CliRunner()
     for ref in (post_id, post_id[:6]):
         result = runner.invoke(main, ["show", "--plain", ref])

@@ -45,8 +45,7 @@ APP_RUN = textwrap.dedent(
         await app.workers.wait_for_complete()
         app.exit()
 
-    app = make_app([sys.argv[1]], store_path=Path(sys.argv[2]), use_cache=False,
-                   config=Config())
+    app = make_app([sys.argv[1]], store_path=Path(sys.argv[2]), config=Config())
     app.run(headless=True, size=(100, 30), auto_pilot=auto_pilot)
     """
 )

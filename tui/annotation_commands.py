@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from annotations.importing import ImportSummary
     from annotations.model import Annotation
     from annotations.store import AnnotationStore
+    from tui.corpus.index import CorpusIndex
     from tui.corpus.model import Post
 
 
@@ -36,23 +37,37 @@ def warn(message: str) -> None:
     click.echo(f"postil: warning: {message}", err=True)
 
 
-def corpus_posts() -> list[Post]:
-    """The posts of the configured corpus (empty when it cannot be loaded)."""
+def corpus_index() -> CorpusIndex | None:
+    """The configured corpus's index, brought up to date (None when it cannot be)."""
     from tui.corpus.errors import CorpusError
-    from tui.corpus.loader import load_corpus
+    from tui.corpus.index import CorpusIndex
 
     try:
-        return load_corpus([str(p) for p in locations.default_corpus()]).posts
+        index = CorpusIndex([str(p) for p in locations.default_corpus()])
+        index.sync()
     except CorpusError:
-        return []
+        return None
+    return index
+
+
+def corpus_posts() -> list[Post]:
+    """The posts of the configured corpus (empty when it cannot be loaded)."""
+    index = corpus_index()
+    return [] if index is None else index.db.posts_newest_first()
 
 
 def placer_for(store: AnnotationStore) -> Placer:
     """The placing policy over the posts' current texts, saving moves in ``store``."""
-    from tui.post_texts import PostTexts
+    from tui.post_texts import PathsOf, PostTexts
 
-    texts = PostTexts(lambda: {post.id: post.path for post in corpus_posts()})
-    return Placer(texts, store, warn=warn)
+    index: list[CorpusIndex | None] = []
+
+    def find(post_id: str) -> Post | None:
+        if not index:
+            index.append(corpus_index())  # only for a post whose file moved
+        return None if index[0] is None else index[0].db.find_post(post_id)
+
+    return Placer(PostTexts(PathsOf(find)), store, warn=warn)
 
 
 def select_placements(

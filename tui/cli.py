@@ -16,7 +16,10 @@ import click
 from tui import locations
 
 if TYPE_CHECKING:
-    from tui.corpus.model import LoadResult, Post
+    from collections.abc import Iterable, Iterator
+
+    from tui.corpus.index import CorpusIndex
+    from tui.corpus.model import Post
     from tui.corpus.query import PostState, Query
 
 
@@ -146,19 +149,54 @@ def serve_command(
         fail(f"cannot listen on {where}: {error.strerror or error}.", 1)
 
 
-# --- ls and check (corpus helper) -------------------------------------------------------
+# --- ls, check, index, show ----------------------------------------------------------------
 
 
-def _load_for_cli(paths: tuple[str, ...]) -> LoadResult:
-    """Load PATHs (default: the configured corpus); a missing path is a usage error."""
+def _index(paths: tuple[str, ...], *, synced: bool = True) -> CorpusIndex:
+    """The index of PATHs (default: the configured corpus), brought up to date with the
+    files unless ``synced`` is False; a missing path is a usage error."""
+    from tui.cli_corpus import ProgressBar
     from tui.corpus.errors import CorpusError
-    from tui.corpus.loader import load_corpus
+    from tui.corpus.index import CorpusIndex
 
     targets = list(paths) or [str(p) for p in locations.default_corpus()]
+    bar = ProgressBar()
     try:
-        return load_corpus(targets)
+        index = CorpusIndex(targets)
+        if synced:
+            report = index.sync(progress=bar.callback("reading post files"))
+            if report.renamed:
+                _follow_renames(index, report.renamed)
     except CorpusError as exc:
-        fail(str(exc), 2)
+        fail(str(exc), 2 if type(exc).__name__ == "MissingPath" else 1)
+    finally:
+        bar.close()
+    for notice in index.notices:
+        click.echo(notice, err=True)
+    index.notices.clear()
+    return index
+
+
+def _follow_renames(index: CorpusIndex, renamed: list[tuple[str, str]]) -> None:
+    """Move the annotations of renamed posts to their new ids, if there is a store."""
+    from annotations.model import PostSnapshot
+    from annotations.rehome import follow_renames
+    from annotations.store import AnnotationStore, StoreError
+
+    path = locations.store_path()
+    if not path.exists():
+        return
+    pairs = [
+        (old, PostSnapshot.from_post(post))
+        for old, new in renamed
+        if (post := index.db.find_post(new)) is not None
+    ]
+    try:
+        store = AnnotationStore(path)
+        if not store.read_only:
+            follow_renames(store, pairs)
+    except StoreError as exc:
+        click.echo(f"postil: warning: {exc}", err=True)
 
 
 def _cli_state(query: Query) -> PostState:
@@ -182,58 +220,43 @@ def _cli_state(query: Query) -> PostState:
         fail(str(exc), 1)
 
 
-def _post_json(post: Post) -> dict[str, Any]:
-    """The ``ls --json`` object of a post (the CLI contract's keys, nothing else)."""
-    from tui.corpus.text import display_text
+def _searchable(index: CorpusIndex, query: Query) -> None:
+    """Bring the search engine up to date for ``query``: its fields always, the posts'
+    text when it has text terms (with progress), unless another process is indexing it
+    (then say that the answer is partial)."""
+    from tui.cli_corpus import ProgressBar
+    from tui.corpus.errors import CorpusError
+    from tui.corpus.index.engine import EngineBusy
 
-    date = post.date.isoformat().replace("+00:00", "Z") if post.date is not None else None
-    return {
-        "id": post.id,
-        "path": display_text(post.path),
-        "title": post.title,
-        "date": date,
-        "author": post.author,
-        "tags": list(post.tags),
-        "categories": list(post.categories),
-        "source": post.source,
-    }
-
-
-def _fit(text: str, width: int) -> str:
-    """``text`` cut to ``width`` terminal cells (with an ellipsis) and padded to it."""
-    from rich.cells import cell_len, set_cell_size
-
-    if cell_len(text) > width:
-        # rstrip: set_cell_size pads with a space where a wide character did not fit.
-        text = set_cell_size(text, max(width - 1, 0)).rstrip() + "…"
-    return set_cell_size(text, width)
-
-
-def _print_table(posts: list[Post]) -> None:
-    """One post per line: id, date, title and author, aligned by terminal cell width."""
-    import shutil
-
-    from rich.cells import cell_len
-
-    from tui.corpus.text import sanitize
-
-    width = shutil.get_terminal_size((100, 24)).columns
-    authors = [sanitize(p.author) for p in posts]
-    author_w = min(max((cell_len(a) for a in authors), default=0), 24)
-    title_w = max(width - 12 - 2 - 10 - 2 - 2 - author_w, 20)
-    for post, author in zip(posts, authors, strict=True):
-        day = post.date.strftime("%Y-%m-%d") if post.date is not None else ""
-        title = _fit(sanitize(post.title), title_w)
-        line = f"{post.id}  {day:<10}  {title}"
-        if author_w:
-            line += "  " + _fit(author, author_w)
-        click.echo(line.rstrip())
+    try:
+        index.feed_fields()
+        if not query.has_text_terms:
+            return
+        with index.text_indexer() as mine:
+            if mine:
+                bar = ProgressBar()
+                try:
+                    index.feed_text(progress=bar.callback("indexing the posts' text"))
+                finally:
+                    bar.close()
+    except EngineBusy as exc:
+        click.echo(f"postil: {exc}; this answer may be incomplete.", err=True)
+    except CorpusError as exc:
+        fail(str(exc), 1)
+    total, _, with_text = index.stage_counts()
+    if with_text < total:
+        click.echo(
+            f"postil: the text of {total - with_text:,} of {total:,} posts is still being"
+            " indexed by another postil; this answer is partial.",
+            err=True,
+        )
 
 
-def _warn_problems(result: LoadResult) -> None:
+def _warn_problems(index: CorpusIndex) -> None:
     """Say on stderr how many files were skipped or listed with problems."""
-    failed = {p.path for p in result.problems if not p.recovered}
-    flawed = {p.path for p in result.problems if p.recovered} - failed
+    problems = index.db.problems()
+    failed = {p.path for p in problems if not p.recovered}
+    flawed = {p.path for p in problems if p.recovered} - failed
     if failed:
         n = len(failed)
         noun = "file" if n == 1 else "files"
@@ -249,27 +272,53 @@ def _warn_problems(result: LoadResult) -> None:
 @click.option("-q", "--query", "query_text", default="", help="Only posts matching QUERY.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array of posts.")
 @click.option("--limit", type=click.IntRange(min=0), default=None, help="Print at most N posts.")
-def ls_command(paths: tuple[str, ...], query_text: str, as_json: bool, limit: int | None) -> None:
-    """List the posts below PATHs, newest first."""
-    result = _load_for_cli(paths)
-    posts = result.posts
-    if query_text.strip():
-        from tui.corpus.query import PostIndex, QueryError, parse_query
+@click.option(
+    "--snippets",
+    is_flag=True,
+    help="With --json and text terms: add each post's passage around the first match.",
+)
+def ls_command(
+    paths: tuple[str, ...], query_text: str, as_json: bool, limit: int | None, snippets: bool
+) -> None:
+    """List the posts below PATHs, newest first (or in the query's sort: order)."""
+    from tui.cli_corpus import author_width, batched_posts, post_json, write_json, write_table
+    from tui.corpus.query import QueryError, parse_query
 
-        try:
-            query = parse_query(query_text)
-        except QueryError as exc:
-            fail(str(exc), 2)
-        posts = PostIndex(posts).filter(query, _cli_state(query))
-    if limit is not None:
-        posts = posts[:limit]
-    if as_json:
-        import orjson
-
-        click.echo(orjson.dumps([_post_json(p) for p in posts]).decode("utf-8"))
+    try:
+        query = parse_query(query_text)
+    except QueryError as exc:
+        fail(str(exc), 2)
+    index = _index(paths)
+    if query.is_empty and query.sort is None:
+        posts: Iterable[Post] = index.db.iter_posts_newest_first(limit=limit)
     else:
-        _print_table(posts)
-    _warn_problems(result)
+        _searchable(index, query)
+        search = index.search(query, _cli_state(query))
+        posts = batched_posts(index, search.keys(0, limit))
+    if as_json:
+        rows: Iterable[dict[str, Any]] = map(post_json, posts)
+        if snippets and query.has_text_terms:
+            rows = _with_snippets(posts, query)
+        write_json(rows, sys.stdout)
+    else:
+        write_table(posts, sys.stdout, author_width(index.db.authors()))
+    _warn_problems(index)
+
+
+def _with_snippets(posts: Iterable[Post], query: Query) -> Iterator[dict[str, Any]]:
+    """``ls --json`` rows with the passage of each post's text around its first match."""
+    from tui.cli_corpus import post_json
+    from tui.corpus.errors import CorpusError
+    from tui.corpus.snippets import snippet
+    from tui.render.document import canonical_text
+
+    for post in posts:
+        row = post_json(post)
+        try:
+            row["snippet"] = snippet(canonical_text(post.path), query)
+        except CorpusError:
+            row["snippet"] = None
+        yield row
 
 
 @main.command("check")
@@ -278,30 +327,76 @@ def check_command(paths: tuple[str, ...]) -> None:
     """List the files below PATHs that cannot be read properly; exit 1 if there are any."""
     from tui.corpus.text import display_text
 
-    result = _load_for_cli(paths)
-    for problem in result.problems:
+    index = _index(paths)
+    problems = index.db.problems()
+    for problem in problems:
         click.echo(f"{display_text(problem.path)}: {display_text(problem.reason)}")
-    if result.problems:
+    if problems:
         sys.exit(1)
-    click.echo(f"no problems in {len(result.posts)} files")
+    click.echo(f"no problems in {index.db.file_count()} files")
 
 
-# --- show (render helper) ---------------------------------------------------------------
+@main.command("index")
+@click.argument("paths", nargs=-1, type=click.Path())
+def index_command(paths: tuple[str, ...]) -> None:
+    """Build or bring up to date the search index of PATHs (the posts' fields and text)."""
+    import time
+
+    from tui.cli_corpus import ProgressBar
+    from tui.corpus.errors import CorpusError
+    from tui.corpus.index.build import Event, build
+
+    started = time.monotonic()
+    index = _index(paths, synced=False)
+    bar = ProgressBar()
+    reading = bar.callback("reading post files")
+    indexing = bar.callback("indexing the posts' text")
+
+    def report(event: Event) -> None:
+        if event.phase == "files":
+            reading(event.done, event.total)
+        elif event.phase == "text":
+            indexing(event.done, event.total)
+        elif event.phase == "notice":
+            click.echo(event.message, err=True)
+
+    try:
+        build(index, report)
+    except CorpusError as exc:
+        fail(str(exc), 1)
+    finally:
+        bar.close()
+    total, _, with_text = index.stage_counts()
+    if sys.stderr.isatty():
+        seconds = time.monotonic() - started
+        click.echo(f"postil: {with_text:,} of {total:,} posts indexed ({seconds:.1f} s).", err=True)
 
 
 def _show_post(ref: str) -> Post:
-    """The post ``ref`` names: a post file (read on its own) or an id in the corpus."""
+    """The post ``ref`` names: a post file (read on its own) or an id in the corpus.
+
+    An id is looked up in the index as it is first (no folder is walked), and only if it
+    is not there after the index is brought up to date.
+    """
     import os
 
     from tui.corpus.errors import CorpusError, PostNotFound
-    from tui.corpus.loader import load_single, resolve_post
+    from tui.corpus.index import load_single
 
     if os.path.isdir(ref):
         fail(f"{ref} is a folder; give one post file or a post id.", 2)
     try:
         if os.path.isfile(ref):
             return load_single(ref)
-        return resolve_post(ref, _load_for_cli(()))
+        index = _index((), synced=False)
+        try:
+            post = index.resolve(ref)
+            if os.path.isfile(post.path):
+                return post
+        except PostNotFound:
+            pass
+        index.sync()
+        return index.resolve(ref)
     except PostNotFound as exc:
         fail(str(exc), 2)
     except CorpusError as exc:
@@ -389,7 +484,7 @@ def highlight_command(
     from annotations.store import StoreError
     from tui.corpus.errors import CorpusError
     from tui.corpus.text import sanitize
-    from tui.post_texts import canonical_text
+    from tui.render.document import canonical_text
 
     if not quote.strip():
         fail("the quote is empty; give some text of the post with --quote.", 2)

@@ -1,0 +1,140 @@
+"""What the corpus commands (``ls``, ``check``, ``show``, ``index``) share: an index brought
+up to date with progress on a terminal, and the listing's two output forms.
+
+Output is streamed a batch of rows at a time, so listing 500,000 posts never holds them
+all (nor their JSON) at once.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TextIO
+
+import orjson
+
+if TYPE_CHECKING:
+    from tui.corpus.index import CorpusIndex
+    from tui.corpus.model import Post
+
+PROGRESS_AFTER_S = 0.5
+"""Show a progress bar only for work that has taken longer than this."""
+
+
+class ProgressBar:
+    """A progress bar on stderr when it is a terminal, nothing otherwise.
+
+    It appears only once the work has lasted `PROGRESS_AFTER_S` (a warm start shows
+    nothing), and is cleared when the work ends.
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.started = time.monotonic()
+        self._progress: Any = None
+        self._tasks: dict[str, Any] = {}
+
+    def callback(self, description: str) -> Callable[[int, int], None]:
+        """A ``progress(done, total)`` callback drawing under ``description``."""
+
+        def update(done: int, total: int) -> None:
+            if not self.enabled or time.monotonic() - self.started < PROGRESS_AFTER_S:
+                return
+            progress = self._start()
+            task = self._tasks.get(description)
+            if task is None:
+                task = self._tasks[description] = progress.add_task(description, total=total)
+            progress.update(task, completed=done, total=total)
+
+        return update
+
+    def _start(self) -> Any:
+        if self._progress is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            console = Console(file=self.stream, markup=False, highlight=False)
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=console,
+                transient=True,
+            )
+            self._progress.start()
+        return self._progress
+
+    def close(self) -> None:
+        """Remove the bar."""
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+def post_json(post: Post) -> dict[str, Any]:
+    """The ``ls --json`` object of a post (the CLI contract's keys)."""
+    from tui.corpus.text import display_text
+
+    date = post.date.isoformat().replace("+00:00", "Z") if post.date is not None else None
+    return {
+        "id": post.id,
+        "path": display_text(post.path),
+        "title": post.title,
+        "date": date,
+        "author": post.author,
+        "tags": list(post.tags),
+        "categories": list(post.categories),
+        "source": post.source,
+    }
+
+
+def write_json(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
+    """One JSON array of ``rows``, written as they come."""
+    out.write("[")
+    first = True
+    for row in rows:
+        if not first:
+            out.write(",")
+        first = False
+        out.write(orjson.dumps(row).decode("utf-8"))
+    out.write("]\n")
+
+
+def write_table(posts: Iterable[Post], out: TextIO, author_width: int) -> None:
+    """One post per line: id, date, title and author, aligned by terminal cell width."""
+    import shutil
+
+    from tui.corpus.text import sanitize
+    from tui.render.cells import fit
+
+    width = shutil.get_terminal_size((100, 24)).columns
+    title_w = max(width - 12 - 2 - 10 - 2 - 2 - author_width, 20)
+    lines: list[str] = []
+    for post in posts:
+        day = post.date.strftime("%Y-%m-%d") if post.date is not None else ""
+        line = f"{post.id}  {day:<10}  {fit(sanitize(post.title), title_w)}"
+        if author_width:
+            line += "  " + fit(sanitize(post.author), author_width)
+        lines.append(line.rstrip())
+        if len(lines) >= 1000:
+            out.write("\n".join(lines) + "\n")
+            lines = []
+    if lines:
+        out.write("\n".join(lines) + "\n")
+
+
+def author_width(authors: Iterable[str]) -> int:
+    """The author column's width: the widest author, at most 24 cells."""
+    from rich.cells import cell_len
+
+    from tui.corpus.text import sanitize
+
+    return min(max((cell_len(sanitize(a)) for a in authors), default=0), 24)
+
+
+def batched_posts(index: CorpusIndex, keys: list[int], size: int = 1000) -> Iterator[Post]:
+    """The posts of ``keys`` in order, read a batch at a time."""
+    for start in range(0, len(keys), size):
+        yield from index.posts(keys[start : start + size])
