@@ -15,8 +15,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
 from tui.config import SORT_ORDERS, SortOrder
+from tui.render.cells import clean_cell
 from tui.widgets.facet_sidebar import facet_term
-from tui.widgets.post_list import clean_cell
 from tui.widgets.status_line import SORT_LABELS
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def plain_highlight(matcher: Matcher, candidate: str) -> Content:
 
 
 def _words_match(words: list[str], folded: str) -> bool:
-    """Every word of the query occurs in ``folded`` (a cheap pre-filter for 50k titles)."""
+    """Every word of the query occurs in ``folded``."""
     return all(word in folded for word in words)
 
 
@@ -105,12 +105,21 @@ class PostilCommands(Provider):
             yield hit
 
     def _post_hits(self, app: PostilApp, matcher: Matcher, query: str) -> Iterator[Hit]:
-        """Posts whose title holds every word of ``query``."""
-        words = query.casefold().split()
-        found = 0
-        for post in app.corpus.posts:
-            if not _words_match(words, post.title.casefold()):
-                continue
+        """Posts whose title holds every word of ``query`` (a search of the titles)."""
+        library = app.library_index
+        if library is None:
+            return
+        from tui.corpus.query import QueryError, parse_query
+
+        words = query.replace('"', " ").split()
+        try:
+            parsed = parse_query(" ".join(f'title:"{word}"' for word in words))
+            rows = library.search(parsed)
+        except QueryError:
+            return
+        if rows is None:
+            return
+        for post in rows[:MAX_POST_HITS]:
             title = clean_cell(post.title)
             name = f"Open: {title}"
             score = matcher.match(name) or 0.1
@@ -121,22 +130,15 @@ class PostilCommands(Provider):
                 text=name,
                 help=post.date.strftime("%Y-%m-%d") if post.date else "undated",
             )
-            found += 1
-            if found >= MAX_POST_HITS:
-                return
 
     def _value_hits(self, app: PostilApp, matcher: Matcher, query: str) -> Iterator[Hit]:
         """Tags and authors to filter by."""
-        data = app.library.index
-        if data is None:
-            return
+        values = app.library.values
         words = query.casefold().split()
-        for key, label, values in (
-            ("tag", "Filter by tag", data.facets.tags),
-            ("author", "Filter by author", data.facets.authors),
-        ):
+        for key, label in (("tag", "Filter by tag"), ("author", "Filter by author")):
             found = 0
-            for value, count in values:
+            ranked = sorted(values.get(key, {}).items(), key=lambda item: -item[1])
+            for value, count in ranked:
                 if not _words_match(words, f"{label} {value}".casefold()):
                     continue
                 name = f"{label}: {clean_cell(value)}"

@@ -8,21 +8,13 @@ Blocking: call it from a worker or the CLI.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from annotations.model import PostSnapshot
 
-
-def canonical_text(path: str) -> str:
-    """The canonical text of the post file at ``path``.
-
-    Raises:
-        CorpusError: the file cannot be read.
-    """
-    from tui.corpus.files import read_body
-    from tui.render import build_document
-
-    return build_document(read_body(path)).text
+if TYPE_CHECKING:
+    from tui.corpus.model import Post
 
 
 class PostTexts:
@@ -39,6 +31,7 @@ class PostTexts:
     def __call__(self, post: PostSnapshot) -> str | None:
         """The text of ``post`` (None: no file for it, or it cannot be read)."""
         from tui.corpus.errors import CorpusError
+        from tui.render.document import canonical_text
 
         path = self._path_of(post)
         if path is None:
@@ -50,10 +43,30 @@ class PostTexts:
 
     def _path_of(self, post: PostSnapshot) -> str | None:
         """The corpus's file for the post's id, else the snapshot's path if it is a file."""
-        if isinstance(self._paths, Mapping) and post.id in self._paths:
-            return self._paths[post.id]
+        if isinstance(self._paths, Mapping) and (found := self._paths.get(post.id)):
+            return found
         if post.path and os.path.isfile(post.path):
             return post.path
         if not isinstance(self._paths, Mapping):
             self._paths = self._paths()  # loaded once, only for a post that moved
         return self._paths.get(post.id)
+
+
+class PathsOf(Mapping[str, str]):
+    """Post id -> its file's path, each looked up when asked (in the corpus's index)."""
+
+    def __init__(self, find_post: Callable[[str], Post | None]) -> None:
+        """``find_post``: the corpus's post with an id, if any."""
+        self._find = find_post
+
+    def __getitem__(self, post_id: str) -> str:
+        post = self._find(post_id)
+        if post is None:
+            raise KeyError(post_id)
+        return post.path
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())  # looked up one by one, never listed
+
+    def __len__(self) -> int:
+        return 0

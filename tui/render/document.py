@@ -184,3 +184,14 @@ def build_document(body: str) -> Document:
     header, rest = split_archive_header(normalize_newlines(body))
     converter = Converter()
     return Document(header, iter(converter.body_blocks(rest)), converter)
+
+
+def canonical_text(path: str) -> str:
+    """The canonical text of the post file at ``path`` (what ``show --plain`` prints).
+
+    Raises:
+        CorpusError: The file cannot be read (a `FileProblem` with the reason).
+    """
+    from tui.corpus.files import read_body
+
+    return build_document(read_body(path)).text

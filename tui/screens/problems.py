@@ -12,8 +12,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Label
 
 from tui.corpus.model import Problem
+from tui.render.cells import clean_cell
 from tui.widgets.key_bar import KeyBar
-from tui.widgets.post_list import clean_cell
 
 
 class ProblemsScreen(Screen[None]):

@@ -15,7 +15,7 @@ from textual.style import Style as VisualStyle
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui.widgets.post_list import clean_cell, fit
+from tui.render.cells import clean_cell, fit
 
 if TYPE_CHECKING:
     from tui.corpus.facets import Facets

@@ -9,7 +9,6 @@ title such as ``[red]`` shows literally.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from math import ceil
 from operator import attrgetter, indexOf
 from typing import ClassVar
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment, Segments
 from rich.style import Style
 from textual import events
@@ -35,6 +33,7 @@ from textual.strip import Strip
 from textual.style import Style as TextualStyle
 
 from tui.corpus.model import Post
+from tui.render.cells import clean_cell, fit
 from tui.render.script import Script, convert
 
 UNREAD_MARK = "•"
@@ -52,60 +51,6 @@ AUTHOR_MIN_WIDTH = 72
 """Below this width the author column is dropped, so 60 columns still show a long title."""
 TAGS_MIN_WIDTH = 100
 """Below this width the tags column is dropped."""
-
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-"""Control characters (C0 but tab, DEL, C1); newlines too, since a row is one line."""
-
-
-def clean_cell(text: str) -> str:
-    """One-line, control-free text for a cell: tabs and newlines become spaces.
-
-    The corpus layer already sanitises, but a row must never break the terminal even if
-    a value slipped through (e.g. from an old cache).
-    """
-    if not text:
-        return ""
-    if text.isprintable():  # no control character (nor tab or newline): the usual case
-        return text
-    return _CONTROL.sub("", text.replace("\t", " ").replace("\n", " ").replace("\r", " "))
-
-
-_ONE_OR_TWO = re.compile("[\x20-\x7e\u3000-\u3003\u4e00-\u9fff\uff01-\uff5e]*")
-"""Text made of printable ASCII (one cell each) and the commonest CJK ideographs,
-punctuation and full-width forms (two cells each, as Rich counts them: tested)."""
-
-
-def fit(text: str, width: int) -> str:
-    """``text`` padded or cut to exactly ``width`` cells, with an ellipsis when cut.
-
-    Counts terminal cells, so CJK characters (two cells) are never split in half.
-    Titles that are ASCII, or ASCII and common CJK, are measured without Rich's
-    character-by-character count (the most of a list row's cost for a CJK title).
-    """
-    if width <= 0:
-        return ""
-    if _ONE_OR_TWO.fullmatch(text):
-        single = len(text) if text.isascii() else len(text.encode("ascii", "ignore"))
-        cells = 2 * len(text) - single
-        if cells <= width:
-            return text + " " * (width - cells)
-        limit = width - 1  # cells before the ellipsis
-        if single == len(text):
-            return text[:limit] + "…"
-        if not single:  # all two cells wide
-            return text[: limit // 2] + " " * (limit % 2) + "…"
-        # The longest prefix within the limit, padded to it, as set_cell_size cuts.
-        end = used = 0
-        for char in text:
-            step = 1 if char < "\x7f" else 2
-            if used + step > limit:
-                break
-            used += step
-            end += 1
-        return text[:end] + " " * (limit - used) + "…"
-    elif cell_len(text) <= width:
-        return set_cell_size(text, width)
-    return set_cell_size(text, width - 1) + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,7 +284,7 @@ Narrow terminals drop the tags column, then the author column.
     ) -> None:
         """Build an empty list; fill it with :meth:`set_posts`."""
         super().__init__(name=name, id=id, classes=classes)
-        self._posts: list[Post] = []
+        self._posts: Sequence[Post] = []
         self._is_read: Callable[[str], bool] = lambda post_id: True
         self._counts: dict[str, tuple[int, int]] = {}
         self._row_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
@@ -377,23 +322,34 @@ Narrow terminals drop the tags column, then the author column.
             return self._posts[self.cursor]
         return None
 
-    def set_posts(self, posts: Sequence[Post], *, keep: str | None = None) -> None:
-        """Show ``posts`` (already filtered and sorted); cheap even for 50,000 posts.
+    def set_posts(
+        self, posts: Sequence[Post], *, keep: str | None = None, cursor: int | None = None
+    ) -> None:
+        """Show ``posts`` (already filtered and sorted); cheap for any number of posts.
+
+        ``posts`` is kept as given (not copied): a list, or a sequence that reads its
+        rows as they are asked for (`tui.corpus.index.library.ResultRows`).
 
         Args:
             posts: The posts in display order.
-            keep: A post id to keep the cursor on if it is still listed; by default the
-                post under the cursor now.
+            keep: A post id to keep the cursor on if it is still listed (found by a scan
+                of a list, by default the post under the cursor now; a lazy sequence is
+                given ``cursor`` instead).
+            cursor: The row to put the cursor on; by default the row of ``keep``, else
+                the top.
         """
-        current = self.highlighted_post
-        keep_id = keep if keep is not None else (current.id if current else None)
-        self._posts = list(posts)
-        self._set_row_count(len(self._posts))
-        index = 0 if self._posts else -1
-        if keep_id is not None and self._posts:
+        if keep is None and cursor is None and isinstance(posts, list):
+            current = self.highlighted_post
+            keep = current.id if current is not None else None
+        self._posts = posts
+        self._set_row_count(len(posts))
+        index = 0 if posts else -1
+        if cursor is not None and 0 <= cursor < len(posts):
+            index = cursor
+        elif keep is not None and isinstance(posts, list):
             # A scan in C (~1 ms at 50k); a dict index would cost more to build each time.
             with suppress(ValueError):
-                index = indexOf(map(attrgetter("id"), self._posts), keep_id)
+                index = indexOf(map(attrgetter("id"), posts), keep)
         self.cursor = index
         if index <= 0:
             self.scroll_to(y=0, animate=False, immediate=True)

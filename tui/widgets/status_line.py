@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
-from tui.widgets.post_list import clean_cell
+from tui.render.cells import clean_cell
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +29,11 @@ class Status:
     indexing: bool = False
     """Whether a query waits for the index to be built."""
     checking: bool = False
-    """Whether the list (from the metadata cache) is still being checked against the
-    files."""
+    """Whether the list (from the index) is still being checked against the files."""
+    text_indexed: tuple[int, int] | None = None
+    """(posts whose text is searchable, all posts) while the text is being indexed."""
+    partial: bool = False
+    """Whether the query's text terms were answered from part of the posts only."""
     sort: str = "newest"
     """The sort order's name."""
     query: str = ""
@@ -52,6 +55,11 @@ def status_text(status: Status) -> Text:
         parts.append("indexing, the filter applies in a moment…")
     if status.checking:
         parts.append("checking for changed files…")
+    if status.text_indexed is not None:
+        done, total = status.text_indexed
+        parts.append(f"indexing {done:,} of {total:,}")
+        if status.partial:
+            parts.append("partial: text not all indexed yet")
     text = Text(" · ".join(parts))
     if status.read_only:
         text.append(" · ")

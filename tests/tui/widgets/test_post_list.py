@@ -16,7 +16,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tui.corpus.model import Post, PostId
-from tui.widgets.post_list import Columns, PostList, clean_cell, fit
+from tui.render.cells import clean_cell, fit
+from tui.widgets.post_list import Columns, PostList
 
 
 def make_post(i: int, title: str | None = None, **kw: object) -> Post:
