@@ -1,19 +1,21 @@
-"""The Textual app: the composition root that hands corpus, store and config to screens.
+"""The Textual app: the composition root that hands the index, store and config to screens.
 
-``make_app`` is the one factory the CLI (``run_app``) and the tests use. The app loads the
-corpus in a thread worker (progress posted in batches), then fills the library screen.
-Everything the screens need comes in through their constructors or the app's attributes
-``corpus``, ``store`` and ``config``; nothing is a module-level singleton.
+``make_app`` is the one factory the CLI (``run_app``) and the tests use. The app opens the
+corpus's index (a worker: the list of last time is shown at once), then starts the
+indexing process (``python -m tui.corpus.index.build``), which brings the index up to date
+with the files and reports its progress, line by line, to a worker that posts it to the
+library. Everything the screens need comes in through their constructors or the app's
+attributes ``library``, ``store`` and ``config``; nothing is a module-level singleton.
 """
 
 from __future__ import annotations
 
-import gc
+import json
+import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -30,44 +32,24 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tui.commands import PostilCommands
 from tui.config import Config, SortOrder, load_config, resolve_corpus, resolve_store, save_config
 from tui.corpus.errors import CorpusError
-from tui.corpus.model import LoadResult, Post
+from tui.corpus.index.build import Event
+from tui.corpus.index.library import Library, ResultRows
+from tui.corpus.model import Post
 from tui.corpus.query import Marks
 from tui.drafts import Draft, DraftStore
 from tui.lifecycle import install_signal_handlers
 from tui.messages import AnnotationsChanged, ReadingChanged
+from tui.render.cells import clean_cell
 from tui.render.script import Script
-from tui.screens.library import LibraryData, LibraryIndex, LibraryScreen
-from tui.widgets.post_list import clean_cell
+from tui.screens.library import IndexState, LibraryScreen
 
 if TYPE_CHECKING:
     from annotations.model import Annotation
     from annotations.store import AnnotationStore
 
-PROGRESS_INTERVAL = 0.05
-"""Seconds between two progress messages: the loader may call back thousands of times."""
-
-
-@contextmanager
-def kept_for_good() -> Iterator[None]:
-    """Build data that lives as long as the app with the cyclic collector off, then freeze it.
-
-    The corpus (and then its index) is hundreds of thousands of objects. While they are
-    built, the collector would walk them again and again for nothing (none is garbage);
-    afterwards each full collection would walk them all: tens of milliseconds at 50k
-    posts, landing in whatever frame happens to allocate (the first list, a filter, an
-    open). ``gc.freeze`` moves every object alive now to a generation that is never
-    collected and resets the allocation counts, so no big collection follows either;
-    reference counting still frees anything dropped later. Cyclic garbage alive at that
-    moment is kept for good too: a one-time, bounded cost.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if collecting:
-            gc.enable()
+INDEXER_STOP_S = 2.0
+"""How long the indexing process is given to stop when the app quits (then it is killed;
+the index keeps every batch it committed)."""
 
 
 class PostilApp(App[None]):
@@ -93,47 +75,32 @@ class PostilApp(App[None]):
 
     COMMANDS = App.COMMANDS | {PostilCommands}
 
-    @dataclass
-    class CorpusProgress(Message):
-        """Loading went on: ``done`` of ``total`` files read (posted from the loader thread)."""
-
-        done: int
-        total: int
-
     script: var[Script | None] = var(None, init=False)
     """Chinese shown in simplified or traditional characters (None: as written); the
     reader and the list's titles follow it, and it is remembered in the config file."""
 
     @dataclass
+    class CorpusOpened(Message):
+        """The index was opened (posted from a worker)."""
+
+        library: Library
+        rows: ResultRows | None
+        """Every post, newest first, as the index holds them; None when it holds none yet
+        (a first run: the list follows the indexing process's first pass)."""
+        seconds: float
+        """How long it took (to the list shown), for the benchmark."""
+
+    @dataclass
     class CorpusFailed(Message):
-        """The corpus could not be loaded; ``reason`` is one sentence."""
+        """The corpus could not be loaded or indexed; ``reason`` is one sentence."""
 
         reason: str
 
     @dataclass
-    class CorpusIndexed(Message):
-        """The query index and facets were built (posted from the loader thread)."""
+    class IndexProgress(Message):
+        """The indexing process reported a step (posted from the worker that reads it)."""
 
-        index: LibraryIndex
-
-    @dataclass
-    class CorpusChecked(Message):
-        """Every file was checked: ``result`` is the corpus as the folders hold it now.
-
-        Posted after ``CorpusLoaded`` (and its ``CorpusIndexed``) when the list shows what
-        the files hold; its posts are the very posts already shown.
-        """
-
-        result: LoadResult
-
-    @dataclass
-    class CorpusLoaded(Message):
-        """The corpus finished loading (posted from the loader thread)."""
-
-        data: LibraryData
-        """The corpus and its reading marks (the index follows in ``CorpusIndexed``)."""
-        seconds: float
-        """How long loading took, for the status line and the benchmark."""
+        event: Event
 
     def __init__(
         self,
@@ -143,7 +110,6 @@ class PostilApp(App[None]):
         config: Config,
         config_path: Path | None = None,
         notices: Sequence[str] = (),
-        use_cache: bool = True,
     ) -> None:
         """Build the app; nothing is read until it runs.
 
@@ -155,7 +121,6 @@ class PostilApp(App[None]):
             config_path: Where theme and sort changes are saved; None saves to the default
                 config file.
             notices: One-sentence notices to show once the app runs (e.g. a broken config).
-            use_cache: Whether the loader may use its metadata cache.
         """
         super().__init__()
         self.paths: list[Path] = list(paths)
@@ -172,13 +137,15 @@ class PostilApp(App[None]):
         """The current settings; replaced (never mutated) when the theme, sort or script
         changes."""
         self.config_path = config_path
-        self.corpus: LoadResult = LoadResult(roots=[str(p) for p in self.paths])
-        """The loaded corpus; empty until ``CorpusLoaded`` arrives."""
+        self.library_index: Library | None = None
+        """The index's read side; None until it is opened."""
         self.is_loaded = False
-        """True once the corpus has loaded."""
+        """True once the index is open."""
         self.load_seconds: float | None = None
-        """How long the last corpus load took (to the list shown)."""
-        self.use_cache = use_cache
+        """How long opening the index took (to the list shown)."""
+        self.index_state = IndexState()
+        """How far the indexing process is."""
+        self._indexer: subprocess.Popen[str] | None = None
         self._first_list_painted = threading.Event()
         self._notices = list(notices)
         self.drafts: DraftStore = DraftStore()
@@ -256,87 +223,124 @@ class PostilApp(App[None]):
     # -- loading ---------------------------------------------------------------------------
 
     @work(
-        thread=True, exclusive=True, group="corpus", exit_on_error=False, description="load corpus"
+        thread=True,
+        exclusive=True,
+        group="corpus",
+        exit_on_error=False,
+        description="open the index",
     )
     def load_corpus(self) -> None:
-        """Load the corpus in a thread, posting progress at most every few milliseconds.
+        """Open the corpus's index and show what it holds, then start the indexing process.
 
-        With a metadata cache, what the folders held last time is shown at once
-        (`_show_cached`) and the files are checked afterwards: the list is replaced only
-        if a file was added, removed or changed meanwhile.
+        The list is what the index held at the last run (at once, whatever the size of
+        the corpus); the indexing process then compares it with the files, and the list
+        is read again if any was added, removed or changed.
         """
-        from tui.corpus.loader import load_corpus
+        from tui.corpus.index import CorpusIndex
 
-        worker = get_current_worker()
         started = time.perf_counter()
-        last = 0.0
-        shown: LoadResult | None = None
-
-        def progress(done: int, total: int) -> None:
-            nonlocal last
-            now = time.perf_counter()
-            if now - last >= PROGRESS_INTERVAL or done >= total:
-                last = now
-                if not worker.is_cancelled:
-                    self.post_message(self.CorpusProgress(done, total))
-
-        def show_cached(cached: LoadResult) -> None:
-            nonlocal shown
-            shown = cached
-            self._show_cached(cached, time.perf_counter() - started)
-
-        with kept_for_good():
-            try:
-                result = load_corpus(
-                    self.paths, use_cache=self.use_cache, progress=progress, on_cached=show_cached
-                )
-            except (CorpusError, OSError) as error:
-                # E.g. a folder removed since start-up: say so, and show an empty library.
-                self.post_message(self.CorpusFailed(str(error)))
-                result = LoadResult(roots=[str(p) for p in self.paths])
-            if worker.is_cancelled:
-                return
-            store = self.store  # opened now, after the load (see ``store``)
-            if shown is not None and result.posts is shown.posts:
-                # Nothing changed since last time: the list and its marks stand.
-                index = LibraryIndex.build(result.posts)
-                self.post_message(self.CorpusIndexed(index))
-                self.post_message(self.CorpusChecked(result))
-                return
-        data = LibraryData.prepare(result, store)
+        worker = get_current_worker()
+        try:
+            index = CorpusIndex(self.paths)
+        except (CorpusError, OSError) as error:
+            self.post_message(self.CorpusFailed(str(error)))
+            return
+        roots, notices = index.roots, list(index.notices)
+        index.close()
+        for notice in notices:
+            self.call_from_thread(self.notify, notice, severity="warning", markup=False)
+        library = Library(roots)
+        rows: ResultRows | None = library.everything()
+        if rows is not None and len(rows) == 0:
+            rows = None  # a first run: the indexing process lists the files
+        elif rows is not None:
+            rows.prefetch()
         if worker.is_cancelled:
             return
-        self.post_message(self.CorpusLoaded(data, time.perf_counter() - started))
-        # The list is painted from the message above; the index comes second, after the
-        # first frame (building it holds the GIL for a while at 50k posts).
+        self.post_message(self.CorpusOpened(library, rows, time.perf_counter() - started))
         self._first_list_painted.wait(timeout=2.0)
-        with kept_for_good():
-            index = LibraryIndex.build(result.posts)
-        if not worker.is_cancelled:
-            self.post_message(self.CorpusIndexed(index))
-            self.post_message(self.CorpusChecked(result))
-
-    def _show_cached(self, cached: LoadResult, seconds: float) -> None:
-        """Show the posts of the last load from the cache, then read their marks.
-
-        Runs in the loader's thread while a child process scans the files: the list
-        first, then (after its frame) the store's read and annotation marks. The index
-        is built once the scan is back (a query typed meanwhile waits for it): the
-        store's reading then reuses the memory the cache's reading gave back, and the
-        index the memory of both (measured at 50k posts and 10k annotations: 143 MB at
-        the peak in this order, 148-154 MB in the others).
-        """
-        if get_current_worker().is_cancelled:
-            return
-        self.post_message(self.CorpusLoaded(LibraryData(cached, None, checked=False), seconds))
-        self._first_list_painted.wait(timeout=2.0)
+        # The store is opened now, after the first list (see ``store``).
         self.library.post_message(LibraryScreen.MarksLoaded(Marks.read_from(self.store)))
+        if not worker.is_cancelled:
+            self.call_from_thread(self.run_indexer, roots)
+
+    @work(thread=True, exclusive=True, group="indexer", exit_on_error=False, description="index")
+    def run_indexer(self, roots: list[str]) -> None:
+        """Run the indexing process and post each step it reports."""
+        command = [sys.executable, "-m", "tui.corpus.index.build", *roots]
+        worker = get_current_worker()
+        try:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+            )
+        except OSError as error:
+            self.post_message(self.CorpusFailed(f"the indexing process did not start ({error})."))
+            return
+        self._indexer = process
+        assert process.stdout is not None and process.stderr is not None
+        finished = False
+        for line in process.stdout:
+            if worker.is_cancelled:
+                break
+            try:
+                fields = json.loads(line)
+                fields["renamed"] = tuple(tuple(pair) for pair in fields.get("renamed", ()))
+                event = Event(**fields)
+            except (ValueError, TypeError, AttributeError):
+                continue
+            finished = finished or event.phase in ("done", "error")
+            self.post_message(self.IndexProgress(event))
+        code = process.wait()
+        if not finished and code not in (0, -15, -9) and not worker.is_cancelled:
+            tail = process.stderr.read()[-300:].strip().splitlines()
+            why = tail[-1] if tail else f"it ended with status {code}"
+            self.post_message(
+                self.CorpusFailed(f"the index could not be brought up to date: {why}")
+            )
+
+    @work(thread=True, group="renames", exit_on_error=False, description="follow renamed posts")
+    def _follow_renames(self, renamed: tuple[tuple[str, str], ...]) -> None:
+        """Move the annotations of renamed posts to their new ids (see `follow_renames`)."""
+        from annotations.model import PostSnapshot
+        from annotations.rehome import follow_renames
+
+        library = self.library_index
+        if library is None or self.store.read_only:
+            return
+        pairs = [
+            (old, PostSnapshot.from_post(post))
+            for old, new in renamed
+            if (post := library.find(new)) is not None
+        ]
+        if follow_renames(self.store, pairs):
+            self.post_message(AnnotationsChanged(pairs[0][1].id))
+
+    def stop_indexer(self) -> None:
+        """Stop the indexing process (the index keeps every batch it committed)."""
+        process = self._indexer
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=INDEXER_STOP_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+    def on_unmount(self) -> None:
+        """Stop the indexing process with the app."""
+        self.stop_indexer()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed unexpectedly is reported in one sentence, never silently.
 
-        A failed corpus load must not leave "Loading posts…" on screen for ever: the
-        library is shown empty with the reason.
+        A failed load must not leave "Loading posts…" on screen for ever: the library is
+        shown empty with the reason.
         """
         if event.state != WorkerState.ERROR:
             return
@@ -346,31 +350,45 @@ class PostilApp(App[None]):
             f"Could not {what}: {error}.", severity="error", timeout=float("inf"), markup=False
         )
         if event.worker.group == "corpus" and not self.is_loaded:
-            empty = LoadResult(roots=[str(p) for p in self.paths])
-            self.post_message(self.CorpusLoaded(LibraryData(empty, Marks()), 0.0))
-            self.post_message(self.CorpusIndexed(LibraryIndex.build([])))
-            self.post_message(self.CorpusChecked(empty))
+            self.library.show_failed()
 
-    @on(CorpusProgress)
-    def _show_progress(self, event: CorpusProgress) -> None:
-        self.library.show_progress(event.done, event.total)
-
-    @on(CorpusLoaded)
-    def _corpus_loaded(self, event: CorpusLoaded) -> None:
+    @on(CorpusOpened)
+    def _corpus_opened(self, event: CorpusOpened) -> None:
         first = not self.is_loaded
-        self.corpus = event.data.corpus
+        self.library_index = event.library
         self.is_loaded = True
         self.load_seconds = event.seconds
-        self.library.set_data(event.data)
+        self.library.set_library(event.library, event.rows)
         self.call_after_refresh(self._first_list_painted.set)
         if first:
             self._offer_drafts()
 
-    @on(CorpusChecked)
-    def _corpus_checked(self, event: CorpusChecked) -> None:
+    @on(IndexProgress)
+    def _index_progress(self, event: IndexProgress) -> None:
+        step = event.event
+        state = self.index_state
+        changed = False
+        if step.phase == "files":
+            self.library.show_progress(step.done, step.total)
+            return
+        if step.phase == "synced":
+            state = replace(state, checked=True)
+            changed = step.changed
+            if step.renamed:
+                self._follow_renames(step.renamed)
+        elif step.phase == "fields":
+            state = replace(state, fields=True, text_total=step.total)
+        elif step.phase in ("text", "done"):
+            state = replace(state, text_done=step.done, text_total=step.total)
+        elif step.phase == "notice":
+            self.notify(step.message, severity="warning", markup=False)
+            return
+        elif step.phase == "error":
+            self.post_message(self.CorpusFailed(step.message))
+            return
+        self.index_state = state
         self._notify_read_only()  # the store is open by now
-        self.corpus = event.result
-        self.library.set_checked(event.result)
+        self.library.set_state(state, changed=changed)
 
     @on(CorpusFailed)
     def _corpus_failed(self, event: CorpusFailed) -> None:
@@ -380,10 +398,8 @@ class PostilApp(App[None]):
             timeout=float("inf"),
             markup=False,
         )
-
-    @on(CorpusIndexed)
-    def _corpus_indexed(self, event: CorpusIndexed) -> None:
-        self.library.set_index(event.index)
+        if not self.is_loaded:
+            self.library.show_failed()
 
     @on(AnnotationsChanged)
     @on(ReadingChanged)
@@ -473,7 +489,9 @@ class PostilApp(App[None]):
         """
         from tui.screens.confirm import ConfirmScreen
 
-        posts: dict[str, Post] = {post.id: post for post in self.corpus.posts}
+        library = self.library_index
+        found = [library.find(draft.post_id) if library is not None else None for draft in drafts]
+        posts: dict[str, Post] = {post.id: post for post in found if post is not None}
         usable = [draft for draft in drafts if draft.post_id in posts]
         if not usable:
             return
@@ -522,7 +540,6 @@ def make_app(
     paths: Sequence[str | Path],
     *,
     store_path: Path | str | None = None,
-    use_cache: bool = True,
     config: Config | None = None,
 ) -> PostilApp:
     """The one factory for the CLI and the tests.
@@ -530,7 +547,6 @@ def make_app(
     Args:
         paths: Corpus folders from the command line (empty: environment, config, sample).
         store_path: ``--store``; None falls back to ``POSTIL_STORE``, config, data folder.
-        use_cache: Whether the loader may use its metadata cache.
         config: Settings to use instead of reading the config file (tests).
 
     Returns:
@@ -545,7 +561,7 @@ def make_app(
     corpus = resolve_corpus(paths, config)
     # Opened by the app after the corpus (see PostilApp.store).
     store = resolve_store(store_path, config)
-    return PostilApp(corpus, store, config=config, notices=notices, use_cache=use_cache)
+    return PostilApp(corpus, store, config=config, notices=notices)
 
 
 def run_app(paths: Sequence[str | Path], store: str | Path | None = None) -> None:

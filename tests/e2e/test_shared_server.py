@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from tests.corpus_posts import load_corpus
 from tests.e2e.sshtui import POSTS, TARGET_TITLE
+from tests.tui.screens.test_reader_support import settle as settle_workers
 from tui import locations
 from tui.app import PostilApp, make_app
 
@@ -70,9 +72,7 @@ def loose_entries() -> list[str]:
 
 async def settle(app: PostilApp, pilot: Pilot[None], pause: float = 0.0) -> None:
     """Wait for workers (loading, store and config writes) and their messages."""
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause(pause)
+    await settle_workers(pilot, pause=pause)
 
 
 async def test_everything_postil_writes_is_private(
@@ -109,11 +109,10 @@ async def test_everything_postil_writes_is_private(
 
 def test_loading_a_read_only_corpus_writes_only_the_cache(corpus: Path) -> None:
     """Loading with the cache on, twice (cold, then warm): the corpus is untouched."""
-    from tui.corpus.loader import load_corpus
 
     before = tree(corpus)
-    cold = load_corpus([corpus], use_cache=True)
-    warm = load_corpus([corpus], use_cache=True)
+    cold = load_corpus([corpus])
+    warm = load_corpus([corpus])
     assert not cold.problems and not warm.problems
     assert [p.id for p in warm.posts] == [p.id for p in cold.posts]
     assert len(warm.posts) == len(POSTS)

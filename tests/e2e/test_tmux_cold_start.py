@@ -1,8 +1,9 @@
 """The real ``postil`` in tmux on a cold start big enough for worker processes.
 
-More files than `pool.POOL_THRESHOLD` and no metadata cache: the app parses them in
-spawned worker processes (it loads in a thread), under Textual's own ``sys.stderr``.
-Starting those once failed the whole load, and the library came up with 0 posts.
+No index yet, and enough files for the indexing process to parse and render them in
+worker processes: the library lists them all, and the index it built is there for the
+next start. (Worker processes once failed under Textual's own ``sys.stderr``, and the
+library came up with 0 posts.)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 
 from tests.bench.gen_archive import generate
 from tests.e2e.test_tmux_flow import Tmux, e2e_env, postil_in_tmux
-from tui.corpus.pool import POOL_THRESHOLD
+from tui.corpus.index.sync import CHUNK
 
 __all__ = ["e2e_env"]  # the fixture, used by name below
 
@@ -25,7 +26,7 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
 ]
 
-POSTS = POOL_THRESHOLD + 100
+POSTS = 5 * CHUNK + 100
 
 
 @pytest.fixture
@@ -45,9 +46,9 @@ def cold_tmux(e2e_env: dict[str, str], tmp_path: Path, big_corpus: Path) -> Iter
 def test_a_cold_start_over_many_files_lists_them_all(
     cold_tmux: Tmux, e2e_env: dict[str, str]
 ) -> None:
-    assert not list(Path(e2e_env["XDG_CACHE_HOME"]).glob("postil/*.cache"))
+    assert not list(Path(e2e_env["XDG_CACHE_HOME"]).glob("postil/index-*"))
     screen = cold_tmux.wait_for(f"{POSTS:,} posts")
     assert "could not be loaded" not in screen
     cold_tmux.keys("q")
-    # The metadata cache it wrote: the next start is a warm one.
-    assert list(Path(e2e_env["XDG_CACHE_HOME"]).glob("postil/corpus-*.cache"))
+    # The index it built: the next start is a warm one.
+    assert list(Path(e2e_env["XDG_CACHE_HOME"]).glob("postil/index-*/posts.sqlite3"))

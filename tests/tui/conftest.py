@@ -169,7 +169,6 @@ def make_test_app(corpus_dir: Path, store_path: Path) -> Iterator[MakeTestApp]:
         return make_app(
             list(paths) if paths is not None else [corpus_dir],
             store_path=store or store_path,
-            use_cache=False,
             config=config or Config(),
         )
 

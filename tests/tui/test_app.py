@@ -10,6 +10,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.tui.conftest import MakeTestApp
+from tests.tui.screens.test_reader_support import settle as settle_workers
 from tui import locations
 from tui.app import PostilApp, make_app
 from tui.config import (
@@ -24,9 +25,7 @@ from tui.config import (
 
 async def settle(app: PostilApp, pilot: Pilot[None]) -> None:
     """Wait for workers and the messages they posted."""
-    for _ in range(2):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    await settle_workers(pilot)
 
 
 # -- config file ---------------------------------------------------------------------------
@@ -89,10 +88,10 @@ async def test_broken_config_is_a_notice_not_a_crash(small_corpus_dir: Path) -> 
     path = locations.config_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("theme = [oops", encoding="utf-8")
-    app = make_app([small_corpus_dir], use_cache=False)
+    app = make_app([small_corpus_dir])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        assert len(app.corpus.posts) == 6
+        assert app.library.total == 6
         assert any("not valid TOML" in n.message for n in app._notifications)
 
 
@@ -102,12 +101,12 @@ async def test_broken_config_is_a_notice_not_a_crash(small_corpus_dir: Path) -> 
 async def test_drafts_left_by_a_crash_are_offered(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:
-    from tui.corpus.loader import load_corpus
+    from tests.corpus_posts import corpus_posts
     from tui.drafts import DraftStore, draft_key
     from tui.screens.confirm import ConfirmScreen
     from tui.screens.reader import ReaderScreen
 
-    post = load_corpus([small_corpus_dir], use_cache=False).posts[0]
+    post = corpus_posts([small_corpus_dir])[0]
     DraftStore().save(
         draft_key(post.id, None, 0, 9),
         "half a thought",
@@ -133,10 +132,10 @@ async def test_drafts_left_by_a_crash_are_offered(
 async def test_drafts_kept_when_later_is_chosen(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:
-    from tui.corpus.loader import load_corpus
+    from tests.corpus_posts import corpus_posts
     from tui.drafts import DraftStore, draft_key
 
-    post = load_corpus([small_corpus_dir], use_cache=False).posts[0]
+    post = corpus_posts([small_corpus_dir])[0]
     DraftStore().save(draft_key(post.id, None, 0, 9), "keep me", post_id=post.id, start=0, end=9)
     app = make_test_app([small_corpus_dir])
     async with app.run_test(size=(120, 40)) as pilot:
@@ -164,23 +163,23 @@ async def test_export_command_opens_the_dialog(
 async def test_the_store_is_opened_after_the_corpus(
     make_test_app: MakeTestApp, small_corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Its reading's memory then reuses what the load gave back: the peaks do not add up."""
+    """The first list never waits for the store's reading."""
     from annotations.store import AnnotationStore
-    from tui.corpus import loader
+    from tui.corpus.index.library import Library
 
     opened_during_load: list[bool] = []
-    load = loader.load_corpus
+    everything = Library.everything
 
-    def watched_load(*args: Any, **kwargs: Any) -> Any:
+    def watched(self: Library) -> Any:
         opened_during_load.append(app.store_is_open)
-        return load(*args, **kwargs)
+        return everything(self)
 
-    monkeypatch.setattr(loader, "load_corpus", watched_load)
+    monkeypatch.setattr(Library, "everything", watched)
     app = make_test_app([small_corpus_dir])
     assert not app.store_is_open
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        assert opened_during_load == [False]
+        assert opened_during_load[0] is False
         assert app.store_is_open
         assert isinstance(app.store, AnnotationStore)
 
@@ -211,52 +210,40 @@ async def test_corpus_gone_at_load_time_is_a_notice(
     folder.rmdir()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        assert app.is_loaded and app.corpus.posts == []
+        assert not app.library.post_list.posts
+        assert not app.library.is_loading
         assert any("could not be loaded" in n.message for n in app._notifications)
 
 
 async def test_unexpected_load_failure_is_reported_and_the_library_shown(
     make_test_app: MakeTestApp, small_corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tui.corpus.loader
+    import tui.corpus.index
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the disk caught fire")
 
-    monkeypatch.setattr(tui.corpus.loader, "load_corpus", broken)
+    monkeypatch.setattr(tui.corpus.index, "CorpusIndex", broken)
     app = make_test_app([small_corpus_dir])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        assert app.is_loaded and not app.library.is_loading
-        assert app.library.post_list.posts == []
+        assert not app.library.is_loading
+        assert not app.library.post_list.posts
         assert any("the disk caught fire" in n.message for n in app._notifications)
 
 
-async def test_a_cold_start_parses_in_worker_processes(
-    make_test_app: MakeTestApp, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The app loads in a thread, so its workers are spawned, under Textual's stand-in
-    for sys.stderr (fileno() -1): starting them used to fail, and the cold load with it
-    (the library came up empty)."""
+async def test_a_cold_start_indexes_in_a_process_of_its_own(make_test_app: MakeTestApp) -> None:
+    """The app reads and indexes the files in a child process (its workers take the
+    cores, not the app's event loop), and lists every post once that has read them."""
     from tests.conftest import SAMPLE_POSTS
-    from tui.corpus import pool
-    from tui.corpus.loader import load_corpus
+    from tests.corpus_posts import corpus_posts
 
-    monkeypatch.setattr(pool, "POOL_THRESHOLD", 2)
-    monkeypatch.setattr(pool, "default_workers", lambda: 2)
-    started: list[bool] = []
-    new_pool = pool._new_pool
-
-    def spy(workers: int) -> Any:
-        made = new_pool(workers)
-        started.append(made is not None)
-        return made
-
-    monkeypatch.setattr(pool, "_new_pool", spy)
     app = make_test_app([SAMPLE_POSTS])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        assert started == [True]
+        indexer = app._indexer
+        assert indexer is not None and indexer.returncode == 0
+        assert indexer.pid != os.getpid()
         assert not any("could not be loaded" in n.message for n in app._notifications)
-        expected = load_corpus([SAMPLE_POSTS], use_cache=False, workers=1).posts
-        assert list(app.library.post_list.posts) == expected
+        assert list(app.library.post_list.posts) == corpus_posts([SAMPLE_POSTS])
+        assert app.index_state.text_complete

@@ -22,6 +22,7 @@ from textual.widget import Widget
 
 from annotations.model import COLORS
 from tests.tui.conftest import MakeTestApp
+from tests.tui.screens.test_reader_support import settle as settle_workers
 
 RISKY_KEYS = {
     "shift+up": "tmux and many terminals send no distinct shift+arrow",
@@ -43,9 +44,7 @@ def is_risky(key: str) -> bool:
 
 async def settle(app: App[None], pilot: Pilot[None]) -> None:
     """Wait for loading workers and the messages they posted."""
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    await settle_workers(pilot)
 
 
 def screen_lines(app: App[None]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -20,7 +21,7 @@ from textual.worker import get_current_worker
 from annotations.model import Annotation
 from annotations.placing import Placer, is_unplaced
 from annotations.store import AnnotationStore, StoreError
-from tui.corpus.model import LoadResult, Post
+from tui.corpus.model import Post
 from tui.corpus.query import Query, QueryError, matches_annotation, parse_query
 from tui.screens.export_dialog import ExportDialog
 from tui.widgets.annotation_list import AnnotationList
@@ -35,7 +36,8 @@ class AnnotationsScreen(Screen[None]):
 
     Args:
         store: The annotation store.
-        corpus: The loaded corpus (to open posts and re-anchor their annotations).
+        find_post: The corpus's post with an id (to open posts and re-anchor their
+            annotations).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -91,12 +93,12 @@ match no post. Orphans (quotes no longer found in their post) are marked.
 
         reason: str
 
-    def __init__(self, store: AnnotationStore, corpus: LoadResult) -> None:
+    def __init__(self, store: AnnotationStore, find_post: Callable[[str], Post | None]) -> None:
         super().__init__()
         self.store = store
         """The annotation store."""
-        self.corpus = corpus
-        """The loaded corpus."""
+        self.find_post = find_post
+        """The corpus's post with an id, if any (safe to call from a worker)."""
         self.annotations: list[Annotation] = []
         """Every annotation in the store."""
         self.orphans: frozenset[str] = frozenset()
@@ -105,7 +107,6 @@ match no post. Orphans (quotes no longer found in their post) are marked.
         """Ids of imported annotations that matched no post."""
         self._checked = False
         self._query: Query = parse_query("", annotation_keys=True)
-        self._posts: dict[str, Post] = {post.id: post for post in corpus.posts}
 
     def compose(self) -> ComposeResult:
         """Filter, its error, the list, the status, the keys."""
@@ -145,10 +146,10 @@ match no post. Orphans (quotes no longer found in their post) are marked.
     def _find_orphans(self, annotations: list[Annotation]) -> None:
         """Place them with the one policy (moves saved by its rule) in the loading thread,
         post by post; report in batches so the list fills early."""
-        from tui.post_texts import PostTexts
+        from tui.post_texts import PathsOf, PostTexts
 
         worker = get_current_worker()
-        placer = Placer(PostTexts({p.id: p.path for p in self._posts.values()}), self.store)
+        placer = Placer(PostTexts(PathsOf(self.find_post)), self.store)
         by_post: dict[str, list[Annotation]] = defaultdict(list)
         for ann in annotations:
             by_post[ann.post.id].append(ann)
@@ -216,7 +217,7 @@ match no post. Orphans (quotes no longer found in their post) are marked.
         """Open the post at the highlight."""
         event.stop()
         ann = event.annotation
-        post = self._posts.get(ann.post.id)
+        post = self.find_post(ann.post.id)
         if post is None:
             self.notify(
                 "The post of this annotation is not in the loaded folders.", severity="warning"

@@ -1,21 +1,20 @@
 """The library screen: the filter bar, the post list, the facet sidebar and the status line.
 
-The app loads the corpus in a thread and hands it over in two steps: :class:`LibraryData`
-(posts and reading marks: the list is painted at once) and then :class:`LibraryIndex`
-(the query index and corpus-wide facets, which take longer to build at 50k posts; a
-query typed meanwhile is applied when the index arrives). Filtering runs on the event
-loop (the index filters 50k posts in a few milliseconds); facet counts for a result and
-every store access run in workers.
+The app opens the corpus's index and hands the screen a `Library` (its read side) and the
+list of every post, newest first (`set_library`); the list reads its rows a page at a
+time, so it costs the same for 500 posts as for 500,000. The app's indexing process
+reports its progress through `index_progress`: filtering waits for the posts' fields
+(a query typed meanwhile is applied then), a text query answers from what is indexed
+and says so while the text is still being indexed. Every search, facet count, mark and
+store access runs in a worker; only the rows coming into view are read on the event loop
+(a page is about a millisecond).
 """
 
 from __future__ import annotations
 
 import time
-from array import array
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
-from itertools import compress
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -30,19 +29,22 @@ from textual.widgets import Label, ProgressBar
 from textual.worker import get_current_worker
 
 from tui.config import SortOrder
-from tui.corpus.facets import Facets, complete_values, indexed_facets
-from tui.corpus.model import LoadResult, Post
-from tui.corpus.query import Marks
+from tui.corpus.facets import Facets, complete_values
+from tui.corpus.index.library import Library, ResultRows
+from tui.corpus.model import Post, Problem
+from tui.corpus.query import Marks, Query, SortKey
 from tui.render.script import ScriptSetting
 from tui.widgets.facet_sidebar import FacetSidebar
 from tui.widgets.filter_bar import FilterBar, load_history, save_history
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.post_list import PostList
+from tui.widgets.snippet_line import SnippetLine
 from tui.widgets.status_line import Status, StatusLine
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from annotations.store import AnnotationStore
-    from tui.corpus.query import PostIndex, Query
     from tui.drafts import Draft
 
 SIDEBAR_MIN_WIDTH = 90
@@ -50,63 +52,31 @@ SIDEBAR_MIN_WIDTH = 90
 FACETS_DELAY = 0.05
 """Seconds between a filter and its facet count (and history save): the list's frame (at
 most 1/60 s away) comes first, and filters in quick succession count only the last."""
+SNIPPET_DELAY = 0.05
+"""Seconds the cursor rests on a post before its passage is looked for."""
+SNIPPET_CONTEXT = 80
+"""Characters of the post's text either side of the first match (the two lines under
+the list show what fits)."""
+_NOT_IN_TEXT = "(the words are in its title, author or tags)"
 
 
-@dataclass
-class LibraryData:
-    """The loaded corpus and its marks: enough to paint the list."""
+@dataclass(frozen=True, slots=True)
+class IndexState:
+    """How far the app's indexing process is."""
 
-    corpus: LoadResult
-    marks: Marks | None
-    """None when they are not read yet (they follow in a ``MarksLoaded``)."""
-    checked: bool = True
-    """False for the list of last time from the metadata cache, until the files are
-    checked (see :meth:`LibraryScreen.set_checked`)."""
+    checked: bool = False
+    """The files were compared with the index (the list shows what they hold)."""
+    fields: bool = False
+    """Every post's fields are searchable: filtering works."""
+    text_done: int = 0
+    """Posts whose text is searchable..."""
+    text_total: int = 0
+    """...of this many (equal when every post's text is)."""
 
-    @classmethod
-    def prepare(cls, corpus: LoadResult, store: AnnotationStore) -> LibraryData:
-        """Read the marks (blocking: call from a thread worker)."""
-        return cls(corpus=corpus, marks=Marks.read_from(store))
-
-
-@dataclass
-class LibraryIndex:
-    """What filtering needs, built after the first paint (a fraction of a second at 50k)."""
-
-    index: PostIndex
-    facets: Facets
-    """Facet counts over the whole corpus (the first sidebar, the palette's values)."""
-
-    @classmethod
-    def build(cls, posts: Sequence[Post]) -> LibraryIndex:
-        """Build the query index and the corpus-wide facets (blocking: call from a thread)."""
-        from tui.corpus.query import PostIndex
-
-        index = PostIndex(posts)
-        return cls(index=index, facets=indexed_facets(index, None))
-
-
-def sort_order(posts: Sequence[Post], order: SortOrder) -> list[int]:
-    """Positions of ``posts`` (newest first, undated last, as the loader gives them) in
-    ``order``."""
-    count = len(posts)
-    if order == "newest":
-        return list(range(count))
-    if order == "oldest":
-        dated = [i for i, post in enumerate(posts) if post.date is not None]
-        undated = [i for i, post in enumerate(posts) if post.date is None]
-        return dated[::-1] + undated
-    if order == "title":
-        titles = [post.title.casefold() for post in posts]
-        return sorted(range(count), key=titles.__getitem__)
-    # Python's sort is stable: within an author, newest first remains.
-    authors = [(post.author == "", post.author.casefold()) for post in posts]
-    return sorted(range(count), key=authors.__getitem__)
-
-
-def sort_posts(posts: Sequence[Post], order: SortOrder) -> list[Post]:
-    """``posts`` (newest first, undated last, as the loader gives them) in ``order``."""
-    return list(map(posts.__getitem__, sort_order(posts, order)))
+    @property
+    def text_complete(self) -> bool:
+        """Whether every post's text is searchable."""
+        return self.fields and self.text_done >= self.text_total
 
 
 class LibraryScreen(Screen[None]):
@@ -175,7 +145,7 @@ export, theme) are in the command palette (`ctrl+p`).
     show_sidebar: reactive[bool] = reactive(True, bindings=True)
     """Whether the facet sidebar is shown."""
     is_loading: reactive[bool] = reactive(True, bindings=True)
-    """Whether the corpus is still loading."""
+    """Whether the list is not there yet (a first run reads every file)."""
 
     @dataclass
     class MarksLoaded(Message):
@@ -191,8 +161,37 @@ export, theme) are in the command palette (`ctrl+p`).
         generation: int
         """The result they belong to (older counts are dropped)."""
 
+    @dataclass
+    class Filtered(Message):
+        """A result to show, computed in a worker."""
+
+        rows: Sequence[Post]
+        generation: int
+        cursor: int | None
+        """The row to put the cursor on (the post it was on, where it still is)."""
+
+    @dataclass
+    class SnippetFound(Message):
+        """The passage to show for the post under the cursor."""
+
+        post_id: str
+        passage: str
+        spans: list[tuple[int, int]]
+
+    @dataclass
+    class ProblemsRead(Message):
+        """The files that did not load, read in a worker."""
+
+        problems: list[Problem]
+
+    @dataclass
+    class ValuesRead(Message):
+        """The corpus's values for completion, read in a worker."""
+
+        values: dict[str, dict[str, int]]
+
     def __init__(self, *, sort: SortOrder = "newest") -> None:
-        """Build the screen; the corpus arrives later through :meth:`set_data`.
+        """Build the screen; the index arrives later through :meth:`set_library`.
 
         Args:
             sort: The initial sort order.
@@ -200,20 +199,22 @@ export, theme) are in the command palette (`ctrl+p`).
         super().__init__()
         self.sort: SortOrder = sort
         """The current sort order."""
-        self.data: LibraryData | None = None
-        """The loaded corpus; None while loading."""
-        self.index: LibraryIndex | None = None
-        """The query index and facets; None until built."""
+        self.library: Library | None = None
+        """The index's read side; None until the app has opened it."""
+        self.state = IndexState()
+        """How far the app's indexing process is."""
         self.filter_query: Query | None = None
         """The applied query; None shows everything."""
         self.marks = Marks()
         """Reading and annotation marks."""
         self.shown: Sequence[Post] = []
-        """The posts listed, in display order."""
-        self.shown_bits: int | None = None
-        """The listed posts as a bitset of index positions; None when every post is."""
-        self._orders: dict[SortOrder, list[int]] = {}
-        self._ranks: dict[SortOrder, array[int]] = {}
+        """The posts listed, in display order (read a page at a time)."""
+        self.total = 0
+        """How many posts there are in all."""
+        self.problems: list[Problem] = []
+        """The files that did not load."""
+        self.values: dict[str, dict[str, int]] = {}
+        """The corpus's tags, authors, categories, hosts and years with their counts."""
         self._generation = 0
         self._history_saves = 0
         self._facets_stale = True
@@ -221,16 +222,16 @@ export, theme) are in the command palette (`ctrl+p`).
         self._was_empty: bool | None = None
 
     def compose(self) -> ComposeResult:
-        """Filter bar on top, list and sidebar, loading bar, status line, footer."""
+        """Filter bar on top, list and sidebar, passage, loading bar, status line, footer."""
         yield FilterBar(id="filter")
         with Vertical(id="loading"):
-            # The progress bar is mounted by the first progress report of a cold load: a
-            # warm load takes about a second, and an animated bar would take CPU (the
-            # GIL) from the load itself.
+            # The progress bar is mounted by the first progress report of a first run:
+            # a warm start shows the list at once and never needs one.
             yield Label("Loading posts…", id="loading-label")
         with Horizontal(id="library-main"):
             yield PostList(id="posts")
             yield FacetSidebar(id="facets")
+        yield SnippetLine(id="snippet")
         yield StatusLine(id="status")
         yield KeyBar()
 
@@ -252,16 +253,33 @@ export, theme) are in the command palette (`ctrl+p`).
         return self.query_one("#facets", FacetSidebar)
 
     @property
+    def snippet(self) -> SnippetLine:
+        """The passage under the list."""
+        return self.query_one("#snippet", SnippetLine)
+
+    @property
     def store(self) -> AnnotationStore:
         """The app's annotation store."""
         store: AnnotationStore = getattr(self.app, "store")  # noqa: B009 - any App with a store
         return store
+
+    @property
+    def checked(self) -> bool:
+        """Whether the list shows what the files hold (the indexing process compared them)."""
+        return self.state.checked
+
+    @property
+    def is_partial(self) -> bool:
+        """Whether the applied query has text terms that not every post's text answers yet."""
+        query = self.filter_query
+        return query is not None and query.has_text_terms and not self.state.text_complete
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def on_mount(self) -> None:
         """Focus the list, size the sidebar, read the query history."""
         self.post_list.focus()
+        self.snippet.display = False
         self.show_sidebar = self.app.size.width >= SIDEBAR_MIN_WIDTH
         self._load_history()
         self._show_status()
@@ -289,12 +307,8 @@ export, theme) are in the command palette (`ctrl+p`).
     # -- data from the app -----------------------------------------------------------------
 
     def show_progress(self, done: int, total: int) -> None:
-        """Move the loading bar (the app forwards the loader's progress).
-
-        The bar appears with the first report of files still to read; a warm start
-        (every file in the cache) reports only its end and never shows one.
-        """
-        if self.data is not None:
+        """Move the loading bar while a first run reads every file."""
+        if not self.is_loading:
             return
         bars = self.query("#loading-bar").results(ProgressBar)
         bar = next(bars, None)
@@ -308,43 +322,39 @@ export, theme) are in the command palette (`ctrl+p`).
             f"Loading posts… {done:,} of {total:,} files"
         )
 
-    def set_data(self, data: LibraryData) -> None:
-        """Show a freshly loaded corpus (filtering waits for :meth:`set_index`).
-
-        Called again when the files turned out to differ from the cached list shown
-        first: the query, the sort order and the post under the cursor are kept.
-        """
-        self.data = data
-        self.index = None
-        if data.marks is not None:
-            self.marks = data.marks
-            self.post_list.set_marks(self.marks.is_read, self.marks.counts)
-        self._orders = {}
-        self._ranks = {}
+    def set_library(self, library: Library, rows: ResultRows | None) -> None:
+        """Show the index's posts (``rows``: every post, newest first; None while a
+        first run has not listed them yet)."""
+        self.library = library
+        if rows is None:
+            return
+        self.total = len(rows)
         self.is_loading = False
-        self._refilter()
-
-    def set_checked(self, corpus: LoadResult) -> None:
-        """Every file was checked: ``corpus`` holds the posts shown, and every problem."""
-        data = self.data
-        if data is not None:
-            same = corpus.posts is data.corpus.posts
-            self.data = replace(data, corpus=corpus if same else data.corpus, checked=True)
-        self._show_status()
-
-    @property
-    def checked(self) -> bool:
-        """Whether the posts shown were checked against the files (see `set_checked`)."""
-        return self.data is not None and self.data.checked
-
-    def set_index(self, index: LibraryIndex) -> None:
-        """Enable filtering, completion and facets; apply a query typed while indexing."""
-        self.index = index
-        self.filter_bar.set_completer(partial(complete_values, index.index))
-        if self.filter_query is not None:
+        if self.filter_query is None and self.sort == "newest":
+            self._show_rows(rows, None)
+        else:
             self._refilter()
-        elif self.show_sidebar:
-            self._count_facets()
+
+    def show_failed(self) -> None:
+        """The index could not be opened: show an empty library (the app says why)."""
+        self.is_loading = False
+        self._show_rows([], None)
+
+    def set_state(self, state: IndexState, *, changed: bool = False) -> None:
+        """The indexing process went on: ``changed`` when the files differed from the
+        index (the list is read again, keeping the query and the post under the cursor)."""
+        before = self.state
+        self.state = state
+        if changed or (state.checked and not before.checked and self.is_loading):
+            self._reload()
+        if state.fields and not before.fields:
+            self._read_values()
+            self._refilter()
+        elif state.text_complete and not before.text_complete and self._text_query() is not None:
+            self._refilter()  # the complete answer, now that every post's text is in
+        if state.checked and not before.checked:
+            self._read_problems()
+        self._show_status()
 
     def set_sort(self, sort: SortOrder) -> None:
         """List the posts in ``sort`` order."""
@@ -385,6 +395,13 @@ export, theme) are in the command palette (`ctrl+p`).
         event.stop()
         self.open_post(event.post)
 
+    @on(PostList.Highlighted)
+    def _post_highlighted(self, event: PostList.Highlighted) -> None:
+        event.stop()
+        query = self._text_query()
+        if query is not None:
+            self._find_snippet(event.post, query)
+
     @on(MarksLoaded)
     def _marks_loaded(self, event: MarksLoaded) -> None:
         self.marks = event.marks
@@ -397,6 +414,28 @@ export, theme) are in the command palette (`ctrl+p`).
         if event.generation == self._generation:
             self.sidebar.set_facets(event.facets)
 
+    @on(Filtered)
+    def _filtered(self, event: Filtered) -> None:
+        if event.generation == self._generation:
+            self._show_rows(event.rows, event.cursor)
+
+    @on(SnippetFound)
+    def _snippet_found(self, event: SnippetFound) -> None:
+        post = self.post_list.highlighted_post
+        if post is not None and post.id == event.post_id:
+            self.snippet.show(event.passage, event.spans)
+
+    @on(ProblemsRead)
+    def _problems_read(self, event: ProblemsRead) -> None:
+        self.problems = event.problems
+        self._show_status()
+        self.refresh_bindings()
+
+    @on(ValuesRead)
+    def _values_read(self, event: ValuesRead) -> None:
+        self.values = event.values
+        self.filter_bar.set_completer(partial(complete_values, event.values))
+
     # -- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -404,7 +443,7 @@ export, theme) are in the command palette (`ctrl+p`).
         if action in ("toggle_read",):
             return self.post_list.highlighted_post is not None
         if action == "problems":
-            return self.data is not None and bool(self.data.corpus.problems)
+            return bool(self.problems)
         if action == "focus_filter" and self.filter_bar.input.has_focus:
             return False
         if action in ("annotations", "focus_filter", "toggle_sidebar"):
@@ -435,102 +474,88 @@ export, theme) are in the command palette (`ctrl+p`).
         """List the files that did not load."""
         from tui.screens.problems import ProblemsScreen
 
-        if self.data is not None:
-            self.app.push_screen(ProblemsScreen(self.data.corpus.problems))
+        self.app.push_screen(ProblemsScreen(self.problems))
 
     def action_annotations(self) -> None:
-        """Show every annotation (the app-reader's screen)."""
+        """Show every annotation."""
         from tui.screens.annotations_screen import AnnotationsScreen
 
-        corpus = self.data.corpus if self.data is not None else LoadResult()
-        self.app.push_screen(AnnotationsScreen(self.store, corpus))
+        library = self.library
+        self.app.push_screen(
+            AnnotationsScreen(self.store, library.find if library is not None else _nothing)
+        )
 
     def open_post(self, post: Post, *, resume_draft: Draft | None = None) -> None:
-        """Open ``post`` in the reader (reopening a recovered note draft, if given)."""
+        """Open ``post`` in the reader (reopening a recovered note draft, if given); from a
+        text query, at its first match with every match marked."""
         from tui.screens.reader import ReaderScreen
 
-        self.app.push_screen(ReaderScreen(post, self.store, resume_draft=resume_draft))
+        self.app.push_screen(
+            ReaderScreen(post, self.store, resume_draft=resume_draft, search=self._text_query())
+        )
 
     # -- filtering -------------------------------------------------------------------------
 
+    def _text_query(self) -> Query | None:
+        """The applied query when it has text terms (for passages and the reader)."""
+        query = self.filter_query
+        return query if query is not None and query.has_text_terms else None
+
     def _refilter(self) -> None:
-        """Apply query and sort order to the corpus and show the result."""
-        if self.data is None:
+        """Apply query and sort order (in a worker) and show the result."""
+        library = self.library
+        if library is None or self.is_loading and self.filter_query is None:
             return
-        posts = self.data.corpus.posts
-        if self.filter_query is None:
-            self.shown_bits = None
-            self.shown = posts if self.sort == "newest" else self._in_order(posts, None)
-        elif self.index is None:
-            self._show_status()
-            return  # applied by set_index once the index is built
-        else:
-            self.shown_bits = self.index.index.filter_bits(self.filter_query, self.marks)
-            self.shown = self._in_order(posts, self.shown_bits)
-        self.post_list.set_posts(self.shown)
         self._generation += 1
         self._facets_stale = True
+        self.snippet.display = self._text_query() is not None
+        if self.filter_query is None and self.sort == "newest":
+            self._start_search(library, None)
+        elif not self.state.fields:
+            self._show_status()  # applied once the fields are indexed (set_state)
+        else:
+            self._start_search(library, self.filter_query)
+
+    def _reload(self) -> None:
+        """The index changed: read the list again (query, order and cursor kept)."""
+        if self.library is not None:
+            self.is_loading = False
+            self._generation += 1
+            self._facets_stale = True
+            self._start_search(self.library, self.filter_query)
+
+    def _show_rows(self, rows: Sequence[Post], cursor: int | None) -> None:
+        self.shown = rows
+        if self.filter_query is None and self.sort == "newest":
+            self.total = len(rows)
+        self.post_list.set_posts(rows, cursor=cursor)
         if self.show_sidebar:
             self._count_facets()
         self._show_status()
         # Only when toggle_read's availability may have changed.
-        is_empty = not self.shown
+        is_empty = not rows
         if is_empty != self._was_empty:
             self._was_empty = is_empty
             self.refresh_bindings()
 
-    def _in_order(self, posts: Sequence[Post], bits: int | None) -> list[Post]:
-        """The posts of ``bits`` (None: all) in the current sort order.
-
-        A small result is sorted by each post's rank in the sort order; a large one is
-        picked from the sorted positions in one pass (cheaper than sorting most of 50k).
-        """
-        if bits is None:
-            positions = self._order(self.sort)
-        else:
-            assert self.index is not None, "bits come from the index"
-            index = self.index.index
-            if self.sort == "newest":
-                return index.posts_of(bits)  # the index's own posts, picked in one pass
-            if bits.bit_count() * 4 < len(posts):
-                positions = sorted(index.positions(bits), key=self._rank(self.sort).__getitem__)
-            else:
-                order = self._order(self.sort)
-                wanted = index.selector(bits)
-                positions = list(compress(order, map(wanted.__getitem__, order)))
-        return list(map(posts.__getitem__, positions))
-
-    def _order(self, sort: SortOrder) -> list[int]:
-        """Corpus positions in ``sort`` order (each order sorted once, then kept)."""
-        order = self._orders.get(sort)
-        if order is None:
-            assert self.data is not None
-            order = self._orders[sort] = sort_order(self.data.corpus.posts, sort)
-        return order
-
-    def _rank(self, sort: SortOrder) -> array[int]:
-        """Corpus position -> place in ``sort`` order (built once per order)."""
-        rank = self._ranks.get(sort)
-        if rank is None:
-            order = self._order(sort)
-            rank = array("i", bytes(4 * len(order)))
-            for place, position in enumerate(order):
-                rank[position] = place
-            self._ranks[sort] = rank
-        return rank
-
     def _show_status(self) -> None:
-        data = self.data
+        state = self.state
         self.query_one("#status", StatusLine).show(
             Status(
                 shown=len(self.shown),
-                total=len(data.corpus.posts) if data else 0,
-                problems=len(data.corpus.problems) if data else 0,
+                total=self.total,
+                problems=len(self.problems),
                 store_path=str(self.store.path) if self._has_store() else "",
                 read_only=self._has_store() and bool(self.store.read_only),
-                loading=data is None,
-                indexing=self.filter_query is not None and self.index is None,
-                checking=data is not None and not data.checked,
+                loading=self.is_loading,
+                indexing=self.filter_query is not None and not state.fields,
+                checking=not self.is_loading and not state.checked,
+                text_indexed=(
+                    (state.text_done, state.text_total)
+                    if state.fields and not state.text_complete
+                    else None
+                ),
+                partial=self.is_partial,
                 sort=self.sort,
                 query=self.filter_bar.applied_text if self.filter_query is not None else "",
             )
@@ -543,32 +568,97 @@ export, theme) are in the command palette (`ctrl+p`).
 
     # -- workers ---------------------------------------------------------------------------
 
+    def _start_search(self, library: Library, query: Query | None) -> None:
+        current = self.post_list.highlighted_post
+        order = self.sort if query is None or query.sort is None else query.sort
+        self._search(
+            library, query, order, self.marks, current.id if current else None, self._generation
+        )
+
+    @work(thread=True, exclusive=True, group="filter", exit_on_error=False, description="filter")
+    def _search(
+        self,
+        library: Library,
+        query: Query | None,
+        order: SortKey,
+        marks: Marks,
+        current: str | None,
+        generation: int,
+    ) -> None:
+        """Run a query (None: every post) and post its rows, the first page read, with
+        the row of the post that was under the cursor."""
+        rows: ResultRows | None
+        if query is None and order == "newest":
+            rows = library.everything()
+        else:
+            from tui.corpus.query import parse_query
+
+            rows = library.search(query or parse_query(""), marks, order=order)
+            if rows is None:
+                return
+        rows.prefetch()
+        cursor = rows.position_of(current) if current is not None else None
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Filtered(rows, generation, cursor))
+
     def _count_facets(self) -> None:
-        if self.index is None:
+        library = self.library
+        if library is None or not self.state.fields:
             return
         self._facets_stale = False
-        self._count_facets_worker(self.index, self.shown_bits, self._generation)
+        self._count_facets_worker(library, self.filter_query, self.marks, self._generation)
 
     @work(
         thread=True, exclusive=True, group="facets", exit_on_error=False, description="count facets"
     )
-    def _count_facets_worker(self, index: LibraryIndex, bits: int | None, generation: int) -> None:
+    def _count_facets_worker(
+        self, library: Library, query: Query | None, marks: Marks, generation: int
+    ) -> None:
         """Count the result's facets a moment later, once the list's frame is drawn.
 
-        Counting takes a few milliseconds and redrawing the sidebar ~20 ms: neither may
-        come before the list. A filter applied meanwhile cancels this one (exclusive).
+        A filter applied meanwhile cancels this one (exclusive).
         """
         worker = get_current_worker()
         time.sleep(FACETS_DELAY)
         if worker.is_cancelled:
             return
-        facets = index.facets if bits is None else indexed_facets(index.index, bits)
-        if not worker.is_cancelled:
+        facets = library.facets(query, marks)
+        if facets is not None and not worker.is_cancelled:
             self.post_message(self.FacetsCounted(facets, generation))
+
+    @work(thread=True, exclusive=True, group="snippet", exit_on_error=False, description="passage")
+    def _find_snippet(self, post: Post, query: Query) -> None:
+        """Find the passage of the post under the cursor where the query matches."""
+        from tui.corpus.errors import CorpusError
+        from tui.corpus.snippets import marked_passage
+        from tui.render.document import canonical_text
+
+        time.sleep(SNIPPET_DELAY)
+        if get_current_worker().is_cancelled:
+            return
+        try:
+            found = marked_passage(canonical_text(post.path), query, SNIPPET_CONTEXT)
+        except CorpusError:
+            found = None
+        passage, spans = (
+            found if found is not None else ("(the words are in its title, author or tags)", [])
+        )
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.SnippetFound(post.id, passage, spans))
 
     @work(thread=True, exclusive=True, group="marks", exit_on_error=False, description="read marks")
     def _read_marks(self) -> None:
         self.post_message(self.MarksLoaded(Marks.read_from(self.store)))
+
+    @work(thread=True, exclusive=True, group="problems", exit_on_error=False)
+    def _read_problems(self) -> None:
+        if self.library is not None:
+            self.post_message(self.ProblemsRead(self.library.problems()))
+
+    @work(thread=True, exclusive=True, group="values", exit_on_error=False)
+    def _read_values(self) -> None:
+        if self.library is not None:
+            self.post_message(self.ValuesRead(self.library.values()))
 
     @work(thread=True, group="marks-write", exit_on_error=False, description="mark read")
     def _write_read_state(self, post_id: str, is_read: bool) -> None:
@@ -613,3 +703,7 @@ def _uses_state(text: str) -> bool:
     """Whether a query depends on reading or annotation state (then marks refilter it)."""
     folded = text.casefold()
     return "is:" in folded or "has:" in folded
+
+
+def _nothing(post_id: str) -> Post | None:
+    return None

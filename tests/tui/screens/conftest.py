@@ -13,18 +13,18 @@ import pytest
 from annotations.store import AnnotationStore
 from tests.tui.conftest import FIXED_POSTS, write_posts
 from tests.tui.screens.test_reader_support import load_posts, post_named
-from tui.corpus.model import LoadResult, Post
+from tui.corpus.model import Post
 from tui.drafts import DraftStore
 
 
 @pytest.fixture
-def corpus(tmp_path: Path) -> LoadResult:
+def corpus(tmp_path: Path) -> list[Post]:
     """The fixed test posts, loaded."""
     return load_posts(write_posts(tmp_path / "posts", FIXED_POSTS))
 
 
 @pytest.fixture
-def river(corpus: LoadResult) -> Post:
+def river(corpus: list[Post]) -> Post:
     """The English river post of the fixed corpus."""
     return post_named(corpus, "2023-10-26-river.md")
 

@@ -13,8 +13,8 @@ from annotations.anchor import make_target
 from annotations.model import PostSnapshot, Target
 from annotations.store import AnnotationStore
 from tests.tui.conftest import FIXED_POSTS, write_posts
-from tests.tui.screens.test_reader_support import ScreenApp, load_posts, post_named, settle
-from tui.corpus.model import LoadResult
+from tests.tui.screens.test_reader_support import ScreenApp, finder, load_posts, post_named, settle
+from tui.corpus.model import Post
 from tui.drafts import DraftStore
 from tui.screens.annotations_screen import AnnotationsScreen
 from tui.screens.confirm import ConfirmScreen
@@ -29,12 +29,12 @@ ORPHAN_QUOTE = "This sentence was edited out of the post long ago."
 
 
 @pytest.fixture
-def corpus(tmp_path: Path) -> LoadResult:
+def corpus(tmp_path: Path) -> list[Post]:
     return load_posts(write_posts(tmp_path / "posts", FIXED_POSTS))
 
 
 @pytest.fixture
-def store(tmp_path: Path, corpus: LoadResult) -> AnnotationStore:
+def store(tmp_path: Path, corpus: list[Post]) -> AnnotationStore:
     """Three annotations on the river post (one an orphan), one on the markup post."""
     store = AnnotationStore(tmp_path / "annotations.json")
     river = PostSnapshot.from_post(post_named(corpus, "2023-10-26-river.md"))
@@ -51,8 +51,10 @@ def store(tmp_path: Path, corpus: LoadResult) -> AnnotationStore:
     return store
 
 
-def app_for(store: AnnotationStore, corpus: LoadResult, tmp_path: Path) -> ScreenApp:
-    return ScreenApp(lambda: AnnotationsScreen(store, corpus), DraftStore(tmp_path / "drafts.json"))
+def app_for(store: AnnotationStore, corpus: list[Post], tmp_path: Path) -> ScreenApp:
+    return ScreenApp(
+        lambda: AnnotationsScreen(store, finder(corpus)), DraftStore(tmp_path / "drafts.json")
+    )
 
 
 def shown(app: ScreenApp) -> list[str]:
@@ -62,7 +64,7 @@ def shown(app: ScreenApp) -> list[str]:
 
 
 async def test_lists_every_annotation_and_marks_orphans(
-    store: AnnotationStore, corpus: LoadResult, tmp_path: Path
+    store: AnnotationStore, corpus: list[Post], tmp_path: Path
 ) -> None:
     app = app_for(store, corpus, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -100,7 +102,7 @@ FILTERS = [
 
 
 async def test_filter_with_the_annotation_query(
-    store: AnnotationStore, corpus: LoadResult, tmp_path: Path
+    store: AnnotationStore, corpus: list[Post], tmp_path: Path
 ) -> None:
     app = app_for(store, corpus, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -114,7 +116,7 @@ async def test_filter_with_the_annotation_query(
 
 
 async def test_bad_filter_keeps_the_list_and_says_why(
-    store: AnnotationStore, corpus: LoadResult, tmp_path: Path
+    store: AnnotationStore, corpus: list[Post], tmp_path: Path
 ) -> None:
     app = app_for(store, corpus, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -128,7 +130,7 @@ async def test_bad_filter_keeps_the_list_and_says_why(
 
 
 async def test_enter_opens_the_post_at_the_highlight(
-    store: AnnotationStore, corpus: LoadResult, tmp_path: Path
+    store: AnnotationStore, corpus: list[Post], tmp_path: Path
 ) -> None:
     app = app_for(store, corpus, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -146,7 +148,7 @@ async def test_enter_opens_the_post_at_the_highlight(
 
 
 async def test_export_dialog_writes_the_shown_annotations(
-    store: AnnotationStore, corpus: LoadResult, tmp_path: Path
+    store: AnnotationStore, corpus: list[Post], tmp_path: Path
 ) -> None:
     app = app_for(store, corpus, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -188,7 +190,7 @@ def check_export(fmt: str, dest: Path) -> None:
 
 
 async def test_export_asks_before_overwriting(
-    store: AnnotationStore, corpus: LoadResult, tmp_path: Path
+    store: AnnotationStore, corpus: list[Post], tmp_path: Path
 ) -> None:
     dest = tmp_path / "existing.md"
     dest.write_text("keep me", encoding="utf-8")

@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 
 from tests.tui.conftest import MakeTestApp
+from tests.tui.screens.test_reader_support import settle as settle_workers
 from tui.app import PostilApp
 from tui.config import Config, load_config
 from tui.screens.help import HelpScreen, collect_help
@@ -22,10 +23,8 @@ from tui.widgets.post_list import PostList
 
 
 async def settle(app: PostilApp, pilot: Pilot[None]) -> None:
-    """Wait for every worker (loading, marks, history) and the messages they posted."""
-    for _ in range(2):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+    """Wait for every worker (loading, indexing, marks, history) and what they posted."""
+    await settle_workers(pilot)
 
 
 def current_screen(app: PostilApp) -> Screen[Any]:
@@ -59,7 +58,11 @@ async def test_cold_start_shows_progress_then_the_list(
     app = make_test_app([small_corpus_dir])
     async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
         await settle(app, pilot)
-        progress = [m for m in seen if isinstance(m, PostilApp.CorpusProgress)]
+        progress = [
+            m.event
+            for m in seen
+            if isinstance(m, PostilApp.IndexProgress) and m.event.phase == "files"
+        ]
         assert progress and progress[-1].done == progress[-1].total == 6
         assert app.is_loaded
         assert not app.library.query_one("#loading").display
@@ -415,27 +418,29 @@ async def test_config_paths_are_used_when_none_given(
 ) -> None:
     from tui.app import make_app
 
-    app = make_app([], use_cache=False, config=Config(corpus=(str(small_corpus_dir),)))
+    app = make_app([], config=Config(corpus=(str(small_corpus_dir),)))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        assert len(app.corpus.posts) == 6
+        assert app.library.total == len(app.library.post_list.posts) == 6
 
 
 async def test_query_typed_while_indexing_applies_when_the_index_arrives(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:
-    from tui.screens.library import LibraryIndex
+    from dataclasses import replace
 
     app = make_test_app([small_corpus_dir])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         library = app.library
-        library.index = None  # as between the first paint and the index
+        ready = library.state
+        library.set_state(replace(ready, fields=False))  # as before the fields are indexed
         await apply_filter(pilot, "tag:nature")
+        await settle(app, pilot)
         assert len(titles(app)) == 6
         assert "indexing" in str(library.query_one("#status").render())
-        library.set_index(LibraryIndex.build(app.corpus.posts))
-        await pilot.pause()
+        library.set_state(ready)
+        await settle(app, pilot)
         assert titles(app) == ["The river at night", "Winter letters"]
         assert "indexing" not in str(library.query_one("#status").render())
 

@@ -11,7 +11,7 @@ from annotations.model import PostSnapshot, Target
 from annotations.store import AnnotationStore
 from tests.tui.conftest import write_posts
 from tests.tui.screens.test_reader_support import load_posts, post_named, reader_app, settle
-from tui.corpus.model import LoadResult, Post
+from tui.corpus.model import Post
 from tui.drafts import DraftStore
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.note_editor import NoteEditor
@@ -268,7 +268,7 @@ async def test_position_restored_on_reopening(
         f"<p>Paragraph {n} says something long enough to wrap a little.</p>" for n in range(120)
     )
     folder = write_posts(tmp_path / "long", {"long.md": f"---\ntitle: Long\n---\n{paragraphs}\n"})
-    post = load_posts(folder).posts[0]
+    post = load_posts(folder)[0]
     app = reader_app(post, store, drafts)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -288,7 +288,7 @@ async def test_position_restored_on_reopening(
 async def test_scroll_keys(tmp_path: Path, store: AnnotationStore, drafts: DraftStore) -> None:
     paragraphs = "".join(f"<p>Paragraph {n}.</p>" for n in range(200))
     folder = write_posts(tmp_path / "long", {"long.md": f"---\ntitle: Long\n---\n{paragraphs}\n"})
-    post = load_posts(folder).posts[0]
+    post = load_posts(folder)[0]
     app = reader_app(post, store, drafts)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -344,7 +344,7 @@ async def test_click_on_highlight_makes_it_current(
 
 
 async def test_markup_in_title_and_note_shown_literally(
-    corpus: LoadResult, store: AnnotationStore, drafts: DraftStore
+    corpus: list[Post], store: AnnotationStore, drafts: DraftStore
 ) -> None:
     post = post_named(corpus, "2022-05-01-markup.md")
     text = "Titles with square brackets must show literally."
@@ -360,7 +360,7 @@ async def test_markup_in_title_and_note_shown_literally(
 
 
 async def test_cjk_selection_by_character(
-    corpus: LoadResult, store: AnnotationStore, drafts: DraftStore
+    corpus: list[Post], store: AnnotationStore, drafts: DraftStore
 ) -> None:
     post = post_named(corpus, "2023-09-14-harbour.md")
     app = reader_app(post, store, drafts)
@@ -381,7 +381,7 @@ async def test_unreadable_post_says_so(
     folder = write_posts(
         tmp_path / "gone", {"gone.md": "---\ntitle: Gone\n---\n<p>Soon gone.</p>\n"}
     )
-    post = load_posts(folder).posts[0]
+    post = load_posts(folder)[0]
     Path(post.path).unlink()
     app = reader_app(post, store, drafts)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -60,7 +60,7 @@ async def test_collector_back_on_after_a_failed_load(
     tmp_path: Path, store: AnnotationStore, drafts: DraftStore
 ) -> None:
     folder = write_posts(tmp_path / "gone", {"gone.md": "---\ntitle: Gone\n---\n<p>Gone.</p>\n"})
-    post = load_posts(folder).posts[0]
+    post = load_posts(folder)[0]
     Path(post.path).unlink()
     app = reader_app(post, store, drafts)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -14,8 +14,8 @@ from annotations.model import PostSnapshot
 from annotations.store import AnnotationStore
 from tests.conftest import ROOT
 from tests.tui.conftest import FIXED_POSTS
-from tests.tui.screens.test_reader_support import ScreenApp, reader_app, settle
-from tui.corpus.model import LoadResult, Post
+from tests.tui.screens.test_reader_support import ScreenApp, finder, reader_app, settle
+from tui.corpus.model import Post
 from tui.drafts import DraftStore
 from tui.post_texts import PostTexts
 from tui.screens.annotations_screen import AnnotationsScreen
@@ -34,10 +34,10 @@ CORRECTED = (
 reworded."""
 
 
-def _import_hypothesis(store: AnnotationStore, corpus: LoadResult) -> None:
+def _import_hypothesis(store: AnnotationStore, corpus: list[Post]) -> None:
     raw = (ROOT / "tests" / "fixtures" / "imports" / "hypothesis.json").read_bytes()
-    texts = PostTexts({post.id: post.path for post in corpus.posts})
-    summary = import_records(read_records(raw, "hypothesis"), corpus.posts, store, texts)
+    texts = PostTexts({post.id: post.path for post in corpus})
+    summary = import_records(read_records(raw, "hypothesis"), corpus, store, texts)
     assert (summary.anchored, summary.unplaced) == (2, 1)
 
 
@@ -70,7 +70,7 @@ async def test_a_highlight_survives_a_correction_of_its_neighbour(
 
 
 async def test_an_imported_hypothesis_annotation_is_shown_in_its_post(
-    river: Post, corpus: LoadResult, store: AnnotationStore, drafts: DraftStore
+    river: Post, corpus: list[Post], store: AnnotationStore, drafts: DraftStore
 ) -> None:
     _import_hypothesis(store, corpus)
     app = reader_app(river, store, drafts)
@@ -88,15 +88,15 @@ async def test_an_imported_hypothesis_annotation_is_shown_in_its_post(
 
 
 @pytest.fixture
-def imported(store: AnnotationStore, corpus: LoadResult) -> AnnotationStore:
+def imported(store: AnnotationStore, corpus: list[Post]) -> AnnotationStore:
     _import_hypothesis(store, corpus)
     return store
 
 
 async def test_the_unplaced_list(
-    imported: AnnotationStore, corpus: LoadResult, drafts: DraftStore
+    imported: AnnotationStore, corpus: list[Post], drafts: DraftStore
 ) -> None:
-    app = ScreenApp(lambda: AnnotationsScreen(imported, corpus), drafts)
+    app = ScreenApp(lambda: AnnotationsScreen(imported, finder(corpus)), drafts)
     async with app.run_test(size=(110, 30)) as pilot:
         await settle(pilot)
         screen = app.screen

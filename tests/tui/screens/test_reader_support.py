@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from textual.app import App
 from textual.pilot import Pilot
@@ -16,8 +17,8 @@ from textual.screen import Screen
 
 from annotations.store import AnnotationStore
 from tests.conftest import ROOT
-from tui.corpus.loader import load_corpus
-from tui.corpus.model import LoadResult, Post
+from tests.corpus_posts import corpus_posts
+from tui.corpus.model import Post
 from tui.drafts import DraftStore
 from tui.messages import AnnotationsChanged, ReadingChanged
 
@@ -46,14 +47,24 @@ class ScreenApp(App[None]):
         self.reading_changed.append(event.post_id)
 
 
-def load_posts(folder: Path) -> LoadResult:
-    """Load a corpus folder without the metadata cache."""
-    return load_corpus([folder], use_cache=False)
+def load_posts(folder: Path) -> list[Post]:
+    """The posts of a corpus folder, newest first."""
+    return corpus_posts([folder])
 
 
-def post_named(corpus: LoadResult, file_name: str) -> Post:
+def post_named(corpus: list[Post], file_name: str) -> Post:
     """The post whose file is ``file_name``."""
-    return next(p for p in corpus.posts if Path(p.path).name == file_name)
+    return next(p for p in corpus if Path(p.path).name == file_name)
+
+
+def finder(corpus: list[Post]) -> Callable[[str], Post | None]:
+    """Look a post up by id, as the app's library does."""
+    by_id: dict[str, Post] = {post.id: post for post in corpus}
+
+    def find(post_id: str) -> Post | None:
+        return by_id.get(post_id)
+
+    return find
 
 
 def reader_app(
@@ -65,11 +76,13 @@ def reader_app(
     return ScreenApp(lambda: ReaderScreen(post, store, **kwargs), drafts)  # type: ignore[arg-type]
 
 
-async def settle(pilot: Pilot[None], rounds: int = 2) -> None:
-    """Wait for workers and the messages they post (workers may start workers)."""
+async def settle(pilot: Pilot[Any], rounds: int = 2, pause: float | None = None) -> None:
+    """Wait for workers and the messages they post, until none is left (workers may
+    start workers: the app's loading starts the indexing process, whose report starts a
+    search)."""
     for _ in range(rounds):
         await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-    while any(worker.is_running for worker in pilot.app.workers):
+        await pilot.pause(pause)
+    while any(not worker.is_finished for worker in pilot.app.workers):
         await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await pilot.pause(pause)

@@ -1,0 +1,133 @@
+"""Searching the posts' text in the app: progress while the text is indexed, the passage
+under the list, a post opened at its first match, and finding words inside a post."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from tests.tui.conftest import MakeTestApp, write_posts
+from tests.tui.screens.test_library import apply_filter, settle, titles
+from tui.app import PostilApp
+from tui.screens.reader import ReaderScreen
+
+LONG = (
+    "---\ntitle: A long walk by the water\ndate: 2001-02-02\n---\n"
+    + "".join(f"<p>Paragraph {n} of the walk, with nothing to find in it.</p>\n" for n in range(60))
+    + "<p>At the end of the path stood a quince tree.</p>\n"
+    + "<p>Its quince fruit is yellow; another quince grows by the gate.</p>\n"
+)
+
+
+def status(app: PostilApp) -> str:
+    return str(app.library.query_one("#status").render())
+
+
+async def test_the_status_line_shows_text_indexing_and_partial_answers(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        library = app.library
+        assert "indexing" not in status(app)
+        done = library.state
+        library.set_state(replace(done, text_done=12_000, text_total=50_000))
+        await pilot.pause()
+        assert "indexing 12,000 of 50,000" in status(app)
+        assert "partial" not in status(app)  # no text query applied
+        await apply_filter(pilot, "river")
+        await settle(app, pilot)
+        assert "partial: text not all indexed yet" in status(app)
+        await apply_filter(pilot, "tag:nature")
+        await settle(app, pilot)
+        assert "partial" not in status(app)  # the fields are all indexed
+        library.set_state(done)
+        await pilot.pause()
+        assert "indexing" not in status(app)
+
+
+async def test_a_text_query_shows_the_passage_of_the_post_under_the_cursor(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        snippet = app.library.snippet
+        assert not snippet.display
+        await apply_filter(pilot, "渔船")  # only in the harbour post's text
+        await settle(app, pilot)
+        assert titles(app) == ["港口的早晨"]
+        assert snippet.display
+        passage = snippet._text
+        assert "渔船慢慢回来了" in passage
+        start, end = snippet._spans[0]
+        assert passage[start:end] == "渔船"
+        await apply_filter(pilot, "tag:nature")
+        await settle(app, pilot)
+        assert not snippet.display
+
+
+async def test_a_post_opened_from_a_text_query_opens_at_its_first_match(
+    make_test_app: MakeTestApp, tmp_path: Path
+) -> None:
+    folder = write_posts(tmp_path / "walk", {"walk.md": LONG})
+    app = make_test_app([folder])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await apply_filter(pilot, "quince")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        document = reader.document
+        assert document is not None
+        assert [document.text[s:e] for s, e in reader.matches] == ["quince"] * 3
+        view = reader.view
+        first = reader.matches[0][0]
+        assert view.scroll_offset.y > 0  # the match is far below the first screen
+        assert first >= view.position  # ...and on screen
+        assert "match 1 of 3" in str(reader.query_one("#reader-note").render())
+        await pilot.press("n")
+        assert reader.match_index == 1
+        await pilot.press("N", "N")
+        assert reader.match_index == 2  # from the first, back to the last
+        await pilot.press("escape")  # clears the marks first...
+        assert reader.matches == [] and isinstance(app.screen, ReaderScreen)
+        await pilot.press("escape")  # ...then goes back
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ReaderScreen)
+
+
+async def test_slash_finds_words_in_the_open_post(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await apply_filter(pilot, "tag:nature")
+        await settle(app, pilot)
+        await pilot.press("enter")  # the river post
+        await settle(app, pilot)
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen) and reader.matches == []
+        await pilot.press("slash")
+        await pilot.press(*"WATER")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert reader.document is not None
+        assert [reader.document.text[s:e] for s, e in reader.matches] == ["water"]
+        assert "match 1 of 1" in str(reader.query_one("#reader-note").render())
+        await pilot.press("slash")
+        await pilot.press(*"tag:x")
+        await pilot.press("enter")
+        assert "Type a word or a phrase" in str(reader.query_one("#find-error").render())
+        await pilot.press("escape")  # closes the bar, the marks stay
+        assert reader.matches and reader.view.has_focus
+
+
+async def settle_reader(app: PostilApp, pilot: Pilot[None]) -> None:
+    await settle(app, pilot)
