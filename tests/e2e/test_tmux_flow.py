@@ -209,3 +209,38 @@ def test_filter_open_highlight_note_quit(tmux: Tmux, e2e_env: dict[str, str]) ->
     by_quote = {doc["target"]["exact"]: doc for doc in final}
     assert by_quote["The river is dark at night."]["note"] == ""
     assert by_quote["Lights move on the water."]["note"] == "wet lights"
+
+
+LONG_POST = (
+    """---
+title: "A long walk by the water"
+date: 2001-02-02T00:00:00.000Z
+author: Test Harness
+from: https://example.com/e2e/long-walk.htm
+---
+"""
+    + "".join(f"<p>Paragraph {n} of the walk, with nothing to find in it.</p>\n" for n in range(80))
+    + "<p>At the end of the path stood a quince tree called Zephyrine.</p>\n"
+)
+"""A post whose one rare word is far below its first screen, and only in its text."""
+
+
+def test_a_body_word_finds_its_post_and_opens_it_at_the_match(
+    e2e_env: dict[str, str], tmp_path: Path, corpus: Path
+) -> None:
+    (corpus / "2001-02-02-long-walk.md").write_text(LONG_POST, encoding="utf-8")
+    with postil_in_tmux(e2e_env, f"find-{tmp_path.name}", corpus, (100, 30)) as tmux:
+        tmux.wait_for("posts ·")
+        # The text index is built by the indexing process: wait until it is complete.
+        wait_until(lambda: "indexing" not in tmux.screen(), "the text indexed", tmux.screen)
+        tmux.keys("/")
+        tmux.wait_for("Back to list")
+        tmux.type("zephyrine")
+        tmux.keys("Enter")
+        screen = tmux.wait_for("1 of ")
+        assert "A long walk by the water" in screen
+        tmux.keys("Enter")
+        screen = tmux.wait_for("match 1 of 1")
+        assert "quince tree called Zephyrine" in screen
+        assert "Paragraph 0 " not in screen  # opened at the match, not at the top
+        tmux.keys("q")

@@ -14,8 +14,8 @@ from annotations.model import PostSnapshot, Target
 from annotations.store import AnnotationStore
 from tests.tui.conftest import FIXED_POSTS, write_posts
 from tests.tui.screens.test_reader_script import POSTS as SCRIPT_POSTS
-from tests.tui.screens.test_reader_support import ScreenApp, load_posts, post_named, settle
-from tui.corpus.model import LoadResult
+from tests.tui.screens.test_reader_support import ScreenApp, finder, load_posts, post_named, settle
+from tui.corpus.model import Post
 from tui.drafts import DraftStore
 from tui.screens.annotations_screen import AnnotationsScreen
 from tui.screens.reader import ReaderScreen
@@ -31,12 +31,12 @@ SnapCompare = Callable[..., bool]
 
 
 @pytest.fixture
-def corpus(tmp_path: Path) -> LoadResult:
+def corpus(tmp_path: Path) -> list[Post]:
     return load_posts(write_posts(tmp_path / "posts", FIXED_POSTS))
 
 
 @pytest.fixture
-def store(tmp_path: Path, corpus: LoadResult, monkeypatch: pytest.MonkeyPatch) -> AnnotationStore:
+def store(tmp_path: Path, corpus: list[Post], monkeypatch: pytest.MonkeyPatch) -> AnnotationStore:
     # One creation time per annotation: the store lists them oldest first, and four
     # created within one millisecond would come in the order of their random ids.
     times = iter(f"2024-01-01T00:00:0{n}.000Z" for n in range(10))
@@ -63,7 +63,7 @@ async def _settle(pilot: Pilot[Any]) -> None:
 
 
 def _reader(
-    corpus: LoadResult, store: AnnotationStore, tmp_path: Path, name: str, focus: str
+    corpus: list[Post], store: AnnotationStore, tmp_path: Path, name: str, focus: str
 ) -> ScreenApp:
     post = post_named(corpus, name)
     ann_id = next(a.id for a in store.for_post(post.id) if a.target.exact.startswith(focus))
@@ -74,7 +74,7 @@ def _reader(
 @pytest.mark.parametrize("size", SIZES)
 def test_reader_with_highlights(
     snap_compare: SnapCompare,
-    corpus: LoadResult,
+    corpus: list[Post],
     store: AnnotationStore,
     tmp_path: Path,
     size: tuple[int, int],
@@ -88,7 +88,7 @@ def test_reader_with_highlights(
 @pytest.mark.parametrize("size", SIZES)
 def test_reader_cjk_with_selection(
     snap_compare: SnapCompare,
-    corpus: LoadResult,
+    corpus: list[Post],
     store: AnnotationStore,
     tmp_path: Path,
     size: tuple[int, int],
@@ -105,14 +105,16 @@ def test_reader_cjk_with_selection(
 @pytest.mark.parametrize("size", SIZES)
 def test_annotations_screen(
     snap_compare: SnapCompare,
-    corpus: LoadResult,
+    corpus: list[Post],
     store: AnnotationStore,
     tmp_path: Path,
     size: tuple[int, int],
 ) -> None:
     """Every annotation with its quote, note (markup shown literally) and post; the orphan
     marked; the status line counting 4 annotations and 1 orphan."""
-    app = ScreenApp(lambda: AnnotationsScreen(store, corpus), DraftStore(tmp_path / "drafts.json"))
+    app = ScreenApp(
+        lambda: AnnotationsScreen(store, finder(corpus)), DraftStore(tmp_path / "drafts.json")
+    )
     assert snap_compare(app, terminal_size=size, run_before=_settle)
 
 

@@ -43,6 +43,7 @@ from annotations.placing import Placer
 from annotations.store import AnnotationNotFound, AnnotationStore, ReadingState, StoreError
 from tui.clipboard import copy_text
 from tui.corpus.model import Post
+from tui.corpus.query import Query
 from tui.drafts import Draft, DraftStore, draft_key, drafts_for
 from tui.messages import AnnotationsChanged, ReadingChanged
 from tui.render import sanitize
@@ -59,6 +60,7 @@ from tui.screens.color_dialog import ColorDialog
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.note_editor import NoteEditor
 from tui.screens.tags_dialog import TagsDialog
+from tui.widgets.find_bar import FindBar
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.post_header import PostHeader
 from tui.widgets.post_view import Highlight, PostView
@@ -148,6 +150,28 @@ class ReaderScreen(Screen[None]):
             id="reader.note",
         ),
         Binding(
+            "n",
+            "next_match",
+            "Next match",
+            tooltip="Go to the next place the search found.",
+            id="reader.next-match",
+        ),
+        Binding(
+            "N",
+            "previous_match",
+            "Previous",
+            show=False,
+            tooltip="Go to the previous place the search found.",
+            id="reader.previous-match",
+        ),
+        Binding(
+            "slash",
+            "find",
+            "Find",
+            tooltip="Find words in this post.",
+            id="reader.find",
+        ),
+        Binding(
             "e",
             "edit_note",
             "Edit",
@@ -201,6 +225,14 @@ class ReaderScreen(Screen[None]):
             tooltip="Open the source URL in a browser.",
             id="reader.open",
         ),
+        Binding(
+            "escape",
+            "clear_find",
+            "Clear",
+            show=False,
+            tooltip="Clear the search's marks.",
+            id="reader.clear-find",
+        ),
         # Last, so the key bar lists it after the commands.
         Binding("escape", "back", "Back", tooltip="Go back to the library.", id="reader.back"),
     ]
@@ -211,6 +243,9 @@ class ReaderScreen(Screen[None]):
 `h` saves a highlight, `n` a highlight with a note. `]`/`[` jump between highlights; `e`, `t`,
 `c`, `d` edit the current one's note, tags, colour, or delete it. `y` copies a quote.
 `s` shows Chinese as written, in simplified or in traditional characters (remembered).
+`/` finds words in the post (as the library's filter finds them); `n`/`N` go to the next
+and previous place, Escape clears the marks. A post opened from a text query opens at its
+first match, every match marked.
 """
 
     @dataclass
@@ -232,6 +267,12 @@ class ReaderScreen(Screen[None]):
 
         sentences: list[Span]
         words: list[Span]
+
+    @dataclass
+    class MatchesFound(Message):
+        """Where a search's words are in the text (from a thread)."""
+
+        matches: list[Span]
 
     @dataclass
     class LoadFailed(Message):
@@ -277,8 +318,11 @@ class ReaderScreen(Screen[None]):
         *,
         focus_annotation: str | None = None,
         resume_draft: Draft | None = None,
+        search: Query | None = None,
     ) -> None:
         super().__init__()
+        self.search = search
+        """The library's text query the post was opened from: its matches are marked."""
         self.post = post
         """The post shown."""
         self.store = store
@@ -307,6 +351,10 @@ class ReaderScreen(Screen[None]):
         """Set once the first frame with the body is drawn (or the screen goes away)."""
         self._gc_paused = False
         """True while this screen holds the cyclic garbage collector off (first frame)."""
+        self.matches: list[Span] = []
+        """Where the search (the library's text query, or ``/``) found its words."""
+        self.match_index = 0
+        """The match shown apart (``n``/``N`` move it)."""
 
     def compose(self) -> ComposeResult:
         """Header, orphan notice, the post, the current note, the keys.
@@ -325,6 +373,7 @@ class ReaderScreen(Screen[None]):
         yield Static("", id="reader-orphans", markup=False)
         yield PostView(id="post-view")
         yield Static("", id="reader-note", markup=False)
+        yield FindBar(id="reader-find")
         yield KeyBar()
 
     async def on_mount(self) -> None:
@@ -468,6 +517,8 @@ class ReaderScreen(Screen[None]):
         self._position = event.reading.position
         self._refresh_keys()
         self.call_after_refresh(self._first_frame_drawn)
+        if self.search is not None:
+            self._find(self.search, event.document)
 
     def _first_frame_drawn(self) -> None:
         """The post is on screen: the deferred work may start."""
@@ -595,11 +646,72 @@ class ReaderScreen(Screen[None]):
         view = self.view
         if action in {"highlight", "note"}:
             return True if view.selection is not None else None
+        if action in {"next_match", "previous_match"}:
+            return bool(self.matches) and view.selection is None
+        if action == "clear_find":
+            return bool(self.matches) and view.selection is None
         if action in {"edit_note", "tags", "color", "delete"}:
             return True if self._current() is not None else None
         if action == "copy":
             return True if view.selection is not None or self._current() is not None else None
         return True
+
+    def action_find(self) -> None:
+        """Open the find bar."""
+        self.query_one(FindBar).open()
+
+    def action_next_match(self) -> None:
+        """Show the next match (from the last, the first)."""
+        self._show_match(self.match_index + 1)
+
+    def action_previous_match(self) -> None:
+        """Show the previous match (from the first, the last)."""
+        self._show_match(self.match_index - 1)
+
+    def action_clear_find(self) -> None:
+        """Clear the search's marks."""
+        self.matches = []
+        self.view.set_matches([], None)
+        self.refresh_bindings()
+        self._show_current_note()
+
+    @on(FindBar.Submitted)
+    def _find_submitted(self, event: FindBar.Submitted) -> None:
+        event.stop()
+        self.view.focus()
+        if self.document is not None:
+            self._find(event.query, self.document)
+
+    @on(FindBar.Closed)
+    def _find_closed(self, event: FindBar.Closed) -> None:
+        event.stop()
+        self.view.focus()
+
+    @work(thread=True, exclusive=True, group="reader-find", exit_on_error=False, description="find")
+    def _find(self, query: Query, document: Document) -> None:
+        """Find the query's words in the whole text (converted first, if need be)."""
+        from tui.corpus.snippets import match_spans
+
+        self.post_message(self.MatchesFound(match_spans(document.text, query)))
+
+    @on(MatchesFound)
+    def _matches_found(self, event: MatchesFound) -> None:
+        self.matches = event.matches
+        self.match_index = 0
+        if not event.matches:
+            self.view.set_matches([], None)
+            self.notify("Not found in the text of this post.", timeout=3)
+        else:
+            self._show_match(0)
+        self.refresh_bindings()
+
+    def _show_match(self, index: int) -> None:
+        if not self.matches:
+            return
+        self.match_index = index % len(self.matches)
+        self.view.set_matches(self.matches, self.match_index)
+        self.view.scroll_to_offset(self.matches[self.match_index][0])
+        self._show_current_note()
 
     def action_back(self) -> None:
         """Save the reading position and go back."""
@@ -890,9 +1002,18 @@ class ReaderScreen(Screen[None]):
             bar.set_class(False, "-hint")
             return
         ann = self._current()
+        if ann is None and self.matches:
+            bar.update(
+                Content(
+                    f"match {self.match_index + 1} of {len(self.matches)}"
+                    " · n next · N previous · esc clear"
+                )
+            )
+            bar.set_class(True, "-hint")
+            return
         if ann is None:
             # Always shown (a hint when idle), so the post does not jump as it changes.
-            bar.update(Content("v select a sentence · ] [ highlights · ? all keys"))
+            bar.update(Content("v select a sentence · ] [ highlights · / find · ? all keys"))
             bar.set_class(True, "-hint")
             return
         bar.set_class(False, "-hint")

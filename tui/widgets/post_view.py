@@ -102,6 +102,8 @@ class PostView(ScrollView, can_focus=True):
         & > .post-view--hl-purple { background: mediumpurple 45%; text-style: underline; }
         & > .post-view--current { text-style: bold underline; }
         & > .post-view--selection { text-style: reverse; }
+        & > .post-view--match { text-style: bold underline; color: $warning; }
+        & > .post-view--match-current { text-style: bold reverse; color: $warning; }
     }
     """
 
@@ -180,6 +182,8 @@ class PostView(ScrollView, can_focus=True):
         "post-view--gutter",
         "post-view--current",
         "post-view--selection",
+        "post-view--match",
+        "post-view--match-current",
         *(f"post-view--hl-{color}" for color in COLORS),
     }
 
@@ -233,6 +237,9 @@ class PostView(ScrollView, can_focus=True):
         self._style_cache: dict[tuple[str, bool], Style] = {}
         self._base_styles: dict[bool, Style] = {}
         """The view's style (False) and its gutter's (True), until the next style update."""
+        self._matches: list[Span] = []
+        """Where a search found its words, in order (see `set_matches`)."""
+        self._current_match: int | None = None
 
     # -- handlers ----------------------------------------------------------------------------
 
@@ -604,6 +611,8 @@ class PostView(ScrollView, can_focus=True):
             style = self._highlight_style(highlight.color, highlight.id == self.current)
             _paint(text, line.offsets, highlight.start, highlight.end, style)
             has_note = has_note or (highlight.has_note and lo <= highlight.start <= hi)
+        if self._matches:
+            self._paint_matches(text, line.offsets, lo, hi)
         if self.selection is not None:
             style = self.get_component_rich_style("post-view--selection", partial=True)
             _paint(text, line.offsets, *self.selection, style)
@@ -612,6 +621,26 @@ class PostView(ScrollView, can_focus=True):
         # Offsets for Textual's mouse selection: x counts characters, the text's first
         # character is x=0 (the gutter gets negative x, clamped when mapped).
         return Strip(segments).apply_offsets(-GUTTER, index)
+
+    def set_matches(self, matches: list[Span], current: int | None) -> None:
+        """Mark where a search found its words (``current``: the one to show apart)."""
+        self._matches = matches
+        self._current_match = current
+        self._invalidate()
+
+    def _paint_matches(self, text: Text, offsets: tuple[int, ...], lo: int, hi: int) -> None:
+        first = bisect_left(self._matches, (lo, -1))
+        if first:
+            first -= 1  # a match that starts before the line may reach into it
+        for index in range(first, len(self._matches)):
+            start, end = self._matches[index]
+            if start > hi:
+                break
+            if end < lo:
+                continue
+            current = index == self._current_match
+            name = "post-view--match-current" if current else "post-view--match"
+            _paint(text, offsets, start, end, self.get_component_rich_style(name, partial=True))
 
     # -- private helpers -------------------------------------------------------------------
 
