@@ -47,6 +47,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -63,7 +64,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SIZES: tuple[int, ...] = (1_000, 50_000)
 ANNOTATIONS = 10_000
 BIG_POST_BYTES = 700_000
-QUERIES = ("tag:economy-0", "date:2020", "river", "-tag:economy-0 date:2018..2021 is:unread", "")
+FIELD_QUERIES = ("tag:economy-0", "date:2020", "-tag:economy-0 date:2018..2021 is:unread", "")
+"""Queries of the fields (with the empty query: every post again)."""
 RUNS = 3
 
 
@@ -100,81 +102,68 @@ def child_empty() -> None:
 
 def child_start(folder: str, store: str) -> None:
     """``postil FOLDER``: report the wall time of the first frame showing the list, and
-    of the frames after the list was checked against the files and indexed."""
+    of the frames after the files were checked and the fields indexed (filtering ready)."""
     from tui.app import make_app
-    from tui.corpus.model import LoadResult
-    from tui.screens.library import LibraryData, LibraryIndex, LibraryScreen
+    from tui.screens.library import IndexState, LibraryScreen
+    from tui.widgets.post_list import PostList
 
     imported = time.time()
     app = make_app([folder], store_path=store)
     seen: dict[str, Any] = {"imported": imported}
-    set_data, set_index, set_checked = (
-        LibraryScreen.set_data,
-        LibraryScreen.set_index,
-        LibraryScreen.set_checked,
-    )
+    set_posts, set_state = PostList.set_posts, LibraryScreen.set_state
 
-    def after_frame(name: str, screen: LibraryScreen) -> None:
+    def after_frame(name: str, rows: int) -> None:
         def painted() -> None:
             seen.setdefault(name, time.time())
             if name == "painted":
-                seen.update(
-                    load_s=app.load_seconds,
-                    rows=len(screen.post_list.posts),
-                    maxrss_mb=_maxrss_mb(),
-                )
-            if "checked" in seen and "indexed" in seen:
+                seen.update(load_s=app.load_seconds, rows=rows, maxrss_mb=_maxrss_mb())
+            if {"painted", "checked", "indexed"} <= seen.keys():
                 _emit(seen)
                 app.exit()
 
         app.call_after_refresh(painted)
 
-    def hooked_set_data(self: LibraryScreen, data: LibraryData) -> None:
-        set_data(self, data)
-        after_frame("painted", self)
+    def hooked_set_posts(self: PostList, posts: Any, **kwargs: Any) -> None:
+        set_posts(self, posts, **kwargs)
+        if len(posts) and "painted" not in seen:
+            after_frame("painted", len(posts))
 
-    def hooked_set_index(self: LibraryScreen, index: LibraryIndex) -> None:
-        set_index(self, index)
-        after_frame("indexed", self)
-
-    def hooked_set_checked(self: LibraryScreen, corpus: LoadResult) -> None:
-        set_checked(self, corpus)
-        after_frame("checked", self)
+    def hooked_set_state(self: LibraryScreen, state: IndexState, **kwargs: Any) -> None:
+        set_state(self, state, **kwargs)
+        if state.checked and "checked" not in seen:
+            after_frame("checked", len(self.shown))
+        if state.fields and "indexed" not in seen:
+            after_frame("indexed", len(self.shown))
 
     # Benchmark-only hooks in this child process: the app has no "first paint" event.
-    LibraryScreen.set_data = hooked_set_data  # type: ignore[method-assign]
-    LibraryScreen.set_index = hooked_set_index  # type: ignore[method-assign]
-    LibraryScreen.set_checked = hooked_set_checked  # type: ignore[method-assign]
+    PostList.set_posts = hooked_set_posts  # type: ignore[method-assign]
+    LibraryScreen.set_state = hooked_set_state  # type: ignore[method-assign]
     app.run(headless=True, size=(120, 40))
 
 
-def child_memory(folder: str, store: str) -> None:
-    """``postil FOLDER`` until the index and the facets are built: the peak memory."""
+def child_memory(folder: str, store: str, queries: str) -> None:
+    """``postil FOLDER`` once the list is checked, the fields indexed, the marks read and
+    a few queries (fields and text) answered with their facets: the peak memory."""
     from tui.app import make_app
-    from tui.screens.library import LibraryIndex, LibraryScreen
 
-    app = make_app([folder], store_path=store)
-    original = LibraryScreen.set_index
-
-    def set_index(self: LibraryScreen, index: LibraryIndex) -> None:
-        original(self, index)
-
-        def settled() -> None:
-            if any(worker.is_running for worker in app.workers):  # facets, marks, history
-                app.set_timer(0.05, settled)
-                return
-            _emit({"painted": time.time(), "maxrss_mb": _maxrss_mb()})
-            app.exit()
-
-        app.call_after_refresh(settled)
-
-    LibraryScreen.set_index = set_index  # type: ignore[method-assign]
-    app.run(headless=True, size=(120, 40))
+    asyncio.run(_memory(make_app([folder], store_path=store), json.loads(queries)))
 
 
-def child_interactive(folder: str, store: str, big: str) -> None:
+async def _memory(app: Any, queries: list[str]) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not (app.index_state.fields and app.index_state.checked):
+            await asyncio.sleep(0.05)
+        await _settle(app, pilot)
+        for query in queries:
+            app.library.filter_bar.apply(query)
+            await _settle(app, pilot)
+        result = {"painted": time.time(), "maxrss_mb": _maxrss_mb()}
+    _emit(result)
+
+
+def child_interactive(folder: str, store: str, big: str, queries: str) -> None:
     """Filter and open timings in one running app (headless Pilot)."""
-    asyncio.run(_interactive(folder, store, big))
+    asyncio.run(_interactive(folder, store, big, json.loads(queries)))
 
 
 async def _settle(app: Any, pilot: Any) -> None:
@@ -289,9 +278,10 @@ class _ListFrame:
         return self.set_at, self.painted
 
 
-async def _interactive(folder: str, store: str, big: str) -> None:
+async def _interactive(folder: str, store: str, big: str, queries: list[str]) -> None:
     from textual import events
 
+    from tests.corpus_posts import corpus_posts
     from tui.app import make_app
     from tui.screens.reader import ReaderScreen
 
@@ -300,13 +290,12 @@ async def _interactive(folder: str, store: str, big: str) -> None:
     list_frame = _ListFrame(app)
     result: dict[str, Any] = {"filter_ms": {}, "filter_sync_ms": {}}
     async with app.run_test(size=(120, 40)) as pilot:
-        while not app.is_loaded:
+        while not (app.is_loaded and app.index_state.text_complete):
             await asyncio.sleep(0.01)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await _settle(app, pilot)
         library = app.library
         bar = library.filter_bar
-        for query in QUERIES:
+        for query in queries:
             times, sync = [], []
             for _ in range(5):
                 # Start from another list (every post, or for the empty query one tag),
@@ -329,16 +318,18 @@ async def _interactive(folder: str, store: str, big: str) -> None:
             result["filter_ms"][query or "(all)"] = statistics.median(times)
             result["filter_sync_ms"][query or "(all)"] = statistics.median(sync)
             result.setdefault("filter_rows", {})[query or "(all)"] = len(library.shown)
+        bar.apply("")
         await _settle(app, pilot)
-        posts = [p for p in app.corpus.posts if p.path != big]
+        everything = corpus_posts([folder])
+        posts = [p for p in everything if p.path != big]
         sizes = sorted(posts, key=lambda p: p.size)
         middle = len(sizes) // 2
         sample = sizes[max(0, middle - 7) : middle + 8]
-        big_post = next(p for p in app.corpus.posts if p.path == big)
+        big_post = next(p for p in everything if p.path == big)
         opened: list[float] = []
         for post in [*sample, big_post]:
             # The post under the cursor of the focused list, as a user would have it.
-            library.post_list.cursor = library.shown.index(post)
+            library.post_list.cursor = everything.index(post)
             library.post_list.focus()
             await pilot.pause()
             await _next_frame(app)
@@ -403,8 +394,8 @@ def _start_ms(env: dict[str, str], *args: str, cold: bool = False) -> tuple[floa
     results: list[dict[str, Any]] = []
     for _ in range(RUNS):
         if cold:
-            for cache in Path(env["XDG_CACHE_HOME"]).glob("postil/corpus-*"):
-                cache.unlink()
+            for index in Path(env["XDG_CACHE_HOME"]).glob("postil/index-*"):
+                shutil.rmtree(index)
         result, spawned = _run_child(env, *args)
         times.append((result["painted"] - spawned) * 1000)
         if "imported" in result:
@@ -447,9 +438,9 @@ def _big_post(folder: Path) -> Path:
 
 def _annotation_store(path: Path, folder: Path, count: int) -> None:
     """A TinyDB store file with ``count`` annotations spread over the corpus's posts."""
-    from tui.corpus.loader import load_corpus
+    from tests.corpus_posts import corpus_posts
 
-    posts = load_corpus([folder]).posts
+    posts = corpus_posts([folder])
     rng = random.Random(3)
     docs: dict[str, Any] = {}
     for i in range(count):
@@ -482,11 +473,30 @@ def _sizes() -> tuple[int, ...]:
     return tuple(int(x) for x in raw.split(",")) if raw else SIZES
 
 
+def text_queries(folder: Path) -> list[str]:
+    """Text queries the archive answers: a one-, a two- and a four-character Chinese word
+    and an English word taken from a post's text, and a phrase of two of its words."""
+    from tui.render.document import canonical_text
+
+    text = canonical_text(str(next(folder.rglob("*.md"))))
+    run = max((part for part in _cjk_runs(text)), key=len)
+    words = [w for w in text.split() if w.isascii() and w.isalpha() and len(w) > 4]
+    phrase_words = next(
+        (a, b)
+        for a, b in zip(text.split(), text.split()[1:], strict=False)
+        if a.isascii() and a.isalpha() and b.isascii() and b.isalpha()
+    )
+    return [run[0], run[1:3], run[3:7], words[0].lower(), '"' + " ".join(phrase_words) + '"']
+
+
+def _cjk_runs(text: str) -> list[str]:
+    import re
+
+    return re.findall("[\u4e00-\u9fff]{8,}", text)
+
+
 def main() -> None:
     """Run every measurement and print the figures."""
-    # Here, not at the top: the children import this module, the empty app's included.
-    from tui.corpus.pool import POOL_THRESHOLD
-
     sizes = _sizes()
     with tempfile.TemporaryDirectory(prefix="postil-bench-app-") as tmp_name:
         tmp = Path(tmp_name)
@@ -508,32 +518,50 @@ def main() -> None:
             print(f"\nN={n:,}: archive written in {time.perf_counter() - started:.1f} s")
             store = tmp / f"store-{n}.json"
             env["POSTIL_STORE"] = str(store)
-            _run_child(env, "start", str(folder), str(store))  # fills the metadata cache
+            cold_ms, cold = _start_ms(env, "start", str(folder), str(store), cold=True)
+            print(
+                f"  start to the whole list, cold (no index: every file read by the indexing"
+                f" process first): {cold_ms:.0f} ms; filtering ready"
+                f" {cold['indexed_ms']:.0f} ms; peak {cold['maxrss_mb']:.0f} MB"
+            )
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "tui", "index", str(folder)],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            print(f"  postil index (text of every post): {time.perf_counter() - started:.1f} s")
             start_ms, result = _start_ms(env, "start", str(folder), str(store))
             print(
-                f"  start to first painted list (warm cache): {start_ms:.0f} ms"
+                f"  start to first painted list (warm index): {start_ms:.0f} ms"
                 f" = {start_ms / empty_ms:.2f}x the empty app; {result['rows']:,} rows;"
                 f" peak {result['maxrss_mb']:.0f} MB"
             )
             print(
                 f"    of which: interpreter and imports {result['import_ms']:.0f} ms,"
-                f" the list from the cache {result['load_s'] * 1000:.0f} ms after the load"
+                f" the list from the index {result['load_s'] * 1000:.0f} ms after opening"
                 f" began, the rest (Textual start-up, first frame) "
                 f"{start_ms - result['import_ms'] - result['load_s'] * 1000:.0f} ms"
             )
             print(
-                f"    then: filtering ready (index) {result['indexed_ms']:.0f} ms, every file"
-                f" checked (status line) {result['checked_ms']:.0f} ms after the start"
+                f"    then: every file checked {result['checked_ms']:.0f} ms, filtering"
+                f" ready {result['indexed_ms']:.0f} ms after the start"
             )
-            cold_ms, cold = _start_ms(env, "start", str(folder), str(store), cold=True)
+            queries = [*FIELD_QUERIES, *text_queries(folder)]
+            annotated = tmp / f"store-{n}-annotated.json"
+            _annotation_store(annotated, folder, ANNOTATIONS)
+            env["POSTIL_STORE"] = str(annotated)
+            mem, _ = _run_child(env, "memory", str(folder), str(annotated), json.dumps(queries))
             print(
-                f"  start to the whole list, cold (no metadata cache: every file parsed,"
-                f" in worker processes above {POOL_THRESHOLD:,} files): {cold_ms:.0f} ms;"
-                f" filtering ready {cold['indexed_ms']:.0f} ms; peak {cold['maxrss_mb']:.0f} MB"
+                f"  peak memory with {ANNOTATIONS:,} annotations, after the list, a filter and"
+                f" text queries: {mem['maxrss_mb']:.0f} MB (empty app {empty['maxrss_mb']:.0f} MB)"
             )
-            if n != max(sizes):
-                continue
-            inter, _ = _run_child(env, "interactive", str(folder), str(store), str(big))
+            env["POSTIL_STORE"] = str(store)
+            inter, _ = _run_child(
+                env, "interactive", str(folder), str(store), str(big), json.dumps(queries)
+            )
             for query, ms in inter["filter_ms"].items():
                 sync = inter["filter_sync_ms"][query]
                 rows = inter["filter_rows"][query]
@@ -545,14 +573,6 @@ def main() -> None:
                 f"  open post: median {inter['open_median_ms']:.1f} ms"
                 f" ({inter['open_median_size_kb']:.1f} KB file);"
                 f" {inter['open_big_size_kb']:.0f} KB post {inter['open_big_ms']:.0f} ms"
-            )
-            annotated = tmp / f"store-{n}-annotated.json"
-            _annotation_store(annotated, folder, ANNOTATIONS)
-            env["POSTIL_STORE"] = str(annotated)
-            mem, _ = _run_child(env, "memory", str(folder), str(annotated))
-            print(
-                f"  peak memory with {ANNOTATIONS:,} annotations: {mem['maxrss_mb']:.0f} MB"
-                f" (empty app {empty['maxrss_mb']:.0f} MB)"
             )
 
 
