@@ -31,7 +31,7 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import accumulate, repeat
+from itertools import accumulate
 from typing import Final
 
 CJK_RANGES: Final[str] = (
@@ -84,7 +84,7 @@ def _patterns() -> _Patterns:
     """
     token_char = f"[\\w{_marks()}]"
     return _Patterns(
-        run=re.compile(f"{token_char}+"),
+        run=re.compile(f"({token_char}+)"),
         has_cjk=re.compile(f"[{CJK_RANGES}]"),
         all_cjk=re.compile(f"[{CJK_RANGES}]+"),
         token=re.compile(f"[{CJK_RANGES}]|[^\\W{CJK_RANGES}]+"),
@@ -96,7 +96,8 @@ def _patterns() -> _Patterns:
 @dataclass(frozen=True, slots=True)
 class _Patterns:
     run: re.Pattern[str]
-    """A run of token characters (tokens with nothing between them)."""
+    """A run of token characters (tokens with nothing between them), as a group:
+    splitting by it gives the separators and the runs."""
     has_cjk: re.Pattern[str]
     all_cjk: re.Pattern[str]
     token: re.Pattern[str]
@@ -147,30 +148,30 @@ def fold(text: str) -> str:
     return text.translate(_TABLE)
 
 
-def _tokenize(folded: str) -> tuple[list[str], list[bool]]:
-    """The tokens of folded text, and for each token but the first whether a gap precedes it.
+def _tokenize(folded: str) -> tuple[list[str], list[str]]:
+    """The tokens of folded text, and for each token but the first its joiner to the one
+    before (`ADJACENT` or `GAP`).
 
     Works run by run (a run of token characters is one word, a stretch of Chinese, or
     rarely both): a few dozen regex matches a post instead of one per character.
     """
     patterns = _patterns()
-    runs = patterns.run.findall(folded)
-    if not runs:
-        return [], []
-    separators = patterns.run.split(folded)[1:-1]
+    # [separator, run, separator, run, ..., separator]: one pass finds both.
+    parts = patterns.run.split(folded)
     tokens: list[str] = []
-    gaps: list[bool] = []
-    has_cjk = patterns.has_cjk.search
-    for index, run in enumerate(runs):
-        if index:
-            gaps.append(_is_gap(separators[index - 1]))
+    joiners: list[str] = []
+    has_cjk, all_cjk, token = patterns.has_cjk.search, patterns.all_cjk.fullmatch, patterns.token
+    for index in range(1, len(parts), 2):
+        run = parts[index]
+        if index > 1:
+            joiners.append(GAP if _is_gap(parts[index - 1]) else ADJACENT)
         if has_cjk(run) is None:
             tokens.append(run)
             continue
-        pieces = list(run) if patterns.all_cjk.fullmatch(run) else patterns.token.findall(run)
-        tokens += pieces
-        gaps += repeat(False, len(pieces) - 1)
-    return tokens, gaps
+        pieces: str | list[str] = run if all_cjk(run) else token.findall(run)
+        tokens += pieces  # a string adds its characters
+        joiners += ADJACENT * (len(pieces) - 1)
+    return tokens, joiners
 
 
 @lru_cache(maxsize=4096)
@@ -191,12 +192,16 @@ def index_terms(text: str) -> tuple[str, str]:
     Returns:
         (tokens, pairs), each a space-separated string (empty when there is none).
     """
-    tokens, gaps = _tokenize(fold(text))
-    if len(tokens) < 2:
+    tokens, joiners = _tokenize(fold(text))
+    count = len(tokens)
+    if count < 2:
         return " ".join(tokens), ""
-    joiners = [GAP if gap else ADJACENT for gap in gaps]
-    firsts = map(str.__add__, tokens, joiners)
-    return " ".join(tokens), " ".join(map(str.__add__, firsts, tokens[1:]))
+    # first, joiner, second, space; first, joiner, second, space; ...; first, joiner, second
+    pairs = [" "] * (4 * count - 5)
+    pairs[0::4] = tokens[:-1]
+    pairs[1::4] = joiners
+    pairs[2::4] = tokens[1:]
+    return " ".join(tokens), "".join(pairs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,10 +227,10 @@ def chain_of(term: str) -> Chain | None:
     Args:
         term: A bare word or a phrase as the user typed it.
     """
-    tokens, gaps = _tokenize(fold(unicodedata.normalize("NFC", term)))
+    tokens, joiners = _tokenize(fold(unicodedata.normalize("NFC", term)))
     if not tokens:
         return None
-    return Chain(tuple(tokens), tuple(gaps))
+    return Chain(tuple(tokens), tuple(joiner == GAP for joiner in joiners))
 
 
 @lru_cache(maxsize=256)

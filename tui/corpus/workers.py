@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, islice
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -36,52 +37,59 @@ def default_workers() -> int:
 
 def run_chunks(
     function: Callable[[T], R],
-    chunks: Sequence[T],
+    chunks: Iterable[T],
     *,
     workers: int | None = None,
     pool_from: int = 2,
+    ahead: int | None = None,
 ) -> Iterator[R]:
     """``function(chunk)`` for every chunk, in order, in worker processes if worth it.
 
     ``function`` must be a module-level function (workers import it by name), and its
-    chunks and results plain values. A pool that breaks (a killed worker) is given up and
-    the chunks it had not answered are done here.
+    chunks and results plain values. Chunks are taken from ``chunks`` only as they are
+    sent, so it may be a generator reading them lazily. A pool that breaks (a killed
+    worker) is given up and the chunks it had not answered are done here.
 
     Args:
         function: The work for one chunk.
         chunks: The chunks.
         workers: Processes to use; None: `default_workers()`; 1: none, work here.
         pool_from: Use a pool only for at least this many chunks.
+        ahead: Chunks sent before their results are asked for; None: two a worker
+            (enough to keep every worker busy while the caller digests a result). A
+            caller that stops to do slow work (a commit) asks for more, so the workers
+            go on meanwhile.
 
     Yields:
         Each chunk's result, in the order of ``chunks``.
     """
     count = workers if workers is not None else default_workers()
-    pool = _new_pool(count) if count > 1 and len(chunks) >= pool_from else None
+    source = iter(chunks)
+    first = list(islice(source, pool_from))
+    source = chain(first, source)
+    pool = _new_pool(count) if count > 1 and len(first) >= pool_from else None
     if pool is None:
-        yield from map(function, chunks)
+        yield from map(function, source)
         return
-    done = 0
-    # Chunks sent before their results are asked for: enough to keep every worker busy,
-    # few enough that results do not pile up while the caller digests them.
-    ahead = count * 2
+    most = max(ahead or 0, count * 2)
+    sent: deque[tuple[T, Future[R]]] = deque()
     try:
-        futures: deque[Future[R]] = deque()
-        sent = 0
-        while done < len(chunks):
-            while sent < len(chunks) and len(futures) < ahead:
-                futures.append(pool.submit(function, chunks[sent]))
-                sent += 1
+        while True:
+            for chunk in islice(source, most - len(sent)):
+                sent.append((chunk, pool.submit(function, chunk)))
+            if not sent:
+                return
             try:
-                result = futures.popleft().result()
+                result = sent[0][1].result()
             except (OSError, RuntimeError, ImportError):  # a worker died: finish here
                 break
-            done += 1
+            sent.popleft()
             yield result
     finally:
-        # The workers exit (tens of ms of teardown) while this process goes on.
-        pool.shutdown(wait=False, cancel_futures=True)
-    yield from map(function, chunks[done:])
+        # Waits for the chunks being worked on (not sending more): a pool left to shut
+        # down by itself can make the interpreter's exit print an error (EBADF).
+        pool.shutdown(wait=True, cancel_futures=True)
+    yield from map(function, chain((chunk for chunk, _ in sent), source))
 
 
 def _start_method() -> str | None:

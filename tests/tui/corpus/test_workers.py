@@ -50,6 +50,31 @@ def test_a_killed_worker_leaves_the_rest_to_this_process(
     assert list(run_chunks(explode, CHUNKS, workers=2)) == [square_all(c) for c in CHUNKS]
 
 
+def test_chunks_are_taken_as_they_are_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A generator of chunks (a database read a page at a time) is not drained at once:
+    when the first result comes, at most ``ahead`` chunks were taken."""
+    monkeypatch.setattr(workers, "_start_method", lambda: "fork")
+    taken: list[int] = []
+
+    def source():
+        for index, chunk in enumerate(CHUNKS):
+            taken.append(index)
+            yield chunk
+
+    results = run_chunks(square_all, source(), workers=2, ahead=6)
+    assert next(results) == square_all(CHUNKS[0])
+    assert len(taken) == 6
+    assert list(results) == [square_all(c) for c in CHUNKS[1:]]
+
+
+def test_a_killed_worker_leaves_the_rest_of_a_generator_to_this_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(workers, "_start_method", lambda: "fork")
+    results = run_chunks(explode, iter(CHUNKS), workers=2, ahead=3)
+    assert list(results) == [square_all(c) for c in CHUNKS]
+
+
 def test_no_safe_way_to_start_workers_works_here(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(workers, "_start_method", lambda: None)
     assert set(run_chunks(pid_of, CHUNKS, workers=2)) == {os.getpid()}

@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from tui.corpus.index.db import sort_keys
 from tui.corpus.textmatch import index_terms
@@ -170,44 +170,60 @@ def _private(path: Path) -> None:
 
 
 def make_document(post: Post, key: int, body: tuple[str, str] | None) -> tantivy.Document:
-    """A post's engine document (see the module's docstring); ``body``: the tokens and
-    pairs of its canonical text (`textmatch.index_terms`), None while not indexed."""
+    """A post's engine document (see `document_fields`)."""
+    return document(document_fields(post, key, body))
+
+
+def document(fields: dict[str, Any]) -> tantivy.Document:
+    """The engine document of `document_fields`' values."""
     import tantivy
 
+    return tantivy.Document(**fields)
+
+
+def document_fields(post: Post, key: int, body: tuple[str, str] | None) -> dict[str, Any]:
+    """What a post's engine document holds (see the module's docstring), as plain values:
+    a worker process makes them (the tokenizing is most of the work), the indexing
+    process turns them into a document.
+
+    Args:
+        post: The post.
+        key: Its database key.
+        body: The tokens and pairs of its canonical text (`textmatch.index_terms`), None
+            while it is not indexed.
+    """
     from tui.corpus.query import fold, host_of
 
     new, old = sort_keys(post.date, key)
-    tags = [fold(tag) for tag in post.tags]
     author = fold(post.author)
-    doc = tantivy.Document(
-        key=key,
-        new=new,
-        old=old,
-        id=post.id,
-        title_sort=_sort_text(post.title, new),
-        author_sort=("1" if not author else "0" + author) + "\0" + _tie(new),
-        tag=tags,
-        cat=[fold(cat) for cat in post.categories],
-        author=[author] if author else [],
-        tag_shown=list(post.tags),
-        cat_shown=list(post.categories),
-        author_shown=[post.author] if author else [],
-        host=_host_parts(host_of(post.source)),
-    )
-    if post.date is not None:
-        utc = post.date.astimezone(UTC)  # the query language speaks UTC days
-        doc.add_integer("day", utc.toordinal())
-        doc.add_integer("year", utc.year)
     title_t, title_p = index_terms(post.title)
     meta_t, meta_p = meta_terms(post.author, post.tags)
-    doc.add_text("title_t", title_t)
-    doc.add_text("title_p", title_p)
-    doc.add_text("meta_t", meta_t)
-    doc.add_text("meta_p", meta_p)
+    fields: dict[str, Any] = {
+        "key": key,
+        "new": new,
+        "old": old,
+        "id": post.id,
+        "title_sort": _sort_text(post.title, new),
+        "author_sort": ("1" if not author else "0" + author) + "\0" + _tie(new),
+        "tag": [fold(tag) for tag in post.tags],
+        "cat": [fold(cat) for cat in post.categories],
+        "author": [author] if author else [],
+        "tag_shown": list(post.tags),
+        "cat_shown": list(post.categories),
+        "author_shown": [post.author] if author else [],
+        "host": _host_parts(host_of(post.source)),
+        "title_t": title_t,
+        "title_p": title_p,
+        "meta_t": meta_t,
+        "meta_p": meta_p,
+    }
+    if post.date is not None:
+        utc = post.date.astimezone(UTC)  # the query language speaks UTC days
+        fields["day"] = utc.toordinal()
+        fields["year"] = utc.year
     if body is not None:
-        doc.add_text("body_t", body[0])
-        doc.add_text("body_p", body[1])
-    return doc
+        fields["body_t"], fields["body_p"] = body
+    return fields
 
 
 def meta_terms(author: str, tags: Sequence[str]) -> tuple[str, str]:

@@ -13,16 +13,15 @@ indexes again (their old documents are deleted first, so nothing is there twice)
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Final
+from collections.abc import Callable, Iterator
+from typing import Any, Final
 
-from tui.corpus.index.db import POST_COLUMNS, Database, Stage, path_of, post_of
-from tui.corpus.index.engine import Engine, make_document
+from tui.corpus.index.db import POST_COLUMNS, Database, Stage, post_of
+from tui.corpus.index.engine import Engine, document, document_fields, make_document
 from tui.corpus.textmatch import index_terms
 from tui.corpus.workers import run_chunks
 
-FIELDS_BATCH: Final[int] = 20_000
+FIELDS_BATCH: Final[int] = 5_000
 """Posts per engine commit when indexing fields (a commit costs tens of milliseconds)."""
 
 TEXT_BATCH: Final[int] = 1_000
@@ -35,16 +34,8 @@ TEXT_CHUNK: Final[int] = 50
 Progress = Callable[[int, int], None]
 """progress(done, total): posts whose text is indexed, out of all posts."""
 
-
-@dataclass(frozen=True, slots=True)
-class TextTerms:
-    """What the engine indexes of a post's canonical text (`textmatch.index_terms`)."""
-
-    key: int
-    tokens: str
-    pairs: str
-    problem: str | None = None
-    """Why the file could not be read (its text is then indexed as empty)."""
+Fields = dict[str, Any]
+"""A document's values (`engine.document_fields`)."""
 
 
 def feed_fields(db: Database, engine: Engine) -> int:
@@ -91,8 +82,10 @@ def feed_text(
 ) -> int:
     """Index the text of every post whose document holds only its fields.
 
-    Posts are rendered and tokenized in worker processes, a chunk at a time, and
-    committed to the engine every `TEXT_BATCH` posts.
+    Worker processes read, render and tokenize the posts and make their documents' values,
+    a chunk at a time; this process adds them to the engine and commits every
+    `TEXT_BATCH` posts, holding the writer only for that. The workers go on meanwhile: a
+    batch's worth of chunks is sent ahead.
 
     Args:
         db: The database.
@@ -104,66 +97,93 @@ def feed_text(
     Returns:
         How many posts got their text indexed.
     """
-    files = db.conn.execute(
-        "SELECT key, path FROM files WHERE base_id IS NOT NULL AND stage = ?", (Stage.FIELDS,)
-    ).fetchall()
-    if not files:
-        return 0
     total, _, already = db.stage_counts()
-    chunks = [files[i : i + TEXT_CHUNK] for i in range(0, len(files), TEXT_CHUNK)]
     done = 0
-    pending: list[TextTerms] = []
-    for terms in run_chunks(_text_chunk, chunks, workers=workers):
-        pending += terms
-        if len(pending) >= TEXT_BATCH or should_stop():
-            _commit_text(db, engine, pending)
-            done += len(pending)
+    pending: list[tuple[int, Fields]] = []
+    chunks = _unindexed_chunks(db)
+    for documents in run_chunks(
+        _text_chunk, chunks, workers=workers, ahead=TEXT_BATCH // TEXT_CHUNK
+    ):
+        pending += documents
+        stop = should_stop()
+        if len(pending) >= TEXT_BATCH or stop:
+            done += _commit_text(db, engine, pending)
             pending = []
             if progress is not None:
                 progress(already + done, total)
-            if should_stop():
+            if stop:
                 return done
     if pending:
-        _commit_text(db, engine, pending)
-        done += len(pending)
+        done += _commit_text(db, engine, pending)
         if progress is not None:
             progress(already + done, total)
     return done
 
 
-def _commit_text(db: Database, engine: Engine, results: list[TextTerms]) -> None:
-    posts = {
-        key: post
-        for key, post in zip(_keys(results), db.posts_by_key(_keys(results)), strict=False)
-    }
+def _unindexed_chunks(db: Database) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows (`POST_COLUMNS`) of the posts whose text is not indexed, `TEXT_CHUNK` at a
+    time, read from the database a page at a time as the workers ask for them."""
+    last = -1
+    while True:
+        rows = db.conn.execute(
+            f"SELECT {POST_COLUMNS} FROM files WHERE base_id IS NOT NULL AND stage = ?"
+            " AND key > ? ORDER BY key LIMIT ?",
+            (Stage.FIELDS, last, TEXT_CHUNK * 20),
+        ).fetchall()
+        if not rows:
+            return
+        last = rows[-1][0]
+        for start in range(0, len(rows), TEXT_CHUNK):
+            yield rows[start : start + TEXT_CHUNK]
+
+
+def _commit_text(db: Database, engine: Engine, documents: list[tuple[int, Fields]]) -> int:
+    """Replace these posts' documents with their full ones; returns how many were.
+
+    A post another process removed or changed since its chunk was read (its stage is no
+    longer FIELDS) is left to that process.
+    """
+    keys = [key for key, _ in documents]
+    current: set[int] = set()
+    for start in range(0, len(keys), 500):
+        part = keys[start : start + 500]
+        marks = ",".join("?" * len(part))
+        current.update(
+            row[0]
+            for row in db.conn.execute(
+                f"SELECT key FROM files WHERE key IN ({marks}) AND stage = ?"
+                " AND base_id IS NOT NULL",
+                (*part, Stage.FIELDS),
+            )
+        )
     with engine.writer() as writer:
-        for result in results:
-            post = posts.get(result.key)
-            writer.delete_documents_by_term("key", result.key)
-            if post is not None:  # else removed meanwhile
-                writer.add_document(make_document(post, result.key, (result.tokens, result.pairs)))
+        for key, fields in documents:
+            if key in current:
+                writer.delete_documents_by_term("key", key)
+                writer.add_document(document(fields))
     with db.writing() as conn:
         conn.executemany(
             "UPDATE files SET stage = ? WHERE key = ? AND stage = ?",
-            [(Stage.TEXT, result.key, Stage.FIELDS) for result in results],
+            [(Stage.TEXT, key, Stage.FIELDS) for key in current],
         )
+    return len(current)
 
 
-def _keys(results: list[TextTerms]) -> list[int]:
-    return [result.key for result in results]
+def _text_chunk(rows: list[tuple[Any, ...]]) -> list[tuple[int, Fields]]:
+    """Worker task: the full documents' values of a chunk of posts (`POST_COLUMNS` rows).
 
-
-def _text_chunk(files: list[tuple[int, bytes]]) -> list[TextTerms]:
-    """Worker task: render and tokenize a chunk of posts, given as (key, stored path)."""
+    A file that cannot be read now (changed or gone since the sync) gets an empty text;
+    the next sync finds what became of it.
+    """
     from tui.corpus.errors import CorpusError
     from tui.render.document import canonical_text
 
-    out: list[TextTerms] = []
-    for key, stored in files:
+    out: list[tuple[int, Fields]] = []
+    for row in rows:
+        post = post_of(row)
         try:
-            text = canonical_text(path_of(stored))
-        except CorpusError as exc:
-            out.append(TextTerms(key, "", "", str(exc)))
-            continue
-        out.append(TextTerms(key, *index_terms(text)))
+            text = canonical_text(post.path)
+        except CorpusError:
+            text = ""
+        out.append((row[0], document_fields(post, row[0], index_terms(text))))
     return out
