@@ -27,17 +27,23 @@ from textual.selection import Selection
 from textual.strip import Strip
 
 from annotations.model import COLORS
+from tui.reading.selection import (
+    Span,
+    TextSpans,
+    first_sentence,
+    jump_index,
+    moved,
+    offset_at,
+    offset_range,
+    resized,
+)
 
 # The render package's __init__ does not re-export these (yet): import the modules.
-from tui.render.layout import Layout, WrappedLine
+from tui.render.layout import Layout
 from tui.render.script import Script, convert
-from tui.render.sentences import sentence_spans, word_spans
 
 if TYPE_CHECKING:
     from tui.render import Document
-
-Span = tuple[int, int]
-"""A range [start, end) of canonical offsets."""
 
 GUTTER = 2
 """Cells left of the text for the note mark."""
@@ -229,8 +235,8 @@ class PostView(ScrollView, can_focus=True):
         self._layout: Layout | None = None
         self._highlights: list[Highlight] = []
         self._starts: list[int] = []
-        self._sentences: list[Span] | None = None
-        self._words: list[Span] | None = None
+        self._spans = TextSpans()
+        """The text's sentences and words, for the selection keys."""
         self._pending_position = 0
         self._mouse_selection = False
         self._line_cache: LRUCache[int, Strip] = LRUCache(512)
@@ -367,19 +373,19 @@ class PostView(ScrollView, can_focus=True):
 
     def action_extend_sentence(self) -> None:
         """Extend the selection by one sentence."""
-        self.resize_selection(self._sentence_spans(), 1)
+        self.resize_selection(self._spans.sentences, 1)
 
     def action_shrink_sentence(self) -> None:
         """Shrink the selection by one sentence."""
-        self.resize_selection(self._sentence_spans(), -1)
+        self.resize_selection(self._spans.sentences, -1)
 
     def action_extend_word(self) -> None:
         """Extend the selection by one word (one character of CJK)."""
-        self.resize_selection(self._word_spans(), 1)
+        self.resize_selection(self._spans.words, 1)
 
     def action_shrink_word(self) -> None:
         """Shrink the selection by one word (one character of CJK)."""
-        self.resize_selection(self._word_spans(), -1)
+        self.resize_selection(self._spans.words, -1)
 
     def action_next_highlight(self) -> None:
         """Make the next highlight current and scroll to it."""
@@ -423,8 +429,7 @@ class PostView(ScrollView, can_focus=True):
     def set_document(self, document: Document, *, position: int = 0) -> None:
         """Show ``document``, scrolled so canonical offset ``position`` is at the top."""
         self.document = document
-        self._sentences = None
-        self._words = None
+        self._spans = TextSpans(lambda: document.text)
         self._pending_position = max(0, position)
         self.selection = None
         if self.size.width > 0:
@@ -432,8 +437,7 @@ class PostView(ScrollView, can_focus=True):
 
     def set_spans(self, sentences: list[Span], words: list[Span]) -> None:
         """Sentence and word spans computed elsewhere (a thread), so ``v`` never waits."""
-        self._sentences = sentences
-        self._words = words
+        self._spans.set(sentences, words)
 
     def set_highlights(self, highlights: list[Highlight]) -> None:
         """Replace the painted highlights (the current one is kept if it still exists)."""
@@ -468,23 +472,12 @@ class PostView(ScrollView, can_focus=True):
         """Select the first sentence visible at the top; False when there is no text."""
         if self.document is None or not self.document.text:
             return False
-        spans = self._sentence_spans()
+        spans = self._spans.sentences
         if not spans:
             return False
-        top = self.position
-        index = bisect_right([s for s, _ in spans], top) - 1
-        index = max(0, index)
-        # A sentence cut at the top of the screen is not "visible": take the next one
-        # when it starts on screen.
-        if (
-            spans[index][0] < top
-            and index + 1 < len(spans)
-            and self._is_visible(spans[index + 1][0])
-        ):
-            index += 1
         self._mouse_selection = False
         self.screen.clear_selection()
-        self.selection = spans[index]
+        self.selection = first_sentence(spans, self.position, self._is_visible)
         self._reveal_selection()
         return True
 
@@ -492,45 +485,19 @@ class PostView(ScrollView, can_focus=True):
         """Select the next (``1``) or previous (``-1``) sentence."""
         if self.selection is None:
             return
-        spans = self._sentence_spans()
-        start, end = self.selection
-        if direction > 0:
-            index = bisect_left([s for s, _ in spans], end)
-            if index >= len(spans):
-                return
-        else:
-            index = bisect_left([e for _, e in spans], start + 1) - 1
-            if index < 0:
-                return
-        self.selection = spans[index]
-        self._reveal_selection()
+        span = moved(self._spans.sentences, self.selection, direction)
+        if span is not None:
+            self.selection = span
+            self._reveal_selection()
 
     def resize_selection(self, spans: list[Span], direction: int) -> None:
-        """Grow the selection to the end of the next span, or drop its last span.
-
-        Shrinking cuts at the start of the last span the selection reaches into, then
-        trims the whitespace before it, so "A. B" shrinks back to "A." (punctuation kept).
-        """
+        """Grow the selection to the end of the next span, or drop its last span."""
         if self.selection is None or not spans or self.document is None:
             return
-        start, end = self.selection
-        if direction > 0:
-            index = bisect_right([e for _, e in spans], end)
-            if index >= len(spans):
-                return
-            new_end = spans[index][1]
-        else:
-            index = bisect_left([s for s, _ in spans], end) - 1
-            if index < 0:
-                return
-            new_end = spans[index][0]
-            text = self.document.text
-            while new_end > start and text[new_end - 1].isspace():
-                new_end -= 1
-            if new_end <= start:
-                return
-        self.selection = (start, new_end)
-        self._reveal_selection()
+        span = resized(spans, self.selection, direction, self.document.text)
+        if span is not None:
+            self.selection = span
+            self._reveal_selection()
 
     def clear_selection(self) -> None:
         """End the selection (keyboard or mouse)."""
@@ -544,13 +511,10 @@ class PostView(ScrollView, can_focus=True):
         if not self._highlights:
             return None
         ids = [h.id for h in self._highlights]
-        if self.current in ids:
-            index = ids.index(self.current) + direction
-        elif direction > 0:
-            index = bisect_left(self._starts, self.position)
-        else:
-            index = bisect_left(self._starts, self.position) - 1
-        if not 0 <= index < len(self._highlights):
+        current = ids.index(self.current) if self.current in ids else None
+        top = self.position if current is None else 0
+        index = jump_index(self._starts, current, top, direction)
+        if index is None:
             self.app.bell()
             return None
         highlight = self._highlights[index]
@@ -605,7 +569,7 @@ class PostView(ScrollView, can_focus=True):
         text = line.text.copy()
         text.end = ""
         text.stylize_before(self._base_style())
-        lo, hi = _offset_range(line)
+        lo, hi = offset_range(line.offsets)
         has_note = False
         for highlight in self._overlapping(lo, hi):
             style = self._highlight_style(highlight.color, highlight.id == self.current)
@@ -754,16 +718,6 @@ class PostView(ScrollView, can_focus=True):
         self.scroll_to_offset(max(start, end - 1))
         self.scroll_to_offset(start)
 
-    def _sentence_spans(self) -> list[Span]:
-        if self._sentences is None:
-            self._sentences = sentence_spans(self.document.text) if self.document else []
-        return self._sentences
-
-    def _word_spans(self) -> list[Span]:
-        if self._words is None:
-            self._words = word_spans(self.document.text) if self.document else []
-        return self._words
-
     def _canonical_at(self, screen_offset: Offset) -> int | None:
         """The canonical offset of the character at a screen position, if any."""
         widget, offset = self.screen.get_widget_and_offset_at(*screen_offset)
@@ -792,32 +746,12 @@ class PostView(ScrollView, can_focus=True):
         """Canonical offset at a selection point: the next character (start) or the end."""
         assert self._layout is not None
         y = min(max(0, point.y), self._layout.line_count - 1)
-        offsets = self._layout.line(y).offsets
-        x = max(0, point.x)
-        if after:
-            following = [o for o in offsets[x:] if o >= 0]
-            if following:
-                return following[0]
-            before = [o for o in offsets[:x] if o >= 0]
-            return before[-1] + 1 if before else None
-        preceding = [o for o in offsets[:x] if o >= 0]
-        if preceding:
-            return preceding[-1] + 1
-        following = [o for o in offsets[x:] if o >= 0]
-        return following[0] if following else None
+        return offset_at(self._layout.line(y).offsets, point.x, after=after)
 
 
 def _color(name: str) -> str:
     """A palette colour (an unknown stored name falls back to the default)."""
     return name if name in COLORS else COLORS[0]
-
-
-def _offset_range(line: WrappedLine) -> tuple[int, int]:
-    """The lowest and highest canonical offsets on a line (hi < lo when it has none)."""
-    real = [o for o in line.offsets if o >= 0]
-    if not real:
-        return 1, 0
-    return min(real), max(real)
 
 
 def _paint(text: Text, offsets: tuple[int, ...], start: int, end: int, style: Style) -> None:
