@@ -42,6 +42,7 @@ from tui.messages import AnnotationsChanged, ReadingChanged
 from tui.render.cells import clean_cell
 from tui.render.script import Script
 from tui.screens.library import IndexState, LibraryScreen
+from tui.store_writer import StoreWriter
 
 if TYPE_CHECKING:
     from annotations.model import Annotation
@@ -150,6 +151,8 @@ class PostilApp(App[None]):
         self._notices = list(notices)
         self.drafts: DraftStore = DraftStore()
         """Notes being typed, kept on disk (flushed on SIGHUP/SIGTERM by ``tui.lifecycle``)."""
+        self.store_writer = StoreWriter()
+        """Runs every screen's store writes, one at a time, in order."""
         self._library: LibraryScreen | None = None
         if config.theme and config.theme in self.available_themes:
             self.theme = config.theme

@@ -10,6 +10,7 @@ still run (the thread is joined when the process exits).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -24,8 +25,12 @@ class StoreWriter:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="postil-store")
 
     def submit(self, write: Callable[[], None]) -> Future[None]:
-        """Queue ``write`` behind the writes submitted before (from any thread)."""
-        return self._executor.submit(write)
+        """Queue ``write`` behind the writes submitted before (from any thread).
+
+        It runs in the caller's context, as Textual's thread workers do, so the active
+        app is known there even after the screen that asked has closed.
+        """
+        return self._executor.submit(contextvars.copy_context().run, write)
 
     def run(self, app: App[Any], write: Callable[[], None], description: str) -> None:
         """Queue ``write`` (from the event loop) and follow it as one of ``app``'s workers.

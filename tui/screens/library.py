@@ -34,6 +34,7 @@ from tui.corpus.index.library import Library, ResultRows
 from tui.corpus.model import Post, Problem
 from tui.corpus.query import Marks, Query, SortKey
 from tui.render.script import ScriptSetting
+from tui.store_writer import store_writer_for
 from tui.widgets.facet_sidebar import FacetSidebar
 from tui.widgets.filter_bar import FilterBar, load_history, save_history
 from tui.widgets.key_bar import KeyBar
@@ -660,16 +661,22 @@ export, theme) are in the command palette (`ctrl+p`).
         if self.library is not None:
             self.post_message(self.ValuesRead(self.library.values()))
 
-    @work(thread=True, group="marks-write", exit_on_error=False, description="mark read")
     def _write_read_state(self, post_id: str, is_read: bool) -> None:
+        """Mark a post read or unread through the app's writer, then read the marks again."""
         from annotations.store import StoreError
 
-        try:
-            self.store.set_reading(post_id, is_read=is_read)
-        except StoreError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
-            return
-        self.post_message(self.MarksLoaded(Marks.read_from(self.store)))
+        store = self.store
+
+        def write() -> None:
+            try:
+                store.set_reading(post_id, is_read=is_read)
+            except StoreError as error:
+                # notify is thread-safe.
+                self.notify(str(error), severity="error", markup=False)
+                return
+            self.post_message(self.MarksLoaded(Marks.read_from(store)))
+
+        store_writer_for(self.app).run(self.app, write, "mark read")
 
     @work(
         thread=True,

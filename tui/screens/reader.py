@@ -454,7 +454,7 @@ first match, every match marked.
             ann = self.store.update(ann_id, **changes)  # type: ignore[arg-type]
         except AnnotationNotFound:  # the highlight itself was not saved (or was deleted)
             if "note" in changes:
-                # The app's notify only posts a message, which any thread may do.
+                # notify is thread-safe.
                 self.app.notify("The note was kept as a draft.", severity="warning")
             return
         except StoreError as error:
