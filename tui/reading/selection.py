@@ -133,6 +133,52 @@ def offset_at(offsets: Sequence[int], x: int, *, after: bool) -> int | None:
     return following[0] if following else None
 
 
+def dragged(
+    line_offsets: Callable[[int], Sequence[int]],
+    line_count: int,
+    start: tuple[int, int] | None,
+    end: tuple[int, int] | None,
+    length: int,
+) -> Span | None:
+    """The offsets a mouse drag covers, or None when it covers no character.
+
+    Args:
+        line_offsets: The canonical offsets of a line's characters (-1: decoration).
+        line_count: How many lines there are (points below the last are on it).
+        start: Where the drag starts, (character, line); None: at the start of the text.
+        end: Where it ends; None: at the end of the text.
+        length: The length of the text.
+    """
+
+    def at(point: tuple[int, int], after: bool) -> int | None:
+        x, y = point
+        return offset_at(line_offsets(min(max(0, y), line_count - 1)), x, after=after)
+
+    first = 0 if start is None else at(start, True)
+    last = length if end is None else at(end, False)
+    if first is None or last is None or last <= first:
+        return None
+    return first, last
+
+
+def first_offset(line_offsets: Callable[[int], Sequence[int]], lines: range) -> int | None:
+    """The first canonical offset on ``lines`` (the top of the view), if any."""
+    for index in lines:
+        for offset in line_offsets(index):
+            if offset >= 0:
+                return offset
+    return None
+
+
+def last_offset(line_offsets: Callable[[int], Sequence[int]], line_count: int) -> int:
+    """The highest canonical offset on the last 50 of ``line_count`` lines (0: none)."""
+    for index in range(line_count - 1, max(-1, line_count - 50), -1):
+        offsets = [o for o in line_offsets(index) if o >= 0]
+        if offsets:
+            return max(offsets)
+    return 0
+
+
 def offset_range(offsets: Sequence[int]) -> tuple[int, int]:
     """The lowest and highest canonical offsets of a line (hi < lo when it has none)."""
     real = [o for o in offsets if o >= 0]
