@@ -38,10 +38,11 @@ from tui.corpus.model import Post
 from tui.corpus.query import Marks
 from tui.drafts import Draft, DraftStore
 from tui.lifecycle import install_signal_handlers
+from tui.listing import IndexState
 from tui.messages import AnnotationsChanged, ReadingChanged
 from tui.render.cells import clean_cell
 from tui.render.script import Script
-from tui.screens.library import IndexState, LibraryScreen
+from tui.screens.library import LibraryScreen
 from tui.store_writer import StoreWriter
 
 if TYPE_CHECKING:

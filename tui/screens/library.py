@@ -33,6 +33,7 @@ from tui.corpus.facets import Facets, complete_values
 from tui.corpus.index.library import Library, ResultRows
 from tui.corpus.model import Post, Problem
 from tui.corpus.query import Marks, Query, SortKey
+from tui.listing import IndexState, passage_of, result_rows, uses_state
 from tui.render.script import ScriptSetting
 from tui.store_writer import store_writer_for
 from tui.widgets.facet_sidebar import FacetSidebar
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
     from annotations.store import AnnotationStore
     from tui.drafts import Draft
 
+__all__ = ["IndexState", "LibraryScreen"]
+
 SIDEBAR_MIN_WIDTH = 90
 """Below this terminal width the facet sidebar hides itself."""
 FACETS_DELAY = 0.05
@@ -58,26 +61,6 @@ SNIPPET_DELAY = 0.05
 SNIPPET_CONTEXT = 80
 """Characters of the post's text either side of the first match (the two lines under
 the list show what fits)."""
-_NOT_IN_TEXT = "(the words are in its title, author or tags)"
-
-
-@dataclass(frozen=True, slots=True)
-class IndexState:
-    """How far the app's indexing process is."""
-
-    checked: bool = False
-    """The files were compared with the index (the list shows what they hold)."""
-    fields: bool = False
-    """Every post's fields are searchable: filtering works."""
-    text_done: int = 0
-    """Posts whose text is searchable..."""
-    text_total: int = 0
-    """...of this many (equal when every post's text is)."""
-
-    @property
-    def text_complete(self) -> bool:
-        """Whether every post's text is searchable."""
-        return self.fields and self.text_done >= self.text_total
 
 
 class LibraryScreen(Screen[None]):
@@ -407,7 +390,7 @@ export, theme) are in the command palette (`ctrl+p`).
     def _marks_loaded(self, event: MarksLoaded) -> None:
         self.marks = event.marks
         self.post_list.set_marks(self.marks.is_read, self.marks.counts)
-        if self.filter_query is not None and _uses_state(self.filter_bar.applied_text):
+        if self.filter_query is not None and uses_state(self.filter_bar.applied_text):
             self._refilter()
 
     @on(FacetsCounted)
@@ -588,18 +571,9 @@ export, theme) are in the command palette (`ctrl+p`).
     ) -> None:
         """Run a query (None: every post) and post its rows, the first page read, with
         the row of the post that was under the cursor."""
-        rows: ResultRows | None
-        if query is None and order == "newest":
-            rows = library.everything()
-        else:
-            from tui.corpus.query import parse_query
-
-            rows = library.search(query or parse_query(""), marks, order=order)
-            if rows is None:
-                return
-        rows.prefetch()
-        cursor = rows.position_of(current) if current is not None else None
-        if not get_current_worker().is_cancelled:
+        found = result_rows(library, query, order, marks, current)
+        if found is not None and not get_current_worker().is_cancelled:
+            rows, cursor = found
             self.post_message(self.Filtered(rows, generation, cursor))
 
     def _count_facets(self) -> None:
@@ -630,20 +604,10 @@ export, theme) are in the command palette (`ctrl+p`).
     @work(thread=True, exclusive=True, group="snippet", exit_on_error=False, description="passage")
     def _find_snippet(self, post: Post, query: Query) -> None:
         """Find the passage of the post under the cursor where the query matches."""
-        from tui.corpus.errors import CorpusError
-        from tui.corpus.snippets import marked_passage
-        from tui.render.document import canonical_text
-
         time.sleep(SNIPPET_DELAY)
         if get_current_worker().is_cancelled:
             return
-        try:
-            found = marked_passage(canonical_text(post.path), query, SNIPPET_CONTEXT)
-        except CorpusError:
-            found = None
-        passage, spans = (
-            found if found is not None else ("(the words are in its title, author or tags)", [])
-        )
+        passage, spans = passage_of(post, query, SNIPPET_CONTEXT)
         if not get_current_worker().is_cancelled:
             self.post_message(self.SnippetFound(post.id, passage, spans))
 
@@ -704,12 +668,6 @@ export, theme) are in the command palette (`ctrl+p`).
                 f"Could not save the query history: {error.strerror or error}.",
                 markup=False,
             )
-
-
-def _uses_state(text: str) -> bool:
-    """Whether a query depends on reading or annotation state (then marks refilter it)."""
-    folded = text.casefold()
-    return "is:" in folded or "has:" in folded
 
 
 def _nothing(post_id: str) -> Post | None:

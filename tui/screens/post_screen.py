@@ -11,7 +11,6 @@ Reading-state writes go through the app's writer (`tui.store_writer`).
 from __future__ import annotations
 
 import asyncio
-import gc
 import threading
 import webbrowser
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from textual.worker import get_current_worker
 from annotations.model import Annotation
 from annotations.store import AnnotationStore, ReadingState, StoreError
 from tui.clipboard import copy_text
+from tui.collector import CollectorHold
 from tui.corpus.model import Post
 from tui.corpus.query import Query
 from tui.messages import ReadingChanged
@@ -155,8 +155,8 @@ class PostScreen(Screen[None]):
         """Set (on the event loop) once ``_arrived`` is."""
         self._painted = threading.Event()
         """Set once the first frame with the body is drawn (or the screen goes away)."""
-        self._gc_paused = False
-        """True while this screen holds the cyclic garbage collector off (first frame)."""
+        self._collector_hold: CollectorHold | None = None
+        """Holds the cyclic garbage collector off until the first frame (`tui.collector`)."""
         self._matches = Matches()
         """Where the search (the library's text query, or ``/``) found its words."""
 
@@ -167,12 +167,7 @@ class PostScreen(Screen[None]):
         """
         self._loop = asyncio.get_running_loop()
         self._writer: StoreWriter = store_writer_for(self.app)
-        # A full collection walks every object of a large corpus (70 ms at 1,000 posts,
-        # far more at 50,000) and reading a post allocates enough to start one: it
-        # waits until the first frame is drawn (see ``_first_frame_drawn``).
-        if gc.isenabled():
-            gc.disable()
-            self._gc_paused = True
+        self._collector_hold = CollectorHold()  # until the first frame is drawn
         self.load_post()
         yield PostHeader(self.post, id="reader-header")
         yield Static("", id="reader-orphans", markup=False)
@@ -327,10 +322,9 @@ class PostScreen(Screen[None]):
         self._painted.set()
 
     def _resume_gc(self) -> None:
-        """Turn the garbage collector back on if this screen turned it off."""
-        if self._gc_paused:
-            self._gc_paused = False
-            gc.enable()
+        """Let the garbage collector run again (this screen's hold, once)."""
+        if self._collector_hold is not None:
+            self._collector_hold.release()
 
     @on(Placed)
     def _placed(self, event: Placed) -> None:
