@@ -444,6 +444,39 @@ class PostilApp(App[None]):
         self.library.set_sort(sort)
         self._update_config(replace(self.config, sort=sort))
 
+    def action_sort(self, order: SortOrder) -> None:
+        """List the posts in ``order`` (remembered)."""
+        self.set_sort(order)
+
+    def action_filter(self, query: str) -> None:
+        """Filter the library by ``query`` (as typed in its filter bar)."""
+        self.library.apply_query(query)
+
+    def action_open_post(self, post: Post) -> None:
+        """Open ``post`` in the reader."""
+        self.library.open_post(post)
+
+    def action_show_problems(self) -> None:
+        """List the files that did not load."""
+        self.library.action_problems()
+
+    def action_show_annotations(self) -> None:
+        """List every annotation."""
+        self.library.action_annotations()
+
+    def action_clear_filter(self) -> None:
+        """Show every post again."""
+        self.library.action_clear_filter()
+
+    def action_toggle_facets(self) -> None:
+        """Show or hide the facet sidebar."""
+        self.library.action_toggle_sidebar()
+
+    @property
+    def corpus_values(self) -> dict[str, dict[str, int]]:
+        """The corpus's tags, authors, categories, hosts and years with their counts."""
+        return self.library.values
+
     # -- config ----------------------------------------------------------------------------
 
     def watch_script(self, script: Script | None) -> None:
@@ -523,11 +556,11 @@ class PostilApp(App[None]):
             answered,
         )
 
-    def restore_drafts(self) -> None:
+    def action_restore_drafts(self) -> None:
         """Offer the recovered drafts again (palette command)."""
         self._offer_drafts()
 
-    def discard_drafts(self) -> None:
+    def action_discard_drafts(self) -> None:
         """Drop every recovered draft (palette command)."""
         self._discard_drafts()
 

@@ -430,6 +430,10 @@ export, theme) are in the command palette (`ctrl+p`).
             AnnotationsScreen(self.store, library.find if library is not None else _nothing)
         )
 
+    def apply_query(self, text: str) -> None:
+        """Filter by ``text``, as if it were typed in the filter bar."""
+        self.filter_bar.apply(text)
+
     def open_post(self, post: Post, *, resume_draft: Draft | None = None) -> None:
         """Open ``post`` in the reader (reopening a recovered note draft, if given); from a
         text query, at its first match with every match marked."""
