@@ -6,9 +6,10 @@ follows the indexing process's reports in an :class:`IndexState`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tui.corpus.errors import CorpusError
+from tui.corpus.index.build import Event
 from tui.corpus.index.library import Library, ResultRows
 from tui.corpus.model import Post
 from tui.corpus.query import Marks, Query, SortKey, parse_query
@@ -36,6 +37,17 @@ class IndexState:
     def text_complete(self) -> bool:
         """Whether every post's text is searchable."""
         return self.fields and self.text_done >= self.text_total
+
+    def after(self, step: Event) -> tuple[IndexState, bool]:
+        """The state after a step the indexing process reported, and whether the files
+        differed from the index (the list is then read again)."""
+        if step.phase == "synced":
+            return replace(self, checked=True), step.changed
+        if step.phase == "fields":
+            return replace(self, fields=True, text_total=step.total), False
+        if step.phase in ("text", "done"):
+            return replace(self, text_done=step.done, text_total=step.total), False
+        return self, False
 
 
 def result_rows(

@@ -241,7 +241,8 @@ async def test_a_cold_start_indexes_in_a_process_of_its_own(make_test_app: MakeT
     app = make_test_app([SAMPLE_POSTS])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        indexer = app._indexer
+        assert app._indexer is not None
+        indexer = app._indexer.process
         assert indexer is not None and indexer.returncode == 0
         assert indexer.pid != os.getpid()
         assert not any("could not be loaded" in n.message for n in app._notifications)
