@@ -16,7 +16,10 @@ from annotations.model import COLORS, Annotation, AnnotationId, PostSnapshot, Ta
 from annotations.placing import Placer
 from annotations.store import AnnotationStore
 from tui.corpus.model import Post
+from tui.corpus.text import sanitize
 from tui.drafts import Draft, draft_key
+from tui.reading.find import Matches
+from tui.reading.highlights import Highlight
 from tui.reading.selection import Span
 
 
@@ -89,6 +92,22 @@ class ShownAnnotations:
         self.annotations.pop(ann_id, None)
         self.spans.pop(ann_id, None)
 
+    def highlights(self) -> list[Highlight]:
+        """The placed annotations as the post view paints them."""
+        return [
+            Highlight(ann.id, *self.spans[ann.id], color=ann.color, has_note=ann.has_note)
+            for ann in self.annotations.values()
+            if ann.id in self.spans
+        ]
+
+    def orphan_notice(self) -> str | None:
+        """The line over the post when some annotations could not be placed."""
+        count = len(self.orphans)
+        if not count:
+            return None
+        noun = "highlight" if count == 1 else "highlights"
+        return f"{count} {noun} could not be placed in this text: see the annotations screen."
+
     def for_draft(self, draft: Draft) -> Annotation | None:
         """The shown annotation a note draft belongs to: by id, else by place."""
         ann = self.annotations.get(draft.annotation_id or "")
@@ -128,3 +147,29 @@ def draft_for(post: Post, ann: Annotation | None, target: Target) -> Draft:
         quote=target.exact,
         title=post.title,
     )
+
+
+def note_line(
+    selection: Span | None, current: Annotation | None, matches: Matches
+) -> tuple[str, bool]:
+    """The line under the post, and whether it is a hint: what is selected, else the
+    current highlight's note, tags and colour, else where the search is, else the keys.
+
+    It always shows something, so the post does not jump as it changes.
+    """
+    if selection is not None:
+        chars = selection[1] - selection[0]
+        plural = "s" if chars != 1 else ""
+        return (
+            f"{chars} character{plural} selected · h highlight · n note · y copy · esc cancel",
+            False,
+        )
+    if current is None and matches:
+        return matches.hint(), True
+    if current is None:
+        return "v select a sentence · ] [ highlights · / find · ? all keys", True
+    parts = [f"✎ {' '.join(sanitize(current.note).split())}" if current.note else "highlight"]
+    if current.tags:
+        parts.append(" ".join(f"#{sanitize(t)}" for t in current.tags))
+    parts.append(current.color)
+    return " · ".join(parts), False

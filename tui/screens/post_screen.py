@@ -35,7 +35,7 @@ from tui.messages import ReadingChanged
 from tui.reading.find import Matches
 from tui.reading.selection import Span
 from tui.reading.sharing import can_open_browser, quote_with_citation
-from tui.reading.shown import ShownAnnotations
+from tui.reading.shown import ShownAnnotations, note_line
 from tui.render import sanitize
 from tui.render.script import SCRIPT_NAMES, Script, ScriptSetting, available, next_script
 from tui.render.sentences import sentence_spans, word_spans
@@ -43,7 +43,7 @@ from tui.store_writer import StoreWriter, store_writer_for
 from tui.widgets.find_bar import FindBar
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.post_header import PostHeader
-from tui.widgets.post_view import Highlight, PostView
+from tui.widgets.post_view import PostView
 
 if TYPE_CHECKING:
     from tui.render import Document
@@ -541,55 +541,21 @@ class PostScreen(Screen[None]):
 
     def _paint(self) -> None:
         """Hand the placed highlights to the view."""
-        highlights = [
-            Highlight(ann.id, *self.placed.spans[ann.id], color=ann.color, has_note=ann.has_note)
-            for ann in self.placed.annotations.values()
-            if ann.id in self.placed.spans
-        ]
-        self.view.set_highlights(highlights)
+        self.view.set_highlights(self.placed.highlights())
 
     def _show_orphans(self) -> None:
         notice = self.query_one("#reader-orphans", Static)
-        count = len(self.placed.orphans)
-        notice.display = count > 0
-        if count:
-            noun = "highlight" if count == 1 else "highlights"
-            notice.update(
-                Content(
-                    f"{count} {noun} could not be placed in this text: see the annotations screen."
-                )
-            )
+        text = self.placed.orphan_notice()
+        notice.display = text is not None
+        if text is not None:
+            notice.update(Content(text))
 
     def _show_current_note(self) -> None:
         """The bar under the post: what is selected, else the current highlight's note."""
+        text, is_hint = note_line(self.view.selection, self._current(), self._matches)
         bar = self.query_one("#reader-note", Static)
-        selection = self.view.selection
-        if selection is not None:
-            chars = selection[1] - selection[0]
-            bar.update(
-                Content(
-                    f"{chars} character{'s' if chars != 1 else ''} selected · "
-                    "h highlight · n note · y copy · esc cancel"
-                )
-            )
-            bar.set_class(False, "-hint")
-            return
-        ann = self._current()
-        if ann is None and self._matches:
-            bar.update(Content(self._matches.hint()))
-            bar.set_class(True, "-hint")
-            return
-        if ann is None:
-            # Always shown (a hint when idle), so the post does not jump as it changes.
-            bar.update(Content("v select a sentence · ] [ highlights · / find · ? all keys"))
-            bar.set_class(True, "-hint")
-            return
-        bar.set_class(False, "-hint")
-        parts = [f"✎ {' '.join(sanitize(ann.note).split())}" if ann.note else "highlight"]
-        if ann.tags:
-            parts.append(" ".join(f"#{sanitize(t)}" for t in ann.tags))
-        parts.append(ann.color)
-        bar.update(Content(" · ".join(parts)))
+        bar.update(Content(text))
+        bar.set_class(is_hint, "-hint")
 
     @work(thread=True, group="reader-open", exit_on_error=False, description="open browser")
     def _open_browser(self, url: str) -> None:

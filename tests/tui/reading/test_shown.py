@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from annotations.anchor import make_target
 from annotations.store import AnnotationStore
 from tui.corpus.model import Post, PostId
 from tui.drafts import draft_key
-from tui.reading.shown import ShownAnnotations, draft_for, new_highlight
+from tui.reading.find import Matches
+from tui.reading.shown import ShownAnnotations, draft_for, new_highlight, note_line
 
 TEXT = "The river is dark at night. Lights move on the water.\n\nLater the rain comes."
 POST = Post(
@@ -75,3 +77,33 @@ def test_a_draft_finds_its_highlight_by_id_else_by_place() -> None:
     assert unsaved.annotation_id is None and shown.for_draft(unsaved) is ann
     elsewhere = draft_for(POST, None, make_target(TEXT, *_target("Later the rain comes.")))
     assert shown.for_draft(elsewhere) is None
+
+
+def test_the_line_under_the_post() -> None:
+    matches = Matches()
+    assert note_line((3, 4), None, matches)[0].startswith("1 character selected · h highlight")
+    assert note_line(None, None, matches) == (
+        "v select a sentence · ] [ highlights · / find · ? all keys",
+        True,
+    )
+    matches.found([(0, 2), (5, 7)])
+    assert note_line(None, None, matches)[0].startswith("match 1 of 2")
+    ann = new_highlight(POST, make_target(TEXT, *_target("Later the rain comes.")))
+    ann = dataclasses.replace(ann, note="wet\x1b[31m  streets", tags=("rain",), color="blue")
+    assert note_line(None, ann, matches) == ("✎ wet[31m streets · #rain · blue", False)
+    assert note_line(None, dataclasses.replace(ann, note="", tags=()), matches)[0] == (
+        "highlight · blue"
+    )
+
+
+def test_highlights_and_the_orphans_notice() -> None:
+    shown = ShownAnnotations()
+    assert shown.orphan_notice() is None
+    ann = new_highlight(POST, make_target(TEXT, *_target("Later the rain comes.")))
+    shown.add(ann)
+    shown.orphans.append(ann)
+    [painted] = shown.highlights()
+    assert (painted.id, painted.start, painted.end) == (ann.id, *_target("Later the rain comes."))
+    assert shown.orphan_notice() == (
+        "1 highlight could not be placed in this text: see the annotations screen."
+    )
