@@ -20,7 +20,7 @@ def data_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    """The user cache folder: the metadata cache lives here, never in the corpus."""
+    """The user cache folder: the index lives here, never in the corpus."""
     return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
 
 

@@ -66,7 +66,7 @@ FIRST_BLOCKS = 12
 """Blocks converted in the loading thread, so the first screen lays out without waiting.
 
 About a screen of text's worth; the view converts whatever more it needs as it lays
-out (a 700 KB post's first 40 blocks took 15 ms, delaying its first frame)."""
+out (converting more here would delay the first frame of a long post)."""
 
 
 class PostScreen(Screen[None]):
@@ -510,7 +510,7 @@ class PostScreen(Screen[None]):
         """Save the reading position when the app quits with the reader open.
 
         Synchronous on purpose: a worker started while the app exits may never run,
-        and one small store write (~10 ms) on the way out is acceptable.
+        and one small store write on the way out is acceptable.
         """
         self._first_frame_drawn()  # the loading thread need not wait for a frame any more
         self.flush_pending()

@@ -406,7 +406,7 @@ first match, every match marked.
     # -- private: store writes (threads) ---------------------------------------------------
 
     def _create(self, target: Target) -> Annotation:
-        """Show a new highlight at once, current, and save it in an app worker.
+        """Show a new highlight at once, current, and save it through the app's writer.
 
         It gets its id here and the store takes it (``AnnotationStore.create(ann_id=)``),
         so the keys that act on the current highlight (``e``, ``t``, ``c``, ``d``, ``y``)
@@ -443,7 +443,8 @@ first match, every match marked.
         self.app.post_message(AnnotationsChanged(self.post.id))
 
     def _update(self, ann_id: str, *, draft_key: str | None = None, **changes: object) -> None:
-        """Show the change at once, write it in an app worker (``Saved`` brings the result)."""
+        """Show the change at once, write it through the app's writer (``Saved`` brings the
+        result)."""
         if self.placed.change(ann_id, **changes):
             self._paint()
             self._show_current_note()
@@ -473,7 +474,7 @@ first match, every match marked.
         self.app.post_message(AnnotationsChanged(self.post.id))
 
     def _delete(self, ann_id: str) -> None:
-        """Delete in an app worker, after the writes queued before."""
+        """Delete through the app's writer, after the writes queued before."""
         self._write(partial(self._delete_thread, ann_id), "delete highlight")
 
     def _delete_thread(self, ann_id: str) -> None:

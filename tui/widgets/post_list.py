@@ -226,7 +226,7 @@ Narrow terminals drop the tags column, then the author column.
         if cursor is not None and 0 <= cursor < len(posts):
             index = cursor
         elif keep is not None and isinstance(posts, list):
-            # A scan in C (~1 ms at 50k); a dict index would cost more to build each time.
+            # A scan in C; a dict index would cost more to build each time.
             with suppress(ValueError):
                 index = indexOf(map(attrgetter("id"), posts), keep)
         self.cursor = index
@@ -503,7 +503,7 @@ Narrow terminals drop the tags column, then the author column.
         if self.show_vertical_scrollbar:
             bar = self.vertical_scrollbar
             if same_thumb(bar, bar.window_virtual_size, rows):
-                # Redrawing the bar costs a few milliseconds, as much as the rows.
+                # Redrawing the bar costs as much as drawing the rows.
                 bar.set_reactive(ScrollBar.window_virtual_size, rows)
             else:
                 bar.window_virtual_size = rows

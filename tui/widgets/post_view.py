@@ -511,7 +511,7 @@ class PostView(ScrollView, can_focus=True):
         self._line_cache.clear()
         line = self._layout.line_for_offset(position) if position > 0 else 0
         # The screen's lines now, the margin below it after this frame is drawn: wrapping
-        # it first cost the first frame as much as the visible lines did.
+        # the margin too would take the first frame as long again.
         self._ensure_lines(line + self.size.height)
         self.scroll_to(y=line, animate=False, immediate=True, force=True)
         self.refresh()
