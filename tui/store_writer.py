@@ -17,6 +17,8 @@ from typing import Any
 
 from textual.app import App
 
+from tui.owned import owned_by
+
 
 class StoreWriter:
     """One thread that runs store writes in the order they are submitted."""
@@ -48,16 +50,5 @@ class StoreWriter:
 
 
 def store_writer_for(app: object) -> StoreWriter:
-    """The app's store writer (``app.store_writer``), created there on first use.
-
-    The app makes its own; screens call this so they work in any App, test apps too.
-    """
-    writer = getattr(app, "store_writer", None)
-    if isinstance(writer, StoreWriter):
-        return writer
-    writer = StoreWriter()
-    try:
-        app.store_writer = writer  # type: ignore[attr-defined]
-    except AttributeError:
-        pass
-    return writer
+    """The app's store writer (``app.store_writer``), created there on first use."""
+    return owned_by(app, "store_writer", StoreWriter, StoreWriter)
