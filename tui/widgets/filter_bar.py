@@ -314,7 +314,8 @@ the history.
         self.history = [item for item in self.history if item != text] + [text]
         self.history = self.history[-HISTORY_LIMIT:]
         self._history_saves += 1
-        self._save_history(list(self.history), self._history_saves)
+        # Started once this message is handled, as the screen's own writers are.
+        self.call_later(self._save_history, list(self.history), self._history_saves)
 
     @work(
         thread=True,
