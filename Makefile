@@ -16,11 +16,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/postil $(CORPUS)
 
-# Lint and strict typing first (seconds), then the suite: unit, property, Pilot,
-# snapshot and e2e (tmux, ssh) tests.
+# Lint, strict typing and the import contracts first (seconds), then the suite: unit,
+# property, Pilot, snapshot and e2e (tmux, ssh) tests.
 test: $(STAMP)
 	$(BIN)/ruff check annotations tui tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -54,7 +54,7 @@ def fold_journal(path: str | os.PathLike[str]) -> None:
         OSError: a file could not be read or written (both are left whole).
     """
     from annotations.durable import file_lock
-    from annotations.store import DurableStorage
+    from annotations.storage import DurableStorage
 
     storage = DurableStorage(path)
     try:

@@ -242,6 +242,42 @@ class Annotation:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ReadingState:
+    """Where the reader left a post and whether it was read (table ``reading``)."""
+
+    post_id: str
+    position: int = 0
+    """Canonical-text offset of the first visible character."""
+    is_read: bool = False
+    updated: str | None = None
+    """ISO 8601 UTC of the last change; None when never recorded."""
+
+    def to_doc(self) -> dict[str, Any]:
+        """The JSON-ready document, exactly as stored."""
+        return {
+            "post_id": self.post_id,
+            "position": self.position,
+            "is_read": self.is_read,
+            "updated": self.updated,
+        }
+
+    @classmethod
+    def from_doc(cls, doc: object) -> ReadingState | None:
+        """The reading state a stored document holds, or None when it is not a valid one."""
+        if not isinstance(doc, dict):
+            return None
+        post_id, position = doc.get("post_id"), doc.get("position", 0)
+        is_read, updated = doc.get("is_read", False), doc.get("updated")
+        if not isinstance(post_id, str) or not isinstance(is_read, bool):
+            return None
+        if not isinstance(position, int) or isinstance(position, bool):
+            return None
+        if updated is not None and not isinstance(updated, str):
+            return None
+        return cls(post_id, position, is_read, updated)
+
+
 def _fast_from_doc(doc: object) -> Annotation | None:
     """The common case in one pass: a complete, well-typed document (else None).
 

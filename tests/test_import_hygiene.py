@@ -14,6 +14,7 @@ import pytest
         ("annotations", ("textual", "rich", "tui")),
         ("tui.corpus", ("textual",)),
         ("tui.render", ("textual",)),
+        ("tui.reading", ("textual",)),
         # postil serve only relays the app's screen: the app runs in its own processes.
         ("tui.serve", ("textual",)),
     ],

@@ -10,8 +10,6 @@ attributes ``library``, ``store`` and ``config``; nothing is a module-level sing
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 import threading
 import time
@@ -37,19 +35,18 @@ from tui.corpus.index.library import Library, ResultRows
 from tui.corpus.model import Post
 from tui.corpus.query import Marks
 from tui.drafts import Draft, DraftStore
+from tui.indexer import Indexer, IndexerFailed
 from tui.lifecycle import install_signal_handlers
+from tui.listing import IndexState
 from tui.messages import AnnotationsChanged, ReadingChanged
 from tui.render.cells import clean_cell
 from tui.render.script import Script
-from tui.screens.library import IndexState, LibraryScreen
+from tui.screens.library import LibraryScreen
+from tui.store_writer import StoreWriter
 
 if TYPE_CHECKING:
     from annotations.model import Annotation
     from annotations.store import AnnotationStore
-
-INDEXER_STOP_S = 2.0
-"""How long the indexing process is given to stop when the app quits (then it is killed;
-the index keeps every batch it committed)."""
 
 
 class PostilApp(App[None]):
@@ -145,11 +142,13 @@ class PostilApp(App[None]):
         """How long opening the index took (to the list shown)."""
         self.index_state = IndexState()
         """How far the indexing process is."""
-        self._indexer: subprocess.Popen[str] | None = None
+        self._indexer: Indexer | None = None
         self._first_list_painted = threading.Event()
         self._notices = list(notices)
         self.drafts: DraftStore = DraftStore()
         """Notes being typed, kept on disk (flushed on SIGHUP/SIGTERM by ``tui.lifecycle``)."""
+        self.store_writer = StoreWriter()
+        """Runs every screen's store writes, one at a time, in order."""
         self._library: LibraryScreen | None = None
         if config.theme and config.theme in self.available_themes:
             self.theme = config.theme
@@ -267,39 +266,17 @@ class PostilApp(App[None]):
     @work(thread=True, exclusive=True, group="indexer", exit_on_error=False, description="index")
     def run_indexer(self, roots: list[str]) -> None:
         """Run the indexing process and post each step it reports."""
-        command = [sys.executable, "-m", "tui.corpus.index.build", *roots]
         worker = get_current_worker()
+        indexer = self._indexer = Indexer(roots)
         try:
-            process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-            )
-        except OSError as error:
-            self.post_message(self.CorpusFailed(f"the indexing process did not start ({error})."))
+            indexer.start()
+        except IndexerFailed as error:
+            self.post_message(self.CorpusFailed(str(error)))
             return
-        self._indexer = process
-        assert process.stdout is not None and process.stderr is not None
-        finished = False
-        for line in process.stdout:
-            if worker.is_cancelled:
-                break
-            try:
-                fields = json.loads(line)
-                fields["renamed"] = tuple(tuple(pair) for pair in fields.get("renamed", ()))
-                event = Event(**fields)
-            except (ValueError, TypeError, AttributeError):
-                continue
-            finished = finished or event.phase in ("done", "error")
+        for event in indexer.events(lambda: worker.is_cancelled):
             self.post_message(self.IndexProgress(event))
-        code = process.wait()
-        if not finished and code not in (0, -15, -9) and not worker.is_cancelled:
-            tail = process.stderr.read()[-300:].strip().splitlines()
-            why = tail[-1] if tail else f"it ended with status {code}"
+        why = indexer.failure()
+        if why is not None and not worker.is_cancelled:
             self.post_message(
                 self.CorpusFailed(f"the index could not be brought up to date: {why}")
             )
@@ -323,14 +300,8 @@ class PostilApp(App[None]):
 
     def stop_indexer(self) -> None:
         """Stop the indexing process (the index keeps every batch it committed)."""
-        process = self._indexer
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=INDEXER_STOP_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        if self._indexer is not None:
+            self._indexer.stop()
 
     def on_unmount(self) -> None:
         """Stop the indexing process with the app."""
@@ -366,26 +337,18 @@ class PostilApp(App[None]):
     @on(IndexProgress)
     def _index_progress(self, event: IndexProgress) -> None:
         step = event.event
-        state = self.index_state
-        changed = False
         if step.phase == "files":
             self.library.show_progress(step.done, step.total)
             return
-        if step.phase == "synced":
-            state = replace(state, checked=True)
-            changed = step.changed
-            if step.renamed:
-                self._follow_renames(step.renamed)
-        elif step.phase == "fields":
-            state = replace(state, fields=True, text_total=step.total)
-        elif step.phase in ("text", "done"):
-            state = replace(state, text_done=step.done, text_total=step.total)
-        elif step.phase == "notice":
+        if step.phase == "notice":
             self.notify(step.message, severity="warning", markup=False)
             return
-        elif step.phase == "error":
+        if step.phase == "error":
             self.post_message(self.CorpusFailed(step.message))
             return
+        if step.phase == "synced" and step.renamed:
+            self._follow_renames(step.renamed)
+        state, changed = self.index_state.after(step)
         self.index_state = state
         self._notify_read_only()  # the store is open by now
         self.library.set_state(state, changed=changed)
@@ -439,6 +402,39 @@ class PostilApp(App[None]):
         """Sort the library by ``sort`` and remember it in the config file."""
         self.library.set_sort(sort)
         self._update_config(replace(self.config, sort=sort))
+
+    def action_sort(self, order: SortOrder) -> None:
+        """List the posts in ``order`` (remembered)."""
+        self.set_sort(order)
+
+    def action_filter(self, query: str) -> None:
+        """Filter the library by ``query`` (as typed in its filter bar)."""
+        self.library.apply_query(query)
+
+    def action_open_post(self, post: Post) -> None:
+        """Open ``post`` in the reader."""
+        self.library.open_post(post)
+
+    def action_show_problems(self) -> None:
+        """List the files that did not load."""
+        self.library.action_problems()
+
+    def action_show_annotations(self) -> None:
+        """List every annotation."""
+        self.library.action_annotations()
+
+    def action_clear_filter(self) -> None:
+        """Show every post again."""
+        self.library.action_clear_filter()
+
+    def action_toggle_facets(self) -> None:
+        """Show or hide the facet sidebar."""
+        self.library.action_toggle_sidebar()
+
+    @property
+    def corpus_values(self) -> dict[str, dict[str, int]]:
+        """The corpus's tags, authors, categories, hosts and years with their counts."""
+        return self.library.values
 
     # -- config ----------------------------------------------------------------------------
 
@@ -519,11 +515,11 @@ class PostilApp(App[None]):
             answered,
         )
 
-    def restore_drafts(self) -> None:
+    def action_restore_drafts(self) -> None:
         """Offer the recovered drafts again (palette command)."""
         self._offer_drafts()
 
-    def discard_drafts(self) -> None:
+    def action_discard_drafts(self) -> None:
         """Drop every recovered draft (palette command)."""
         self._discard_drafts()
 

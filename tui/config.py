@@ -172,9 +172,9 @@ def _toml_string(value: str) -> str:
 def resolve_corpus(cli_paths: Sequence[str | Path], config: Config) -> list[Path]:
     """The corpus folders to open: CLI paths, else ``POSTIL_CORPUS``, else config, else sample.
 
-    ``tui/cli.py`` passes ``locations.default_corpus()`` when no path was given, which is
-    the bundled sample unless ``POSTIL_CORPUS`` is set: that case counts as "no path" here
-    so the config's corpus can win over the built-in default.
+    ``postil open`` (tui/cli/base.py) passes ``locations.default_corpus()`` when no path
+    was given, which is the bundled sample unless ``POSTIL_CORPUS`` is set: that case
+    counts as "no path" here so the config's corpus can win over the built-in default.
     """
     paths = [Path(p).expanduser() for p in cli_paths]
     from_env = bool(os.environ.get("POSTIL_CORPUS"))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tui import locations
+from tui.owned import owned_by
 
 DRAFTS_FILE = "drafts.json"
 """The drafts file's name inside the user data folder."""
@@ -188,12 +189,4 @@ def drafts_for(app: object) -> DraftStore:
     The app-library side may create ``app.drafts`` itself (and flush it from its signal
     handlers); screens call this so they work with any App, including test apps.
     """
-    drafts = getattr(app, "drafts", None)
-    if isinstance(drafts, DraftStore):
-        return drafts
-    drafts = DraftStore()
-    try:
-        app.drafts = drafts  # type: ignore[attr-defined]
-    except AttributeError:
-        pass
-    return drafts
+    return owned_by(app, "drafts", DraftStore, DraftStore)

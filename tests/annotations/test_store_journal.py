@@ -409,7 +409,7 @@ def test_disk_full_on_compaction_keeps_the_journal(
     def full(path: Path, chunks: object, mode: int = 0o600) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("annotations.store.atomic_write_chunks", full)
+    monkeypatch.setattr("annotations.storage.atomic_write_chunks", full)
     for i in range(1, 6):  # past the limit: each write's fold fails, the write does not
         store.create(snapshot(), target(), note=str(i))
     assert store_file.read_bytes() == main

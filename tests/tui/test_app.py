@@ -70,7 +70,7 @@ def test_precedence_cli_then_env_then_config_then_default(
     cli = [tmp_path / "from-cli"]
     assert resolve_corpus(cli, config) == cli
     assert resolve_corpus([], config) == [tmp_path / "from-config"]
-    # tui/cli.py passes the default corpus when no path was given: that is "no path".
+    # tui.cli (postil open) passes the default corpus when no path was given: that is "no path".
     assert resolve_corpus([locations.SAMPLE_POSTS], config) == [tmp_path / "from-config"]
     assert resolve_corpus([], Config()) == [locations.SAMPLE_POSTS]
     monkeypatch.setenv("POSTIL_CORPUS", f"{tmp_path / 'a'}{os.pathsep}{tmp_path / 'b'}")
@@ -241,7 +241,8 @@ async def test_a_cold_start_indexes_in_a_process_of_its_own(make_test_app: MakeT
     app = make_test_app([SAMPLE_POSTS])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        indexer = app._indexer
+        assert app._indexer is not None
+        indexer = app._indexer.process
         assert indexer is not None and indexer.returncode == 0
         assert indexer.pid != os.getpid()
         assert not any("could not be loaded" in n.message for n in app._notifications)

@@ -198,13 +198,14 @@ async def test_highlight_colors_stay_apart_in_16_colors(
         monkeypatch.setattr(app.console, "_color_system", RichColorSystem.STANDARD)
         await pilot.press("enter")
         await settle(app, pilot)
+        from tui.widgets.post_painter import PostPainter
         from tui.widgets.post_view import PostView
 
         view = app.screen.query_one(PostView)
         page = view.background_colors[1]
         downgraded = {"page": RichColor.from_rgb(*page.rgb).downgrade(ColorSystem.STANDARD)}
         for name in COLORS:
-            style = view._highlight_style(name, False)  # noqa: SLF001 - the style drawn
+            style = PostPainter(view).highlight_style(name, False)  # the style drawn
             assert style.underline
             # Through the app's own line filters, as the driver draws it.
             segments = [Segment("x", style)]

@@ -1,1 +1,1 @@
-"""Scanning, parsing, the metadata cache and the query language (no Textual import)."""
+"""Scanning, parsing, the index and the query language (no Textual import)."""

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
-from typing import Any, Literal, NamedTuple, NewType, cast
+from typing import Any, Literal, NewType
 
 PostId = NewType("PostId", str)
 """A post's stable id: derived from its source URL, else its path relative to the corpus."""
@@ -24,20 +23,16 @@ ProblemKind = Literal[
 ]
 
 
-class PostRow(NamedTuple):
-    """The stored fields of a `Post`, in order (build posts through `Post`).
-
-    A named tuple rather than a dataclass: a warm load builds tens of thousands of posts
-    straight from the metadata cache's columns, and ``tuple.__new__`` does that in C
-    (measured: half the time of the fastest dataclass construction).
-    """
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One post file's metadata, as listed; the body is read only when the post is shown."""
 
     id: PostId
     path: str
     """Absolute path of the file."""
-    rel_start: int
-    """Where the path relative to the corpus root begins in ``path`` (see `Post.rel_path`):
-    an index instead of a second copy of most of the path (8 MB less at 50k posts)."""
+    rel_path: str
+    """Path relative to the corpus root it was found under (POSIX separators): the end of
+    ``path``."""
     title: str
     date: datetime | None
     """Timezone-aware, in UTC; None when no date could be found."""
@@ -53,50 +48,22 @@ class PostRow(NamedTuple):
     encoding: str = "utf-8"
     """The encoding the file was decoded with."""
 
-
-class Post(PostRow):
-    """One post file's metadata, as listed; the body is read only when the post is shown.
-
-    Immutable like a frozen dataclass; change a field with ``post._replace(...)``.
-    """
-
-    __slots__ = ()
-
-    def __new__(
-        cls,
-        id: PostId,  # noqa: A002 - the field's name
-        path: str,
-        rel_path: str,
-        title: str,
-        date: datetime | None,
-        author: str,
-        tags: tuple[str, ...],
-        categories: tuple[str, ...],
-        source: str | None,
-        extras: tuple[tuple[str, str], ...] = (),
-        size: int = 0,
-        mtime_ns: int = 0,
-        encoding: str = "utf-8",
-    ) -> Post:
-        """A post; ``rel_path`` (POSIX separators) must be the end of ``path``.
+    def __post_init__(self) -> None:
+        """Check that ``rel_path`` ends ``path``.
 
         Raises:
             ValueError: ``path`` does not end with ``rel_path``.
         """
-        start = len(path) - len(rel_path)
-        if start < 0 or not path.endswith(rel_path.replace("/", os.sep)):
+        path, rel_path = self.path, self.rel_path
+        if len(path) < len(rel_path) or not path.endswith(rel_path.replace("/", os.sep)):
             raise ValueError(f"{path!r} does not end with {rel_path!r}")
-        row = (id, path, start, title, date, author, tags, categories, source)
-        return tuple.__new__(cls, (*row, extras, size, mtime_ns, encoding))
 
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        """Pickle and copy as the row (``__new__`` takes ``rel_path``, not its start)."""
-        return (post_from_row, (tuple(self),))
 
-    @property
-    def rel_path(self) -> str:
-        """Path relative to the corpus root it was found under (POSIX separators)."""
-        return relative_part(self.path, self.rel_start)
+ROW_FIELDS: tuple[str, ...] = tuple(
+    "rel_start" if name == "rel_path" else name for name in Post.__slots__
+)
+"""The fields of a stored post row, in order: `Post`'s, with ``rel_start`` (where the
+relative path begins in ``path``) for ``rel_path``, as the index stores it."""
 
 
 def relative_part(path: str, start: int) -> str:
@@ -105,12 +72,42 @@ def relative_part(path: str, start: int) -> str:
     return rel if os.sep == "/" else rel.replace(os.sep, "/")
 
 
-post_from_row: Callable[[Iterable[Any]], Post] = cast(
-    Callable[[Iterable[Any]], Post], partial(tuple.__new__, Post)
-)
-"""``post_from_row(fields)``: a post from its stored fields (`PostRow` order), built in C
-without the Python-level ``Post.__new__`` (no defaults, no checks: loading builds tens of
-thousands of posts from rows it wrote itself)."""
+class _PostFields:
+    """`Post`'s slots without its frozen ``__setattr__``: `post_from_row` fills one with
+    plain attribute stores, then makes it a `Post` (CPython allows ``__class__`` to change
+    between classes with the same slots)."""
+
+    __slots__ = Post.__slots__
+
+
+def post_from_row(row: Sequence[Any]) -> Post:
+    """A post from its stored fields (`ROW_FIELDS`), without ``Post.__init__``'s check.
+
+    The index builds the posts of every page of the list, and ``postil ls`` every post,
+    from rows it wrote itself: the frozen dataclass's ``__init__`` stores each field
+    through ``object.__setattr__``, at several times the cost of this.
+    """
+    (id_, path, start, title, date, author, tags, cats, source, extras, size, mtime, enc) = row
+    post: Any = object.__new__(_PostFields)
+    post.id = id_
+    post.path = path
+    post.rel_path = path[start:] if _POSIX else relative_part(path, start)
+    post.title = title
+    post.date = date
+    post.author = author
+    post.tags = tags
+    post.categories = cats
+    post.source = source
+    post.extras = extras
+    post.size = size
+    post.mtime_ns = mtime
+    post.encoding = enc
+    post.__class__ = Post
+    built: Post = post
+    return built
+
+
+_POSIX = os.sep == "/"
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,7 @@ FieldsWith = tuple[
 categories, source, extras, encoding)."""
 
 Fields = FieldsWith[datetime | None]
-"""A post's parsed fields: the `PostRow` fields less those the scan already knows (path,
+"""A post's parsed fields: the `ROW_FIELDS` less those the scan already knows (path,
 rel_start, size, mtime_ns). Worker processes send these back: the parent has the rest."""
 
 

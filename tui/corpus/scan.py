@@ -50,7 +50,7 @@ _FS_ENCODING = sys.getfilesystemencoding()
 _FS_ERRORS = sys.getfilesystemencodeerrors()
 _FS_UTF8 = _FS_ENCODING == "utf-8" and _FS_ERRORS == "surrogateescape"
 """Names' bytes are their UTF-8 with surrogate escapes (Linux, macOS): the bytes sort
-as the names do when they are valid UTF-8, and they are what the cache packs."""
+as the names do when they are valid UTF-8."""
 
 _NAME = attrgetter("name")
 _ENDS_LIKE_POST = methodcaller("endswith", _POST_SUFFIXES_B)
@@ -280,7 +280,7 @@ class _Walker:
     def _walk(self, folder: str, ancestors: list[tuple[int, int]]) -> None:
         # The folder is opened once and its files are stat()ed relative to it
         # (fstatat): the kernel does not walk the whole path again for every file,
-        # which is most of the cost of a warm load.
+        # which is most of the cost of a walk.
         fd: int | None = None
         folder_b = os.fsencode(folder)
         try:

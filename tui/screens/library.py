@@ -6,8 +6,7 @@ time, so it costs the same for 500 posts as for 500,000. The app's indexing proc
 reports its progress through `index_progress`: filtering waits for the posts' fields
 (a query typed meanwhile is applied then), a text query answers from what is indexed
 and says so while the text is still being indexed. Every search, facet count, mark and
-store access runs in a worker; only the rows coming into view are read on the event loop
-(a page is about a millisecond).
+store access runs in a worker; only the rows coming into view are read on the event loop.
 """
 
 from __future__ import annotations
@@ -20,23 +19,25 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.events import Resize
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Label, ProgressBar
 from textual.worker import get_current_worker
 
 from tui.config import SortOrder
-from tui.corpus.facets import Facets, complete_values
+from tui.corpus.facets import complete_values
 from tui.corpus.index.library import Library, ResultRows
 from tui.corpus.model import Post, Problem
 from tui.corpus.query import Marks, Query, SortKey
+from tui.listing import IndexState, passage_of, result_rows, uses_state
 from tui.render.script import ScriptSetting
+from tui.store_writer import store_writer_for
 from tui.widgets.facet_sidebar import FacetSidebar
-from tui.widgets.filter_bar import FilterBar, load_history, save_history
+from tui.widgets.filter_bar import FilterBar
 from tui.widgets.key_bar import KeyBar
+from tui.widgets.loading_panel import LoadingPanel
 from tui.widgets.post_list import PostList
 from tui.widgets.snippet_line import SnippetLine
 from tui.widgets.status_line import Status, StatusLine
@@ -47,36 +48,15 @@ if TYPE_CHECKING:
     from annotations.store import AnnotationStore
     from tui.drafts import Draft
 
+__all__ = ["IndexState", "LibraryScreen"]
+
 SIDEBAR_MIN_WIDTH = 90
 """Below this terminal width the facet sidebar hides itself."""
-FACETS_DELAY = 0.05
-"""Seconds between a filter and its facet count (and history save): the list's frame (at
-most 1/60 s away) comes first, and filters in quick succession count only the last."""
 SNIPPET_DELAY = 0.05
 """Seconds the cursor rests on a post before its passage is looked for."""
 SNIPPET_CONTEXT = 80
 """Characters of the post's text either side of the first match (the two lines under
 the list show what fits)."""
-_NOT_IN_TEXT = "(the words are in its title, author or tags)"
-
-
-@dataclass(frozen=True, slots=True)
-class IndexState:
-    """How far the app's indexing process is."""
-
-    checked: bool = False
-    """The files were compared with the index (the list shows what they hold)."""
-    fields: bool = False
-    """Every post's fields are searchable: filtering works."""
-    text_done: int = 0
-    """Posts whose text is searchable..."""
-    text_total: int = 0
-    """...of this many (equal when every post's text is)."""
-
-    @property
-    def text_complete(self) -> bool:
-        """Whether every post's text is searchable."""
-        return self.fields and self.text_done >= self.text_total
 
 
 class LibraryScreen(Screen[None]):
@@ -154,14 +134,6 @@ export, theme) are in the command palette (`ctrl+p`).
         marks: Marks
 
     @dataclass
-    class FacetsCounted(Message):
-        """Facet counts of the current result, computed in a worker."""
-
-        facets: Facets
-        generation: int
-        """The result they belong to (older counts are dropped)."""
-
-    @dataclass
     class Filtered(Message):
         """A result to show, computed in a worker."""
 
@@ -216,7 +188,6 @@ export, theme) are in the command palette (`ctrl+p`).
         self.values: dict[str, dict[str, int]] = {}
         """The corpus's tags, authors, categories, hosts and years with their counts."""
         self._generation = 0
-        self._history_saves = 0
         self._facets_stale = True
         self._was_wide = True
         self._was_empty: bool | None = None
@@ -224,10 +195,7 @@ export, theme) are in the command palette (`ctrl+p`).
     def compose(self) -> ComposeResult:
         """Filter bar on top, list and sidebar, passage, loading bar, status line, footer."""
         yield FilterBar(id="filter")
-        with Vertical(id="loading"):
-            # The progress bar is mounted by the first progress report of a first run:
-            # a warm start shows the list at once and never needs one.
-            yield Label("Loading posts…", id="loading-label")
+        yield LoadingPanel(id="loading")
         with Horizontal(id="library-main"):
             yield PostList(id="posts")
             yield FacetSidebar(id="facets")
@@ -277,11 +245,10 @@ export, theme) are in the command palette (`ctrl+p`).
     # -- lifecycle -------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        """Focus the list, size the sidebar, read the query history."""
+        """Focus the list, size the sidebar, show the status."""
         self.post_list.focus()
         self.snippet.display = False
         self.show_sidebar = self.app.size.width >= SIDEBAR_MIN_WIDTH
-        self._load_history()
         self._show_status()
         if isinstance(self.app, ScriptSetting):  # titles in the script the reader shows
             self.watch(self.app, "script", self.post_list.set_script)
@@ -308,19 +275,8 @@ export, theme) are in the command palette (`ctrl+p`).
 
     def show_progress(self, done: int, total: int) -> None:
         """Move the loading bar while a first run reads every file."""
-        if not self.is_loading:
-            return
-        bars = self.query("#loading-bar").results(ProgressBar)
-        bar = next(bars, None)
-        if bar is None:
-            if done >= total:
-                return
-            bar = ProgressBar(id="loading-bar", show_eta=False)
-            self.query_one("#loading", Vertical).mount(bar)
-        bar.update(total=max(total, 1), progress=done)
-        self.query_one("#loading-label", Label).update(
-            f"Loading posts… {done:,} of {total:,} files"
-        )
+        if self.is_loading:
+            self.query_one("#loading", LoadingPanel).show_progress(done, total)
 
     def set_library(self, library: Library, rows: ResultRows | None) -> None:
         """Show the index's posts (``rows``: every post, newest first; None while a
@@ -379,12 +335,6 @@ export, theme) are in the command palette (`ctrl+p`).
         event.stop()
         self.post_list.focus()
 
-    @on(FilterBar.HistoryChanged)
-    def _history_changed(self, event: FilterBar.HistoryChanged) -> None:
-        event.stop()
-        self._history_saves += 1
-        self._save_history(event.history, self._history_saves)
-
     @on(FacetSidebar.FacetChosen)
     def _facet_chosen(self, event: FacetSidebar.FacetChosen) -> None:
         event.stop()
@@ -406,13 +356,8 @@ export, theme) are in the command palette (`ctrl+p`).
     def _marks_loaded(self, event: MarksLoaded) -> None:
         self.marks = event.marks
         self.post_list.set_marks(self.marks.is_read, self.marks.counts)
-        if self.filter_query is not None and _uses_state(self.filter_bar.applied_text):
+        if self.filter_query is not None and uses_state(self.filter_bar.applied_text):
             self._refilter()
-
-    @on(FacetsCounted)
-    def _facets_counted(self, event: FacetsCounted) -> None:
-        if event.generation == self._generation:
-            self.sidebar.set_facets(event.facets)
 
     @on(Filtered)
     def _filtered(self, event: Filtered) -> None:
@@ -485,6 +430,10 @@ export, theme) are in the command palette (`ctrl+p`).
             AnnotationsScreen(self.store, library.find if library is not None else _nothing)
         )
 
+    def apply_query(self, text: str) -> None:
+        """Filter by ``text``, as if it were typed in the filter bar."""
+        self.filter_bar.apply(text)
+
     def open_post(self, post: Post, *, resume_draft: Draft | None = None) -> None:
         """Open ``post`` in the reader (reopening a recovered note draft, if given); from a
         text query, at its first match with every match marked."""
@@ -508,6 +457,7 @@ export, theme) are in the command palette (`ctrl+p`).
             return
         self._generation += 1
         self._facets_stale = True
+        self.sidebar.drop_counts()
         self.snippet.display = self._text_query() is not None
         if self.filter_query is None and self.sort == "newest":
             self._start_search(library, None)
@@ -522,6 +472,7 @@ export, theme) are in the command palette (`ctrl+p`).
             self.is_loading = False
             self._generation += 1
             self._facets_stale = True
+            self.sidebar.drop_counts()
             self._start_search(self.library, self.filter_query)
 
     def _show_rows(self, rows: Sequence[Post], cursor: int | None) -> None:
@@ -587,18 +538,9 @@ export, theme) are in the command palette (`ctrl+p`).
     ) -> None:
         """Run a query (None: every post) and post its rows, the first page read, with
         the row of the post that was under the cursor."""
-        rows: ResultRows | None
-        if query is None and order == "newest":
-            rows = library.everything()
-        else:
-            from tui.corpus.query import parse_query
-
-            rows = library.search(query or parse_query(""), marks, order=order)
-            if rows is None:
-                return
-        rows.prefetch()
-        cursor = rows.position_of(current) if current is not None else None
-        if not get_current_worker().is_cancelled:
+        found = result_rows(library, query, order, marks, current)
+        if found is not None and not get_current_worker().is_cancelled:
+            rows, cursor = found
             self.post_message(self.Filtered(rows, generation, cursor))
 
     def _count_facets(self) -> None:
@@ -606,43 +548,15 @@ export, theme) are in the command palette (`ctrl+p`).
         if library is None or not self.state.fields:
             return
         self._facets_stale = False
-        self._count_facets_worker(library, self.filter_query, self.marks, self._generation)
-
-    @work(
-        thread=True, exclusive=True, group="facets", exit_on_error=False, description="count facets"
-    )
-    def _count_facets_worker(
-        self, library: Library, query: Query | None, marks: Marks, generation: int
-    ) -> None:
-        """Count the result's facets a moment later, once the list's frame is drawn.
-
-        A filter applied meanwhile cancels this one (exclusive).
-        """
-        worker = get_current_worker()
-        time.sleep(FACETS_DELAY)
-        if worker.is_cancelled:
-            return
-        facets = library.facets(query, marks)
-        if facets is not None and not worker.is_cancelled:
-            self.post_message(self.FacetsCounted(facets, generation))
+        self.sidebar.count(library, self.filter_query, self.marks)
 
     @work(thread=True, exclusive=True, group="snippet", exit_on_error=False, description="passage")
     def _find_snippet(self, post: Post, query: Query) -> None:
         """Find the passage of the post under the cursor where the query matches."""
-        from tui.corpus.errors import CorpusError
-        from tui.corpus.snippets import marked_passage
-        from tui.render.document import canonical_text
-
         time.sleep(SNIPPET_DELAY)
         if get_current_worker().is_cancelled:
             return
-        try:
-            found = marked_passage(canonical_text(post.path), query, SNIPPET_CONTEXT)
-        except CorpusError:
-            found = None
-        passage, spans = (
-            found if found is not None else ("(the words are in its title, author or tags)", [])
-        )
+        passage, spans = passage_of(post, query, SNIPPET_CONTEXT)
         if not get_current_worker().is_cancelled:
             self.post_message(self.SnippetFound(post.id, passage, spans))
 
@@ -660,49 +574,22 @@ export, theme) are in the command palette (`ctrl+p`).
         if self.library is not None:
             self.post_message(self.ValuesRead(self.library.values()))
 
-    @work(thread=True, group="marks-write", exit_on_error=False, description="mark read")
     def _write_read_state(self, post_id: str, is_read: bool) -> None:
+        """Mark a post read or unread through the app's writer, then read the marks again."""
         from annotations.store import StoreError
 
-        try:
-            self.store.set_reading(post_id, is_read=is_read)
-        except StoreError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
-            return
-        self.post_message(self.MarksLoaded(Marks.read_from(self.store)))
+        store = self.store
 
-    @work(
-        thread=True,
-        exclusive=True,
-        group="history",
-        exit_on_error=False,
-        description="read history",
-    )
-    def _load_history(self) -> None:
-        history = load_history()
-        self.app.call_from_thread(self.filter_bar.set_history, history)
+        def write() -> None:
+            try:
+                store.set_reading(post_id, is_read=is_read)
+            except StoreError as error:
+                # notify is thread-safe.
+                self.notify(str(error), severity="error", markup=False)
+                return
+            self.post_message(self.MarksLoaded(Marks.read_from(store)))
 
-    @work(thread=True, group="history-write", exit_on_error=False, description="save history")
-    def _save_history(self, history: list[str], number: int) -> None:
-        """Write the history a moment later: a write now would take the GIL from the
-        filter's frame. Not cancelled when the app quits; a newer save supersedes it."""
-        time.sleep(FACETS_DELAY)
-        if number != self._history_saves:
-            return  # a newer history is on its way
-        try:
-            save_history(history)
-        except OSError as error:
-            self.app.call_from_thread(
-                self.notify,
-                f"Could not save the query history: {error.strerror or error}.",
-                markup=False,
-            )
-
-
-def _uses_state(text: str) -> bool:
-    """Whether a query depends on reading or annotation state (then marks refilter it)."""
-    folded = text.casefold()
-    return "is:" in folded or "has:" in folded
+        store_writer_for(self.app).run(self.app, write, "mark read")
 
 
 def _nothing(post_id: str) -> Post | None:

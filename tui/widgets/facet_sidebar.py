@@ -1,27 +1,41 @@
-"""The facet sidebar: tags, authors, categories and years of the current result, with counts."""
+"""The facet sidebar: tags, authors, categories and years of the current result, with counts.
+
+The screen asks it to count a result (:meth:`FacetSidebar.count`); it counts in a worker a
+moment later, so the list's frame comes first and filters in quick succession count
+only the last.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.segment import Segment
 from rich.text import Text
+from textual import on, work
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.style import Style as VisualStyle
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from tui.render.cells import clean_cell, fit
 
 if TYPE_CHECKING:
     from tui.corpus.facets import Facets
+    from tui.corpus.index.library import Library
+    from tui.corpus.query import Marks, Query
 
 FacetKey = Literal["tag", "author", "cat", "date"]
 """The query key a facet adds (``date`` for years)."""
+
+COUNT_DELAY = 0.05
+"""Seconds between a count asked and its start: the list's frame (at most 1/60 s away)
+comes first, and counts asked in quick succession count only the last."""
 
 FACET_LIMIT = 30
 """Values shown per facet: the most frequent ones (a 50k archive has thousands of tags)."""
@@ -89,10 +103,47 @@ Enter on a value adds it to the query (for example `tag:"open source"`) and appl
             """The sidebar that sent the message."""
             return self.sidebar
 
+    @dataclass
+    class Counted(Message):
+        """The facets of a result were counted (posted to itself from its worker)."""
+
+        facets: Facets
+        generation: int
+        """The count they answer (older answers are dropped)."""
+
     def __init__(self, *, id: str | None = None) -> None:
-        """Build an empty sidebar; :meth:`set_facets` fills it."""
+        """Build an empty sidebar; :meth:`count` or :meth:`set_facets` fills it."""
         super().__init__(id=id)
         self._facets: Facets | None = None
+        self._generation = 0
+
+    def count(self, library: Library, query: Query | None, marks: Marks) -> None:
+        """Count the facets of ``query``'s result (None: every post) and show them."""
+        self._generation += 1
+        self._count(library, query, marks, self._generation)
+
+    def drop_counts(self) -> None:
+        """Drop the answers of the counts asked so far (the result changed)."""
+        self._generation += 1
+
+    @work(
+        thread=True, exclusive=True, group="facets", exit_on_error=False, description="count facets"
+    )
+    def _count(self, library: Library, query: Query | None, marks: Marks, generation: int) -> None:
+        """Count a moment later, once the list's frame is drawn (a newer count cancels it)."""
+        worker = get_current_worker()
+        time.sleep(COUNT_DELAY)
+        if worker.is_cancelled:
+            return
+        facets = library.facets(query, marks)
+        if facets is not None and not worker.is_cancelled:
+            self.post_message(self.Counted(facets, generation))
+
+    @on(Counted)
+    def _counted(self, event: Counted) -> None:
+        event.stop()
+        if event.generation == self._generation:
+            self.set_facets(event.facets)
 
     def set_facets(self, facets: Facets, *, limit: int = FACET_LIMIT) -> None:
         """Show the counts of ``facets`` (the top ``limit`` values of each section)."""

@@ -3,19 +3,22 @@
 Enter parses the query (``tui.corpus.query.parse_query``). A valid query is posted as
 :class:`FilterBar.Applied`; an invalid one shows its one-sentence error under the input and
 posts nothing, so the list keeps what it showed. Up and down walk the query history, which
-the screen loads and saves in a worker (:func:`load_history`, :func:`save_history`).
+the bar reads when it is mounted and writes after each new query, in workers
+(:func:`load_history`, :func:`save_history`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -33,6 +36,9 @@ HISTORY_FILE = "query_history.json"
 """The history file's name in the user data folder."""
 HISTORY_LIMIT = 200
 """Queries kept in the history (most recent last)."""
+SAVE_DELAY = 0.05
+"""Seconds between a new query and the history's write: a write at once would take the
+GIL from the filter's frame."""
 
 Completer = Callable[[str, str], Sequence[str]]
 """``(key, typed prefix) -> values`` most frequent first, quoted when needed
@@ -185,18 +191,6 @@ the history.
             """The filter bar that sent the message."""
             return self.filter_bar
 
-    @dataclass
-    class HistoryChanged(Message):
-        """A query was added to the history (the owner saves it in a worker)."""
-
-        filter_bar: FilterBar
-        history: list[str]
-
-        @property
-        def control(self) -> FilterBar:
-            """The filter bar that sent the message."""
-            return self.filter_bar
-
     def __init__(self, *, id: str | None = None) -> None:
         """Build an empty bar."""
         super().__init__(id=id)
@@ -204,6 +198,8 @@ the history.
         self.history: list[str] = []
         """Past queries, oldest first."""
         self._history_index: int | None = None
+        self._history_saves = 0
+        """How many writes of the history were asked for (only the last one writes)."""
         self.applied_text = ""
         """The text of the query currently applied."""
 
@@ -226,6 +222,10 @@ the history.
     def value(self) -> str:
         """The text in the input."""
         return self.input.value
+
+    def on_mount(self) -> None:
+        """Read the query history."""
+        self._load_history()
 
     def watch_error(self, error: str | None) -> None:
         """Show or hide the error line."""
@@ -273,7 +273,7 @@ the history.
         return self.apply(text)
 
     def set_history(self, history: Sequence[str]) -> None:
-        """Replace the history (loaded by the owner in a worker)."""
+        """Replace the history (as read from its file)."""
         self.history = list(history)[-HISTORY_LIMIT:]
         self._history_index = None
 
@@ -313,4 +313,33 @@ the history.
             return
         self.history = [item for item in self.history if item != text] + [text]
         self.history = self.history[-HISTORY_LIMIT:]
-        self.post_message(self.HistoryChanged(self, list(self.history)))
+        self._history_saves += 1
+        # Started once this message is handled, as the screen's own writers are.
+        self.call_later(self._save_history, list(self.history), self._history_saves)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="history",
+        exit_on_error=False,
+        description="read history",
+    )
+    def _load_history(self) -> None:
+        history = load_history()
+        self.app.call_from_thread(self.set_history, history)
+
+    @work(thread=True, group="history-write", exit_on_error=False, description="save history")
+    def _save_history(self, history: list[str], number: int) -> None:
+        """Write the history a moment later (`SAVE_DELAY`). Not cancelled when the app
+        quits; a newer save supersedes it."""
+        time.sleep(SAVE_DELAY)
+        if number != self._history_saves:
+            return  # a newer history is on its way
+        try:
+            save_history(history)
+        except OSError as error:
+            self.app.call_from_thread(
+                self.notify,
+                f"Could not save the query history: {error.strerror or error}.",
+                markup=False,
+            )

@@ -13,28 +13,26 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
-from math import ceil
 from operator import attrgetter, indexOf
 from typing import ClassVar
 
-from rich.segment import Segment, Segments
+from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.color import Color
-from textual.filter import ANSIToTruecolor, DimFilter, LineFilter, Monochrome, NoColor
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
-from textual.scrollbar import ScrollBar, ScrollBarRender
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
-from textual.style import Style as TextualStyle
 
 from tui.corpus.model import Post
 from tui.render.cells import clean_cell, fit
 from tui.render.script import Script, convert
+from tui.widgets.final_lines import LineFrame, line_frame
+from tui.widgets.list_scrollbar import ListScrollBar, same_thumb
 
 UNREAD_MARK = "•"
 """Shown before posts not yet read."""
@@ -79,32 +77,6 @@ def _columns(width: int) -> Columns:
     return Columns.for_width(width)
 
 
-_PER_SEGMENT_FILTERS = (ANSIToTruecolor, DimFilter, Monochrome, NoColor)
-"""Line filters that map each segment by its style and the background alone."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Frame:
-    """What every line of one :meth:`PostList.render_lines` call shares."""
-
-    width: int
-    """The widget's width (each line's cell length)."""
-    content_width: int
-    """The content's width: rows are padded to it."""
-    row_width: int
-    """The rows' width (the content less the scrollbar)."""
-    pad: Style
-    """The style of the padding after a row (the content's background)."""
-    pad_segment: Segment | None
-    """That padding, filtered (None when the rows fill the content)."""
-    background: Color
-    """The background the line filters are given."""
-    filters: tuple[LineFilter, ...]
-    """The app's line filters (e.g. system colours to true colours)."""
-    per_segment: bool
-    """Whether every filter maps each segment by its style alone (Textual's do)."""
-
-
 @dataclass(frozen=True, slots=True)
 class _RowStyles:
     """A row's styles: base, (mark, date, title, author, tags) read and unread, cursor."""
@@ -113,99 +85,6 @@ class _RowStyles:
     read: tuple[Style, Style, Style, Style, Style]
     unread: tuple[Style, Style, Style, Style, Style]
     cursor: Style
-
-
-def _same_thumb(bar: ScrollBar, old: int, new: int) -> bool:
-    """Whether ``bar`` draws the same with ``new`` rows as with ``old`` (e.g. a one-cell
-    thumb at the top for 5,000 rows as for 50,000), by its own renderer's geometry."""
-    height = bar.size.height
-    if old == new:
-        return True
-    if height <= 0:
-        return False
-
-    def segments(rows: int) -> list[Segment]:
-        # As ScrollBar._render_bar and ScrollBarRender.__rich_console__ call it.
-        window = bar.window_size if bar.window_size < rows else 0
-        bar_segments = bar.renderer.render_bar(
-            size=height,
-            virtual_size=ceil(rows),
-            window_size=ceil(window),
-            position=bar.position,
-            thickness=bar.size.width,
-            vertical=True,
-        )
-        return list(bar_segments.segments)
-
-    return segments(old) == segments(new)
-
-
-class _ListScrollBar(ScrollBar):
-    """The list's vertical scrollbar: each line's final strip kept by what it draws.
-
-    Textual redraws a scrollbar through Rich and its styles cache line by line whenever
-    the thumb moves, which costs as much as drawing the list's rows. Every line of a bar
-    is one segment (the track above or below the thumb, the thumb, or a thumb end), and
-    its final strip depends only on that segment and the bar's styles: this asks the
-    bar's renderer for the segments (cheap), reuses the strips already drawn for them,
-    and lets Textual draw the whole bar only when a segment is new.
-    """
-
-    def __init__(self, *, thickness: int) -> None:
-        super().__init__(vertical=True, name="vertical", thickness=thickness)
-        self._lines: dict[Segment, Strip] = {}
-        self._lines_key: tuple[object, ...] | None = None
-
-    def notify_style_update(self) -> None:
-        """Drop the kept lines: the theme or CSS changed."""
-        super().notify_style_update()
-        self._lines.clear()
-        self._lines_key = None
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        """The bar's lines, from the kept strips when every segment was drawn before."""
-        width, height = self.size
-        segments = self._segments(width, height)
-        if segments is None:
-            return super().render_lines(crop)
-        key = (width, height, self.visual_style, self.background_colors, self._filters())
-        if key != self._lines_key:
-            self._lines.clear()
-            self._lines_key = key
-        lines = self._lines
-        try:
-            strips = [lines[segment] for segment in segments]
-        except KeyError:
-            strips = super().render_lines(Region(0, 0, width, height))
-            if len(lines) > 64:  # a few thumb sizes and ends; bound it all the same
-                lines.clear()
-            lines.update(zip(segments, strips, strict=True))
-        strips = strips[crop.y : crop.bottom]
-        if crop.column_span != (0, width):
-            x1, x2 = crop.column_span
-            strips = [strip.crop(x1, x2) for strip in strips]
-        return strips
-
-    def _filters(self) -> tuple[LineFilter, ...]:
-        return tuple(self.get_line_filters())
-
-    def _segments(self, width: int, height: int) -> list[Segment] | None:
-        """Each line's segment, as the renderer gives them to Rich (None: another shape)."""
-        if width <= 0 or height <= 0 or self.BLANK:
-            return None
-        renderable = self.render()
-        if not isinstance(renderable, ScrollBarRender):
-            return None
-        options = self.app.console_options.update(highlight=False, width=width, height=height)
-        rendered = list(renderable.__rich_console__(self.app.console, options))
-        if len(rendered) != 1 or not isinstance(rendered[0], Segments):
-            return None
-        bar = rendered[0]
-        if not bar.new_lines or len(bar.segments) != height:
-            return None
-        if any(segment.cell_length != width for segment in bar.segments):
-            return None
-        return bar.segments
 
 
 class PostList(ScrollView, can_focus=True):
@@ -290,7 +169,7 @@ Narrow terminals drop the tags column, then the author column.
         self._row_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         """Rows drawn: by (id, width, cursor, focus) for :meth:`render_line`, by (id,
         cursor, focus) for :meth:`render_lines` (valid for ``_frame_key``)."""
-        self._frame_key: _Frame | None = None
+        self._frame_key: LineFrame | None = None
         self._filtered: dict[bool, _RowStyles] = {}
         """The row styles by focus with the line filters of ``_frame_key`` applied."""
         self._styles: dict[bool, _RowStyles] = {}
@@ -301,9 +180,9 @@ Narrow terminals drop the tags column, then the author column.
     @property
     def vertical_scrollbar(self) -> ScrollBar:
         """The vertical scrollbar (created on first use, as Textual's): a
-        :class:`_ListScrollBar`, which redraws only lines it has not drawn before."""
+        :class:`ListScrollBar`, which redraws only lines it has not drawn before."""
         if self._vertical_scrollbar is None:
-            bar = self._vertical_scrollbar = _ListScrollBar(thickness=self.scrollbar_size_vertical)
+            bar = self._vertical_scrollbar = ListScrollBar(thickness=self.scrollbar_size_vertical)
             bar.display = False
             self.app._start_widget(self, bar)
         return self._vertical_scrollbar
@@ -347,7 +226,7 @@ Narrow terminals drop the tags column, then the author column.
         if cursor is not None and 0 <= cursor < len(posts):
             index = cursor
         elif keep is not None and isinstance(posts, list):
-            # A scan in C (~1 ms at 50k); a dict index would cost more to build each time.
+            # A scan in C; a dict index would cost more to build each time.
             with suppress(ValueError):
                 index = indexOf(map(attrgetter("id"), posts), keep)
         self.cursor = index
@@ -407,17 +286,9 @@ Narrow terminals drop the tags column, then the author column.
         return strip
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        """The lines the compositor paints, each row built once as its final strip.
-
-        Textual's default passes each line from :meth:`render_line` through the widget's
-        styles (border, padding, tint, opacity: this list has none of them), pads it to
-        the content width and applies the app's line filters (system colours to true
-        colours), making three more strips per row and costing more than the row itself.
-        With plain styles the same line is built here in one go: the row's segments in
-        styles already filtered (the filters map each segment's style on its own), the
-        same pad, one strip, cached. Any other styling takes Textual's path.
-        """
-        frame = self._frame()
+        """The lines the compositor paints, each row built once as its final strip
+        (`tui.widgets.final_lines`; any styling it cannot build takes Textual's path)."""
+        frame = line_frame(self)
         if frame is None:
             return super().render_lines(crop)
         if frame != self._frame_key:
@@ -446,7 +317,7 @@ Narrow terminals drop the tags column, then the author column.
                         segments = self._row_segments(
                             post, frame.row_width, is_cursor, self._row_styles()
                         )
-                        strip = self._final_line(segments, frame)
+                        strip = frame.final_line(segments)
                     else:
                         segments = self._row_segments(post, frame.row_width, False, filtered)
                         if frame.pad_segment is not None:
@@ -455,9 +326,7 @@ Narrow terminals drop the tags column, then the author column.
                     cache[key] = strip
             else:
                 if blank is None:
-                    blank = self._final_line(
-                        list(Strip.blank(frame.row_width, self.rich_style)), frame
-                    )
+                    blank = frame.final_line(list(Strip.blank(frame.row_width, self.rich_style)))
                 strip = blank
             strips.append(strip)
         if crop.column_span != (0, frame.width):
@@ -465,70 +334,19 @@ Narrow terminals drop the tags column, then the author column.
             strips = [strip.crop(x1, x2) for strip in strips]
         return strips
 
-    def _frame(self) -> _Frame | None:
-        """The shared state of the lines, or None when the styles need Textual's path."""
-        styles = self.styles
-        if (
-            self.BLANK
-            or any(styles.gutter)
-            or any(edge for edge, _ in styles.outline)
-            or styles.tint.a
-            or styles.text_opacity != 1.0
-            or self.opacity != 1.0
-            or (styles.has_rule("hatch") and styles.hatch != "none")
-        ):
-            return None
-        base_background, background = self.background_colors
-        width = self.region.width
-        content_width = self.content_region.width
-        row_width = self.scrollable_content_region.width or self.size.width
-        filters = tuple(self.get_line_filters())
-        # Strip.adjust_cell_length's pad, with the styles cache's inner style.
-        pad = TextualStyle(background=base_background + background).rich_style
-        pad_segment = None
-        if row_width < content_width:
-            pad_segment = Segment(" " * (content_width - row_width), pad)
-            for line_filter in filters:
-                pad_segment = line_filter.apply([pad_segment], background)[0]
-        return _Frame(
-            width=width,
-            content_width=content_width,
-            row_width=row_width,
-            pad=pad,
-            pad_segment=pad_segment,
-            background=background,
-            filters=filters,
-            per_segment=all(type(f) in _PER_SEGMENT_FILTERS for f in filters),
-        )
-
-    @staticmethod
-    def _final_line(segments: list[Segment], frame: _Frame) -> Strip:
-        """A line as Textual's styles cache makes it: padded, filtered, one strip."""
-        if frame.row_width < frame.content_width:
-            segments.append(Segment(" " * (frame.content_width - frame.row_width), frame.pad))
-        for line_filter in frame.filters:  # Strip.apply_filter without its strips
-            segments = line_filter.apply(segments, frame.background)
-        return Strip(segments, frame.width)
-
-    def _filtered_styles(self, frame: _Frame) -> _RowStyles:
+    def _filtered_styles(self, frame: LineFrame) -> _RowStyles:
         """The row styles (for the current focus) with the frame's line filters applied."""
         focused = self.has_focus
         styles = self._filtered.get(focused)
         if styles is None:
 
-            def apply(style: Style) -> Style:
-                segments = [Segment(" ", style)]
-                for line_filter in frame.filters:
-                    segments = line_filter.apply(segments, frame.background)
-                return segments[0].style or style
-
             def parts(row: tuple[Style, ...]) -> tuple[Style, Style, Style, Style, Style]:
-                mark, date, title, author, tags = map(apply, row)
+                mark, date, title, author, tags = map(frame.filtered, row)
                 return mark, date, title, author, tags
 
             raw = self._row_styles()
             styles = self._filtered[focused] = _RowStyles(
-                base=apply(raw.base),
+                base=frame.filtered(raw.base),
                 read=parts(raw.read),
                 unread=parts(raw.unread),
                 cursor=raw.cursor,  # never used filtered (see render_lines)
@@ -684,8 +502,8 @@ Narrow terminals drop the tags column, then the author column.
         self.set_reactive(PostList.virtual_size, Size(0, rows))
         if self.show_vertical_scrollbar:
             bar = self.vertical_scrollbar
-            if _same_thumb(bar, bar.window_virtual_size, rows):
-                # Redrawing the bar costs a few milliseconds, as much as the rows.
+            if same_thumb(bar, bar.window_virtual_size, rows):
+                # Redrawing the bar costs as much as drawing the rows.
                 bar.set_reactive(ScrollBar.window_virtual_size, rows)
             else:
                 bar.window_virtual_size = rows

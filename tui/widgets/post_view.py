@@ -1,21 +1,18 @@
 """PostView: a line-API view of a rendered post, with highlights and a selection.
 
-The view draws only the lines on screen from a lazy :class:`tui.render.Layout`: a 700 KB
+The view draws only the lines on screen from a lazy :class:`tui.render.Layout`: a long
 post is wrapped only as far as the reader has scrolled (plus a margin), and re-wrapped
-on resize keeping the reading position by canonical offset. Highlights and the selection
-are ranges of canonical offsets; a character is painted when its offset (from
-``WrappedLine.offsets``) falls in a range, so painting is the same at every width.
+on resize keeping the reading position by canonical offset. Highlights, search matches
+and the selection are ranges of canonical offsets, painted by
+:class:`~tui.widgets.post_painter.PostPainter`; what the selection keys select is
+:mod:`tui.reading.selection`'s arithmetic.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.segment import Segment
-from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
@@ -27,57 +24,34 @@ from textual.selection import Selection
 from textual.strip import Strip
 
 from annotations.model import COLORS
-
-# The render package's __init__ does not re-export these (yet): import the modules.
-from tui.render.layout import Layout, WrappedLine
+from tui.reading.highlights import Highlight, Highlights
+from tui.reading.selection import (
+    Span,
+    TextSpans,
+    dragged,
+    first_offset,
+    first_sentence,
+    last_offset,
+    moved,
+    resized,
+)
+from tui.render.layout import Layout
 from tui.render.script import Script, convert
-from tui.render.sentences import sentence_spans, word_spans
+from tui.widgets.post_painter import GUTTER, NOTE_MARK, Marked, PostPainter
 
 if TYPE_CHECKING:
     from tui.render import Document
 
-Span = tuple[int, int]
-"""A range [start, end) of canonical offsets."""
+__all__ = ["NOTE_MARK", "Highlight", "PostView"]
 
-GUTTER = 2
-"""Cells left of the text for the note mark."""
-NOTE_MARK = "✎ "
-"""Drawn in the gutter on the first line of a highlight that has a note."""
 MAX_TEXT_WIDTH = 100
 """Lines longer than this are hard to read; wider terminals get a margin on the right."""
 LAYOUT_MARGIN = 50
 """Lines laid out beyond the bottom of the screen, so paging down never waits."""
-ANSI_HIGHLIGHTS: dict[str, tuple[str, str]] = {
-    "yellow": ("#aa5500", "#000000"),
-    "green": ("#00aa00", "#000000"),
-    "blue": ("#0000aa", "#ffffff"),
-    "pink": ("#aa0000", "#ffffff"),
-    "purple": ("#aa00aa", "#ffffff"),
-}
-"""(background, text) per highlight colour on 8/16-colour terminals (TERM=xterm, linux,
-screen, vt100). Blended tints collapse there to one or two ANSI colours, some equal to
-the page, so each name gets its own base ANSI colour instead (the Linux console has no
-bright backgrounds). They are given as the exact RGB of Rich's standard palette, not as
-ANSI names: Textual maps ANSI names through the theme's own palette to truecolor, and
-Rich's downgrade of those lands on clashing colours (yellow became bright red)."""
-LOW_COLOR_SYSTEMS = frozenset({"standard", "windows"})
-"""Rich colour systems with only the 16 ANSI colours."""
-
-
-@dataclass(frozen=True, slots=True)
-class Highlight:
-    """A placed annotation, as the view paints it."""
-
-    id: str
-    """The annotation id."""
-    start: int
-    """Canonical offset of its first character in the current text."""
-    end: int
-    """Canonical offset just past its last character."""
-    color: str = COLORS[0]
-    """A name from ``annotations.model.COLORS``."""
-    has_note: bool = False
-    """Whether the margin shows a note mark."""
+_SELECTING = frozenset(
+    {"extend_sentence", "shrink_sentence", "extend_word", "shrink_word", "cancel_selection"}
+)
+"""The actions that apply only while selecting."""
 
 
 class PostView(ScrollView, can_focus=True):
@@ -227,16 +201,13 @@ class PostView(ScrollView, can_focus=True):
         self.document: Document | None = None
         """The post shown, or None while it loads."""
         self._layout: Layout | None = None
-        self._highlights: list[Highlight] = []
-        self._starts: list[int] = []
-        self._sentences: list[Span] | None = None
-        self._words: list[Span] | None = None
+        self._highlights = Highlights()
+        self._spans = TextSpans()
+        """The text's sentences and words, for the selection keys."""
         self._pending_position = 0
         self._mouse_selection = False
         self._line_cache: LRUCache[int, Strip] = LRUCache(512)
-        self._style_cache: dict[tuple[str, bool], Style] = {}
-        self._base_styles: dict[bool, Style] = {}
-        """The view's style (False) and its gutter's (True), until the next style update."""
+        self._painter = PostPainter(self)
         self._matches: list[Span] = []
         """Where a search found its words, in order (see `set_matches`)."""
         self._current_match: int | None = None
@@ -278,18 +249,14 @@ class PostView(ScrollView, can_focus=True):
         """Styles (theme) changed: cached lines carry the old colours."""
         super().notify_style_update()
         self._line_cache.clear()
-        self._style_cache = {}
-        self._base_styles = {}
+        self._painter.clear()
 
     def on_click(self, event: events.Click) -> None:
         """A click on a highlight makes it current."""
         offset = self._canonical_at(event.screen_offset)
-        if offset is None:
-            return
-        for highlight in self._highlights:
-            if highlight.start <= offset < highlight.end:
-                self.current = highlight.id
-                return
+        highlight = None if offset is None else self._highlights.at(offset)
+        if highlight is not None:
+            self.current = highlight.id
 
     # -- Textual selection (mouse drag) ----------------------------------------------------
 
@@ -316,15 +283,7 @@ class PostView(ScrollView, can_focus=True):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Selection keys apply only while selecting; escape falls through to the screen."""
-        if action in {
-            "extend_sentence",
-            "shrink_sentence",
-            "extend_word",
-            "shrink_word",
-            "cancel_selection",
-        }:
-            return self.selection is not None
-        return True
+        return self.selection is not None if action in _SELECTING else True
 
     def action_down(self) -> None:
         """Select the next sentence while selecting, else scroll one line."""
@@ -367,19 +326,19 @@ class PostView(ScrollView, can_focus=True):
 
     def action_extend_sentence(self) -> None:
         """Extend the selection by one sentence."""
-        self.resize_selection(self._sentence_spans(), 1)
+        self.resize_selection(self._spans.sentences, 1)
 
     def action_shrink_sentence(self) -> None:
         """Shrink the selection by one sentence."""
-        self.resize_selection(self._sentence_spans(), -1)
+        self.resize_selection(self._spans.sentences, -1)
 
     def action_extend_word(self) -> None:
         """Extend the selection by one word (one character of CJK)."""
-        self.resize_selection(self._word_spans(), 1)
+        self.resize_selection(self._spans.words, 1)
 
     def action_shrink_word(self) -> None:
         """Shrink the selection by one word (one character of CJK)."""
-        self.resize_selection(self._word_spans(), -1)
+        self.resize_selection(self._spans.words, -1)
 
     def action_next_highlight(self) -> None:
         """Make the next highlight current and scroll to it."""
@@ -401,10 +360,9 @@ class PostView(ScrollView, can_focus=True):
         if self._layout is None:
             return self._pending_position
         top = int(self.scroll_offset.y)
-        for index in range(top, min(top + 50, self._layout.line_count)):
-            for offset in self._layout.line(index).offsets:
-                if offset >= 0:
-                    return offset
+        found = first_offset(self._offsets_of, range(top, min(top + 50, self._layout.line_count)))
+        if found is not None:
+            return found
         return self._pending_position if top == 0 else self._last_offset()
 
     @property
@@ -423,8 +381,7 @@ class PostView(ScrollView, can_focus=True):
     def set_document(self, document: Document, *, position: int = 0) -> None:
         """Show ``document``, scrolled so canonical offset ``position`` is at the top."""
         self.document = document
-        self._sentences = None
-        self._words = None
+        self._spans = TextSpans(lambda: document.text)
         self._pending_position = max(0, position)
         self.selection = None
         if self.size.width > 0:
@@ -432,21 +389,19 @@ class PostView(ScrollView, can_focus=True):
 
     def set_spans(self, sentences: list[Span], words: list[Span]) -> None:
         """Sentence and word spans computed elsewhere (a thread), so ``v`` never waits."""
-        self._sentences = sentences
-        self._words = words
+        self._spans.set(sentences, words)
 
     def set_highlights(self, highlights: list[Highlight]) -> None:
         """Replace the painted highlights (the current one is kept if it still exists)."""
-        self._highlights = sorted(highlights, key=lambda h: (h.start, h.end))
-        self._starts = [h.start for h in self._highlights]
-        if self.current is not None and all(h.id != self.current for h in self._highlights):
+        self._highlights = Highlights(highlights)
+        if self.current is not None and self._highlights.get(self.current) is None:
             self.current = None
         self._invalidate()
 
     def set_current(self, annotation_id: str | None, *, scroll: bool = True) -> None:
         """Make ``annotation_id`` the current highlight, scrolling it into view."""
         self.current = annotation_id
-        highlight = self._highlight(annotation_id)
+        highlight = self._highlights.get(annotation_id)
         if highlight is not None and scroll:
             self.scroll_to_offset(highlight.start)
 
@@ -468,69 +423,25 @@ class PostView(ScrollView, can_focus=True):
         """Select the first sentence visible at the top; False when there is no text."""
         if self.document is None or not self.document.text:
             return False
-        spans = self._sentence_spans()
+        spans = self._spans.sentences
         if not spans:
             return False
-        top = self.position
-        index = bisect_right([s for s, _ in spans], top) - 1
-        index = max(0, index)
-        # A sentence cut at the top of the screen is not "visible": take the next one
-        # when it starts on screen.
-        if (
-            spans[index][0] < top
-            and index + 1 < len(spans)
-            and self._is_visible(spans[index + 1][0])
-        ):
-            index += 1
         self._mouse_selection = False
         self.screen.clear_selection()
-        self.selection = spans[index]
-        self._reveal_selection()
+        self._select(first_sentence(spans, self.position, self._is_visible))
         return True
 
     def move_selection(self, direction: int) -> None:
         """Select the next (``1``) or previous (``-1``) sentence."""
         if self.selection is None:
             return
-        spans = self._sentence_spans()
-        start, end = self.selection
-        if direction > 0:
-            index = bisect_left([s for s, _ in spans], end)
-            if index >= len(spans):
-                return
-        else:
-            index = bisect_left([e for _, e in spans], start + 1) - 1
-            if index < 0:
-                return
-        self.selection = spans[index]
-        self._reveal_selection()
+        self._select(moved(self._spans.sentences, self.selection, direction))
 
     def resize_selection(self, spans: list[Span], direction: int) -> None:
-        """Grow the selection to the end of the next span, or drop its last span.
-
-        Shrinking cuts at the start of the last span the selection reaches into, then
-        trims the whitespace before it, so "A. B" shrinks back to "A." (punctuation kept).
-        """
+        """Grow the selection to the end of the next span, or drop its last span."""
         if self.selection is None or not spans or self.document is None:
             return
-        start, end = self.selection
-        if direction > 0:
-            index = bisect_right([e for _, e in spans], end)
-            if index >= len(spans):
-                return
-            new_end = spans[index][1]
-        else:
-            index = bisect_left([s for s, _ in spans], end) - 1
-            if index < 0:
-                return
-            new_end = spans[index][0]
-            text = self.document.text
-            while new_end > start and text[new_end - 1].isspace():
-                new_end -= 1
-            if new_end <= start:
-                return
-        self.selection = (start, new_end)
-        self._reveal_selection()
+        self._select(resized(spans, self.selection, direction, self.document.text))
 
     def clear_selection(self) -> None:
         """End the selection (keyboard or mouse)."""
@@ -543,17 +454,10 @@ class PostView(ScrollView, can_focus=True):
         """Make the next/previous highlight (from the current one, else the top) current."""
         if not self._highlights:
             return None
-        ids = [h.id for h in self._highlights]
-        if self.current in ids:
-            index = ids.index(self.current) + direction
-        elif direction > 0:
-            index = bisect_left(self._starts, self.position)
-        else:
-            index = bisect_left(self._starts, self.position) - 1
-        if not 0 <= index < len(self._highlights):
+        highlight = self._highlights.jump(self.current, self.position, direction)
+        if highlight is None:
             self.app.bell()
             return None
-        highlight = self._highlights[index]
         self.set_current(highlight.id)
         return highlight
 
@@ -569,7 +473,7 @@ class PostView(ScrollView, can_focus=True):
             self._relayout(self._pending_position)
             width = self.scrollable_content_region.width
         index = int(self.scroll_offset.y) + y
-        base = self._base_style()
+        base = self._painter.base_style()
         if self._layout is None or index >= self._layout.line_count:
             return Strip.blank(width, base)
         strip = self._line_cache.get(index)
@@ -578,49 +482,16 @@ class PostView(ScrollView, can_focus=True):
             self._line_cache[index] = strip
         return strip.crop_extend(0, width, base)
 
-    def _base_style(self) -> Style:
-        """The view's own Rich style, computed once per style update.
-
-        ``rich_style`` walks the ancestors on every call; asking for it two or three
-        times per line cost a third of the reader's first frame.
-        """
-        style = self._base_styles.get(False)
-        if style is None:
-            style = self._base_styles[False] = self.rich_style
-        return style
-
-    def _gutter_style(self) -> Style:
-        """The gutter's Rich style (the view's style plus the gutter component's)."""
-        style = self._base_styles.get(True)
-        if style is None:
-            style = self._base_style() + self.get_component_rich_style(
-                "post-view--gutter", partial=True
-            )
-            self._base_styles[True] = style
-        return style
-
     def _render_index(self, index: int) -> Strip:
         assert self._layout is not None
-        line = self._layout.line(index)
-        text = line.text.copy()
-        text.end = ""
-        text.stylize_before(self._base_style())
-        lo, hi = _offset_range(line)
-        has_note = False
-        for highlight in self._overlapping(lo, hi):
-            style = self._highlight_style(highlight.color, highlight.id == self.current)
-            _paint(text, line.offsets, highlight.start, highlight.end, style)
-            has_note = has_note or (highlight.has_note and lo <= highlight.start <= hi)
-        if self._matches:
-            self._paint_matches(text, line.offsets, lo, hi)
-        if self.selection is not None:
-            style = self.get_component_rich_style("post-view--selection", partial=True)
-            _paint(text, line.offsets, *self.selection, style)
-        gutter = Segment(NOTE_MARK if has_note else " " * GUTTER, self._gutter_style())
-        segments = [gutter, *text.render(self.app.console)]
-        # Offsets for Textual's mouse selection: x counts characters, the text's first
-        # character is x=0 (the gutter gets negative x, clamped when mapped).
-        return Strip(segments).apply_offsets(-GUTTER, index)
+        marked = Marked(
+            self._highlights,
+            self.current,
+            self._matches,
+            self._current_match,
+            self.selection,
+        )
+        return self._painter.line(self._layout.line(index), index, marked)
 
     def set_matches(self, matches: list[Span], current: int | None) -> None:
         """Mark where a search found its words (``current``: the one to show apart)."""
@@ -628,54 +499,7 @@ class PostView(ScrollView, can_focus=True):
         self._current_match = current
         self._invalidate()
 
-    def _paint_matches(self, text: Text, offsets: tuple[int, ...], lo: int, hi: int) -> None:
-        first = bisect_left(self._matches, (lo, -1))
-        if first:
-            first -= 1  # a match that starts before the line may reach into it
-        for index in range(first, len(self._matches)):
-            start, end = self._matches[index]
-            if start > hi:
-                break
-            if end < lo:
-                continue
-            current = index == self._current_match
-            name = "post-view--match-current" if current else "post-view--match"
-            _paint(text, offsets, start, end, self.get_component_rich_style(name, partial=True))
-
     # -- private helpers -------------------------------------------------------------------
-
-    def _highlight_style(self, color: str, is_current: bool) -> Style:
-        """The Rich style of a highlight: its colour blended over the view's background.
-
-        Component styles keep a translucent background as it is; Rich needs a solid
-        colour, so the blend is done here (cached until the next style update). The
-        current highlight is twice as opaque and bold.
-        """
-        key = (_color(color), is_current)
-        style = self._style_cache.get(key)
-        if style is None and self.app.console.color_system in LOW_COLOR_SYSTEMS:
-            background_name, text_name = ANSI_HIGHLIGHTS[key[0]]
-            style = Style(
-                bgcolor=background_name,
-                color=text_name,
-                underline=True,
-                bold=is_current or None,
-            )
-            self._style_cache[key] = style
-        if style is None:
-            base = self.background_colors[1]
-            tint = self.get_component_styles(f"post-view--hl-{key[0]}").background
-            if is_current:
-                tint = tint.with_alpha(min(1.0, tint.a * 2))
-            background = base + tint
-            style = Style(
-                bgcolor=background.rich_color,
-                color=background.get_contrast_text(0.95).rich_color,
-                underline=True,
-                bold=is_current or None,
-            )
-            self._style_cache[key] = style
-        return style
 
     def _text_width(self) -> int:
         return max(10, min(MAX_TEXT_WIDTH, self.scrollable_content_region.width - GUTTER - 1))
@@ -687,7 +511,7 @@ class PostView(ScrollView, can_focus=True):
         self._line_cache.clear()
         line = self._layout.line_for_offset(position) if position > 0 else 0
         # The screen's lines now, the margin below it after this frame is drawn: wrapping
-        # it first cost the first frame as much as the visible lines did.
+        # the margin too would take the first frame as long again.
         self._ensure_lines(line + self.size.height)
         self.scroll_to(y=line, animate=False, immediate=True, force=True)
         self.refresh()
@@ -720,25 +544,16 @@ class PostView(ScrollView, can_focus=True):
 
     def _last_offset(self) -> int:
         assert self._layout is not None
-        for index in range(self._layout.line_count - 1, max(-1, self._layout.line_count - 50), -1):
-            offsets = [o for o in self._layout.line(index).offsets if o >= 0]
-            if offsets:
-                return max(offsets)
-        return 0
+        return last_offset(self._offsets_of, self._layout.line_count)
+
+    def _offsets_of(self, index: int) -> tuple[int, ...]:
+        """The canonical offsets of layout line ``index``'s characters."""
+        assert self._layout is not None
+        return self._layout.line(index).offsets
 
     def _invalidate(self) -> None:
         self._line_cache.clear()
         self.refresh()
-
-    def _overlapping(self, lo: int, hi: int) -> list[Highlight]:
-        """Highlights that may cover an offset in [lo, hi]."""
-        if lo > hi:
-            return []
-        stop = bisect_right(self._starts, hi)
-        return [h for h in self._highlights[:stop] if h.end > lo]
-
-    def _highlight(self, annotation_id: str | None) -> Highlight | None:
-        return next((h for h in self._highlights if h.id == annotation_id), None)
 
     def _is_visible(self, offset: int) -> bool:
         if self._layout is None:
@@ -747,22 +562,14 @@ class PostView(ScrollView, can_focus=True):
         top = int(self.scroll_offset.y)
         return top <= line < top + max(1, self.scrollable_content_region.height)
 
-    def _reveal_selection(self) -> None:
-        if self.selection is None:
+    def _select(self, span: Span | None) -> None:
+        """Select ``span`` (None: leave the selection as it is) and scroll it into view."""
+        if span is None:
             return
-        start, end = self.selection
+        self.selection = span
+        start, end = span
         self.scroll_to_offset(max(start, end - 1))
         self.scroll_to_offset(start)
-
-    def _sentence_spans(self) -> list[Span]:
-        if self._sentences is None:
-            self._sentences = sentence_spans(self.document.text) if self.document else []
-        return self._sentences
-
-    def _word_spans(self) -> list[Span]:
-        if self._words is None:
-            self._words = word_spans(self.document.text) if self.document else []
-        return self._words
 
     def _canonical_at(self, screen_offset: Offset) -> int | None:
         """The canonical offset of the character at a screen position, if any."""
@@ -778,57 +585,14 @@ class PostView(ScrollView, can_focus=True):
 
     def _span_from_selection(self, selection: Selection) -> Span | None:
         """Map Textual's (x, line) selection to canonical offsets [start, end)."""
-        if self._layout is None or self.document is None:
+        layout, document = self._layout, self.document
+        if layout is None or document is None:
             return None
-        start = 0 if selection.start is None else self._offset_at(selection.start, after=True)
-        end: int | None = len(self.document.text)
-        if selection.end is not None:
-            end = self._offset_at(selection.end, after=False)
-        if start is None or end is None or end <= start:
-            return None
-        return start, end
-
-    def _offset_at(self, point: Offset, *, after: bool) -> int | None:
-        """Canonical offset at a selection point: the next character (start) or the end."""
-        assert self._layout is not None
-        y = min(max(0, point.y), self._layout.line_count - 1)
-        offsets = self._layout.line(y).offsets
-        x = max(0, point.x)
-        if after:
-            following = [o for o in offsets[x:] if o >= 0]
-            if following:
-                return following[0]
-            before = [o for o in offsets[:x] if o >= 0]
-            return before[-1] + 1 if before else None
-        preceding = [o for o in offsets[:x] if o >= 0]
-        if preceding:
-            return preceding[-1] + 1
-        following = [o for o in offsets[x:] if o >= 0]
-        return following[0] if following else None
-
-
-def _color(name: str) -> str:
-    """A palette colour (an unknown stored name falls back to the default)."""
-    return name if name in COLORS else COLORS[0]
-
-
-def _offset_range(line: WrappedLine) -> tuple[int, int]:
-    """The lowest and highest canonical offsets on a line (hi < lo when it has none)."""
-    real = [o for o in line.offsets if o >= 0]
-    if not real:
-        return 1, 0
-    return min(real), max(real)
-
-
-def _paint(text: Text, offsets: tuple[int, ...], start: int, end: int, style: Style) -> None:
-    """Style the runs of characters whose canonical offset lies in [start, end)."""
-    run_start: int | None = None
-    for index, offset in enumerate(offsets):
-        inside = start <= offset < end
-        if inside and run_start is None:
-            run_start = index
-        elif not inside and run_start is not None:
-            text.stylize(style, run_start, index)
-            run_start = None
-    if run_start is not None:
-        text.stylize(style, run_start, len(offsets))
+        start, end = selection.start, selection.end
+        return dragged(
+            self._offsets_of,
+            layout.line_count,
+            None if start is None else (start.x, start.y),
+            None if end is None else (end.x, end.y),
+            len(document.text),
+        )

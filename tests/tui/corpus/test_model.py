@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import pickle
 from datetime import UTC, datetime
 
 import pytest
 
-from tui.corpus.model import Post, PostId, post_from_row
+from tui.corpus.model import ROW_FIELDS, Post, PostId, post_from_row
 
 FIELDS = dict(
     id=PostId("0123456789ab"),
@@ -38,12 +39,13 @@ def test_same_post_as_the_constructor() -> None:
     assert type(fast) is Post
     assert fast == slow and hash(fast) == hash(slow)
     assert fast.title == "T" and fast.encoding == "utf-8" and fast.rel_path == "b.md"
-    assert fast._replace(title="U").title == "U"
-    assert type(fast._replace(title="U")) is Post
+    assert dataclasses.replace(fast, title="U").title == "U"
+    assert type(dataclasses.replace(fast, title="U")) is Post
 
 
 def test_row_order_is_the_field_order() -> None:
-    assert tuple("rel_start" if k == "rel_path" else k for k in FIELDS) == Post._fields
+    assert tuple("rel_start" if k == "rel_path" else k for k in FIELDS) == ROW_FIELDS
+    assert tuple(FIELDS) == tuple(f.name for f in dataclasses.fields(Post))
 
 
 def test_rel_path_must_end_the_path() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -343,8 +344,9 @@ def test_parse_fields_are_parse_file_without_the_scan_fields() -> None:
             assert fields is None
         else:
             assert fields is not None
-            post = make_post(fields, str(path), parsed.post.rel_start, parsed.post.size, 0)
-            assert post == parsed.post._replace(mtime_ns=0)
+            rel_start = len(str(path)) - len(parsed.post.rel_path)
+            post = make_post(fields, str(path), rel_start, parsed.post.size, 0)
+            assert post == dataclasses.replace(parsed.post, mtime_ns=0)
 
 
 def test_parse_file_checks_the_relative_path() -> None:

@@ -15,7 +15,7 @@ from tui.corpus.model import Post
 from tui.drafts import DraftStore
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.note_editor import NoteEditor
-from tui.screens.reader import ReaderScreen, can_open_browser, quote_with_citation
+from tui.screens.reader import ReaderScreen
 from tui.widgets.post_header import PostHeader
 
 RIVER = (
@@ -388,21 +388,6 @@ async def test_unreadable_post_says_so(
         await settle(pilot)
         assert isinstance(app.screen, ReaderScreen)
         assert any("could not be read" in str(n.message) for n in app._notifications)
-
-
-def test_quote_with_citation_format() -> None:
-    snapshot = PostSnapshot("abc", "/p.md", "A [b]title", None, "Ann", None)
-    assert (
-        quote_with_citation("one\ntwo\x1b[31m", snapshot) == "> one\n> two[31m\n— A [b]title, Ann"
-    )
-
-
-def test_browser_only_with_local_display() -> None:
-    assert can_open_browser({"DISPLAY": ":0"}, "linux")
-    assert not can_open_browser({}, "linux")
-    assert not can_open_browser({"DISPLAY": ":0", "SSH_CONNECTION": "1 2 3 4"}, "linux")
-    assert can_open_browser({}, "darwin")
-    assert not can_open_browser({"SSH_TTY": "/dev/pts/1"}, "darwin")
 
 
 async def test_open_source_without_display_shows_and_copies(

@@ -17,6 +17,7 @@ from textual.widget import Widget
 
 from tui.corpus.model import Post, PostId
 from tui.render.cells import clean_cell, fit
+from tui.widgets.final_lines import line_frame
 from tui.widgets.post_list import Columns, PostList
 
 
@@ -262,7 +263,7 @@ async def test_other_styles_take_textuals_path() -> None:
         post_list.styles.tint = "red 20%"
         await pilot.pause()
         crop = post_list.size.region
-        assert post_list._frame() is None
+        assert line_frame(post_list) is None
         assert segments_of(post_list.render_lines(crop)) == segments_of(
             textual_lines(post_list, crop)
         )

@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import os
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,7 +28,7 @@ from typing import Any, Final
 import orjson
 
 from tui import __version__, locations
-from tui.corpus.model import Post, PostId, Problem, ProblemKind, post_from_row
+from tui.corpus.model import Post, Problem, ProblemKind, post_from_row
 
 FORMAT: Final[int] = 1
 """The database and engine format. Bump it whenever the schema, the parsing of post files,
@@ -95,8 +96,12 @@ def stored_path(path: str) -> bytes:
 
 
 def path_of(stored: bytes) -> str:
-    """The path of `stored_path`."""
-    return os.fsdecode(stored)
+    """The path of `stored_path` (`os.fsdecode` of bytes, without its type checks)."""
+    return stored.decode(_FS_ENCODING, _FS_ERRORS)
+
+
+_FS_ENCODING = sys.getfilesystemencoding()
+_FS_ERRORS = sys.getfilesystemencodeerrors()
 
 
 POST_COLUMNS: Final[str] = (
@@ -152,13 +157,14 @@ def us_to_date(micros: int | None) -> datetime | None:
 
 def post_of(row: Sequence[Any]) -> Post:
     """The post of a row selected with `POST_COLUMNS`."""
-    (_, path, rel_start, pid, title, date_us, author, tags, cats, source, extras) = row[:11]
-    size, mtime_ns, encoding = row[11:14]
+    (_, path, start, pid, title, date_us, author, tags, cats, source, extras, size, mtime, enc) = (
+        row
+    )
     return post_from_row(
         (
-            PostId(pid),
+            pid,  # a PostId: the index stores only post ids in this column
             path_of(path),
-            rel_start,
+            start,
             title,
             us_to_date(date_us),
             author,
@@ -167,8 +173,8 @@ def post_of(row: Sequence[Any]) -> Post:
             source,
             tuple(map(tuple, orjson.loads(extras))),
             size,
-            mtime_ns,
-            encoding,
+            mtime,
+            enc,
         )
     )
 

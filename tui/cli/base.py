@@ -1,0 +1,73 @@
+"""The ``postil`` click group, its shared option and error, and the command that opens the app.
+
+``postil [PATH ...]`` opens the app; the subcommands (:mod:`tui.cli.corpus`,
+:mod:`tui.cli.notes`, :mod:`tui.cli.serve`) are plain CLI tools. Errors are one sentence
+on stderr with exit status 2 (bad usage, no such post) or 1 (a problem found), never a
+traceback for a user mistake.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, NoReturn
+
+import click
+
+from tui import locations
+
+
+class PostilGroup(click.Group):
+    """A group whose first argument may be a path instead of a subcommand.
+
+    ``postil sample_posts`` must open the app on that folder, while ``postil ls`` runs
+    the subcommand: anything that is not a known command name goes to the app.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Route leading non-command arguments to the app as paths."""
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            if not args[0].startswith("-") or args[0].split("=", 1)[0] == "--store":
+                args = ["open", *args]
+        return super().parse_args(ctx, args)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print one sentence to stderr and exit with ``code``."""
+    click.echo(f"postil: {message}", err=True)
+    sys.exit(code)
+
+
+STORE_OPTION = click.option(
+    "--store",
+    "store",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The annotation store file (default: $POSTIL_STORE, else the user data folder).",
+)
+
+
+@click.group(
+    cls=PostilGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(package_name="postil")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Read and annotate archives of post files in the terminal.
+
+    Run without a command to open the app on PATHs (default: $POSTIL_CORPUS, else the
+    bundled sample_posts/).
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(open_app)
+
+
+@main.command("open")
+@click.argument("paths", nargs=-1, type=click.Path())
+@STORE_OPTION
+def open_app(paths: tuple[str, ...] = (), store: str | None = None, **_: Any) -> None:
+    """Open the app on PATHs."""
+    from tui.app import run_app
+
+    run_app(list(paths) or [str(p) for p in locations.default_corpus()], store=store)

@@ -1,0 +1,93 @@
+"""The indexing process the app runs beside it: started, read report by report, stopped.
+
+``python -m tui.corpus.index.build`` brings the corpus's index up to date with the files
+and reports each step on its standard output as one JSON line (an
+:class:`~tui.corpus.index.build.Event`); the app follows it in a thread worker.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+
+from tui.corpus.index.build import Event
+
+STOP_S = 2.0
+"""How long the indexing process is given to stop when the app quits (then it is killed;
+the index keeps every batch it committed)."""
+
+
+class IndexerFailed(Exception):
+    """The indexing process did not start; ``str()`` is one sentence."""
+
+
+class Indexer:
+    """One run of the indexing process.
+
+    Args:
+        roots: The corpus roots to index.
+    """
+
+    def __init__(self, roots: Sequence[str]) -> None:
+        self.roots = list(roots)
+        self.process: subprocess.Popen[str] | None = None
+        """The process, once started."""
+        self._finished = False
+        """Whether the process reported its end (done, or an error of its own)."""
+
+    def start(self) -> None:
+        """Start the process.
+
+        Raises:
+            IndexerFailed: It could not be started.
+        """
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "tui.corpus.index.build", *self.roots],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+            )
+        except OSError as error:
+            raise IndexerFailed(f"the indexing process did not start ({error}).") from error
+
+    def events(self, is_cancelled: Callable[[], bool]) -> Iterator[Event]:
+        """The steps the process reports, as it reports them, until it ends or
+        ``is_cancelled()`` (lines that are not a report are skipped)."""
+        assert self.process is not None and self.process.stdout is not None
+        for line in self.process.stdout:
+            if is_cancelled():
+                return
+            try:
+                fields = json.loads(line)
+                fields["renamed"] = tuple(tuple(pair) for pair in fields.get("renamed", ()))
+                event = Event(**fields)
+            except (ValueError, TypeError, AttributeError):
+                continue
+            self._finished = self._finished or event.phase in ("done", "error")
+            yield event
+
+    def failure(self) -> str | None:
+        """Wait for the process to end; why it failed, when it ended without saying so."""
+        assert self.process is not None and self.process.stderr is not None
+        code = self.process.wait()
+        if self._finished or code in (0, -15, -9):
+            return None
+        tail = self.process.stderr.read()[-300:].strip().splitlines()
+        return tail[-1] if tail else f"it ended with status {code}"
+
+    def stop(self) -> None:
+        """Stop the process if it runs (the index keeps every batch it committed)."""
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_S)
+        except subprocess.TimeoutExpired:
+            process.kill()

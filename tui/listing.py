@@ -1,0 +1,93 @@
+"""The library's list apart from Textual: how far indexing is, a query's rows, a passage.
+
+The library screen runs these in its workers and shows what they return; the app
+follows the indexing process's reports in an :class:`IndexState`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from tui.corpus.errors import CorpusError
+from tui.corpus.index.build import Event
+from tui.corpus.index.library import Library, ResultRows
+from tui.corpus.model import Post
+from tui.corpus.query import Marks, Query, SortKey, parse_query
+from tui.corpus.snippets import marked_passage
+from tui.render.document import canonical_text
+
+NOT_IN_TEXT = "(the words are in its title, author or tags)"
+"""The passage shown for a post whose text does not hold the words."""
+
+
+@dataclass(frozen=True, slots=True)
+class IndexState:
+    """How far the app's indexing process is."""
+
+    checked: bool = False
+    """The files were compared with the index (the list shows what they hold)."""
+    fields: bool = False
+    """Every post's fields are searchable: filtering works."""
+    text_done: int = 0
+    """Posts whose text is searchable..."""
+    text_total: int = 0
+    """...of this many (equal when every post's text is)."""
+
+    @property
+    def text_complete(self) -> bool:
+        """Whether every post's text is searchable."""
+        return self.fields and self.text_done >= self.text_total
+
+    def after(self, step: Event) -> tuple[IndexState, bool]:
+        """The state after a step the indexing process reported, and whether the files
+        differed from the index (the list is then read again)."""
+        if step.phase == "synced":
+            return replace(self, checked=True), step.changed
+        if step.phase == "fields":
+            return replace(self, fields=True, text_total=step.total), False
+        if step.phase in ("text", "done"):
+            return replace(self, text_done=step.done, text_total=step.total), False
+        return self, False
+
+
+def result_rows(
+    library: Library, query: Query | None, order: SortKey, marks: Marks, current: str | None
+) -> tuple[ResultRows, int | None] | None:
+    """A query's rows (None: every post), the first page read, and the row of ``current``.
+
+    Args:
+        library: The index's read side.
+        query: The query; None lists every post.
+        order: The order of the rows.
+        marks: Reading and annotation state, for ``is:`` and ``has:``.
+        current: The id of the post under the cursor, to find its row again.
+
+    Returns:
+        The rows and the row of ``current`` (None: not listed, or not asked), or None
+        when the index cannot answer yet.
+    """
+    rows: ResultRows | None
+    if query is None and order == "newest":
+        rows = library.everything()
+    else:
+        rows = library.search(query or parse_query(""), marks, order=order)
+        if rows is None:
+            return None
+    rows.prefetch()
+    return rows, (rows.position_of(current) if current is not None else None)
+
+
+def passage_of(post: Post, query: Query, context: int) -> tuple[str, list[tuple[int, int]]]:
+    """The passage of ``post``'s text where ``query``'s words are, with where they are in
+    it (``context`` characters either side of the first); `NOT_IN_TEXT` when they are not."""
+    try:
+        found = marked_passage(canonical_text(post.path), query, context)
+    except CorpusError:
+        found = None
+    return found if found is not None else (NOT_IN_TEXT, [])
+
+
+def uses_state(text: str) -> bool:
+    """Whether a query depends on reading or annotation state (then marks refilter it)."""
+    folded = text.casefold()
+    return "is:" in folded or "has:" in folded
