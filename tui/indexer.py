@@ -7,7 +7,10 @@ and reports each step on its standard output as one JSON line (an
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -15,8 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from tui.corpus.index.build import Event
 
 STOP_S = 2.0
-"""How long the indexing process is given to stop when the app quits (then it is killed;
-the index keeps every batch it committed)."""
+"""How long the indexing processes are given to stop when the app quits (then they are
+killed; the index keeps every batch it committed)."""
 
 
 class IndexerFailed(Exception):
@@ -38,7 +41,11 @@ class Indexer:
         """Whether the process reported its end (done, or an error of its own)."""
 
     def start(self) -> None:
-        """Start the process.
+        """Start the process, in a process group of its own.
+
+        Its worker processes (rendering, parsing) join that group: stopping it ends the
+        group, so no worker outlives it holding the pipe the app reads the reports from
+        (the app's exit would wait for that pipe's end).
 
         Raises:
             IndexerFailed: It could not be started.
@@ -52,6 +59,7 @@ class Indexer:
                 text=True,
                 encoding="utf-8",
                 errors="replace",
+                process_group=0,
             )
         except OSError as error:
             raise IndexerFailed(f"the indexing process did not start ({error}).") from error
@@ -82,12 +90,22 @@ class Indexer:
         return tail[-1] if tail else f"it ended with status {code}"
 
     def stop(self) -> None:
-        """Stop the process if it runs (the index keeps every batch it committed)."""
+        """Stop the process and its workers if they run (the index keeps every batch it
+        committed)."""
         process = self.process
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        process.terminate()
+        self._signal_group(signal.SIGTERM)
         try:
             process.wait(timeout=STOP_S)
         except subprocess.TimeoutExpired:
-            process.kill()
+            pass
+        # Whatever of the group is left (a worker still rendering, a hung process).
+        self._signal_group(signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=STOP_S)
+
+    def _signal_group(self, signum: int) -> None:
+        assert self.process is not None
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signum)

@@ -114,7 +114,8 @@ def child_start(folders: str, store: str) -> None:
     """``postil FOLDER...``: report the wall time of the first frame showing the list, and
     of the frames after the files were checked and the fields indexed (filtering ready)."""
     from tui.app import make_app
-    from tui.screens.library import IndexState, LibraryScreen
+    from tui.listing import IndexState
+    from tui.screens.library import LibraryScreen
     from tui.widgets.post_list import PostList
 
     imported = time.time()
@@ -349,7 +350,7 @@ async def _interactive(folders: str, store: str, big: str, queries: list[str]) -
             painted = await first_paint.wait()
             opened.append((painted - started) * 1000)
             screen = app.screen
-            assert isinstance(screen, ReaderScreen) and screen.post is post
+            assert isinstance(screen, ReaderScreen) and screen.post.id == post.id
             assert screen.document is not None
             # Let the reader finish (highlights, read mark) before going back.
             await app.workers.wait_for_complete()

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from annotations.store import AnnotationStore
     from tui.drafts import Draft
 
-__all__ = ["IndexState", "LibraryScreen"]
+__all__ = ["LibraryScreen"]
 
 SIDEBAR_MIN_WIDTH = 90
 """Below this terminal width the facet sidebar hides itself."""

@@ -4,6 +4,7 @@ happens to the pool."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -56,7 +57,7 @@ def test_chunks_are_taken_as_they_are_sent(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(workers, "_start_method", lambda: "fork")
     taken: list[int] = []
 
-    def source():
+    def source() -> Iterator[list[int]]:
         for index, chunk in enumerate(CHUNKS):
             taken.append(index)
             yield chunk
