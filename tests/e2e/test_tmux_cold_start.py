@@ -1,9 +1,9 @@
 """The real ``postil`` in tmux on a cold start big enough for worker processes.
 
 No index yet, and enough files for the indexing process to parse and render them in
-worker processes: the library lists them all, and the index it built is there for the
-next start. (Worker processes once failed under Textual's own ``sys.stderr``, and the
-library came up with 0 posts.)
+worker processes: the library lists them all, quitting soon after ends the app, and the
+index it built is there for the next start. (Worker processes once failed under
+Textual's own ``sys.stderr``, and the library came up with 0 posts.)
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.bench.gen_archive import generate
-from tests.e2e.test_tmux_flow import Tmux, e2e_env, postil_in_tmux
+from tests.e2e.test_tmux_flow import Tmux, e2e_env, postil_in_tmux, wait_until
 from tui.corpus.index.sync import CHUNK
 
 __all__ = ["e2e_env"]  # the fixture, used by name below
@@ -50,5 +50,6 @@ def test_a_cold_start_over_many_files_lists_them_all(
     screen = cold_tmux.wait_for(f"{POSTS:,} posts")
     assert "could not be loaded" not in screen
     cold_tmux.keys("q")
+    wait_until(lambda: not cold_tmux.alive(), "postil to exit", cold_tmux.screen)
     # The index it built: the next start is a warm one.
     assert list(Path(e2e_env["XDG_CACHE_HOME"]).glob("postil/index-*/posts.sqlite3"))

@@ -239,6 +239,14 @@ def index_command(paths: tuple[str, ...]) -> None:
         build(index, report)
     except CorpusError as exc:
         fail(str(exc), 1)
+    except KeyboardInterrupt:
+        bar.close()
+        total, _, with_text = index.stage_counts()
+        fail(
+            f"stopped with {with_text:,} of {total:,} posts' text indexed; what is indexed"
+            " is kept, and `postil index` goes on from there.",
+            130,
+        )
     finally:
         bar.close()
     total, _, with_text = index.stage_counts()
