@@ -1,0 +1,95 @@
+"""``postil index`` and the text side of ``postil ls``: words in the posts' text, snippets,
+and a build stopped half-way."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tui.cli import main
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    posts = {
+        "2024-03-01-harbour.md": (
+            "Harbour notes",
+            '<p>The <a href="https://example.com/lighthouse">ferry</a> left at dawn.</p>'
+            "<p>渔船在清晨回港，码头上很安静。</p>",
+        ),
+        "2024-03-02-market.md": ("Market day", "<p>Fish were sold in the square.</p>"),
+        "2024-03-03-hills.md": ("Hill walk", "<p>港口在山下。</p>"),
+    }
+    for name, (title, body) in posts.items():
+        (folder / name).write_text(
+            f"---\ntitle: {title}\ndate: {name[:10]}\nauthor: Wen\n---\n{body}\n", encoding="utf-8"
+        )
+    return folder
+
+
+def _ls(runner: CliRunner, corpus: Path, *args: str) -> list[dict[str, str]]:
+    result = runner.invoke(main, ["ls", str(corpus), "--json", *args])
+    assert result.exit_code == 0, result.output
+    rows: list[dict[str, str]] = json.loads(result.stdout)
+    return rows
+
+
+def test_index_is_quiet_off_a_terminal_and_ls_finds_words_of_the_text(corpus: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["index", str(corpus)])
+    assert result.exit_code == 0
+    assert result.stdout == "" and result.stderr == ""
+    titles = [row["title"] for row in _ls(runner, corpus, "-q", "码头")]
+    assert titles == ["Harbour notes"]
+    # One character finds both posts that have it; a word only in a link's address none.
+    assert {row["title"] for row in _ls(runner, corpus, "-q", "港")} == {
+        "Harbour notes",
+        "Hill walk",
+    }
+    assert _ls(runner, corpus, "-q", "lighthouse") == []
+    assert [row["title"] for row in _ls(runner, corpus, "-q", '"the square"')] == ["Market day"]
+
+
+def test_snippets_mark_the_matches(corpus: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["index", str(corpus)]).exit_code == 0
+    (row,) = _ls(runner, corpus, "-q", "text:ferry", "--snippets")
+    assert "[[ferry]]" in row["snippet"]
+    assert "snippet" not in _ls(runner, corpus)[0]
+
+
+def test_a_text_query_before_any_index_is_answered(corpus: Path) -> None:
+    """``ls -q`` with a word of the text indexes the text first (nothing was built)."""
+    titles = [row["title"] for row in _ls(CliRunner(), corpus, "-q", "清晨")]
+    assert titles == ["Harbour notes"]
+
+
+def test_ctrl_c_keeps_what_is_indexed_and_says_so(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tui.corpus.index.build as build_module
+
+    real_build = build_module.build
+
+    def interrupted(index: object, report: object, **kwargs: object) -> bool:
+        def on_event(event: build_module.Event) -> None:
+            if event.phase == "text":
+                raise KeyboardInterrupt
+            report(event)  # type: ignore[operator]
+
+        return real_build(index, on_event, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module, "build", interrupted)
+    runner = CliRunner()
+    result = runner.invoke(main, ["index", str(corpus)])
+    assert result.exit_code == 130
+    assert result.stderr.startswith("postil: stopped with ")
+    assert "of 3 posts' text indexed" in result.stderr
+    monkeypatch.setattr(build_module, "build", real_build)
+    assert runner.invoke(main, ["index", str(corpus)]).exit_code == 0
+    assert [row["title"] for row in _ls(runner, corpus, "-q", "码头")] == ["Harbour notes"]
