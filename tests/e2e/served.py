@@ -27,6 +27,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import ROOT
+from tests.processes import process_stats
 
 START_LIMIT = 30.0
 """Seconds the server may take to print its link on a loaded machine."""
@@ -39,19 +40,8 @@ LINK = re.compile(r"open (http://\S+/)\?token=(\S+)")
 
 
 def children(pid: int) -> list[int]:
-    """The processes whose parent is ``pid`` (from /proc: one per running session)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # The command name in parentheses may hold spaces; the parent id follows it.
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry.name))
-    return found
+    """The processes whose parent is ``pid`` (one per running session)."""
+    return [stat.pid for stat in process_stats() if stat.ppid == pid]
 
 
 def is_gone(pid: int) -> bool:

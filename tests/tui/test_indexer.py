@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import process_stats
 from tui.corpus.workers import default_workers
 from tui.indexer import Indexer
 
@@ -30,17 +31,7 @@ def _corpus(folder: Path, count: int) -> Path:
 def _group_alive(pgid: int) -> bool:
     """Whether a process of group ``pgid`` still runs (a zombie, which only waits to be
     reaped by whoever adopted it, does not count)."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        state, _ppid, group = stat[stat.rindex(")") + 2 :].split()[:3]
-        if int(group) == pgid and state != "Z":
-            return True
-    return False
+    return any(stat.pgid == pgid and stat.state != "Z" for stat in process_stats())
 
 
 @pytest.mark.skipif(default_workers() < 2, reason="the indexer renders in workers only on 2+ CPUs")
