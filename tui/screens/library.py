@@ -191,6 +191,9 @@ export, theme) are in the command palette (`ctrl+p`).
         self._facets_stale = True
         self._was_wide = True
         self._was_empty: bool | None = None
+        self._focus_list_with_rows = False
+        """Whether the list takes the focus when the next rows are shown (see
+        `_apply_query`)."""
 
     def compose(self) -> ComposeResult:
         """Filter bar on top, list and sidebar, passage, loading bar, status line, footer."""
@@ -328,7 +331,13 @@ export, theme) are in the command palette (`ctrl+p`).
         event.stop()
         self.filter_query = None if not event.text.strip() else event.query
         self._refilter()
-        self.post_list.focus()
+        if self.library is not None and self.state.fields:
+            # The list takes the focus in the frame that shows the result, a few ms
+            # from now: a frame of its own now would hold that one back (Textual draws
+            # the next frame one to two frame periods after the last, 17-33 ms).
+            self._focus_list_with_rows = True
+        else:  # the index cannot answer yet
+            self.post_list.focus()
 
     @on(FilterBar.Left)
     def _leave_filter(self, event: FilterBar.Left) -> None:
@@ -480,6 +489,9 @@ export, theme) are in the command palette (`ctrl+p`).
         if self.filter_query is None and self.sort == "newest":
             self.total = len(rows)
         self.post_list.set_posts(rows, cursor=cursor)
+        if self._focus_list_with_rows:
+            self._focus_list_with_rows = False
+            self.post_list.focus()
         if self.show_sidebar:
             self._count_facets()
         self._show_status()

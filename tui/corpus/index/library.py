@@ -3,13 +3,15 @@
 The app never holds the whole corpus: a list is a `ResultRows`, a sequence that knows its
 length and reads the rows it is asked for a page at a time (from the database in the
 default order, from the engine for a query or another order), keeping the pages it read
-last. `Library` opens one SQLite connection per thread, so the list (on the event loop)
-and the workers (searches, facets) read side by side; it never writes: the app's
-indexing process does (`tui.corpus.index.build`).
+last. `Library` lends each thread a SQLite connection of its own while it reads, so the
+list (on the event loop) and the workers (searches, facets) read side by side; it never
+writes: the app's indexing process does (`tui.corpus.index.build`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -47,59 +49,94 @@ class Library:
         """Read the index of ``roots`` (it must exist: the app opens it first)."""
         self.roots = list(roots)
         self.folder: Path = index_folder(self.roots)
-        self._local = threading.local()
+        self._idle: queue.SimpleQueue[Database] = queue.SimpleQueue()
+        self._count_lock = threading.Lock()
+        self._counter: Database | None = None
+        """The connection `count` asks (its data version says whether others wrote)."""
+        self._counted: tuple[int, int] | None = None
+        """(the counter's data version, the count then)."""
         self._engine: Engine | None = None
         self._engine_lock = threading.Lock()
 
     # -- the database -----------------------------------------------------------------------
 
-    @property
-    def db(self) -> Database:
-        """This thread's connection to the database."""
-        db: Database | None = getattr(self._local, "db", None)
-        if db is None:
-            conn = sqlite3.connect(
-                self.folder / "posts.sqlite3", timeout=BUSY_TIMEOUT_S, isolation_level=None
-            )
-            db = self._local.db = Database(self.folder, self.roots, conn)
-        return db
+    @contextlib.contextmanager
+    def _database(self) -> Iterator[Database]:
+        """A connection to the database, for one thread at a time.
+
+        Connections are kept and lent again: each search runs in a thread of its own (a
+        Textual worker), and a new connection would read the pages it needs again (its
+        page cache is its own), a few ms a search.
+        """
+        try:
+            db = self._idle.get_nowait()
+        except queue.Empty:
+            db = self._connect()
+        try:
+            yield db
+        finally:
+            self._idle.put(db)
+
+    def _connect(self) -> Database:
+        conn = sqlite3.connect(
+            self.folder / "posts.sqlite3",
+            timeout=BUSY_TIMEOUT_S,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        return Database(self.folder, self.roots, conn)
 
     def count(self) -> int:
-        """How many posts there are."""
-        return self.db.post_count()
+        """How many posts there are, counted again only after the database changed
+        (counting reads an index entry per post: milliseconds at 500,000)."""
+        with self._count_lock:
+            if self._counter is None:
+                self._counter = self._connect()
+            version = int(self._counter.conn.execute("PRAGMA data_version").fetchone()[0])
+            if self._counted is None or self._counted[0] != version:
+                self._counted = (version, self._counter.post_count())
+            return self._counted[1]
 
     def stage_counts(self) -> tuple[int, int, int]:
         """(posts, posts whose fields are searchable, posts whose text is)."""
-        return self.db.stage_counts()
+        with self._database() as db:
+            return db.stage_counts()
 
     def problems(self) -> list[Problem]:
         """The files that could not be read properly."""
-        return self.db.problems()
+        with self._database() as db:
+            return db.problems()
 
     def find(self, post_id: str) -> Post | None:
         """The post with this id, if any."""
-        return self.db.find_post(post_id)
+        with self._database() as db:
+            return db.find_post(post_id)
 
     def everything(self) -> ResultRows:
         """Every post, newest first, from the database (no engine needed)."""
         count = self.count()
         return ResultRows(
             count,
-            lambda offset, limit: self.db.posts_newest_first(offset, limit),
+            self._newest_page,
             self._newest_position,
         )
 
+    def _newest_page(self, offset: int, limit: int) -> list[Post]:
+        with self._database() as db:
+            return db.posts_newest_first(offset, limit)
+
     def _newest_position(self, post_id: str) -> int | None:
         """The row of a post in the newest-first list: how many posts sort before it."""
-        conn = self.db.conn
-        row = conn.execute(
-            "SELECT sort_new FROM files WHERE id = ? AND base_id IS NOT NULL", (post_id,)
-        ).fetchone()
-        if row is None:
-            return None
-        before = conn.execute(
-            "SELECT count(*) FROM files WHERE base_id IS NOT NULL AND sort_new > ?", (row[0],)
-        ).fetchone()
+        with self._database() as db:
+            row = db.conn.execute(
+                "SELECT sort_new FROM files WHERE id = ? AND base_id IS NOT NULL", (post_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            before = db.conn.execute(
+                "SELECT count(*) FROM files WHERE base_id IS NOT NULL AND sort_new > ?",
+                (row[0],),
+            ).fetchone()
         return int(before[0])
 
     # -- the engine ---------------------------------------------------------------------------
@@ -131,19 +168,22 @@ class Library:
         search = Search.run(engine, query, state, order)
         return ResultRows(
             search.count,
-            lambda offset, limit: self.db.posts_by_key(search.keys(offset, limit)),
+            lambda offset, limit: self._posts(search.keys(offset, limit)),
             lambda post_id: self._position_in(search, post_id),
             search,
         )
 
+    def _posts(self, keys: list[int]) -> list[Post]:
+        with self._database() as db:
+            return db.posts_by_key(keys)
+
     def _position_in(self, search: Search, post_id: str) -> int | None:
         """Where the post is in a search's order: counted for newest and oldest first,
         looked for in the first `SCAN_LIMIT` otherwise."""
-        post = self.db.find_post(post_id)
-        if post is None:
-            return None
-        key = self.db.keys_of_ids([post_id])
-        if not key:
+        with self._database() as db:
+            post = db.find_post(post_id)
+            key = db.keys_of_ids([post_id]) if post is not None else []
+        if post is None or not key:
             return None
         located = search.position_of(key[0], post)
         if located is not None:
