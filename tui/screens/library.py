@@ -467,7 +467,6 @@ export, theme) are in the command palette (`ctrl+p`).
         self._generation += 1
         self._facets_stale = True
         self.sidebar.drop_counts()
-        self.snippet.display = self._text_query() is not None
         if self.filter_query is None and self.sort == "newest":
             self._start_search(library, None)
         elif not self.state.fields:
@@ -489,6 +488,8 @@ export, theme) are in the command palette (`ctrl+p`).
         if self.filter_query is None and self.sort == "newest":
             self.total = len(rows)
         self.post_list.set_posts(rows, cursor=cursor)
+        # Shown or hidden with the rows: a layout of its own ahead of them took a frame.
+        self.snippet.display = self._text_query() is not None
         if self._focus_list_with_rows:
             self._focus_list_with_rows = False
             self.post_list.focus()

@@ -3,14 +3,18 @@ under the list, a post opened at its first match, and finding words inside a pos
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
 from tests.tui.conftest import MakeTestApp, write_posts
 from tests.tui.screens.test_library import apply_filter, settle, titles
 from tui.app import PostilApp
+from tui.listing import result_rows
 from tui.screens.reader import ReaderScreen
 
 LONG = (
@@ -68,6 +72,36 @@ async def test_a_text_query_shows_the_passage_of_the_post_under_the_cursor(
         await apply_filter(pilot, "tag:nature")
         await settle(app, pilot)
         assert not snippet.display
+
+
+async def test_the_passage_line_comes_with_the_rows_of_a_text_query(
+    make_test_app: MakeTestApp, small_corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Until the text query's rows are there, the list keeps its lines: a passage line
+    shown ahead of them would lay the screen out twice, delaying the frame with the rows."""
+    import tui.screens.library as library_module
+
+    release = threading.Event()
+
+    def held_search(*args: Any, **kwargs: Any) -> Any:
+        release.wait(10)
+        return result_rows(*args, **kwargs)
+
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        monkeypatch.setattr(library_module, "result_rows", held_search)
+        before = titles(app)
+        try:
+            app.library.filter_bar.apply("渔船")
+            await pilot.pause()
+            assert not app.library.snippet.display
+            assert titles(app) == before
+        finally:
+            release.set()
+        await settle(app, pilot)
+        assert titles(app) == ["港口的早晨"]
+        assert app.library.snippet.display
 
 
 async def test_a_post_opened_from_a_text_query_opens_at_its_first_match(
