@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from tui.corpus.errors import CorpusError
 from tui.corpus.index.build import Event
-from tui.corpus.index.library import Library, ResultRows
+from tui.corpus.index.library import PAGE, Library, ResultRows
 from tui.corpus.model import Post
 from tui.corpus.query import Marks, Query, SortKey, parse_query
 from tui.corpus.snippets import marked_passage
@@ -50,10 +50,15 @@ class IndexState:
         return self, False
 
 
+CURSOR_REACH = 60
+"""Rows either side of the cursor's that the frame showing it may hold (a tall terminal)."""
+
+
 def result_rows(
     library: Library, query: Query | None, order: SortKey, marks: Marks, current: str | None
 ) -> tuple[ResultRows, int | None] | None:
-    """A query's rows (None: every post), the first page read, and the row of ``current``.
+    """A query's rows (None: every post), with the page the cursor will show read (that of
+    ``current``, else the first), and the row of ``current``.
 
     Args:
         library: The index's read side.
@@ -73,8 +78,12 @@ def result_rows(
         rows = library.search(query or parse_query(""), marks, order=order)
         if rows is None:
             return None
-    rows.prefetch()
-    return rows, (rows.position_of(current) if current is not None else None)
+    row = rows.position_of(current) if current is not None else None
+    if row:
+        rows.prefetch(2 * CURSOR_REACH, at=max(0, row - CURSOR_REACH))
+    else:
+        rows.prefetch(PAGE)
+    return rows, row
 
 
 def passage_of(post: Post, query: Query, context: int) -> tuple[str, list[tuple[int, int]]]:

@@ -288,7 +288,8 @@ class ResultRows(Sequence[Post]):
                     return page * PAGE + row
         return self._locate(post_id)
 
-    def prefetch(self, count: int = PAGE) -> None:
-        """Read the first rows now (a worker does, so the list's first frame need not)."""
-        for page in range((min(count, self._count) + PAGE - 1) // PAGE):
+    def prefetch(self, count: int = PAGE, *, at: int = 0) -> None:
+        """Read ``count`` rows from row ``at`` now (a worker does, so the list's first
+        frame need not)."""
+        for page in range(at // PAGE, (min(at + count, self._count) + PAGE - 1) // PAGE):
             self._page(page)

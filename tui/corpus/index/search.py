@@ -15,7 +15,7 @@ for, so a list that pages through a result never sees two versions of it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Literal
 
 from tui.corpus.index.db import Database
@@ -50,6 +50,12 @@ _FIELD_ORDER: Final[dict[str, tuple[str, bool]]] = {
     "author": ("author_sort", True),
 }
 """Order -> (fast field, ascending)."""
+
+_BY_VALUE: Final = ("newest", "oldest")
+"""The orders whose sort values are unique (date and key), so rows can be read by value."""
+
+NEAR: Final[int] = 1_000
+"""Rows read by offset up to here, or as far from a known row as this."""
 
 _TEXT_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "any": ("title", "meta", "body"),
@@ -168,6 +174,10 @@ class Search:
     order: Order
     count: int
     searcher_schema: tantivy.Schema
+    anchors: dict[int, int] = field(default_factory=dict)
+    """Rows of the result (newest or oldest first) whose sort value is known: a page near
+    one is read from there by value, since reading by an offset from the top costs time in
+    proportion to the offset."""
 
     @classmethod
     def run(
@@ -197,18 +207,68 @@ class Search:
             return []
         if self.order == "relevance":
             result = self.searcher.search(self.query, limit=limit, offset=offset, count=False)
+            addresses = [address for _, address in result.hits]
         else:
             name, ascending = _FIELD_ORDER[self.order]
-            result = self.searcher.search(
-                self.query,
-                limit=limit,
-                offset=offset,
-                count=False,
-                order_by_field=name,
-                order=tantivy.Order.Asc if ascending else tantivy.Order.Desc,
-            )
-        addresses = [address for _, address in result.hits]
+            by_value = self._by_value(offset, limit)
+            if by_value is not None:
+                addresses = by_value
+            else:
+                result = self.searcher.search(
+                    self.query,
+                    limit=limit,
+                    offset=offset,
+                    count=False,
+                    order_by_field=name,
+                    order=tantivy.Order.Asc if ascending else tantivy.Order.Desc,
+                )
+                addresses = [address for _, address in result.hits]
+            if self.order in _BY_VALUE and addresses:
+                first, last = self.searcher.fast_field_values(name, [addresses[0], addresses[-1]])
+                self.anchors[offset] = int(first or 0)
+                self.anchors[offset + len(addresses) - 1] = int(last or 0)
         return [int(k or 0) for k in self.searcher.fast_field_values("key", addresses)]
+
+    def _by_value(self, offset: int, limit: int) -> list[tantivy.DocAddress] | None:
+        """The addresses of rows ``offset`` to ``offset + limit``, read by sort value from
+        the nearest anchor, or None when none is near (or near the top, where reading by
+        offset is as cheap)."""
+        if self.order not in _BY_VALUE or offset <= NEAR or not self.anchors:
+            return None
+        end = offset + limit - 1
+        row = min(self.anchors, key=lambda a: max(offset - a, a - end, 0))
+        if max(offset - row, row - end) > NEAR:
+            return None
+        if row <= offset:
+            return self._from_anchor(row, offset - row, limit, forward=True)
+        if row >= end:
+            return self._from_anchor(row, row - end, limit, forward=False)[::-1]
+        before = self._from_anchor(row, 1, row - offset, forward=False)[::-1]
+        return before + self._from_anchor(row, 0, end - row + 1, forward=True)
+
+    def _from_anchor(
+        self, row: int, skip: int, limit: int, *, forward: bool
+    ) -> list[tantivy.DocAddress]:
+        """``limit`` addresses from the anchor at ``row`` on (itself included, ``skip``
+        skipped), in the result's order or, not ``forward``, back towards the top."""
+        import tantivy
+
+        name, ascending = _FIELD_ORDER[self.order]
+        value = self.anchors[row]
+        # Newest first is descending: the rows after an anchor have values at most its own.
+        lower, upper = (value, None) if forward == ascending else (None, value)
+        from_anchor = tantivy.Query.range_query(
+            self.searcher_schema, name, tantivy.FieldType.Integer, lower, upper
+        )
+        result = self.searcher.search(
+            self._and(from_anchor),
+            limit=limit,
+            offset=skip,
+            count=False,
+            order_by_field=name,
+            order=tantivy.Order.Asc if ascending == forward else tantivy.Order.Desc,
+        )
+        return [address for _, address in result.hits]
 
     def position_of(self, key: int, post: Post) -> int | None:
         """The row of the post with ``key`` in this result, counted without reading the
@@ -233,7 +293,9 @@ class Search:
             before = tantivy.Query.range_query(
                 schema, "old", tantivy.FieldType.Integer, None, old, include_upper=False
             )
-        return count_of(self.searcher, self._and(before))
+        row = count_of(self.searcher, self._and(before))
+        self.anchors[row] = new if self.order == "newest" else old
+        return row
 
     def _and(self, other: tantivy.Query) -> tantivy.Query:
         import tantivy
