@@ -158,12 +158,9 @@ class PostilApp(App[None]):
     def store(self) -> AnnotationStore:
         """The annotation store shared by every screen.
 
-        Given as a path, it is opened by the loading worker once the list is painted:
-        the memory the store's reading takes for a while is then memory the load has
-        just given back, so the two peaks do not add up (26 MB less at 50k posts and
-        10k annotations), and the first list never waits for it (see `_show_cached`).
-        Asked for sooner (an export from the palette while loading), it is opened there
-        and then.
+        Given as a path, it is opened by the loading worker once the first list is
+        painted, so that list never waits for it (see `load_corpus`). Asked for sooner
+        (an export from the palette while loading), it is opened there and then.
         """
         store = self._store
         if store is None:
