@@ -334,7 +334,7 @@ export, theme) are in the command palette (`ctrl+p`).
         if self.library is not None and self.state.fields:
             # The list takes the focus in the frame that shows the result, a few ms
             # from now: a frame of its own now would hold that one back (Textual draws
-            # the next frame one to two frame periods after the last, 17-33 ms).
+            # the next frame one to two frame periods after the last).
             self._focus_list_with_rows = True
         else:  # the index cannot answer yet
             self.post_list.focus()
