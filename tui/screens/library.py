@@ -359,6 +359,7 @@ export, theme) are in the command palette (`ctrl+p`).
         event.stop()
         query = self._text_query()
         if query is not None:
+            self.snippet.show("", [])  # the last post's passage would say another's words
             self._find_snippet(event.post, query)
 
     @on(MarksLoaded)

@@ -14,7 +14,8 @@ from textual.pilot import Pilot
 from tests.tui.conftest import MakeTestApp, write_posts
 from tests.tui.screens.test_library import apply_filter, settle, titles
 from tui.app import PostilApp
-from tui.listing import result_rows
+from tui.listing import passage_of, result_rows
+from tui.render.cells import clean_cell
 from tui.screens.reader import ReaderScreen
 
 LONG = (
@@ -102,6 +103,44 @@ async def test_the_passage_line_comes_with_the_rows_of_a_text_query(
         await settle(app, pilot)
         assert titles(app) == ["港口的早晨"]
         assert app.library.snippet.display
+
+
+async def test_the_passage_line_never_shows_another_posts_passage(
+    make_test_app: MakeTestApp, small_corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Moving on to another post empties the line until that post's passage is found."""
+    import tui.screens.library as library_module
+
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await apply_filter(pilot, "the")  # a word of several posts' text
+        await settle(app, pilot)
+        assert len(titles(app)) > 1
+        library = app.library
+        first = library.snippet._text
+        assert first
+        release = threading.Event()
+
+        def held_passage(*args: Any, **kwargs: Any) -> Any:
+            release.wait(10)
+            return passage_of(*args, **kwargs)
+
+        monkeypatch.setattr(library_module, "passage_of", held_passage)
+        try:
+            library.post_list.focus()
+            await pilot.press("j")
+            await pilot.pause(0.1)
+            assert library.snippet._text == ""
+        finally:
+            release.set()
+        await settle(app, pilot)
+        post = library.post_list.highlighted_post
+        query = library.filter_query
+        assert post is not None and query is not None
+        assert post.title == "Winter letters"
+        passage = passage_of(post, query, library_module.SNIPPET_CONTEXT)[0]
+        assert library.snippet._text == clean_cell(passage) != first
 
 
 async def test_a_post_opened_from_a_text_query_opens_at_its_first_match(
