@@ -57,6 +57,12 @@ def ignore_hangup() -> None:
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
+def heed_hangup() -> None:
+    """In the child before exec: SIGHUP's default, even when the tests run under
+    ``nohup`` (a child inherits an ignored signal)."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def require_proc() -> None:
     """Skip when /proc cannot tell child processes (not Linux)."""
     if not Path("/proc/self/stat").is_file():
@@ -90,7 +96,7 @@ class Served:
             text=True,
             env={**os.environ, **(self.env or {})},
             umask=self.umask,
-            preexec_fn=ignore_hangup if self.ignore_hangup else None,
+            preexec_fn=ignore_hangup if self.ignore_hangup else heed_hangup,
         )
         if self.stdout is None:
             threading.Thread(target=self._drain, daemon=True).start()
