@@ -395,6 +395,18 @@ def _open(folder: Path, path: Path, roots: Sequence[str]) -> Database:
     return Database(folder, list(roots), conn)
 
 
+_BASE_INDEX: Final[str] = (
+    "CREATE INDEX IF NOT EXISTS files_base ON files(base_id, id) WHERE base_id IS NOT NULL"
+)
+"""The posts of a source URL, found without reading the whole table (see
+`tui.corpus.index.sync`'s re-numbering). Made apart from the schema so that indexes of
+this format written before it get it in place: other readers of the format ignore it."""
+
+_HAS_BASE_INDEX: Final[str] = (
+    "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'files_base'"
+)
+
+
 def _check_format(conn: sqlite3.Connection) -> None:
     """Create the schema in a new database; refuse one of another format."""
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -406,10 +418,13 @@ def _check_format(conn: sqlite3.Connection) -> None:
             "INSERT OR REPLACE INTO meta VALUES (?, ?)",
             (("format", str(FORMAT)), ("postil", __version__)),
         )
-        return
-    row = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
-    found = None if row is None else row[0]
-    if found != str(FORMAT):
-        newer = found is not None and found.isdigit() and int(found) > FORMAT
-        what = "a newer postil" if newer else "an older postil"
-        raise IndexUnusable(f"it was written by {what}")
+    else:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+        found = None if row is None else row[0]
+        if found != str(FORMAT):
+            newer = found is not None and found.isdigit() and int(found) > FORMAT
+            what = "a newer postil" if newer else "an older postil"
+            raise IndexUnusable(f"it was written by {what}")
+    if conn.execute(_HAS_BASE_INDEX).fetchone() is None:
+        with contextlib.suppress(sqlite3.OperationalError):  # another writer: next time
+            conn.execute(_BASE_INDEX)

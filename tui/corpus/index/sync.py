@@ -397,8 +397,8 @@ def _dedupe(conn: Any) -> None:
 
     The first file of a source URL (by path) keeps the plain id; the others get one that
     also holds their relative path (`ids.derived_id`). A post whose id changes is put
-    back to stage 0, since its engine document holds its id. (One pass over the base id
-    index finds the groups to look at: a few tens of milliseconds at 500k posts.)
+    back to stage 0, since its engine document holds its id. (One pass over the base ids'
+    index finds the groups to look at; each group is then read through it.)
     """
     bases = [
         row[0]

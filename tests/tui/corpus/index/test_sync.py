@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.tui.conftest import FIXED_POSTS, write_posts
+from tui.corpus.ids import derived_id, post_id
 from tui.corpus.index import CorpusIndex, IndexFailed
 from tui.corpus.index import sync as sync_module
 from tui.corpus.index.build import build
@@ -245,3 +246,46 @@ def test_the_index_is_private(folder: Path) -> None:
     for path in index.db.folder.rglob("*"):
         if path.is_file() and path.stat().st_size:
             assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
+SAME_SOURCE = "https://example.com/news/mirrored.htm"
+
+
+def test_posts_of_one_source_get_distinct_ids_the_first_the_plain_one(tmp_path: Path) -> None:
+    """An article mirrored in three files: the first by path keeps the source's id; when
+    it goes, the next one takes that id."""
+    post = "---\ntitle: {}\ndate: 2020-01-0{}\nfrom: " + SAME_SOURCE + "\n---\n<p>x</p>\n"
+    folder = write_posts(
+        tmp_path / "posts",
+        {"a.md": post.format("A", 1), "b.md": post.format("B", 2), "c.md": post.format("C", 3)},
+    )
+    index = CorpusIndex([folder])
+    index.sync(workers=1)
+    ids = {p.title: p.id for p in index.db.posts_newest_first()}
+    assert ids == {
+        "A": post_id(SAME_SOURCE, "a.md"),
+        "B": derived_id(SAME_SOURCE, "b.md"),
+        "C": derived_id(SAME_SOURCE, "c.md"),
+    }
+    (folder / "a.md").unlink()
+    index.sync(workers=1)
+    ids = {p.title: p.id for p in index.db.posts_newest_first()}
+    assert ids == {"B": post_id(SAME_SOURCE, "b.md"), "C": derived_id(SAME_SOURCE, "c.md")}
+
+
+def test_an_index_of_this_format_without_the_base_ids_index_gets_it_in_place(
+    folder: Path,
+) -> None:
+    """Written before the base ids had an index: it is added, nothing is rebuilt."""
+    index = CorpusIndex([folder])
+    index.sync(workers=1)
+    with index.db.writing() as conn:
+        conn.execute("DROP INDEX files_base")
+    index.close()
+    fresh = CorpusIndex([folder])
+    assert fresh.notices == []
+    assert fresh.db.post_count() == len(FIXED_POSTS)
+    plan = fresh.db.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT key FROM files WHERE base_id = ?", ("x",)
+    ).fetchall()
+    assert "files_base" in str(plan)
