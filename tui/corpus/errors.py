@@ -45,9 +45,3 @@ class UnreadableFile(FileProblem):
     """The operating system refused to open or read the file (permissions, I/O error)."""
 
     kind: ProblemKind = "unreadable"
-
-
-class SymlinkLoop(FileProblem):
-    """A symbolic link that leads back to itself or to a folder above it."""
-
-    kind: ProblemKind = "loop"

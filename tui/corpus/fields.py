@@ -71,11 +71,6 @@ def _fold(key: Any) -> str:
     return str(key).strip().lower()
 
 
-def is_folded(key: str) -> bool:
-    """True when the string ``key`` is its own folded form (``title``, not ``Title``)."""
-    return _fold(key) == key
-
-
 def folded(mapping: Mapping[Any, Any]) -> Mapping[str, Any]:
     """`fold_keys` for reading only: the mapping itself when every key is folded already."""
     if _ALREADY_FOLDED.issuperset(mapping):

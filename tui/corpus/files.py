@@ -31,9 +31,6 @@ FM_BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)
 The same expression as the reference reader, so both split a file in the same place.
 """
 
-FALLBACK_ENCODINGS = ("gb18030", "big5")
-"""The encodings `decode_bytes` may return besides ``"utf-8"``."""
-
 
 def read_bytes(path: str | Path, limit: int | None = None) -> bytes:
     """Read a file's bytes (the first ``limit`` bytes when given).

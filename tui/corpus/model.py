@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, NewType
 
@@ -119,12 +119,3 @@ class Problem:
     reason: str
     recovered: bool = False
     """True when the file is listed anyway with what could be recovered."""
-
-
-@dataclass(slots=True)
-class LoadResult:
-    """Everything a scan of the corpus folders found."""
-
-    posts: list[Post] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    roots: list[str] = field(default_factory=list)

@@ -186,33 +186,6 @@ def double_quoted(raw: str) -> str | None:
     return None if "\t" in inner else inner
 
 
-def plain_string(raw: str) -> str | None:
-    """``raw`` (a value stripped of spaces) when PyYAML surely reads it as that plain
-    string, as `parse_simple` does: no quote, list or indicator first, nothing that
-    could end the scalar, and a first character no implicit type (number, boolean,
-    null, timestamp) starts with; None otherwise."""
-    if (
-        not raw
-        or raw[0] in _PLAIN_FORBIDDEN_START
-        or raw[0] in _RESOLVED_FIRST
-        or _PLAIN_UNSURE.search(raw)
-    ):
-        return None
-    return raw
-
-
-def flow_strings(raw: str) -> list[str] | None:
-    """The items of a flat ``[a, b]`` list (``raw`` stripped of spaces) when PyYAML surely
-    reads each as that plain string, as `_flow_list` does; None otherwise (also for an
-    item a number, boolean, null or timestamp could start)."""
-    if raw[:1] != "[":
-        return None
-    items = _flow_items(raw)
-    if items is None or any(item[0] in _RESOLVED_FIRST for item in items):
-        return None
-    return items
-
-
 def _flow_list(raw: str) -> list[Any]:
     """A flat ``[a, b, c]`` list of plain scalars (a new list each time: lists are mutable)."""
     known = _LISTS.get(raw)

@@ -100,13 +100,6 @@ class Document:
             return None
         return self._blocks[index]
 
-    def iter_blocks(self, first: int = 0) -> Iterator[Block]:
-        """Blocks from ``first`` on, produced as the iteration goes."""
-        index = first
-        while (block := self.block(index)) is not None:
-            yield block
-            index += 1
-
     # -- whole-post views --------------------------------------------------------------
 
     @property

@@ -26,15 +26,6 @@ TAG = re.compile(r"<[A-Za-z/!?](?:(?:\"[^\"]*\"|'[^']*'|[^>\"'])*|[^>]*)>")
 A ``<`` that starts no tag (``a < b``) is text."""
 
 
-def decode_text(text: str) -> str:
-    """Decode the character references of HTML text, once (HTML5 rules).
-
-    Named references from the HTML5 list, numeric ones, and the legacy names that may
-    omit their semicolon (``&copy`` -> ``©``) are decoded; any other ``&`` stays.
-    """
-    return html.unescape(text) if "&" in text else text
-
-
 def decode_attribute(value: str) -> str:
     """Decode an attribute value's references, once, by HTML5's attribute rule.
 

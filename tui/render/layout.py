@@ -501,9 +501,4 @@ def _stacked_rows(block: Block, width: int) -> list[tuple[Text, tuple[int, ...]]
     return out
 
 
-def iter_blocks_lines(doc: Document, width: int) -> Iterator[WrappedLine]:
-    """Every line of ``doc`` at ``width`` (a convenience over :class:`Layout`)."""
-    yield from Layout(doc, width).lines()
-
-
 __all__ = ["Layout", "LinkLookup", "WrappedLine", "link_lines", "render_block"]

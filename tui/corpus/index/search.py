@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Literal
 
-from tui.corpus.index.db import Database
 from tui.corpus.index.engine import Engine
 from tui.corpus.model import Post
 from tui.corpus.query import (
@@ -29,7 +28,6 @@ from tui.corpus.query import (
     PostState,
     Query,
     SiteTerm,
-    SortKey,
     StateTerm,
     Term,
     WordTerm,
@@ -303,17 +301,3 @@ class Search:
         return tantivy.Query.boolean_query(
             [(tantivy.Occur.Must, self.query), (tantivy.Occur.Must, other)]
         )
-
-
-def search_posts(
-    db: Database,
-    engine: Engine,
-    query: Query,
-    state: PostState = EMPTY_STATE,
-    *,
-    order: SortKey | None = None,
-    limit: int | None = None,
-) -> list[Post]:
-    """Every post matching ``query`` (or the first ``limit``), as a list (for the CLI)."""
-    search = Search.run(engine, query, state, order)
-    return db.posts_by_key(search.keys(0, limit))

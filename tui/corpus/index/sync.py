@@ -117,7 +117,6 @@ class _Diff:
     signatures: dict[str, bytes] = field(default_factory=dict)
     """New signatures of the folders that changed."""
     gone_groups: list[str] = field(default_factory=list)
-    unchanged: int = 0
 
 
 def sync(
@@ -158,7 +157,6 @@ def sync(
         group = groups.pop(name, None) or _Group()
         signature = group.signature()
         if known.pop(name, None) == signature:
-            diff.unchanged += len(group.names)
             return
         _compare(db, name, group, diff)
         diff.signatures[name] = signature
@@ -198,8 +196,6 @@ def _compare(db: Database, name: str, group: _Group, diff: _Diff) -> None:
         elif row[3] != ino:
             # The same size and time but another file (replaced in place): read it again.
             diff.todo.append(_Todo(name, path, group.rel_start, size, mtime, ino, key=row[0]))
-        else:
-            diff.unchanged += 1
     for key, size, mtime, ino, pid in rows.values():
         diff.removed[key] = (ino, size, mtime, pid)
 
