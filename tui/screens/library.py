@@ -11,7 +11,6 @@ store access runs in a worker; only the rows coming into view are read on the ev
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -31,7 +30,7 @@ from tui.corpus.facets import complete_values
 from tui.corpus.index.library import Library, ResultRows
 from tui.corpus.model import Post, Problem
 from tui.corpus.query import Marks, Query, SortKey
-from tui.listing import IndexState, passage_of, result_rows, uses_state
+from tui.listing import IndexState, result_rows, uses_state
 from tui.render.script import ScriptSetting
 from tui.store_writer import store_writer_for
 from tui.widgets.facet_sidebar import FacetSidebar
@@ -52,11 +51,6 @@ __all__ = ["LibraryScreen"]
 
 SIDEBAR_MIN_WIDTH = 90
 """Below this terminal width the facet sidebar hides itself."""
-SNIPPET_DELAY = 0.05
-"""Seconds the cursor rests on a post before its passage is looked for."""
-SNIPPET_CONTEXT = 80
-"""Characters of the post's text either side of the first match (the two lines under
-the list show what fits)."""
 
 
 class LibraryScreen(Screen[None]):
@@ -141,14 +135,6 @@ export, theme) are in the command palette (`ctrl+p`).
         generation: int
         cursor: int | None
         """The row to put the cursor on (the post it was on, where it still is)."""
-
-    @dataclass
-    class SnippetFound(Message):
-        """The passage to show for the post under the cursor."""
-
-        post_id: str
-        passage: str
-        spans: list[tuple[int, int]]
 
     @dataclass
     class ProblemsRead(Message):
@@ -359,8 +345,7 @@ export, theme) are in the command palette (`ctrl+p`).
         event.stop()
         query = self._text_query()
         if query is not None:
-            self.snippet.show("", [])  # the last post's passage would say another's words
-            self._find_snippet(event.post, query)
+            self.snippet.find(event.post, query)
 
     @on(MarksLoaded)
     def _marks_loaded(self, event: MarksLoaded) -> None:
@@ -373,12 +358,6 @@ export, theme) are in the command palette (`ctrl+p`).
     def _filtered(self, event: Filtered) -> None:
         if event.generation == self._generation:
             self._show_rows(event.rows, event.cursor)
-
-    @on(SnippetFound)
-    def _snippet_found(self, event: SnippetFound) -> None:
-        post = self.post_list.highlighted_post
-        if post is not None and post.id == event.post_id:
-            self.snippet.show(event.passage, event.spans)
 
     @on(ProblemsRead)
     def _problems_read(self, event: ProblemsRead) -> None:
@@ -563,16 +542,6 @@ export, theme) are in the command palette (`ctrl+p`).
             return
         self._facets_stale = False
         self.sidebar.count(library, self.filter_query, self.marks)
-
-    @work(thread=True, exclusive=True, group="snippet", exit_on_error=False, description="passage")
-    def _find_snippet(self, post: Post, query: Query) -> None:
-        """Find the passage of the post under the cursor where the query matches."""
-        time.sleep(SNIPPET_DELAY)
-        if get_current_worker().is_cancelled:
-            return
-        passage, spans = passage_of(post, query, SNIPPET_CONTEXT)
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.SnippetFound(post.id, passage, spans))
 
     @work(thread=True, exclusive=True, group="marks", exit_on_error=False, description="read marks")
     def _read_marks(self) -> None:

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual.widget import Widget
+import time
+from dataclasses import dataclass
 
+from rich.text import Text
+from textual import on, work
+from textual.message import Message
+from textual.widget import Widget
+from textual.worker import get_current_worker
+
+from tui.corpus.model import Post
+from tui.corpus.query import Query
+from tui.listing import passage_of
 from tui.render.cells import clean_cell
+
+FIND_DELAY = 0.05
+"""Seconds the cursor rests on a post before its passage is looked for."""
+CONTEXT = 80
+"""Characters of the post's text either side of the first match (the two lines show
+what fits)."""
 
 
 class SnippetLine(Widget):
     """Two lines of the highlighted post's text around its first match, matches marked.
 
-    Shown only while the applied query has text terms; the library computes the passage
-    (`tui.corpus.snippets`) in a worker and hands it over with :meth:`show`.
+    Shown only while the applied query has text terms. :meth:`find` looks the passage up
+    (`tui.listing.passage_of`) in a worker, as the facet sidebar counts its facets.
     """
 
     DEFAULT_CSS = """
@@ -27,11 +42,20 @@ class SnippetLine(Widget):
 
     COMPONENT_CLASSES = {"snippet-line--match"}
 
+    @dataclass
+    class Found(Message):
+        """The passage of the post asked for last, found in a worker."""
+
+        passage: str
+        spans: list[tuple[int, int]]
+        generation: int
+
     def __init__(self, *, id: str | None = None) -> None:
         """Start empty."""
         super().__init__(id=id, markup=False)
         self._text = ""
         self._spans: list[tuple[int, int]] = []
+        self._generation = 0
 
     def render(self) -> Text:
         """The passage, matches in the match style (untrusted text: never markup)."""
@@ -47,3 +71,26 @@ class SnippetLine(Widget):
         if (cleaned, spans) != (self._text, self._spans):
             self._text, self._spans = cleaned, spans
             self.refresh()
+
+    def find(self, post: Post, query: Query) -> None:
+        """Show where ``query`` matches ``post``'s text; empty until it is found (the last
+        post's passage would say another post's words)."""
+        self._generation += 1
+        self.show("", [])
+        self._find(post, query, self._generation)
+
+    @work(thread=True, exclusive=True, group="snippet", exit_on_error=False, description="passage")
+    def _find(self, post: Post, query: Query, generation: int) -> None:
+        """Look a moment later, once the cursor rests (a newer look cancels this one)."""
+        time.sleep(FIND_DELAY)
+        if get_current_worker().is_cancelled:
+            return
+        passage, spans = passage_of(post, query, CONTEXT)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Found(passage, spans, generation))
+
+    @on(Found)
+    def _found(self, event: Found) -> None:
+        event.stop()
+        if event.generation == self._generation:
+            self.show(event.passage, event.spans)

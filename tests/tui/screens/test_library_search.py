@@ -109,7 +109,7 @@ async def test_the_passage_line_never_shows_another_posts_passage(
     make_test_app: MakeTestApp, small_corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Moving on to another post empties the line until that post's passage is found."""
-    import tui.screens.library as library_module
+    import tui.widgets.snippet_line as snippet_module
 
     app = make_test_app([small_corpus_dir])
     async with app.run_test(size=(120, 40)) as pilot:
@@ -126,7 +126,7 @@ async def test_the_passage_line_never_shows_another_posts_passage(
             release.wait(10)
             return passage_of(*args, **kwargs)
 
-        monkeypatch.setattr(library_module, "passage_of", held_passage)
+        monkeypatch.setattr(snippet_module, "passage_of", held_passage)
         try:
             library.post_list.focus()
             await pilot.press("j")
@@ -139,7 +139,7 @@ async def test_the_passage_line_never_shows_another_posts_passage(
         query = library.filter_query
         assert post is not None and query is not None
         assert post.title == "Winter letters"
-        passage = passage_of(post, query, library_module.SNIPPET_CONTEXT)[0]
+        passage = passage_of(post, query, snippet_module.CONTEXT)[0]
         assert library.snippet._text == clean_cell(passage) != first
 
 
