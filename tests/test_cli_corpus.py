@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,8 @@ from rich.cells import cell_len
 
 from tests.conftest import ROOT
 from tui.cli import main
+from tui.cli.corpus_output import write_table
+from tui.corpus.index.db import date_to_us
 
 POSTS = ROOT / "tests" / "fixtures" / "posts"
 MALFORMED = ROOT / "tests" / "fixtures" / "malformed"
@@ -60,6 +64,32 @@ def test_ls_table_is_sanitized_and_aligned(runner: CliRunner) -> None:
     # the author column starts at the same cell in every line with an author
     starts = {cell_len(line[: line.rindex("Lin Wei")]) for line in lines if "Lin Wei" in line}
     assert starts == {cell_len(cjk) - cell_len("王五")}
+
+
+def test_ls_table_dates_are_the_utc_days_of_the_json_dates(runner: CliRunner) -> None:
+    table = runner.invoke(main, ["ls", str(POSTS)], env={"COLUMNS": "120"})
+    listing = runner.invoke(main, ["ls", str(POSTS), "--json"])
+    assert table.exit_code == 0 and listing.exit_code == 0
+    days = {p["id"]: (p["date"] or "")[:10] for p in json.loads(listing.stdout)}
+    shown = {line[:12].strip(): line[14:24].strip() for line in table.stdout.splitlines()}
+    assert shown == days
+    assert "" in shown.values()  # an undated post
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),  # just before the epoch
+        datetime(1970, 1, 1, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(2024, 2, 29, 23, 59, 59, tzinfo=UTC),
+        datetime(9999, 12, 31, 12, tzinfo=UTC),
+    ],
+)
+def test_table_day_of_any_date(moment: datetime) -> None:
+    out = io.StringIO()
+    write_table([(1, "abc", date_to_us(moment), "t", "a")], out, 1)
+    assert out.getvalue().split()[1] == moment.date().isoformat()
 
 
 def test_ls_query(runner: CliRunner) -> None:

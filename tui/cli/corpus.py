@@ -151,12 +151,14 @@ def ls_command(
 ) -> None:
     """List the posts below PATHs, newest first (or in the query's sort: order)."""
     from tui.cli.corpus_output import (
+        TABLE_COLUMNS,
         author_width,
-        batched_posts,
+        batched_rows,
         post_json,
         write_json,
         write_table,
     )
+    from tui.corpus.index.db import POST_COLUMNS, post_of
     from tui.corpus.query import QueryError, parse_query
 
     try:
@@ -164,19 +166,22 @@ def ls_command(
     except QueryError as exc:
         fail(str(exc), 2)
     index = _index(paths)
+    columns = POST_COLUMNS if as_json else TABLE_COLUMNS
+    rows: Iterable[tuple[Any, ...]]
     if query.is_empty and query.sort is None:
-        posts: Iterable[Post] = index.db.iter_posts_newest_first(limit=limit)
+        rows = index.db.iter_rows_newest_first(columns, limit=limit)
     else:
         _searchable(index, query)
         search = index.search(query, _cli_state(query))
-        posts = batched_posts(index, search.keys(0, limit))
+        rows = batched_rows(index, search.keys(0, limit), columns)
     if as_json:
-        rows: Iterable[dict[str, Any]] = map(post_json, posts)
+        posts: Iterable[Post] = map(post_of, rows)
+        objects: Iterable[dict[str, Any]] = map(post_json, posts)
         if snippets and query.has_text_terms:
-            rows = _with_snippets(posts, query)
-        write_json(rows, sys.stdout)
+            objects = _with_snippets(posts, query)
+        write_json(objects, sys.stdout)
     else:
-        write_table(posts, sys.stdout, author_width(index.db.authors()))
+        write_table(rows, sys.stdout, author_width(index.db.authors()))
     _warn_problems(index)
 
 

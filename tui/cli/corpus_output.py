@@ -7,9 +7,11 @@ all (nor their JSON) at once.
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
@@ -102,8 +104,19 @@ def write_json(rows: Iterable[dict[str, Any]], out: TextIO) -> None:
     out.write("]\n")
 
 
-def write_table(posts: Iterable[Post], out: TextIO, author_width: int) -> None:
-    """One post per line: id, date, title and author, aligned by terminal cell width."""
+TABLE_COLUMNS = "key, id, date_us, title, author"
+"""The index's columns a table row is made of (`write_table`)."""
+
+
+def write_table(rows: Iterable[Sequence[Any]], out: TextIO, author_width: int) -> None:
+    """One post per line: id, date, title and author, aligned by terminal cell width.
+
+    Args:
+        rows: The posts' `TABLE_COLUMNS`, as the index reads them (no post objects: a
+            listing of the whole archive prints every post).
+        out: Where to write.
+        author_width: The author column's width (`author_width`); 0 for none.
+    """
     import shutil
 
     from tui.corpus.text import sanitize
@@ -112,17 +125,34 @@ def write_table(posts: Iterable[Post], out: TextIO, author_width: int) -> None:
     width = shutil.get_terminal_size((100, 24)).columns
     title_w = max(width - 12 - 2 - 10 - 2 - 2 - author_width, 20)
     lines: list[str] = []
-    for post in posts:
-        day = post.date.strftime("%Y-%m-%d") if post.date is not None else ""
-        line = f"{post.id}  {day:<10}  {fit(sanitize(post.title), title_w)}"
+    for _, post_id, date_us, title, author in rows:
+        day = "" if date_us is None else _utc_day(date_us // _DAY_US)
+        # isprintable(): no control character, so nothing to remove (the usual case).
+        title = title if title.isprintable() else sanitize(title)
+        line = f"{post_id}  {day:<10}  {fit(title, title_w)}"
         if author_width:
-            line += "  " + fit(sanitize(post.author), author_width)
+            author = author if author.isprintable() else sanitize(author)
+            line += "  " + fit(author, author_width)
         lines.append(line.rstrip())
         if len(lines) >= 1000:
             out.write("\n".join(lines) + "\n")
             lines = []
     if lines:
         out.write("\n".join(lines) + "\n")
+
+
+_DAY_US = 86_400_000_000
+"""Microseconds in a day."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _utc_day(day: int) -> str:
+    """The date (YYYY-MM-DD, as ``ls --json`` gives it) of a UTC day counted from
+    1970-01-01 (cached: posts share days)."""
+    return (_UNIX_DAY_ONE + timedelta(days=day)).isoformat()
+
+
+_UNIX_DAY_ONE = date(1970, 1, 1)
 
 
 def author_width(authors: Iterable[str]) -> int:
@@ -134,7 +164,10 @@ def author_width(authors: Iterable[str]) -> int:
     return min(max((cell_len(sanitize(a)) for a in authors), default=0), 24)
 
 
-def batched_posts(index: CorpusIndex, keys: list[int], size: int = 1000) -> Iterator[Post]:
-    """The posts of ``keys`` in order, read a batch at a time."""
+def batched_rows(
+    index: CorpusIndex, keys: list[int], columns: str, size: int = 1000
+) -> Iterator[tuple[Any, ...]]:
+    """These columns (the first ``key``) of the posts of ``keys`` in order, read a batch
+    at a time."""
     for start in range(0, len(keys), size):
-        yield from index.posts(keys[start : start + size])
+        yield from index.db.rows_by_key(keys[start : start + size], columns)

@@ -28,12 +28,32 @@ Canonical text (what highlights point into; identical at every width and every r
 
 from __future__ import annotations
 
-from tui.render.console import render_console
-from tui.render.document import Document, build_document
-from tui.render.layout import Layout, WrappedLine
-from tui.render.model import Block, Link, Run
-from tui.render.sentences import sentence_spans, word_spans
-from tui.render.text import sanitize
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.render.console import render_console
+    from tui.render.document import Document, build_document
+    from tui.render.layout import Layout, WrappedLine
+    from tui.render.model import Block, Link, Run
+    from tui.render.sentences import sentence_spans, word_spans
+    from tui.render.text import sanitize
+
+_HOMES = {
+    "Block": "model",
+    "Document": "document",
+    "Layout": "layout",
+    "Link": "model",
+    "Run": "model",
+    "WrappedLine": "layout",
+    "build_document": "document",
+    "render_console": "console",
+    "sanitize": "text",
+    "sentence_spans": "sentences",
+    "word_spans": "sentences",
+}
+"""Each name's module. They are imported when first asked for: a module of the package
+that needs little (``postil ls`` fits cells with `tui.render.cells`) does not load the
+whole pipeline (markdown-it, html2text) with the package."""
 
 __all__ = [
     "Block",
@@ -48,3 +68,14 @@ __all__ = [
     "sentence_spans",
     "word_spans",
 ]
+
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value

@@ -218,30 +218,33 @@ class Database:
         )
         return list(map(post_of, rows))
 
-    def iter_posts_newest_first(
-        self, limit: int | None = None, batch: int = 2000
-    ) -> Iterator[Post]:
-        """Every post (or the first ``limit``), newest first, read a batch at a time."""
+    def iter_rows_newest_first(
+        self, columns: str, limit: int | None = None, batch: int = 2000
+    ) -> Iterator[tuple[Any, ...]]:
+        """These columns of every post (or the first ``limit``), newest first, read a
+        batch at a time (``postil ls`` reads only what it prints)."""
         cursor = self.conn.execute(
-            f"SELECT {POST_COLUMNS} FROM files WHERE base_id IS NOT NULL"
-            " ORDER BY sort_new DESC LIMIT ?",
+            f"SELECT {columns} FROM files WHERE base_id IS NOT NULL ORDER BY sort_new DESC LIMIT ?",
             (-1 if limit is None else limit,),
         )
         while rows := cursor.fetchmany(batch):
-            yield from map(post_of, rows)
+            yield from rows
 
-    def posts_by_key(self, keys: Sequence[int]) -> list[Post]:
-        """The posts with these keys, in the order of ``keys`` (missing ones left out)."""
-        found: dict[int, Post] = {}
+    def rows_by_key(self, keys: Sequence[int], columns: str) -> list[tuple[Any, ...]]:
+        """These columns (the first one ``key``) of the posts with these keys, in the
+        order of ``keys`` (missing ones left out)."""
+        found: dict[int, tuple[Any, ...]] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT {POST_COLUMNS} FROM files WHERE key IN ({marks})", chunk
-            )
+            rows = self.conn.execute(f"SELECT {columns} FROM files WHERE key IN ({marks})", chunk)
             for row in rows:
-                found[row[0]] = post_of(row)
+                found[row[0]] = row
         return [found[key] for key in keys if key in found]
+
+    def posts_by_key(self, keys: Sequence[int]) -> list[Post]:
+        """The posts with these keys, in the order of ``keys`` (missing ones left out)."""
+        return list(map(post_of, self.rows_by_key(keys, POST_COLUMNS)))
 
     def keys_of_ids(self, ids: Iterable[str]) -> list[int]:
         """The keys of the posts with these ids."""

@@ -35,7 +35,6 @@ from tui.corpus.index.db import (
     stored_path,
 )
 from tui.corpus.model import Problem
-from tui.corpus.parse import parse_fields
 from tui.corpus.scan import FileBatch, walk
 from tui.corpus.workers import run_chunks
 
@@ -263,6 +262,8 @@ recovered)."""
 
 def _parse_chunk(files: list[tuple[str, int]]) -> list[_Parsed]:
     """Worker task: parse a chunk of files."""
+    from tui.corpus.parse import parse_fields  # not imported by a sync with nothing to read
+
     out: list[_Parsed] = []
     for path, rel_start in files:
         fields, problems = parse_fields(path, rel_start)
