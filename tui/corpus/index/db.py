@@ -328,6 +328,21 @@ class Database:
             raise
         conn.commit()
 
+    @contextlib.contextmanager
+    def page_cache(self, kib: int) -> Iterator[None]:
+        """SQLite's page cache at ``kib`` KiB for the ``with`` block, then as it was.
+
+        Writing many rows changes pages all over the table's indexes (ids, dates and
+        folders come in no order the b-trees share): with the default 2 MB cache most
+        of those pages are written out and read again for each batch.
+        """
+        (before,) = self.conn.execute("PRAGMA cache_size").fetchone()
+        self.conn.execute(f"PRAGMA cache_size = {-int(kib)}")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA cache_size = {int(before)}")  # frees the pages above it
+
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()

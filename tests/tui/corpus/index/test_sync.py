@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.tui.conftest import FIXED_POSTS, write_posts
+from tui.corpus import parse as parse_module
 from tui.corpus.ids import derived_id, post_id
 from tui.corpus.index import CorpusIndex, IndexFailed
 from tui.corpus.index import sync as sync_module
@@ -31,13 +32,13 @@ def titles(index: CorpusIndex) -> list[str]:
 def parsed_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every file the sync parses from now on."""
     seen: list[str] = []
-    real = sync_module.parse_fields  # type: ignore[attr-defined]
+    real = parse_module.parse_fields
 
     def watched(path: str, rel_start: int):  # type: ignore[no-untyped-def]
         seen.append(path)
         return real(path, rel_start)
 
-    monkeypatch.setattr(sync_module, "parse_fields", watched)
+    monkeypatch.setattr(parse_module, "parse_fields", watched)
     return seen
 
 
@@ -289,3 +290,21 @@ def test_an_index_of_this_format_without_the_base_ids_index_gets_it_in_place(
         "EXPLAIN QUERY PLAN SELECT key FROM files WHERE base_id = ?", ("x",)
     ).fetchall()
     assert "files_base" in str(plan)
+
+
+def test_the_writes_larger_page_cache_is_given_back(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = CorpusIndex([folder])
+    sizes: list[int] = []
+    real = sync_module._write_rows
+
+    def watched(conn: sqlite3.Connection, *args: object) -> None:
+        sizes.append(conn.execute("PRAGMA cache_size").fetchone()[0])
+        real(conn, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sync_module, "_write_rows", watched)
+    (default,) = index.db.conn.execute("PRAGMA cache_size").fetchone()
+    index.sync(workers=1)
+    assert sizes and set(sizes) == {-sync_module.WRITE_CACHE_KIB}
+    assert index.db.conn.execute("PRAGMA cache_size").fetchone()[0] == default
