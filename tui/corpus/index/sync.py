@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -30,6 +30,7 @@ from tui.corpus.index.db import (
     Database,
     Stage,
     date_to_us,
+    make_indexes,
     path_of,
     sort_key_us,
     stored_path,
@@ -53,11 +54,6 @@ CHUNK: Final[int] = 400
 
 BATCH: Final[int] = 4000
 """Files written per transaction."""
-
-WRITE_CACHE_KIB: Final[int] = 16_384
-"""SQLite's page cache while writing rows (`Database.page_cache`): a first build at 50k
-posts wrote its rows in 0.67-0.77 s with it, 1.08-1.28 s with the default 2 MB; 64 MB
-was no faster."""
 
 
 @dataclass(slots=True)
@@ -227,19 +223,9 @@ def _write(
         [(t.path, t.rel_start) for t in todo[start : start + CHUNK]]
         for start in range(0, total, CHUNK)
     ]
-    with db.page_cache(WRITE_CACHE_KIB):
-        _write_all(db, diff, report, progress, run_chunks(_parse_chunk, chunks, workers=workers))
-
-
-def _write_all(
-    db: Database,
-    diff: _Diff,
-    report: SyncReport,
-    progress: Progress | None,
-    results: Iterator[list[_Parsed]],
-) -> None:
-    todo = diff.todo
-    total = len(todo)
+    if db.is_empty():
+        db.drop_indexes()  # made again in the last transaction (see `db.FILES_INDEXES`)
+    results = run_chunks(_parse_chunk, chunks, workers=workers)
     done = 0
     pending: list[tuple[_Todo, _Parsed]] = []
     for chunk_result in results:
@@ -262,6 +248,7 @@ def _write_all(
             "INSERT INTO walk_problems VALUES (?, ?, ?)",
             [(stored_path(p.path), p.kind, p.reason) for p in report.walk_problems],
         )
+        make_indexes(conn)
         if diff.todo or diff.removed:
             _dedupe(conn)
 

@@ -16,7 +16,7 @@ from tui.corpus.ids import derived_id, post_id
 from tui.corpus.index import CorpusIndex, IndexFailed
 from tui.corpus.index import sync as sync_module
 from tui.corpus.index.build import build
-from tui.corpus.index.db import FORMAT, Stage
+from tui.corpus.index.db import FILES_INDEXES, FORMAT, Stage
 from tui.corpus.query import parse_query
 
 
@@ -292,19 +292,57 @@ def test_an_index_of_this_format_without_the_base_ids_index_gets_it_in_place(
     assert "files_base" in str(plan)
 
 
-def test_the_writes_larger_page_cache_is_given_back(
+def indexes(index: CorpusIndex) -> set[str]:
+    rows = index.db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+    return {row[0] for row in rows} & set(FILES_INDEXES)
+
+
+def test_a_first_sync_writes_its_rows_before_the_indexes(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     index = CorpusIndex([folder])
-    sizes: list[int] = []
+    present: list[set[str]] = []
     real = sync_module._write_rows
 
     def watched(conn: sqlite3.Connection, *args: object) -> None:
-        sizes.append(conn.execute("PRAGMA cache_size").fetchone()[0])
+        present.append(indexes(index))
         real(conn, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sync_module, "_write_rows", watched)
-    (default,) = index.db.conn.execute("PRAGMA cache_size").fetchone()
     index.sync(workers=1)
-    assert sizes and set(sizes) == {-sync_module.WRITE_CACHE_KIB}
-    assert index.db.conn.execute("PRAGMA cache_size").fetchone()[0] == default
+    assert present and all(not names for names in present)
+    assert indexes(index) == set(FILES_INDEXES)
+    # A later sync writes into the indexes as they are.
+    present.clear()
+    (folder / "2023-10-26-river.md").write_text("---\ntitle: The river again\n---\n<p>x</p>\n")
+    index.sync(workers=1)
+    assert present and all(names == set(FILES_INDEXES) for names in present)
+    plan = index.db.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT key FROM files WHERE base_id IS NOT NULL ORDER BY sort_new"
+    ).fetchall()
+    assert "files_new" in str(plan)
+
+
+def test_a_first_sync_killed_midway_leaves_an_index_that_gets_its_indexes_when_opened(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sync_module, "BATCH", 2)
+    monkeypatch.setattr(sync_module, "CHUNK", 1)
+    calls = [0]
+    real = sync_module._write_batch
+
+    def dies_after_one(*args: object) -> None:
+        if calls[0] == 1:
+            raise KeyboardInterrupt
+        calls[0] += 1
+        real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sync_module, "_write_batch", dies_after_one)
+    killed = CorpusIndex([folder])
+    with pytest.raises(KeyboardInterrupt):
+        killed.sync(workers=1)
+    assert indexes(killed) == set()
+    killed.close()
+    fresh = CorpusIndex([folder])
+    assert indexes(fresh) == set(FILES_INDEXES)
+    assert fresh.notices == []
