@@ -29,6 +29,11 @@ def titles(index: CorpusIndex) -> list[str]:
     return [post.title for post in index.db.posts_newest_first()]
 
 
+def indexes(index: CorpusIndex) -> set[str]:
+    rows = index.db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+    return {row[0] for row in rows} & set(FILES_INDEXES)
+
+
 def parsed_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every file the sync parses from now on."""
     seen: list[str] = []
@@ -132,11 +137,15 @@ def test_a_sync_killed_midway_is_completed_by_the_next(
         real(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sync_module, "_write_batch", dies_after_one)
-    index = CorpusIndex([folder])
+    killed = CorpusIndex([folder])
     with pytest.raises(KeyboardInterrupt):
-        index.sync(workers=1)
-    assert 0 < index.db.post_count() < len(FIXED_POSTS)
+        killed.sync(workers=1)
+    assert 0 < killed.db.post_count() < len(FIXED_POSTS)
+    assert indexes(killed) == set()  # a first sync makes them at its end
+    killed.close()
     monkeypatch.setattr(sync_module, "_write_batch", real)
+    index = CorpusIndex([folder])
+    assert indexes(index) == set(FILES_INDEXES) and index.notices == []
     index.sync(workers=1)
     listed = titles(index)
     assert len(listed) == len(set(listed)) == len(FIXED_POSTS)
@@ -292,11 +301,6 @@ def test_an_index_of_this_format_without_the_base_ids_index_gets_it_in_place(
     assert "files_base" in str(plan)
 
 
-def indexes(index: CorpusIndex) -> set[str]:
-    rows = index.db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
-    return {row[0] for row in rows} & set(FILES_INDEXES)
-
-
 def test_a_first_sync_writes_its_rows_before_the_indexes(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -321,28 +325,3 @@ def test_a_first_sync_writes_its_rows_before_the_indexes(
         "EXPLAIN QUERY PLAN SELECT key FROM files WHERE base_id IS NOT NULL ORDER BY sort_new"
     ).fetchall()
     assert "files_new" in str(plan)
-
-
-def test_a_first_sync_killed_midway_leaves_an_index_that_gets_its_indexes_when_opened(
-    folder: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(sync_module, "BATCH", 2)
-    monkeypatch.setattr(sync_module, "CHUNK", 1)
-    calls = [0]
-    real = sync_module._write_batch
-
-    def dies_after_one(*args: object) -> None:
-        if calls[0] == 1:
-            raise KeyboardInterrupt
-        calls[0] += 1
-        real(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(sync_module, "_write_batch", dies_after_one)
-    killed = CorpusIndex([folder])
-    with pytest.raises(KeyboardInterrupt):
-        killed.sync(workers=1)
-    assert indexes(killed) == set()
-    killed.close()
-    fresh = CorpusIndex([folder])
-    assert indexes(fresh) == set(FILES_INDEXES)
-    assert fresh.notices == []
