@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -190,3 +192,31 @@ def test_a_renamed_post_keeps_its_annotations(
         (new_id, str(folder / "after.md"))
     ]
     assert notes[0]["anchor"]["status"] == "anchored"
+
+
+def test_ls_says_it_waits_for_another_postil_reading_the_files(tmp_path: Path) -> None:
+    from tui.corpus.index import SYNC_WAIT_NOTICE, CorpusIndex
+
+    index = CorpusIndex([str(POSTS)])
+    fd = os.open(index.db.folder / "sync.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    index.close()
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another postil's sync
+    errors = tmp_path / "stderr"
+    with errors.open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tui", "ls", str(POSTS)],
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while SYNC_WAIT_NOTICE not in errors.read_text() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert SYNC_WAIT_NOTICE in errors.read_text()
+            assert proc.poll() is None  # still waiting
+        finally:
+            os.close(fd)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    assert len(out.splitlines()) == 16

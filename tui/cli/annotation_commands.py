@@ -39,12 +39,13 @@ def warn(message: str) -> None:
 
 def corpus_index() -> CorpusIndex | None:
     """The configured corpus's index, brought up to date (None when it cannot be)."""
+    from tui.cli.base import say_waiting
     from tui.corpus.errors import CorpusError
     from tui.corpus.index import CorpusIndex
 
     try:
         index = CorpusIndex([str(p) for p in locations.default_corpus()])
-        index.sync()
+        index.sync(waiting=say_waiting)
     except CorpusError:
         return None
     return index

@@ -31,6 +31,14 @@ class PostilGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
+def say_waiting() -> None:
+    """Say on stderr that another postil process is reading the post files (a command
+    that must wait for it would otherwise look stuck)."""
+    from tui.corpus.index import SYNC_WAIT_NOTICE
+
+    click.echo(SYNC_WAIT_NOTICE, err=True)
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print one sentence to stderr and exit with ``code``."""
     click.echo(f"postil: {message}", err=True)

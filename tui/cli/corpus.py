@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tui import locations
-from tui.cli.base import fail, main
+from tui.cli.base import fail, main, say_waiting
 
 if TYPE_CHECKING:
     from tui.corpus.index import CorpusIndex
@@ -33,7 +33,7 @@ def _index(paths: tuple[str, ...], *, synced: bool = True) -> CorpusIndex:
     try:
         index = CorpusIndex(targets)
         if synced:
-            report = index.sync(progress=bar.callback("reading post files"))
+            report = index.sync(progress=bar.callback("reading post files"), waiting=say_waiting)
             if report.renamed:
                 _follow_renames(index, report.renamed)
     except CorpusError as exc:
@@ -283,7 +283,7 @@ def resolve_post(ref: str) -> Post:
                 return post
         except PostNotFound:
             pass
-        index.sync()
+        index.sync(waiting=say_waiting)
         return index.resolve(ref)
     except PostNotFound as exc:
         fail(str(exc), 2)

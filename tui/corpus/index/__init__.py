@@ -20,7 +20,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from tui.corpus.errors import CorpusError, FileProblem, PostNotFound
 from tui.corpus.index.db import Database, Stage, open_database, remove_index
@@ -34,6 +34,12 @@ if TYPE_CHECKING:
     from tui.corpus.index.search import Search
 
 __all__ = ["CorpusIndex", "IndexFailed", "SyncReport"]
+
+
+SYNC_WAIT_NOTICE: Final[str] = (
+    "postil: another postil process is reading these post files; waiting for it to finish."
+)
+"""What a process says when it waits for another's sync (see `CorpusIndex.sync`)."""
 
 
 class IndexFailed(CorpusError):
@@ -65,8 +71,18 @@ class CorpusIndex:
 
     # -- keeping up to date ----------------------------------------------------------------
 
-    def sync(self, progress: Progress | None = None, workers: int | None = None) -> SyncReport:
+    def sync(
+        self,
+        progress: Progress | None = None,
+        workers: int | None = None,
+        waiting: Callable[[], None] | None = None,
+    ) -> SyncReport:
         """Bring the database up to date with the files (see `tui.corpus.index.sync`).
+
+        One process syncs an index at a time: two walking the same folders at once would
+        each take the other's new files for its own and write them twice. A process that
+        finds another syncing calls ``waiting`` (to say so), waits for it to finish, then
+        syncs (reading only what changed since).
 
         Raises:
             MissingPath: A corpus folder was removed.
@@ -74,13 +90,30 @@ class CorpusIndex:
         """
         from tui.corpus.index.sync import sync
 
+        with self._lock("sync.lock", waiting):
+            try:
+                return sync(self.db, progress=progress, workers=workers)
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise IndexFailed(_failure("update", exc)) from exc
+                self._rebuild(f"its database is damaged: {exc}")
+                return sync(self.db, progress=progress, workers=workers)
+
+    @contextlib.contextmanager
+    def _lock(self, name: str, waiting: Callable[[], None] | None) -> Iterator[None]:
+        """Hold the lock file ``name`` of the index folder for the block, waiting for
+        another process that holds it (``waiting()`` is called first)."""
+        fd = os.open(self.db.folder / name, os.O_CREAT | os.O_RDWR, 0o600)
         try:
-            return sync(self.db, progress=progress, workers=workers)
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError):
-                raise IndexFailed(_failure("update", exc)) from exc
-            self._rebuild(f"its database is damaged: {exc}")
-            return sync(self.db, progress=progress, workers=workers)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if waiting is not None:
+                    waiting()
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     @property
     def engine(self) -> Engine:

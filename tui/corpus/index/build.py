@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 from tui.corpus.errors import CorpusError
-from tui.corpus.index import CorpusIndex
+from tui.corpus.index import SYNC_WAIT_NOTICE, CorpusIndex
 from tui.corpus.index.engine import EngineBusy
 
 Phase = Literal["files", "synced", "fields", "text", "done", "error", "notice"]
@@ -52,7 +52,10 @@ def build(index: CorpusIndex, report: Report, *, workers: int | None = None) -> 
     Raises:
         CorpusError: A corpus folder is gone, or the index cannot be written.
     """
-    sync = index.sync(progress=lambda done, total: report(Event("files", done, total)))
+    sync = index.sync(
+        progress=lambda done, total: report(Event("files", done, total)),
+        waiting=lambda: report(Event("notice", message=SYNC_WAIT_NOTICE)),
+    )
     report(Event("synced", changed=sync.touched, renamed=tuple(sync.renamed)))
     _notices(index, report)
     _with_writer(index.feed_fields)

@@ -3,9 +3,11 @@ damaged, older, newer or half-written index is rebuilt or completed, never trust
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from tui.corpus.index import CorpusIndex, IndexFailed
 from tui.corpus.index import sync as sync_module
 from tui.corpus.index.build import build
 from tui.corpus.index.db import FILES_INDEXES, FORMAT, Stage
+from tui.corpus.index.sync import SyncReport
 from tui.corpus.query import parse_query
 
 
@@ -325,3 +328,32 @@ def test_a_first_sync_writes_its_rows_before_the_indexes(
         "EXPLAIN QUERY PLAN SELECT key FROM files WHERE base_id IS NOT NULL ORDER BY sort_new"
     ).fetchall()
     assert "files_new" in str(plan)
+
+
+def hold_sync_lock(folder: Path) -> int:
+    """Take the sync lock of ``folder``'s index as another process syncing it would."""
+    index = CorpusIndex([folder])
+    fd = os.open(index.db.folder / "sync.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    index.close()
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def test_a_sync_waits_while_another_process_syncs_the_same_index(folder: Path) -> None:
+    held = hold_sync_lock(folder)
+    said = threading.Event()
+    reports: list[SyncReport] = []
+
+    def sync() -> None:  # a connection belongs to its thread
+        reports.append(CorpusIndex([folder]).sync(workers=1, waiting=said.set))
+
+    thread = threading.Thread(target=sync)
+    thread.start()
+    try:
+        assert said.wait(10)
+        thread.join(0.3)
+        assert thread.is_alive() and not reports  # it waits, having said so
+    finally:
+        os.close(held)
+    thread.join(30)
+    assert len(reports) == 1 and reports[0].added == len(FIXED_POSTS)
