@@ -37,6 +37,9 @@ Progress = Callable[[int, int], None]
 Fields = dict[str, Any]
 """A document's values (`engine.document_fields`)."""
 
+Row = tuple[Any, ...]
+"""A post's row, its `POST_COLUMNS`."""
+
 
 def feed_fields(db: Database, engine: Engine) -> int:
     """Index the fields of every post that has no document; forget removed posts.
@@ -56,11 +59,13 @@ def feed_fields(db: Database, engine: Engine) -> int:
             ).fetchall()
             if not rows:
                 break
-            keys = [row[0] for row in rows]
             for row in rows:
                 writer.delete_documents_by_term("key", row[0])
                 writer.add_document(make_document(post_of(row), row[0], None))
             writer.commit()
+            # A row another process's sync rewrote meanwhile stays behind: this loop
+            # (or that process) indexes it again as it is now.
+            keys = _unchanged(db, rows, "stage < ?", Stage.FIELDS)
             with db.writing() as conn:
                 conn.executemany(
                     "UPDATE files SET stage = ? WHERE key = ? AND stage < ?",
@@ -99,7 +104,7 @@ def feed_text(
     """
     total, _, already = db.stage_counts()
     done = 0
-    pending: list[tuple[int, Fields]] = []
+    pending: list[tuple[Row, Fields]] = []
     chunks = _unindexed_chunks(db)
     for documents in run_chunks(
         _text_chunk, chunks, workers=workers, ahead=TEXT_BATCH // TEXT_CHUNK
@@ -120,7 +125,7 @@ def feed_text(
     return done
 
 
-def _unindexed_chunks(db: Database) -> Iterator[list[tuple[Any, ...]]]:
+def _unindexed_chunks(db: Database) -> Iterator[list[Row]]:
     """The rows (`POST_COLUMNS`) of the posts whose text is not indexed, `TEXT_CHUNK` at a
     time, read from the database a page at a time as the workers ask for them."""
     last = -1
@@ -137,29 +142,18 @@ def _unindexed_chunks(db: Database) -> Iterator[list[tuple[Any, ...]]]:
             yield rows[start : start + TEXT_CHUNK]
 
 
-def _commit_text(db: Database, engine: Engine, documents: list[tuple[int, Fields]]) -> int:
+def _commit_text(db: Database, engine: Engine, documents: list[tuple[Row, Fields]]) -> int:
     """Replace these posts' documents with their full ones; returns how many were.
 
-    A post another process removed or changed since its chunk was read (its stage is no
-    longer FIELDS) is left to that process.
+    A post another process removed or changed since its chunk was read (its row is no
+    longer the one read, or its stage no longer FIELDS) is left as it is: its document
+    would hold the fields of the row read. The next run indexes its text.
     """
-    keys = [key for key, _ in documents]
-    current: set[int] = set()
-    for start in range(0, len(keys), 500):
-        part = keys[start : start + 500]
-        marks = ",".join("?" * len(part))
-        current.update(
-            row[0]
-            for row in db.conn.execute(
-                f"SELECT key FROM files WHERE key IN ({marks}) AND stage = ?"
-                " AND base_id IS NOT NULL",
-                (*part, Stage.FIELDS),
-            )
-        )
+    current = _unchanged(db, [row for row, _ in documents], "stage = ?", Stage.FIELDS)
     with engine.writer() as writer:
-        for key, fields in documents:
-            if key in current:
-                writer.delete_documents_by_term("key", key)
+        for row, fields in documents:
+            if row[0] in current:
+                writer.delete_documents_by_term("key", row[0])
                 writer.add_document(document(fields))
     with db.writing() as conn:
         conn.executemany(
@@ -169,7 +163,32 @@ def _commit_text(db: Database, engine: Engine, documents: list[tuple[int, Fields
     return len(current)
 
 
-def _text_chunk(rows: list[tuple[Any, ...]]) -> list[tuple[int, Fields]]:
+def _unchanged(db: Database, rows: list[Row], condition: str, stage: int) -> set[int]:
+    """The keys of ``rows`` whose row in the database is still exactly the one read and
+    whose stage meets ``condition`` (``?`` being ``stage``).
+
+    Another process's sync may have rewritten a row since it was read (an edited file, a
+    rename that changed its id) or removed it.
+    """
+    read = {row[0]: tuple(row) for row in rows}
+    keys = list(read)
+    same: set[int] = set()
+    for start in range(0, len(keys), 500):
+        part = keys[start : start + 500]
+        marks = ",".join("?" * len(part))
+        same.update(
+            now[0]
+            for now in db.conn.execute(
+                f"SELECT {POST_COLUMNS} FROM files WHERE key IN ({marks}) AND {condition}"
+                " AND base_id IS NOT NULL",
+                (*part, stage),
+            )
+            if tuple(now) == read[now[0]]
+        )
+    return same
+
+
+def _text_chunk(rows: list[Row]) -> list[tuple[Row, Fields]]:
     """Worker task: the full documents' values of a chunk of posts (`POST_COLUMNS` rows).
 
     A file that cannot be read now (changed or gone since the sync) gets an empty text;
@@ -178,12 +197,12 @@ def _text_chunk(rows: list[tuple[Any, ...]]) -> list[tuple[int, Fields]]:
     from tui.corpus.errors import CorpusError
     from tui.render.document import canonical_text
 
-    out: list[tuple[int, Fields]] = []
+    out: list[tuple[Row, Fields]] = []
     for row in rows:
         post = post_of(row)
         try:
             text = canonical_text(post.path)
         except CorpusError:
             text = ""
-        out.append((row[0], document_fields(post, row[0], index_terms(text))))
+        out.append((row, document_fields(post, row[0], index_terms(text))))
     return out

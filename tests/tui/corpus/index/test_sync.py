@@ -9,6 +9,7 @@ import sqlite3
 import stat
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -357,3 +358,61 @@ def test_a_sync_waits_while_another_process_syncs_the_same_index(folder: Path) -
         os.close(held)
     thread.join(30)
     assert len(reports) == 1 and reports[0].added == len(FIXED_POSTS)
+
+
+def rewrite_row(index: CorpusIndex, key: int, title: str, stage: int) -> None:
+    """Rewrite a post's row as another process's sync does when its file was edited."""
+    with index.db.writing() as conn:
+        conn.execute(
+            "UPDATE files SET title = ?, size = size + 1, stage = ? WHERE key = ?",
+            (title, stage, key),
+        )
+
+
+def test_fields_indexed_from_a_row_another_sync_rewrote_meanwhile_are_indexed_again(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.corpus.index import feed
+
+    index = CorpusIndex([folder])
+    index.sync(workers=1)
+    real = feed.make_document  # type: ignore[attr-defined]
+    rewritten: list[int] = []
+
+    def meanwhile(post: Any, key: int, body: Any) -> Any:
+        if not rewritten:  # the first post's file is edited and synced by another process
+            rewritten.append(key)
+            rewrite_row(index, key, "Zanzibar harbour", Stage.NONE)
+        return real(post, key, body)
+
+    monkeypatch.setattr(feed, "make_document", meanwhile)
+    index.feed_fields()
+    assert index.search(parse_query("title:zanzibar")).count == 1
+    assert index.stage_counts()[1] == len(FIXED_POSTS)
+
+
+def test_text_indexed_from_a_row_another_sync_rewrote_meanwhile_is_left_to_the_next_run(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.corpus.index import feed
+
+    index = CorpusIndex([folder])
+    index.sync(workers=1)
+    index.feed_fields()
+    real = feed._text_chunk
+    rewritten: list[int] = []
+
+    def meanwhile(rows: list[Any]) -> Any:
+        out = real(rows)
+        if not rewritten:  # edited, synced and its fields indexed by another process
+            rewritten.append(rows[0][0])
+            rewrite_row(index, rows[0][0], "Zanzibar harbour", Stage.FIELDS)
+        return out
+
+    monkeypatch.setattr(feed, "_text_chunk", meanwhile)
+    index.feed_text(workers=1)
+    (stage,) = index.db.conn.execute(
+        "SELECT stage FROM files WHERE key = ?", (rewritten[0],)
+    ).fetchone()
+    assert stage == Stage.FIELDS  # not marked as indexed with the row read before
+    assert index.stage_counts()[2] == len(FIXED_POSTS) - 1
