@@ -212,10 +212,6 @@ class CorpusIndex:
 
         return Search.run(self.engine, query, state, order)
 
-    def posts(self, keys: Sequence[int]) -> list[Post]:
-        """The posts with these keys, in that order."""
-        return self.db.posts_by_key(keys)
-
     def resolve(self, ref: str) -> Post:
         """The post a user means: a post file's path, a post id or a unique id prefix.
 

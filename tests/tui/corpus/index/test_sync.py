@@ -95,7 +95,7 @@ def test_a_renamed_file_keeps_its_key_and_its_place_in_the_engine(folder: Path) 
     stages = index.db.conn.execute("SELECT stage FROM files WHERE key = ?", key).fetchone()
     assert stages[0] == Stage.TEXT  # nothing to index again
     found = index.search(parse_query("river night"))
-    assert index.posts(found.keys()) == [after]
+    assert index.db.posts_by_key(found.keys()) == [after]
 
 
 def test_a_renamed_post_without_a_source_reports_its_new_id(tmp_path: Path) -> None:
