@@ -68,7 +68,7 @@ def feed_fields(db: Database, engine: Engine) -> int:
             writer.commit()
             # A row another process's sync rewrote meanwhile stays behind: this loop
             # (or that process) indexes it again as it is now.
-            keys = _unchanged(db, rows, "stage < ?", Stage.FIELDS)
+            keys = _unchanged(db, rows, lambda stage: stage < Stage.FIELDS)
             with db.writing() as conn:
                 conn.executemany(
                     "UPDATE files SET stage = ? WHERE key = ? AND stage < ?",
@@ -152,7 +152,7 @@ def _commit_text(db: Database, engine: Engine, documents: list[tuple[Row, Fields
     longer the one read, or its stage no longer FIELDS) is left as it is: its document
     would hold the fields of the row read. The next run indexes its text.
     """
-    current = _unchanged(db, [row for row, _ in documents], "stage = ?", Stage.FIELDS)
+    current = _unchanged(db, [row for row, _ in documents], lambda stage: stage == Stage.FIELDS)
     with engine.writer() as writer:
         for row, fields in documents:
             if row[0] in current:
@@ -166,29 +166,19 @@ def _commit_text(db: Database, engine: Engine, documents: list[tuple[Row, Fields
     return len(current)
 
 
-def _unchanged(db: Database, rows: list[Row], condition: str, stage: int) -> set[int]:
+def _unchanged(db: Database, rows: list[Row], stage_ok: Callable[[int], bool]) -> set[int]:
     """The keys of ``rows`` whose row in the database is still exactly the one read and
-    whose stage meets ``condition`` (``?`` being ``stage``).
+    whose stage passes ``stage_ok``.
 
     Another process's sync may have rewritten a row since it was read (an edited file, a
     rename that changed its id) or removed it.
     """
     read = {row[0]: tuple(row) for row in rows}
-    keys = list(read)
-    same: set[int] = set()
-    for start in range(0, len(keys), 500):
-        part = keys[start : start + 500]
-        marks = ",".join("?" * len(part))
-        same.update(
-            now[0]
-            for now in db.conn.execute(
-                f"SELECT {POST_COLUMNS} FROM files WHERE key IN ({marks}) AND {condition}"
-                " AND base_id IS NOT NULL",
-                (*part, stage),
-            )
-            if tuple(now) == read[now[0]]
-        )
-    return same
+    return {
+        now[0]
+        for now in db.rows_by_key(list(read), f"{POST_COLUMNS}, stage")
+        if stage_ok(now[-1]) and now[:-1] == read[now[0]]
+    }
 
 
 def _text_chunk(rows: list[Row]) -> list[tuple[Row, Fields]]:
