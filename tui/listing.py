@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from rich.cells import get_character_cell_size
+
 from tui.corpus.errors import CorpusError
 from tui.corpus.index.build import Event
 from tui.corpus.index.library import PAGE, Library, ResultRows
@@ -86,11 +88,23 @@ def result_rows(
     return rows, row
 
 
-def passage_of(post: Post, query: Query, context: int) -> tuple[str, list[tuple[int, int]]]:
-    """The passage of ``post``'s text where ``query``'s words are, with where they are in
-    it (``context`` characters either side of the first); `NOT_IN_TEXT` when they are not."""
+def passage_of(
+    post: Post, query: Query, width: int, lines: int
+) -> tuple[str, list[tuple[int, int]]]:
+    """The passage of ``post``'s text where ``query``'s words are, for ``lines`` lines of
+    ``width`` cells, with where they are in it; `NOT_IN_TEXT` when they are not.
+
+    The first match starts at most half a line in, so it shows whole however the lines
+    wrap (a CJK character is two cells: counted in characters, a passage of Chinese
+    would push its match past the lines shown)."""
     try:
-        found = marked_passage(canonical_text(post.path), query, context)
+        found = marked_passage(
+            canonical_text(post.path),
+            query,
+            before=width // 2,
+            after=lines * width,
+            char_width=get_character_cell_size,
+        )
     except CorpusError:
         found = None
     return found if found is not None else (NOT_IN_TEXT, [])

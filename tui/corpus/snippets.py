@@ -7,11 +7,21 @@ marked (``[[`` and ``]]`` in the CLI's text, styled in the app).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tui.corpus.query import Query, WordTerm
 from tui.corpus.textmatch import find_spans
 
 CONTEXT = 40
 """Characters shown on either side of the first match (fewer at a paragraph's edge)."""
+
+CharWidth = Callable[[str], int]
+"""The width of one character in the unit ``before`` and ``after`` count: 1 each for
+characters, a terminal's cell width (CJK: 2) for cells."""
+
+
+def _one(char: str) -> int:
+    return 1
 
 
 def match_spans(
@@ -33,10 +43,15 @@ def match_spans(
 
 
 def passage(
-    text: str, spans: list[tuple[int, int]], context: int = CONTEXT
+    text: str,
+    spans: list[tuple[int, int]],
+    before: int = CONTEXT,
+    after: int = CONTEXT,
+    char_width: CharWidth = _one,
 ) -> tuple[int, int] | None:
-    """The (start, end) of the passage to show around the first of ``spans``, within its
-    paragraph and ``context`` characters either side (None when there is no match)."""
+    """The (start, end) of the passage to show around the first of ``spans``: within its
+    paragraph, at most ``before`` wide before it and ``after`` wide after it, widths
+    counted with ``char_width`` (None when there is no match)."""
     if not spans:
         return None
     first, last = spans[0]
@@ -44,18 +59,29 @@ def passage(
     para_end = text.find("\n", last)
     if para_end < 0:
         para_end = len(text)
-    start = max(para_start, first - context)
-    end = min(para_end, last + context)
+    start, used = first, 0
+    while start > para_start and used + char_width(text[start - 1]) <= before:
+        start -= 1
+        used += char_width(text[start])
+    end, used = last, 0
+    while end < para_end and used + char_width(text[end]) <= after:
+        used += char_width(text[end])
+        end += 1
     return start, end
 
 
 def marked_passage(
-    text: str, query: Query, context: int = CONTEXT
+    text: str,
+    query: Query,
+    before: int = CONTEXT,
+    after: int = CONTEXT,
+    char_width: CharWidth = _one,
 ) -> tuple[str, list[tuple[int, int]]] | None:
-    """The passage around the first match (an ellipsis where it is cut, paragraph breaks
-    as spaces) and the matches in it, as offsets into the passage; None without a match."""
+    """The passage around the first match (see `passage`; an ellipsis where it is cut,
+    paragraph breaks as spaces) and the matches in it, as offsets into the passage; None
+    without a match."""
     spans = match_spans(text, query)
-    bounds = passage(text, spans, context)
+    bounds = passage(text, spans, before, after, char_width)
     if bounds is None:
         return None
     start, end = bounds

@@ -18,9 +18,8 @@ from tui.render.cells import clean_cell
 
 FIND_DELAY = 0.05
 """Seconds the cursor rests on a post before its passage is looked for."""
-CONTEXT = 80
-"""Characters of the post's text either side of the first match (the two lines show
-what fits)."""
+LINES = 2
+"""Lines of the passage shown (its height in DEFAULT_CSS)."""
 
 
 class SnippetLine(Widget):
@@ -56,6 +55,8 @@ class SnippetLine(Widget):
         self._text = ""
         self._spans: list[tuple[int, int]] = []
         self._generation = 0
+        self._asked: tuple[Post, Query, int] | None = None
+        """The post and query of the last `find`, and the width it was found for."""
 
     def render(self) -> Text:
         """The passage, matches in the match style (untrusted text: never markup)."""
@@ -75,17 +76,28 @@ class SnippetLine(Widget):
     def find(self, post: Post, query: Query) -> None:
         """Show where ``query`` matches ``post``'s text; empty until it is found (the last
         post's passage would say another post's words)."""
-        self._generation += 1
         self.show("", [])
-        self._find(post, query, self._generation)
+        self._look(post, query)
+
+    def _look(self, post: Post, query: Query) -> None:
+        self._generation += 1
+        # Not laid out yet when first shown: it spans the screen's width.
+        width = self.content_size.width or self.app.size.width - self.styles.gutter.width
+        self._asked = (post, query, width)
+        self._find(post, query, max(width, 20), self._generation)
+
+    def on_resize(self) -> None:
+        """Find the passage again for the new width (the old one stays until then)."""
+        if self.display and self._asked and self._asked[2] != self.content_size.width:
+            self._look(*self._asked[:2])
 
     @work(thread=True, exclusive=True, group="snippet", exit_on_error=False, description="passage")
-    def _find(self, post: Post, query: Query, generation: int) -> None:
+    def _find(self, post: Post, query: Query, width: int, generation: int) -> None:
         """Look a moment later, once the cursor rests (a newer look cancels this one)."""
         time.sleep(FIND_DELAY)
         if get_current_worker().is_cancelled:
             return
-        passage, spans = passage_of(post, query, CONTEXT)
+        passage, spans = passage_of(post, query, width, LINES)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Found(passage, spans, generation))
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.geometry import Region
 from textual.pilot import Pilot
 
 from tests.tui.conftest import MakeTestApp, write_posts
@@ -75,6 +76,48 @@ async def test_a_text_query_shows_the_passage_of_the_post_under_the_cursor(
         assert not snippet.display
 
 
+def harbour_far_in(folder: Path) -> Path:
+    """A post whose only "渔船" follows 180 characters (360 cells) of its paragraph."""
+    body = "港口边的早市一直开到中午，卖菜的人很多。" * 9 + "渔船慢慢回来了，码头上很热闹。"
+    return write_posts(
+        folder, {"harbour.md": f"---\ntitle: 早市\ndate: 2001-02-02\n---\n<p>{body}</p>\n"}
+    )
+
+
+def passage_shown(app: PostilApp) -> str:
+    snippet = app.library.snippet
+    return "".join(strip.text for strip in snippet.render_lines(Region(0, 0, *snippet.size)))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_passage_line_shows_a_match_far_into_a_chinese_paragraph(
+    make_test_app: MakeTestApp, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    app = make_test_app([harbour_far_in(tmp_path / "harbour")])
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        await apply_filter(pilot, "渔船")
+        await settle(app, pilot)
+        shown = passage_shown(app)
+        assert "渔船" in shown
+        assert shown.lstrip().startswith("…")  # cut before the match: said so
+
+
+async def test_the_passage_line_is_found_again_for_a_narrower_terminal(
+    make_test_app: MakeTestApp, tmp_path: Path
+) -> None:
+    app = make_test_app([harbour_far_in(tmp_path / "harbour")])
+    async with app.run_test(size=(200, 40)) as pilot:
+        await settle(app, pilot)
+        await apply_filter(pilot, "渔船")
+        await settle(app, pilot)
+        assert "渔船" in passage_shown(app)
+        await pilot.resize_terminal(50, 24)
+        await pilot.pause(0.2)
+        await settle(app, pilot)
+        assert "渔船" in passage_shown(app)
+
+
 async def test_the_passage_line_comes_with_the_rows_of_a_text_query(
     make_test_app: MakeTestApp, small_corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -139,7 +182,8 @@ async def test_the_passage_line_never_shows_another_posts_passage(
         query = library.filter_query
         assert post is not None and query is not None
         assert post.title == "Winter letters"
-        passage = passage_of(post, query, snippet_module.CONTEXT)[0]
+        width = library.snippet.content_size.width
+        passage = passage_of(post, query, width, snippet_module.LINES)[0]
         assert library.snippet._text == clean_cell(passage) != first
 
 

@@ -20,7 +20,7 @@ class LineApp(App[None]):
         yield SnippetLine(id="line")
 
 
-def passage(post: Post, query: Query, context: int) -> tuple[str, list[tuple[int, int]]]:
+def passage(post: Post, query: Query, *args: int) -> tuple[str, list[tuple[int, int]]]:
     """A stand-in for the post's text: its title, the whole of it marked."""
     return post.title, [(0, len(post.title))]
 
