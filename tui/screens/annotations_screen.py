@@ -26,6 +26,7 @@ from tui.corpus.query import Query, QueryError, matches_annotation, parse_query
 from tui.screens.export_dialog import ExportDialog
 from tui.widgets.annotation_list import AnnotationList
 from tui.widgets.key_bar import KeyBar
+from tui.widgets.ordered_keys import OrderedInput
 
 REPORT_INTERVAL = 0.5
 """Seconds between two reports of the orphans found so far."""
@@ -110,7 +111,7 @@ match no post. Orphans (quotes no longer found in their post) are marked.
 
     def compose(self) -> ComposeResult:
         """Filter, its error, the list, the status, the keys."""
-        yield Input(
+        yield OrderedInput(
             placeholder="filter: words, note:, quote:, hl-tag:, color:, is:orphan, tag:…",
             id="annotations-filter",
         )

@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 
 from annotations.model import Annotation
 from tui.screens.confirm import ConfirmScreen
+from tui.widgets.ordered_keys import OrderedInput
 
 ExportFormat = Literal["markdown", "json", "csv", "jsonld"]
 FORMATS: tuple[ExportFormat, ...] = ("markdown", "json", "csv", "jsonld")
@@ -94,7 +95,7 @@ class ExportDialog(ModalScreen[Path | None]):
                 for index, fmt in enumerate(FORMATS):
                     yield RadioButton(LABELS[fmt], value=index == 0, id=f"format-{fmt}")
             yield Label("File")
-            yield Input(str(default_path("markdown", self._folder)), id="export-path")
+            yield OrderedInput(str(default_path("markdown", self._folder)), id="export-path")
             yield Label("", id="export-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export", variant="primary", id="export-ok")

@@ -18,6 +18,7 @@ from tui.drafts import Draft, DraftStore
 from tui.render import sanitize
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.key_bar import KeyBar
+from tui.widgets.ordered_keys import OrderedTextArea
 
 DRAFT_DELAY = 0.5
 """Seconds of typing pause before the draft is written (a crash loses at most this)."""
@@ -82,7 +83,9 @@ class NoteEditor(ModalScreen[str | None]):
             if len(quote) > 300:
                 quote = quote[:299] + "…"
             yield Label(Content(f"> {quote}"), id="note-quote")
-            yield TextArea(self._text, id="note-text", soft_wrap=True, show_line_numbers=False)
+            yield OrderedTextArea(
+                self._text, id="note-text", soft_wrap=True, show_line_numbers=False
+            )
             yield Label("ctrl+s / alt+s / F2 save · Esc cancel", id="note-keys")
         yield KeyBar()
 

@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from tui.widgets.ordered_keys import OrderedInput
+
 
 def parse_tags(text: str) -> tuple[str, ...]:
     """Split comma-separated tags: trimmed, empty ones dropped, duplicates removed."""
@@ -47,7 +49,9 @@ class TagsDialog(ModalScreen[tuple[str, ...] | None]):
         """A label over one input."""
         with Vertical(id="tags-box", classes="dialog-box"):
             yield Label("Tags, separated by commas (Enter saves, Esc cancels)")
-            yield Input(", ".join(self._tags), placeholder="e.g. quote, todo", id="tags-input")
+            yield OrderedInput(
+                ", ".join(self._tags), placeholder="e.g. quote, todo", id="tags-input"
+            )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Answer the tags typed."""

@@ -28,6 +28,7 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
 from tui import locations
+from tui.widgets.ordered_keys import OrderedInput
 
 if TYPE_CHECKING:
     from tui.corpus.query import Query
@@ -205,7 +206,7 @@ the history.
 
     def compose(self) -> ComposeResult:
         """The input and the (hidden) error line."""
-        yield Input(
+        yield OrderedInput(
             placeholder="/ to filter: tag:X author:X date:2023 is:unread words…",
             suggester=self.suggester,
             id="filter-input",

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from tui.corpus.query import Query, QueryError, parse_query
+from tui.widgets.ordered_keys import OrderedInput
 
 
 class FindBar(Vertical):
@@ -47,7 +48,7 @@ class FindBar(Vertical):
 
     def compose(self) -> ComposeResult:
         """The input and its error line."""
-        yield Input(placeholder='find in this post: words or a "phrase"', id="find-input")
+        yield OrderedInput(placeholder='find in this post: words or a "phrase"', id="find-input")
         yield Static("", id="find-error", markup=False)
 
     @property

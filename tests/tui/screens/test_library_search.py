@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 
 from tests.tui.conftest import MakeTestApp, write_posts
 from tests.tui.screens.test_library import apply_filter, settle, titles
+from tests.tui.widgets.test_ordered_keys import arrive_together
 from tui.app import PostilApp
 from tui.listing import passage_of, result_rows
 from tui.render.cells import clean_cell
@@ -248,3 +249,17 @@ async def test_slash_finds_words_in_the_open_post(
 
 async def settle_reader(app: PostilApp, pilot: Pilot[None]) -> None:
     await settle(app, pilot)
+
+
+async def test_a_query_typed_in_one_read_is_applied_as_typed(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    """Over a slow link the keys come together: backspace and Enter act where typed."""
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash")
+        await arrive_together(pilot, *"watx", "backspace", *"er", "enter")
+        await settle(app, pilot)
+        assert app.library.filter_bar.applied_text == "water"
+        assert titles(app) == ["The river at night"]

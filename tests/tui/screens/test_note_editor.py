@@ -9,6 +9,7 @@ import pytest
 from annotations.store import AnnotationStore
 from tests.tui.conftest import FIXED_POSTS, MakeTestApp, write_posts
 from tests.tui.screens.test_reader_support import load_posts, post_named, reader_app, settle
+from tests.tui.widgets.test_ordered_keys import arrive_together
 from tui.drafts import DraftStore, draft_key
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.note_editor import NoteEditor
@@ -114,3 +115,24 @@ async def test_flush_pending_writes_the_draft_at_once(tmp_path: Path) -> None:
         assert isinstance(editor, NoteEditor)
         editor.flush_pending()  # what tui.lifecycle calls on SIGHUP/SIGTERM
         assert [d.text for d in DraftStore(drafts_path).pending()] == ["x y"]
+
+
+async def test_a_note_typed_in_one_read_is_saved_as_typed(
+    make_test_app: MakeTestApp, tmp_path: Path
+) -> None:
+    """Over a slow link the keys come together: backspace and the arrows act where typed."""
+    folder = write_posts(tmp_path / "posts", FIXED_POSTS)
+    store_path = tmp_path / "store.json"
+    app = make_test_app(paths=[folder], store=store_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the newest post: "The river at night"
+        await settle(pilot)
+        await pilot.press("v", "n")
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        await arrive_together(pilot, *"dark", "backspace", "backspace", "left", "e")
+        assert editor.text == "dea"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert [a.note for a in AnnotationStore(store_path).all()] == ["dea"]
