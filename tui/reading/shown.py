@@ -150,10 +150,11 @@ def draft_for(post: Post, ann: Annotation | None, target: Target) -> Draft:
 
 
 def note_line(
-    selection: Span | None, current: Annotation | None, matches: Matches
+    selection: Span | None, current: Annotation | None, matches: Matches, *, no_text: bool = False
 ) -> tuple[str, bool]:
     """The line under the post, and whether it is a hint: what is selected, else the
-    current highlight's note, tags and colour, else where the search is, else the keys.
+    current highlight's note, tags and colour, else where the search is, else the keys
+    (or, for a post with ``no_text``, that it has none: a body of markup alone).
 
     It always shows something, so the post does not jump as it changes.
     """
@@ -166,6 +167,8 @@ def note_line(
         )
     if current is None and matches:
         return matches.hint(), True
+    if current is None and no_text:
+        return "this post has no text · o opens its source · ? all keys", True
     if current is None:
         return "v select a sentence · ] [ highlights · / find · ? all keys", True
     parts = [f"✎ {' '.join(sanitize(current.note).split())}" if current.note else "highlight"]

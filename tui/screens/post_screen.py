@@ -150,6 +150,8 @@ class PostScreen(Screen[None]):
         self._keys_state = (False, False)
         """(has a selection, has a current highlight): what the key bar's keys depend on."""
         self._arrived: PostScreen.Loaded | PostScreen.LoadFailed | None = None
+        self._no_text = False
+        """The whole post is converted and holds no sentence (its body is markup alone)."""
         """What the loading thread sent first (read by ``on_mount``)."""
         self._arrival = asyncio.Event()
         """Set (on the event loop) once ``_arrived`` is."""
@@ -343,6 +345,8 @@ class PostScreen(Screen[None]):
     @on(Prepared)
     def _prepared(self, event: Prepared) -> None:
         self.view.set_spans(event.sentences, event.words)
+        self._no_text = not event.sentences
+        self._show_current_note()
 
     @on(LoadFailed)
     def _load_failed(self, event: LoadFailed) -> None:
@@ -552,7 +556,9 @@ class PostScreen(Screen[None]):
 
     def _show_current_note(self) -> None:
         """The bar under the post: what is selected, else the current highlight's note."""
-        text, is_hint = note_line(self.view.selection, self._current(), self._matches)
+        text, is_hint = note_line(
+            self.view.selection, self._current(), self._matches, no_text=self._no_text
+        )
         bar = self.query_one("#reader-note", Static)
         bar.update(Content(text))
         bar.set_class(is_hint, "-hint")

@@ -86,6 +86,7 @@ def test_the_line_under_the_post() -> None:
         "v select a sentence · ] [ highlights · / find · ? all keys",
         True,
     )
+    assert note_line(None, None, matches, no_text=True)[0].startswith("this post has no text")
     matches.found([(0, 2), (5, 7)])
     assert note_line(None, None, matches)[0].startswith("match 1 of 2")
     ann = new_highlight(POST, make_target(TEXT, *_target("Later the rain comes.")))

@@ -309,6 +309,20 @@ async def test_scroll_keys(tmp_path: Path, store: AnnotationStore, drafts: Draft
         assert view.scroll_offset.y == view.max_scroll_y
 
 
+async def test_a_post_with_no_text_says_so(
+    tmp_path: Path, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    """A body of markup alone (an archived video page: an empty <div>) is not a blank
+    screen with keys that do nothing: the line under it says why."""
+    body = "---\ntitle: A video\nfrom: https://example.com/v/1\n---\n<div>\n\n</div>\n"
+    post = load_posts(write_posts(tmp_path / "video", {"video.md": body}))[0]
+    app = reader_app(post, store, drafts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        note = str(app.screen.query_one("#reader-note").render())
+        assert note.startswith("this post has no text · o opens its source")
+
+
 async def test_mouse_drag_selects_then_h_highlights(
     river: Post, store: AnnotationStore, drafts: DraftStore
 ) -> None:
