@@ -60,6 +60,8 @@ def status_text(status: Status) -> Text:
         parts.append(f"indexing {done:,} of {total:,}")
         if status.partial:
             parts.append("partial: text not all indexed yet")
+    if status.query and not status.shown and not status.indexing:
+        parts.append("esc shows every post")
     text = Text(" · ".join(parts))
     if status.read_only:
         text.append(" · ")

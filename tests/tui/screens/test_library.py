@@ -84,6 +84,22 @@ async def test_markup_like_title_is_drawn_literally(
         assert any("[bold]Mallory" in row for row in rows)
 
 
+async def test_a_filter_that_matches_nothing_says_how_to_go_back(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await apply_filter(pilot, "tag:no-such-tag")
+        await settle(app, pilot)
+        status = str(app.library.query_one("#status").render())
+        assert status.startswith("0 of 6 posts") and status.endswith("esc shows every post")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert len(titles(app)) == 6
+        assert "esc" not in str(app.library.query_one("#status").render())
+
+
 async def test_valid_filter_narrows_the_list_and_focuses_it(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:
