@@ -245,7 +245,10 @@ match no post. Orphans (quotes no longer found in their post) are marked.
             )
         ]
         self.annotation_list.show(shown, self.orphans, self.unplaced)
-        status = f"{len(shown)} of {len(self.annotations)} annotations"
+        if self.annotations:
+            status = f"{len(shown)} of {len(self.annotations)} annotations"
+        else:
+            status = "no highlights yet: in a post, v selects a sentence and h highlights it"
         if self.orphans:
             count = len(self.orphans)
             status += f" · {count} orphan{'s' if count != 1 else ''}"

@@ -101,6 +101,14 @@ FILTERS = [
 """Queries and the quotes they keep (None: all four)."""
 
 
+async def test_an_empty_store_says_how_to_highlight(tmp_path: Path, corpus: list[Post]) -> None:
+    app = app_for(AnnotationStore(tmp_path / "empty.json"), corpus, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        status = str(app.screen.query_one("#annotations-status").render())
+        assert status == "no highlights yet: in a post, v selects a sentence and h highlights it"
+
+
 async def test_filter_with_the_annotation_query(
     store: AnnotationStore, corpus: list[Post], tmp_path: Path
 ) -> None:
