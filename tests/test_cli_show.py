@@ -81,6 +81,7 @@ def test_unknown_id_exits_2_with_one_sentence(
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and "ffffffffffff" in result.stderr
+    assert f"in {post_file.parent.parent.resolve()}." in result.stderr  # where it looked
     assert "Traceback" not in result.output
 
 

@@ -236,7 +236,9 @@ class CorpusIndex:
                 raise PostNotFound(
                     f"'{ref}' matches several posts; give more characters of the id."
                 )
-        raise PostNotFound(f"no post file or post id matches '{ref}'.")
+        roots = self.db.roots
+        where = ", ".join(roots[:3]) + (f" and {len(roots) - 3} more" if len(roots) > 3 else "")
+        raise PostNotFound(f"no post file or post id matches '{ref}' in {where}.")
 
     def _rebuild(self, why: str) -> None:
         self.notices.append(f"postil: rebuilding the search index ({why}).")
