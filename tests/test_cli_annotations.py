@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,29 @@ def test_highlight_and_notes(corpus: Path, store: Path) -> None:
     assert len(_notes_json("--post", post)) == 1
     assert _notes_json("-q", "hl-tag:预算") != [] and _notes_json("-q", "hl-tag:nope") == []
     assert len(_notes_json("-q", "amendments")) == 1
+
+
+def test_commands_follow_the_config_file_as_the_app_does(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no PATH, ``--store`` or environment, every command reads the corpus and the
+    store the config file names: a highlight made in the app is the one exported."""
+    monkeypatch.delenv("POSTIL_CORPUS")
+    monkeypatch.delenv("POSTIL_STORE")
+    store = tmp_path / "notes" / "mine.json"
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "postil" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'corpus = ["{corpus}"]\nstore = "{store}"\n', encoding="utf-8")
+    posts = json.loads(run("ls", "--json").stdout)
+    assert [post["title"] for post in posts] == ["凉面 [red]Test"]
+    ann_id = _highlight(posts[0]["id"], QUOTE)
+    assert [doc["id"] for doc in _stored(store)["annotations"].values()] == [ann_id]
+    assert QUOTE in run("export").stdout
+    assert [doc["id"] for doc in _notes_json()] == [ann_id]
+    config.write_text("corpus = [", encoding="utf-8")  # broken: the defaults, and a notice
+    broken = run("notes", "--json")
+    assert broken.exit_code == 0 and json.loads(broken.stdout) == []
+    assert broken.stderr.startswith("postil: ") and str(config) in broken.stderr
 
 
 def test_highlight_by_post_id_and_across_paragraphs(corpus: Path) -> None:

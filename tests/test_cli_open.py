@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import tui.app
+from tests.conftest import SAMPLE_POSTS
 from tui.cli import main
 
 
@@ -42,13 +44,27 @@ def test_paths_and_store_reach_the_app(
     assert opened == [{"paths": paths, "store": store}]
 
 
-def test_no_path_opens_the_default_corpus(
-    opened: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("POSTIL_CORPUS", f"{tmp_path / 'x'}:{tmp_path / 'y'}")
-    result = CliRunner().invoke(main, [])
+def opened_corpus(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> list[Path]:
+    """The corpus folders ``postil ARGV`` builds the app on (without running it)."""
+    built: list[list[Path]] = []
+    monkeypatch.setattr(tui.app.PostilApp, "run", lambda self: built.append(self.paths))
+    monkeypatch.setattr(tui.app.PostilApp, "return_code", 0)
+    result = CliRunner().invoke(main, argv)
     assert result.exit_code == 0, result.output
-    assert opened == [{"paths": [str(tmp_path / "x"), str(tmp_path / "y")], "store": None}]
+    return built[0]
+
+
+def test_no_path_opens_postil_corpus_else_the_configs_else_the_sample(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert opened_corpus(monkeypatch, []) == [SAMPLE_POSTS]
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "postil" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'corpus = ["{tmp_path / "from-config"}"]\n', encoding="utf-8")
+    assert opened_corpus(monkeypatch, []) == [tmp_path / "from-config"]
+    assert opened_corpus(monkeypatch, [str(SAMPLE_POSTS)]) == [SAMPLE_POSTS]  # as given
+    monkeypatch.setenv("POSTIL_CORPUS", f"{tmp_path / 'x'}:{tmp_path / 'y'}")
+    assert opened_corpus(monkeypatch, []) == [tmp_path / "x", tmp_path / "y"]
 
 
 def test_subcommand_is_not_taken_for_a_path(opened: list[dict[str, Any]]) -> None:

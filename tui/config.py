@@ -170,18 +170,10 @@ def _toml_string(value: str) -> str:
 
 
 def resolve_corpus(cli_paths: Sequence[str | Path], config: Config) -> list[Path]:
-    """The corpus folders to open: CLI paths, else ``POSTIL_CORPUS``, else config, else sample.
-
-    ``postil open`` (tui/cli/base.py) passes ``locations.default_corpus()`` when no path
-    was given, which is the bundled sample unless ``POSTIL_CORPUS`` is set: that case
-    counts as "no path" here so the config's corpus can win over the built-in default.
-    """
-    paths = [Path(p).expanduser() for p in cli_paths]
-    from_env = bool(os.environ.get("POSTIL_CORPUS"))
-    is_default = not paths or (not from_env and paths == [locations.SAMPLE_POSTS])
-    if not is_default:
-        return paths
-    if from_env:
+    """The corpus folders: CLI paths, else ``POSTIL_CORPUS``, else config, else sample."""
+    if cli_paths:
+        return [Path(p).expanduser() for p in cli_paths]
+    if os.environ.get("POSTIL_CORPUS"):
         return locations.default_corpus()
     if config.corpus:
         return [Path(p).expanduser() for p in config.corpus]

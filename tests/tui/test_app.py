@@ -70,8 +70,6 @@ def test_precedence_cli_then_env_then_config_then_default(
     cli = [tmp_path / "from-cli"]
     assert resolve_corpus(cli, config) == cli
     assert resolve_corpus([], config) == [tmp_path / "from-config"]
-    # tui.cli (postil open) passes the default corpus when no path was given: that is "no path".
-    assert resolve_corpus([locations.SAMPLE_POSTS], config) == [tmp_path / "from-config"]
     assert resolve_corpus([], Config()) == [locations.SAMPLE_POSTS]
     monkeypatch.setenv("POSTIL_CORPUS", f"{tmp_path / 'a'}{os.pathsep}{tmp_path / 'b'}")
     assert resolve_corpus([], config) == [tmp_path / "a", tmp_path / "b"]

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, cast
 import click
 
 from annotations.placing import Placement, Placer
-from tui import locations
 
 if TYPE_CHECKING:
     from annotations.importing import ImportSummary
@@ -39,12 +38,12 @@ def warn(message: str) -> None:
 
 def corpus_index() -> CorpusIndex | None:
     """The configured corpus's index, brought up to date (None when it cannot be)."""
-    from tui.cli.base import say_waiting
+    from tui.cli.base import corpus_paths, say_waiting
     from tui.corpus.errors import CorpusError
     from tui.corpus.index import CorpusIndex
 
     try:
-        index = CorpusIndex([str(p) for p in locations.default_corpus()])
+        index = CorpusIndex(corpus_paths())
         index.sync(waiting=say_waiting)
     except CorpusError:
         return None

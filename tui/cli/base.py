@@ -9,11 +9,14 @@ traceback for a user mistake.
 from __future__ import annotations
 
 import sys
-from typing import Any, NoReturn
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from tui import locations
+if TYPE_CHECKING:
+    from tui.config import Config
 
 
 class PostilGroup(click.Group):
@@ -50,8 +53,37 @@ STORE_OPTION = click.option(
     "store",
     type=click.Path(dir_okay=False),
     default=None,
-    help="The annotation store file (default: $POSTIL_STORE, else the user data folder).",
+    help=(
+        "The annotation store file (default: $POSTIL_STORE, else the config file's, else"
+        " the user data folder)."
+    ),
 )
+
+
+@cache
+def config() -> Config:
+    """The config file's settings, read once per command (a file that cannot be used
+    gives the defaults and its one-sentence notice on stderr)."""
+    from tui.config import load_config
+
+    loaded, notice = load_config()
+    if notice:
+        click.echo(f"postil: {notice}", err=True)
+    return loaded
+
+
+def corpus_paths(paths: tuple[str, ...] = ()) -> list[str]:
+    """The corpus folders a command works on: PATHs, else as the app chooses them."""
+    from tui.config import resolve_corpus
+
+    return [str(path) for path in resolve_corpus(paths, config())]
+
+
+def store_file(store: str | None = None) -> Path:
+    """The annotation store a command works on: ``--store``, else as the app chooses it."""
+    from tui.config import resolve_store
+
+    return resolve_store(store, config())
 
 
 @click.group(
@@ -65,8 +97,9 @@ def main(ctx: click.Context) -> None:
     """Read and annotate archives of post files in the terminal.
 
     Run without a command to open the app on PATHs (default: $POSTIL_CORPUS, else the
-    bundled sample_posts/).
+    config file's corpus, else the bundled sample_posts/).
     """
+    config.cache_clear()  # read afresh by each command run in this process (tests)
     if ctx.invoked_subcommand is None:
         ctx.invoke(open_app)
 
@@ -78,4 +111,4 @@ def open_app(paths: tuple[str, ...] = (), store: str | None = None, **_: Any) ->
     """Open the app on PATHs."""
     from tui.app import run_app
 
-    run_app(list(paths) or [str(p) for p in locations.default_corpus()], store=store)
+    run_app(list(paths), store=store)

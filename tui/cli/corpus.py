@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tui import locations
-from tui.cli.base import fail, main, say_waiting
+from tui.cli.base import corpus_paths, fail, main, say_waiting, store_file
 
 if TYPE_CHECKING:
     from tui.corpus.index import CorpusIndex
@@ -28,7 +27,7 @@ def _index(paths: tuple[str, ...], *, synced: bool = True) -> CorpusIndex:
     from tui.corpus.errors import CorpusError
     from tui.corpus.index import CorpusIndex
 
-    targets = list(paths) or [str(p) for p in locations.default_corpus()]
+    targets = corpus_paths(paths)
     bar = ProgressBar()
     try:
         index = CorpusIndex(targets)
@@ -52,7 +51,7 @@ def _follow_renames(index: CorpusIndex, renamed: list[tuple[str, str]]) -> None:
     from annotations.rehome import follow_renames
     from annotations.store import AnnotationStore, StoreError
 
-    path = locations.store_path()
+    path = store_file()
     if not path.exists():
         return
     pairs = [
@@ -73,7 +72,7 @@ def _cli_state(query: Query) -> PostState:
     the store if it exists."""
     from tui.corpus.query import EMPTY_STATE, FieldTerm, Marks, StateTerm
 
-    path = locations.store_path()
+    path = store_file()
     asks = any(
         isinstance(t, StateTerm) or (isinstance(t, FieldTerm) and t.key in ("note", "quote"))
         for t in query.terms

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tui import locations
-from tui.cli.base import STORE_OPTION, fail, main
+from tui.cli.base import STORE_OPTION, fail, main, store_file
 from tui.cli.corpus import resolve_post
 
 if TYPE_CHECKING:
@@ -25,7 +24,7 @@ def _open_store(store: str | None, *, writing: bool) -> AnnotationStore:
     """Open the store; a store that cannot be parsed fails writes, warns for reads."""
     from annotations.store import AnnotationStore
 
-    opened = AnnotationStore(locations.store_path(store))
+    opened = AnnotationStore(store_file(store))
     if opened.read_only:
         if writing:
             fail(opened.read_only_reason or "the annotation store is read-only.", 1)
