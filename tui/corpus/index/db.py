@@ -118,6 +118,14 @@ class Stage:
     """Fully searchable."""
 
 
+NOT_INDEXED: Final[str] = "stage < 2"
+"""The condition of the ``files_stage`` index, which holds only the posts not fully
+searchable. A query for some of them states it as it is: SQLite uses a partial index only
+when the query's own terms imply its condition, and ``stage < ?`` does not (the value is
+not known when the query is planned). Without it, looking for the posts still to index at
+500k posts read every row: 1.25 s, against none when all are indexed."""
+
+
 def sort_keys(date: datetime | None, key: int) -> tuple[int, int]:
     """(newest-first key, oldest-first key) of a post: larger is newer / later.
 
@@ -306,7 +314,7 @@ class Database:
         """
         total, no_fields, no_text = self.conn.execute(
             f"SELECT ({_COUNT_POSTS}), count(*) FILTER (WHERE stage < 1), count(*) FROM files"
-            " WHERE stage < 2 AND base_id IS NOT NULL"
+            f" WHERE {NOT_INDEXED} AND base_id IS NOT NULL"
         ).fetchone()
         return int(total), int(total) - int(no_fields), int(total) - int(no_text)
 
@@ -411,7 +419,7 @@ FILES_INDEXES: Final[dict[str, str]] = {
         "CREATE INDEX IF NOT EXISTS files_new ON files(sort_new) WHERE base_id IS NOT NULL"
     ),
     "files_id": "CREATE INDEX IF NOT EXISTS files_id ON files(id)",
-    "files_stage": "CREATE INDEX IF NOT EXISTS files_stage ON files(stage) WHERE stage < 2",
+    "files_stage": f"CREATE INDEX IF NOT EXISTS files_stage ON files(stage) WHERE {NOT_INDEXED}",
     "files_base": (
         "CREATE INDEX IF NOT EXISTS files_base ON files(base_id, id) WHERE base_id IS NOT NULL"
     ),

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
-from tui.corpus.index.db import POST_COLUMNS, Database, Stage, post_of
+from tui.corpus.index.db import NOT_INDEXED, POST_COLUMNS, Database, Stage, post_of
 from tui.corpus.index.engine import Engine, document, document_fields, make_document
 from tui.corpus.textmatch import index_terms
 from tui.corpus.workers import run_chunks
@@ -57,7 +57,8 @@ def feed_fields(db: Database, engine: Engine) -> int:
             writer.delete_documents_by_term("key", key)
         while True:
             rows = db.conn.execute(
-                f"SELECT {POST_COLUMNS} FROM files WHERE base_id IS NOT NULL AND stage < ? LIMIT ?",
+                f"SELECT {POST_COLUMNS} FROM files"
+                f" WHERE {NOT_INDEXED} AND base_id IS NOT NULL AND stage < ? LIMIT ?",
                 (Stage.FIELDS, FIELDS_BATCH),
             ).fetchall()
             if not rows:
@@ -134,8 +135,8 @@ def _unindexed_chunks(db: Database) -> Iterator[list[Row]]:
     last = -1
     while True:
         rows = db.conn.execute(
-            f"SELECT {POST_COLUMNS} FROM files WHERE base_id IS NOT NULL AND stage = ?"
-            " AND key > ? ORDER BY key LIMIT ?",
+            f"SELECT {POST_COLUMNS} FROM files WHERE {NOT_INDEXED} AND base_id IS NOT NULL"
+            " AND stage = ? AND key > ? ORDER BY key LIMIT ?",
             (Stage.FIELDS, last, TEXT_CHUNK * 20),
         ).fetchall()
         if not rows:
