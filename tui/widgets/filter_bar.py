@@ -54,8 +54,10 @@ class QuerySuggester(Suggester):
 
     def __init__(self) -> None:
         """Start with nothing to complete; the screen sets a completer once the corpus loads."""
-        # Case-sensitive at Textual's level: the suggestion must start with exactly what
-        # was typed (the Input appends the rest), so folding is done here instead.
+        # Case-sensitive at Textual's level, so the value comes as typed (the other terms
+        # keep their case); folding is done here. The Input shows what was typed and the
+        # rest of the suggestion, and Right puts in the whole suggestion: the value as the
+        # corpus spells it ("tag:b" becomes "tag:BBC").
         super().__init__(use_cache=False, case_sensitive=True)
         self.completer: Completer | None = None
         """Where values come from; None offers nothing."""
@@ -76,10 +78,10 @@ class QuerySuggester(Suggester):
         for candidate in self.completer(key, partial):
             bare = candidate[1:-1] if candidate.startswith('"') else candidate
             if bare.casefold().startswith(folded) and bare.casefold() != folded:
-                # Keep what was typed, then the rest of the value, quoted if it must be.
+                # The value as the corpus spells it, quoted if it must be.
                 if candidate.startswith('"') and not quote:
                     return value[: match.start(2)] + candidate
-                return value + bare[len(partial) :] + ('"' if quote else "")
+                return value[: match.start(3)] + bare + ('"' if quote else "")
         return None
 
 

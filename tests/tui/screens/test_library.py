@@ -189,10 +189,10 @@ async def test_completion_of_tag_values(make_test_app: MakeTestApp, small_corpus
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         bar = app.library.filter_bar
-        await pilot.press("slash", *"tag:le")  # typed: the suggester runs on each change
+        await pilot.press("slash", *"tag:LE")  # typed: the suggester runs on each change
         await settle(app, pilot)
         await pilot.press("right")
-        assert bar.value == "tag:letters"
+        assert bar.value == "tag:letters"  # as the posts spell it
         bar.input.value = "tag:letters author:g"
         bar.input.cursor_position = len(bar.input.value)
         await pilot.press("r")

@@ -32,17 +32,17 @@ def suggester() -> QuerySuggester:
     return result
 
 
-def test_completes_the_last_term_keeping_what_was_typed() -> None:
+def test_completes_the_last_term_as_the_corpus_spells_it() -> None:
     s = suggester()
     assert s.complete("tag:na") == "tag:nature"
-    # The typed text is kept as typed (the Input only appends the rest).
-    assert s.complete("is:unread tag:Ne") == "is:unread tag:News"
+    assert s.complete("IS:unread tag:Ne") == "IS:unread tag:news"  # the other terms as typed
+    assert s.complete("tag:城") == "tag:城市"
 
 
 def test_values_with_spaces_are_quoted() -> None:
     s = suggester()
     assert s.complete("author:gr") == 'author:"Grace Hopper"'
-    assert s.complete('author:"ad') == 'author:"ada Lovelace"'
+    assert s.complete('author:"ad') == 'author:"Ada Lovelace"'
     assert s.complete("tag:op") == 'tag:"open source"'
 
 
