@@ -115,6 +115,15 @@ def test_ls_with_problems_exits_0_and_says_so(runner: CliRunner) -> None:
     assert len(json.loads(result.stdout)) == 4
 
 
+def test_ls_table_of_a_folder_with_unreadable_files_lists_the_others(
+    runner: CliRunner,
+) -> None:
+    result = runner.invoke(main, ["ls", str(MALFORMED)])
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 4
+    assert "6 files could not be read (run postil check)" in result.stderr
+
+
 def test_check_lists_problems_and_exits_1(runner: CliRunner) -> None:
     result = runner.invoke(main, ["check", str(MALFORMED)])
     assert result.exit_code == 1

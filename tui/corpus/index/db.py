@@ -289,8 +289,10 @@ class Database:
         return int(self.conn.execute("SELECT count(*) FROM files").fetchone()[0])
 
     def authors(self) -> list[str]:
-        """Every distinct author."""
-        return [row[0] for row in self.conn.execute("SELECT DISTINCT author FROM files")]
+        """Every distinct author of the posts (the rows of files that could not be read
+        have none)."""
+        rows = self.conn.execute("SELECT DISTINCT author FROM files WHERE base_id IS NOT NULL")
+        return [row[0] for row in rows]
 
     def problems(self) -> list[Problem]:
         """Every problem met by the last sync, by path."""
