@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Label, Static
 
 from tui.corpus.model import Problem
 from tui.render.cells import clean_cell
@@ -22,9 +22,10 @@ class ProblemsScreen(Screen[None]):
     HELP = """
 ## Problems
 
-Files that could not be read, each with the reason in one sentence. Files marked
-*recovered* are listed in the library anyway, with what could be read.
-Enter copies the file's path; Escape goes back.
+Files that could not be read, each with the reason in one sentence (the whole path and
+reason of the file under the cursor show under the table). Files marked *recovered* are
+listed in the library anyway, with what could be read. Enter copies the file's path;
+Escape goes back.
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -55,6 +56,7 @@ Enter copies the file's path; Escape goes back.
         noun = "file" if count == 1 else "files"
         yield Label(f"{count} {noun} did not load properly", id="problems-title")
         yield DataTable(id="problems-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="problem-detail", markup=False)
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -92,6 +94,14 @@ Enter copies the file's path; Escape goes back.
 
         result = copy_text(self.app, problem.path)
         self.notify(result.message, markup=False)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Under the table, the whole path and reason of the row under the cursor (the
+        table cuts them to its columns)."""
+        problem = self.current
+        detail = self.query_one("#problem-detail", Static)
+        if problem is not None:
+            detail.update(Text(f"{clean_cell(problem.path)}\n{clean_cell(problem.reason)}"))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a row copies its path."""

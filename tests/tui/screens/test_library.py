@@ -291,6 +291,24 @@ async def test_problems_screen_lists_files_that_did_not_load(
         assert app.screen is app.library
 
 
+async def test_problems_screen_shows_the_whole_reason_at_80_columns(
+    make_test_app: MakeTestApp, broken_corpus_dir: Path
+) -> None:
+    app = make_test_app([broken_corpus_dir])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ProblemsScreen)
+        await pilot.press("down")
+        await pilot.pause()
+        problem = screen.problems[1]
+        detail = str(screen.query_one("#problem-detail").render())
+        assert detail == f"{problem.path}\n{problem.reason}"
+        assert len(problem.path) + len(problem.reason) > 80  # more than a row could show
+
+
 async def test_p_is_hidden_without_problems(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:
