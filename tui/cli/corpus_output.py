@@ -55,13 +55,21 @@ class ProgressBar:
     def _start(self) -> Any:
         if self._progress is None:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
 
             console = Console(file=self.stream, markup=False, highlight=False)
             self._progress = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
+                TimeRemainingColumn(),  # a first text index takes minutes: say how many
+                TextColumn("left"),
                 console=console,
                 transient=True,
             )
