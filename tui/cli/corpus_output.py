@@ -133,14 +133,18 @@ def write_table(rows: Iterable[Sequence[Any]], out: TextIO, author_width: int) -
     width = shutil.get_terminal_size((100, 24)).columns
     title_w = max(width - 12 - 2 - 10 - 2 - 2 - author_width, 20)
     lines: list[str] = []
+    authors: dict[str, str] = {}  # each author's cell, made once: few authors, many posts
     for _, post_id, date_us, title, author in rows:
         day = "" if date_us is None else _utc_day(date_us // _DAY_US)
         # isprintable(): no control character, so nothing to remove (the usual case).
         title = title if title.isprintable() else sanitize(title)
         line = f"{post_id}  {day:<10}  {fit(title, title_w)}"
         if author_width:
-            author = author if author.isprintable() else sanitize(author)
-            line += "  " + fit(author, author_width)
+            cell = authors.get(author)
+            if cell is None:
+                shown = author if author.isprintable() else sanitize(author)
+                cell = authors[author] = "  " + fit(shown, author_width)
+            line += cell
         lines.append(line.rstrip())
         if len(lines) >= 1000:
             out.write("\n".join(lines) + "\n")
