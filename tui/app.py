@@ -345,7 +345,7 @@ class PostilApp(App[None]):
             return
         if step.phase == "synced" and step.renamed:
             self._follow_renames(step.renamed)
-        state, changed = self.index_state.after(step)
+        state, changed = self.index_state.after(step, time.monotonic())
         self.index_state = state
         self._notify_read_only()  # the store is open by now
         self.library.set_state(state, changed=changed)

@@ -34,22 +34,50 @@ class IndexState:
     """Posts whose text is searchable..."""
     text_total: int = 0
     """...of this many (equal when every post's text is)."""
+    text_since: tuple[float, int] | None = None
+    """When (a monotonic time) this run's first text step came, and how many posts' text
+    was searchable then: the rate since gives the time left."""
+    text_at: float = 0.0
+    """When the last text step came."""
 
     @property
     def text_complete(self) -> bool:
         """Whether every post's text is searchable."""
         return self.fields and self.text_done >= self.text_total
 
-    def after(self, step: Event) -> tuple[IndexState, bool]:
-        """The state after a step the indexing process reported, and whether the files
-        differed from the index (the list is then read again)."""
+    @property
+    def text_left(self) -> float | None:
+        """Seconds until every post's text is searchable, at the rate so far; None until
+        there is a rate to tell (a few seconds of it)."""
+        if self.text_since is None or self.text_complete:
+            return None
+        started, done = self.text_since
+        elapsed, indexed = self.text_at - started, self.text_done - done
+        if elapsed < TEXT_RATE_AFTER_S or indexed <= 0:
+            return None
+        return (self.text_total - self.text_done) * elapsed / indexed
+
+    def after(self, step: Event, now: float = 0.0) -> tuple[IndexState, bool]:
+        """The state after a step the indexing process reported at ``now`` (a monotonic
+        time), and whether the files differed from the index (the list is then read
+        again)."""
         if step.phase == "synced":
             return replace(self, checked=True), step.changed
         if step.phase == "fields":
             return replace(self, fields=True, text_total=step.total), False
         if step.phase in ("text", "done"):
-            return replace(self, text_done=step.done, text_total=step.total), False
+            since = self.text_since or (now, step.done)
+            return (
+                replace(
+                    self, text_done=step.done, text_total=step.total, text_since=since, text_at=now
+                ),
+                False,
+            )
         return self, False
+
+
+TEXT_RATE_AFTER_S = 5.0
+"""Seconds of text indexing before the time left is told (a rate from less jumps about)."""
 
 
 CURSOR_REACH = 60

@@ -499,6 +499,7 @@ export, theme) are in the command palette (`ctrl+p`).
                     if state.fields and not state.text_complete
                     else None
                 ),
+                text_left=state.text_left,
                 partial=self.is_partial,
                 sort=self.sort,
                 query=self.filter_bar.applied_text if self.filter_query is not None else "",

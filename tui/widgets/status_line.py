@@ -32,6 +32,8 @@ class Status:
     """Whether the list (from the index) is still being checked against the files."""
     text_indexed: tuple[int, int] | None = None
     """(posts whose text is searchable, all posts) while the text is being indexed."""
+    text_left: float | None = None
+    """Seconds until it is all indexed, once there is a rate to tell."""
     partial: bool = False
     """Whether the query's text terms were answered from part of the posts only."""
     sort: str = "newest"
@@ -60,6 +62,8 @@ def status_text(status: Status) -> Text:
         parts.append(f"indexing {done:,} of {total:,}")
         if status.partial:
             parts.append("partial: text not all indexed yet")
+        if status.text_left is not None:  # last: on a narrow line, what is cut
+            parts.append(time_left(status.text_left))
     if status.query and not status.shown and not status.indexing:
         parts.append("esc shows every post")
     text = Text(" · ".join(parts))
@@ -67,6 +71,16 @@ def status_text(status: Status) -> Text:
         text.append(" · ")
         text.append(f"store {clean_cell(status.store_path)} (read-only)", style="bold")
     return text
+
+
+def time_left(seconds: float) -> str:
+    """A time left as a person says it: ``about 3 min left``, ``about 2 h left``."""
+    if seconds < 60:
+        return "less than a minute left"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"about {minutes} min left"
+    return f"about {minutes / 60:.1f} h left".replace(".0 h", " h")
 
 
 SORT_LABELS: dict[str, str] = {

@@ -44,6 +44,13 @@ async def test_the_status_line_shows_text_indexing_and_partial_answers(
         library.set_state(replace(done, text_done=12_000, text_total=50_000))
         await pilot.pause()
         assert "indexing 12,000 of 50,000" in status(app)
+        assert "left" not in status(app)  # no rate yet
+        # 10,000 posts in 20 s: 38,000 more in 76 s.
+        library.set_state(
+            replace(done, text_done=12_000, text_total=50_000, text_since=(0, 2_000), text_at=20)
+        )
+        await pilot.pause()
+        assert "indexing 12,000 of 50,000 · about 1 min left" in status(app)
         assert "partial" not in status(app)  # no text query applied
         await apply_filter(pilot, "river")
         await settle(app, pilot)
