@@ -261,9 +261,12 @@ class PostilApp(App[None]):
             self.call_from_thread(self.run_indexer, roots)
 
     @work(thread=True, exclusive=True, group="indexer", exit_on_error=False, description="index")
-    def run_indexer(self, roots: list[str]) -> None:
-        """Run the indexing process and post each step it reports."""
+    def run_indexer(self, roots: list[str], *, again: bool = False) -> None:
+        """Run the indexing process and post each step it reports (``again``: stop the
+        one running first, which keeps what it committed)."""
         worker = get_current_worker()
+        if again:
+            self.stop_indexer()
         indexer = self._indexer = Indexer(roots)
         try:
             indexer.start()
@@ -427,6 +430,15 @@ class PostilApp(App[None]):
     def action_toggle_facets(self) -> None:
         """Show or hide the facet sidebar."""
         self.library.action_toggle_sidebar()
+
+    def action_check_files(self) -> None:
+        """Compare the index with the files again, as at a start: posts edited, added or
+        removed while the app runs are read and the list follows them."""
+        if self.library_index is None:
+            return
+        self.index_state = replace(self.index_state, checked=False)
+        self.library.set_state(self.index_state)
+        self.run_indexer(self.library_index.roots, again=True)
 
     @property
     def corpus_values(self) -> dict[str, dict[str, int]]:

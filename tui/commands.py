@@ -89,6 +89,10 @@ class PaletteHost(Protocol):
         """Show or hide the facet sidebar."""
         ...
 
+    def action_check_files(self) -> None:
+        """Compare the index with the files again."""
+        ...
+
     def action_restore_drafts(self) -> None:
         """Offer the note drafts recovered from a crash again."""
         ...
@@ -128,6 +132,11 @@ class PostilCommands(Provider):
         yield ("Export annotations", app.action_export, "Write the annotations to a file.")
         yield ("Clear filter", app.action_clear_filter, "Show every post again.")
         yield ("Toggle facets", app.action_toggle_facets, "Show or hide the facet sidebar.")
+        yield (
+            "Check for changed files",
+            app.action_check_files,
+            "Read the posts edited, added or removed since postil started.",
+        )
         yield (
             "Restore note drafts",
             app.action_restore_drafts,

@@ -137,3 +137,33 @@ async def test_the_status_line_says_while_the_list_is_checked(
         library.set_state(checked)
         await pilot.pause()
         assert "checking" not in str(library.query_one("#status").render())
+
+
+async def test_check_for_changed_files_reads_what_changed_while_the_app_runs(
+    small_corpus_dir: Path, store_path: Path
+) -> None:
+    """Posts written while the app is open show after "Check for changed files" (the
+    palette's command), without a restart: a new one listed, an edited one's new title."""
+    app = warm_app(small_corpus_dir, store_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert "The harbour at dawn" not in titles(app)
+        (small_corpus_dir / "2024-05-05-harbour.md").write_text(
+            "---\ntitle: The harbour at dawn\ndate: 2024-05-05\n---\n<p>Boats come in.</p>\n",
+            encoding="utf-8",
+        )
+        river = small_corpus_dir / "2023-10-26-river.md"
+        river.write_text(
+            river.read_text(encoding="utf-8").replace(
+                'title: "The river at night"', 'title: "The river before dawn"'
+            ),
+            encoding="utf-8",
+        )
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"check for changed", "enter")
+        await settle(app, pilot)
+        assert titles(app)[0] == "The harbour at dawn"
+        assert "The river before dawn" in titles(app)
+        assert "The river at night" not in titles(app)
+        assert "checking" not in str(app.library.query_one("#status").render())
