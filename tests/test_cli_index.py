@@ -4,6 +4,7 @@ and a build stopped half-way."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -92,4 +93,24 @@ def test_ctrl_c_keeps_what_is_indexed_and_says_so(
     assert "of 3 posts' text indexed" in result.stderr
     monkeypatch.setattr(build_module, "build", real_build)
     assert runner.invoke(main, ["index", str(corpus)]).exit_code == 0
+    assert [row["title"] for row in _ls(runner, corpus, "-q", "码头")] == ["Harbour notes"]
+
+
+def test_index_says_it_follows_another_process_indexing_the_text(corpus: Path) -> None:
+    """The app's indexing process holds the text indexer: ``postil index`` says so, shows
+    that process's progress, and indexes what is left once it ends."""
+    import fcntl
+    import threading
+
+    from tui.corpus.index import CorpusIndex
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["ls", str(corpus)]).exit_code == 0  # the index exists
+    folder = CorpusIndex([corpus]).db.folder
+    fd = os.open(folder / "text.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another process indexing the text
+    threading.Timer(1.0, os.close, (fd,)).start()  # ...that ends a second later
+    result = runner.invoke(main, ["index", str(corpus)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("another postil process is indexing the posts' text") == 1
     assert [row["title"] for row in _ls(runner, corpus, "-q", "码头")] == ["Harbour notes"]

@@ -42,6 +42,11 @@ Report = Callable[[Event], None]
 WAIT_S = 0.5
 """How often a build that waits for another process's text indexing looks at it."""
 
+TEXT_WAIT_NOTICE = (
+    "postil: another postil process is indexing the posts' text; following it until it ends."
+)
+"""What a build says when another process indexes the text (its progress is shown)."""
+
 
 def build(index: CorpusIndex, report: Report, *, workers: int | None = None) -> bool:
     """Sync the files, index the fields, then the text; True when all is indexed.
@@ -65,11 +70,15 @@ def build(index: CorpusIndex, report: Report, *, workers: int | None = None) -> 
     def text_progress(done: int, total: int) -> None:
         report(Event("text", done, total))
 
+    told = False
     while True:
         with index.text_indexer() as mine:
             if mine:
                 _with_writer(lambda: index.feed_text(progress=text_progress, workers=workers))
                 break
+        if not told:
+            report(Event("notice", message=TEXT_WAIT_NOTICE))
+            told = True
         total, _, with_text = index.stage_counts()
         report(Event("text", with_text, total))
         time.sleep(WAIT_S)
