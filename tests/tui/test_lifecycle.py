@@ -161,6 +161,11 @@ def start_app(tmp_path: Path) -> Iterator[object]:
         if app.process.poll() is None:
             app.process.kill()
             app.process.wait()
+        # The drainer selects on the master: stopped first, or it would select on a
+        # closed descriptor (EBADF in its thread, reported against a later test).
+        app.stop_draining.set()
+        if app.drainer is not None:
+            app.drainer.join()
         for fd in (app.slave,) if app.master_closed else (app.master, app.slave):
             try:
                 os.close(fd)
