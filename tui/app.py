@@ -436,7 +436,8 @@ class PostilApp(App[None]):
         removed while the app runs are read and the list follows them."""
         if self.library_index is None:
             return
-        self.index_state = replace(self.index_state, checked=False)
+        # A new run: its own rate for the time left.
+        self.index_state = replace(self.index_state, checked=False, text_since=None)
         self.library.set_state(self.index_state)
         self.run_indexer(self.library_index.roots, again=True)
 
