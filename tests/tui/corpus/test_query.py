@@ -374,7 +374,26 @@ KEYS = (
             "tga:x",
             8,
         ),
-        ("zzz:1", f'unknown key "zzz" in "zzz:1"; known keys: {KEYS}', "zzz:1", 0),
+        (
+            "zzz:1",
+            'unknown key "zzz" in "zzz:1" (to search for the text, put it in double quotes);'
+            f" known keys: {KEYS}",
+            "zzz:1",
+            0,
+        ),
+        (
+            "wechat:",
+            'unknown key "wechat" in "wechat:" (to search for the text, put it in double'
+            f" quotes); known keys: {KEYS}",
+            "wechat:",
+            0,
+        ),
+        (
+            "auther:li",
+            f'unknown key "auther" in "auther:li" (did you mean "author"?); known keys: {KEYS}',
+            "auther:li",
+            0,
+        ),
         (
             "https://example.com/x",
             'unknown key "https" in "https://example.com/x" (a URL: use site:HOST, or quote it'

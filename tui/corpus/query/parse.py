@@ -272,10 +272,17 @@ class _Parser:
                 token.text,
                 token.position,
             )
-        close = difflib.get_close_matches(key, self.keys, n=1, cutoff=0.5)
-        hint = f' (did you mean "{close[0]}"?)' if close else ""
-        if value and not value[0].quoted and value[0].text.startswith("//"):
+        # A misspelt key (a letter off, or two swapped); otherwise most likely text with a
+        # colon in it ("ID:", "wechat:"), which quotes search for.
+        close = difflib.get_close_matches(key, self.keys, n=1, cutoff=0.7) or [
+            known for known in self.keys if sorted(known) == sorted(key)
+        ]
+        if close:
+            hint = f' (did you mean "{close[0]}"?)'
+        elif value and not value[0].quoted and value[0].text.startswith("//"):
             hint = " (a URL: use site:HOST, or quote it to search for the text)"
+        else:
+            hint = " (to search for the text, put it in double quotes)"
         return QueryError(
             f"unknown key {_shown(key)} in {_shown(token.text)}{hint};"
             f" known keys: {', '.join(self.keys)}",
