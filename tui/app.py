@@ -207,9 +207,12 @@ class PostilApp(App[None]):
         self._read_only_told = True
         store = self.store
         if getattr(store, "read_only", False):
-            reason = getattr(store, "read_only_reason", None) or "it could not be read"
+            # The store's reason is a whole sentence: which file, why, opened read-only.
+            reason = getattr(store, "read_only_reason", None) or (
+                f"the annotation store {store.path} could not be read; it is opened read-only."
+            )
             self.notify(
-                f"The annotation store {store.path} is read-only: {reason}",
+                reason[:1].upper() + reason[1:],
                 title="Store read-only",
                 severity="error",
                 timeout=float("inf"),

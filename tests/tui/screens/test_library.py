@@ -440,7 +440,9 @@ async def test_read_only_store_is_announced(
         assert app.store.read_only
         status = str(app.library.query_one("#status").render())
         assert str(broken) in status and "read-only" in status
-        assert any("read-only" in n.message for n in app._notifications)
+        (told,) = [n.message for n in app._notifications if n.title == "Store read-only"]
+        assert told.startswith(f"The annotation store {broken} cannot be parsed (")
+        assert told.count(str(broken)) == 1 and told.count("read-only") == 1  # said once
         await pilot.press("r")
         await settle(app, pilot)
         assert any("read-only" in n.message.casefold() for n in app._notifications)
