@@ -74,9 +74,11 @@ def config() -> Config:
 
 def corpus_paths(paths: tuple[str, ...] = ()) -> list[str]:
     """The corpus folders a command works on: PATHs, else as the app chooses them."""
+    if paths:  # they win (`tui.config.resolve_corpus`): no config file to read
+        return list(paths)
     from tui.config import resolve_corpus
 
-    return [str(path) for path in resolve_corpus(paths, config())]
+    return [str(path) for path in resolve_corpus((), config())]
 
 
 def store_file(store: str | None = None) -> Path:
