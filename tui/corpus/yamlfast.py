@@ -70,8 +70,11 @@ _RESOLVED_FIRST = frozenset(k for k in Resolver.yaml_implicit_resolvers if k)
 _CONSTRUCTOR = SafeConstructor()
 _CONSTRUCTORS = dict(SafeConstructor.yaml_constructors)
 _CONSTRUCTORS[TIMESTAMP_TAG] = _tolerant_timestamp
-_YAML_BREAKS = re.compile("[\x85\u2028\u2029\ufeff]")
-"""Characters YAML treats as line breaks (or a BOM): only PyYAML gets those right."""
+_NOT_PLAIN = re.compile(
+    "[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+"""Characters only PyYAML reads right: what YAML treats as a line break (or a BOM), and
+the control and special characters its reader rejects (the whole front matter fails)."""
 _MEMO: dict[str, Any] = {}
 """Constructed plain scalars by text: tags, authors and ``post`` repeat across files."""
 _MEMO_LIMIT = 50_000
@@ -82,11 +85,6 @@ _QUOTES = frozenset({'"', "'"})
 _GOOD_KEYS: set[str] = set()
 """Keys already known to be plain string keys (``title``, ``date``...)."""
 ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)")
-
-
-def has_yaml_break(text: str) -> bool:
-    """`_YAML_BREAKS` in ``text``: four substring tests, far cheaper than the regex."""
-    return "\x85" in text or "\u2028" in text or "\u2029" in text or "\ufeff" in text
 
 
 class _Unsure(Exception):
@@ -103,7 +101,7 @@ def parse_simple(text: str) -> dict[str, Any] | None:
         The mapping, exactly as PyYAML (tolerant timestamps) would build it; or None when
         the text uses anything beyond plain keys, quoted strings and flat ``[a, b]`` lists.
     """
-    if not text.isascii() and has_yaml_break(text):
+    if _NOT_PLAIN.search(text) is not None:
         return None
     result: dict[str, Any] = {}
     lines = _LINES

@@ -46,6 +46,11 @@ def test_simple_headers_match_yaml(text: str) -> None:
         "t: ['a', b]\n",
         "t: |\n  block\n",
         "t:\tx\n",
+        "t: \ufffe\n",  # characters PyYAML's reader rejects: the front matter fails
+        "t: x\x01y\n",
+        't: "\x7f"\n',
+        "t: [a, \x9f]\n",
+        "t: a\x85b\n",  # NEL: a line break to YAML
     ],
 )
 def test_declines_what_it_cannot_be_sure_of(text: str) -> None:
@@ -66,7 +71,13 @@ def test_timestamps_construct_like_yaml() -> None:
     assert isinstance(parsed["b"], datetime) and parsed["b"].tzinfo is not None
 
 
-_scalar_chars = st.characters(exclude_categories=["Cs", "Cc"], exclude_characters="\n\r")
+_scalar_chars = st.one_of(
+    st.characters(exclude_categories=["Cs", "Cc"], exclude_characters="\n\r"),
+    # What PyYAML's reader rejects or reads as a line break: control characters, C1,
+    # U+FFFE and U+FFFF, NEL, the Unicode separators, a BOM.
+    st.characters(categories=["Cc"], exclude_characters="\n\r"),
+    st.sampled_from("\ufffe\uffff\x85\u2028\u2029\ufeff\x7f\x9f"),
+)
 _values = st.one_of(
     st.text(_scalar_chars, max_size=20),
     st.builds(lambda s: f'"{s}"', st.text(_scalar_chars, max_size=10)),
