@@ -332,12 +332,12 @@ class PostScreen(Screen[None]):
     def _placed(self, event: Placed) -> None:
         event.placed.keep(self.placed)  # the highlights made while it was being placed
         self.placed = event.placed
+        self.is_placed = True
         self._paint()
         self._show_orphans()
         if self.focus_annotation is not None:
             self._focus(self.focus_annotation)
         self._after_placing()
-        self.is_placed = True
 
     def _after_placing(self) -> None:
         """What else is due once the annotations are placed and painted (nothing here)."""
@@ -545,7 +545,7 @@ class PostScreen(Screen[None]):
 
     def _paint(self) -> None:
         """Hand the placed highlights to the view."""
-        self.view.set_highlights(self.placed.highlights())
+        self.view.set_highlights(self.placed.highlights(), all_placed=self.is_placed)
 
     def _show_orphans(self) -> None:
         notice = self.query_one("#reader-orphans", Static)

@@ -202,6 +202,10 @@ class PostView(ScrollView, can_focus=True):
         """The post shown, or None while it loads."""
         self._layout: Layout | None = None
         self._highlights = Highlights()
+        self._all_placed = False
+        """Whether `_highlights` holds all the post's highlights (see `set_highlights`)."""
+        self._pending_jumps: list[int] = []
+        """``]``/``[`` pressed before they were all placed, done once they are."""
         self._spans = TextSpans()
         """The text's sentences and words, for the selection keys."""
         self._pending_position = 0
@@ -382,6 +386,7 @@ class PostView(ScrollView, can_focus=True):
         """Show ``document``, scrolled so canonical offset ``position`` is at the top."""
         self.document = document
         self._spans = TextSpans(lambda: document.text)
+        self._all_placed = False
         self._pending_position = max(0, position)
         self.selection = None
         if self.size.width > 0:
@@ -391,12 +396,23 @@ class PostView(ScrollView, can_focus=True):
         """Sentence and word spans computed elsewhere (a thread), so ``v`` never waits."""
         self._spans.set(sentences, words)
 
-    def set_highlights(self, highlights: list[Highlight]) -> None:
-        """Replace the painted highlights (the current one is kept if it still exists)."""
+    def set_highlights(self, highlights: list[Highlight], *, all_placed: bool = True) -> None:
+        """Replace the painted highlights (the current one is kept if it still exists).
+
+        Args:
+            highlights: The highlights to paint.
+            all_placed: False while the post's stored highlights are still being placed
+                (only those made meanwhile are given): ``]``/``[`` wait for them.
+        """
         self._highlights = Highlights(highlights)
         if self.current is not None and self._highlights.get(self.current) is None:
             self.current = None
         self._invalidate()
+        if all_placed and not self._all_placed:
+            self._all_placed = True
+            jumps, self._pending_jumps = self._pending_jumps, []
+            for direction in jumps:
+                self.jump_highlight(direction)
 
     def set_current(self, annotation_id: str | None, *, scroll: bool = True) -> None:
         """Make ``annotation_id`` the current highlight, scrolling it into view."""
@@ -451,7 +467,14 @@ class PostView(ScrollView, can_focus=True):
         self.selection = None
 
     def jump_highlight(self, direction: int) -> Highlight | None:
-        """Make the next/previous highlight (from the current one, else the top) current."""
+        """Make the next/previous highlight (from the current one, else the top) current.
+
+        Pressed before the post's highlights are all placed (a key typed as the post
+        appears), the jump is made once they are; None meanwhile.
+        """
+        if not self._all_placed:
+            self._pending_jumps.append(direction)
+            return None
         if not self._highlights:
             return None
         highlight = self._highlights.jump(self.current, self.position, direction)

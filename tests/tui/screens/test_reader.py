@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
 from annotations.anchor import make_target
-from annotations.model import PostSnapshot, Target
+from annotations.model import Annotation, PostSnapshot, Target
 from annotations.store import AnnotationStore
 from tests.tui.conftest import write_posts
 from tests.tui.screens.test_reader_support import load_posts, post_named, reader_app, settle
@@ -167,6 +168,41 @@ async def test_jump_between_highlights(
         assert view.current == second
         await pilot.press("left_square_bracket")
         assert view.current == first
+
+
+async def test_a_jump_typed_as_the_post_appears_waits_for_its_highlights(
+    river: Post, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    """``]`` pressed before the stored highlights are placed jumps once they are.
+
+    The reader shows the text first and places the highlights a moment later; the key
+    was dropped in that moment (keys typed ahead over ssh arrive in it).
+    """
+    first = add(store, river, RIVER, "Lights move on the water.")
+    second = add(store, river, RIVER, "Nobody speaks")
+    gate = threading.Event()
+    for_post = store.for_post
+
+    def held_for_post(post_id: str) -> list[Annotation]:
+        gate.wait(10)
+        return for_post(post_id)
+
+    store.for_post = held_for_post  # type: ignore[method-assign]
+    app = reader_app(river, store, drafts)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            while app.screen.view.document is None:  # type: ignore[attr-defined]
+                await pilot.pause(0.01)
+            view = app.screen.view  # type: ignore[attr-defined]
+            await pilot.press("right_square_bracket", "right_square_bracket")
+            assert view.current is None
+            gate.set()
+            await settle(pilot)
+            assert view.current == second
+            await pilot.press("left_square_bracket")
+            assert view.current == first
+    finally:
+        gate.set()
 
 
 async def test_tags_and_color(river: Post, store: AnnotationStore, drafts: DraftStore) -> None:
