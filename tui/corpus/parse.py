@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import yaml
+from yaml.reader import ReaderError
 
 from tui.corpus import fields as F
 from tui.corpus.errors import FileProblem
@@ -290,7 +291,7 @@ def _front_matter_reference(text: str) -> _FrontMatter:
     try:
         data = handler.load(fm, Loader=TolerantLoader)
     except yaml.YAMLError as exc:
-        return _FrontMatter({}, body, 0, ("yaml", _yaml_reason(exc, _first_line(text))))
+        return _FrontMatter({}, body, 0, ("yaml", _yaml_reason(exc, _first_line(text), fm)))
     return _mapping_or_error(data, body, 0)
 
 
@@ -304,7 +305,7 @@ def _load(fm: str, text: str, body_start: int, offset: int) -> _FrontMatter:
     try:
         data = load_yaml(fm)
     except yaml.YAMLError as exc:
-        return _FrontMatter({}, text, body_start, ("yaml", _yaml_reason(exc, offset)))
+        return _FrontMatter({}, text, body_start, ("yaml", _yaml_reason(exc, offset, fm)))
     return _mapping_or_error(data, text, body_start)
 
 
@@ -319,13 +320,19 @@ def _mapping_or_error(data: Any, text: str, body_start: int) -> _FrontMatter:
     return _FrontMatter(data, text, body_start)
 
 
-def _yaml_reason(exc: yaml.YAMLError, offset: int) -> str:
-    """One sentence naming the file line of a YAML error."""
+def _yaml_reason(exc: yaml.YAMLError, offset: int, fm: str) -> str:
+    """One sentence naming the file line of a YAML error in front matter ``fm``."""
+    # The front matter text starts on the opening '---' line, hence the offset.
+    if isinstance(exc, ReaderError) and isinstance(exc.character, int):
+        line = offset + fm.count("\n", 0, max(0, exc.position)) + 1
+        return (
+            f"the front matter is not valid YAML (line {line}: the character "
+            f"U+{exc.character:04X} is not allowed)."
+        )
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or "it cannot be parsed"
     if mark is None:
         return f"the front matter is not valid YAML ({problem})."
-    # The front matter text starts on the opening '---' line, hence the offset.
     line = offset + mark.line + 1
     return f"the front matter is not valid YAML (line {line}: {problem})."
 

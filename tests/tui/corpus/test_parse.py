@@ -149,6 +149,25 @@ def test_impossible_date_is_listed_with_fallback_date() -> None:
     assert problem.kind == "fields" and problem.recovered and "2023-13-45" in problem.reason
 
 
+@pytest.mark.parametrize("reference", [False, True])
+@pytest.mark.parametrize(
+    ("header", "where"),
+    [
+        ("title: x\x01y\n", "line 2: the character U+0001 is not allowed"),
+        ("title: ok\ntags: [a, \ufffe]\n", "line 3: the character U+FFFE is not allowed"),
+        ('author: a\nx: 1\ntitle: "\x9f"\n', "line 4: the character U+009F is not allowed"),
+    ],
+)
+def test_a_character_yaml_rejects_is_named_with_its_line(
+    tmp_path: Path, header: str, where: str, reference: bool
+) -> None:
+    path = tmp_path / "post.md"
+    path.write_text(f"---\n{header}---\n<p>Body.</p>\n", encoding="utf-8")
+    [problem] = parse(path, reference=reference).problems
+    assert problem.kind == "yaml"
+    assert problem.reason == f"the front matter is not valid YAML ({where})."
+
+
 def test_broken_front_matter_recovered_from_header() -> None:
     parsed = parse(MALFORMED / "broken-with-header.md")
     assert parsed.post is not None
