@@ -457,7 +457,7 @@ class PostScreen(Screen[None]):
             return
         start, _ = self._matches.show(index)
         self.view.set_matches(self._matches.spans, self._matches.index)
-        self.view.scroll_to_offset(start)
+        self.view.scroll_to_offset(start, jump=True)
         self._show_current_note()
 
     def action_back(self) -> None:

@@ -419,10 +419,18 @@ class PostView(ScrollView, can_focus=True):
         self.current = annotation_id
         highlight = self._highlights.get(annotation_id)
         if highlight is not None and scroll:
-            self.scroll_to_offset(highlight.start)
+            self.scroll_to_offset(highlight.start, jump=True)
 
-    def scroll_to_offset(self, offset: int, *, top: bool = False) -> None:
-        """Scroll so canonical ``offset`` is visible (at the top when ``top``)."""
+    def scroll_to_offset(self, offset: int, *, top: bool = False, jump: bool = False) -> None:
+        """Scroll so canonical ``offset`` is visible.
+
+        Args:
+            offset: The canonical offset to show.
+            top: Put its line at the top of the view.
+            jump: A jump to a match or a highlight: when its line is off screen, put it a
+                third of the way down, so the lines around it show (scrolling just far
+                enough left it on the last line, its sentence cut off below).
+        """
         if self._layout is None:
             self._pending_position = offset
             return
@@ -430,10 +438,15 @@ class PostView(ScrollView, can_focus=True):
         self._ensure_lines(line + self.size.height + LAYOUT_MARGIN)
         height = max(1, self.scrollable_content_region.height)
         y = int(self.scroll_offset.y)
-        if top or line < y:
-            self.scroll_to(y=line, animate=False, immediate=True, force=True)
-        elif line >= y + height:
-            self.scroll_to(y=line - height + 1, animate=False, immediate=True, force=True)
+        if top:
+            target = line
+        elif y <= line < y + height:
+            return
+        elif jump:
+            target = max(0, line - height // 3)
+        else:
+            target = line if line < y else line - height + 1
+        self.scroll_to(y=target, animate=False, immediate=True, force=True)
 
     def start_selection(self) -> bool:
         """Select the first sentence visible at the top; False when there is no text."""

@@ -227,6 +227,42 @@ async def test_a_post_opened_from_a_text_query_opens_at_its_first_match(
         assert not isinstance(app.screen, ReaderScreen)
 
 
+async def test_a_match_off_screen_is_shown_a_third_of_the_way_down(
+    make_test_app: MakeTestApp, tmp_path: Path
+) -> None:
+    """Opening at a match (and ``n``, ``]``) shows the lines around it, not only the lines
+    before it: the match does not land on the last line of the view."""
+    filler = "".join(f"<p>Paragraph {n} of the walk, nothing in it.</p>\n" for n in range(60))
+    post = (
+        "---\ntitle: A walk\ndate: 2001-02-02\n---\n"
+        + filler
+        + "<p>Here a quince tree stood.</p>\n"
+        + filler
+        + "<p>Another quince, by the gate.</p>\n"
+        + filler
+    )
+    folder = write_posts(tmp_path / "walk", {"walk.md": post})
+    app = make_test_app([folder])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await apply_filter(pilot, "quince")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        view = reader.view
+        height = view.scrollable_content_region.height
+
+        def row_of_match() -> int:
+            start = reader.matches[reader.match_index][0]
+            return view._layout.line_for_offset(start) - int(view.scroll_offset.y)  # type: ignore[union-attr]
+
+        assert row_of_match() == height // 3
+        await pilot.press("n")
+        assert reader.match_index == 1 and row_of_match() == height // 3
+
+
 async def test_slash_finds_words_in_the_open_post(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:

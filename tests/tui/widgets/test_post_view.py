@@ -100,6 +100,21 @@ async def test_jump_wraps_nowhere_and_rings() -> None:
         assert view.jump_highlight(-1) is not None and view.current == "x"
 
 
+async def test_a_jump_shows_the_highlight_a_third_of_the_way_down() -> None:
+    app = ViewApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(PostView)
+        document = build_document(BODY)
+        view.set_document(document)
+        start = document.text.index("Paragraph 300:")
+        view.set_highlights([Highlight("far", start, start + 9)])
+        await pilot.pause()
+        assert view.jump_highlight(1) is not None
+        await pilot.pause()
+        row = view._layout.line_for_offset(start) - int(view.scroll_offset.y)  # type: ignore[union-attr]
+        assert row == view.scrollable_content_region.height // 3
+
+
 async def test_highlight_colours_follow_the_theme() -> None:
     app = ViewApp()
     async with app.run_test() as pilot:
