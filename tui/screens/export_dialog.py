@@ -38,6 +38,30 @@ LABELS: dict[ExportFormat, str] = {
 }
 
 
+KEYS_HINT = "↑↓ format · Tab file name · Enter exports · Esc cancels"
+"""The dialog's keys, under its title."""
+
+
+class FormatChoice(RadioSet, inherit_bindings=False):
+    """The format list: the arrows choose, as in a desktop dialog, and Enter is left to
+    the dialog (export). Textual's RadioSet only moves a highlight with the arrows and
+    takes Enter to choose, so Enter never exported from it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,right", "choose(1)", "Next format", show=False),
+        Binding("up,left", "choose(-1)", "Previous format", show=False),
+        Binding("space", "toggle_button", "Choose", show=False),
+    ]
+
+    def action_choose(self, step: int) -> None:
+        """Choose the next (``1``) or previous (``-1``) format."""
+        if step > 0:
+            self.action_next_button()
+        else:
+            self.action_previous_button()
+        self.action_toggle_button()
+
+
 def default_path(fmt: ExportFormat, folder: Path | None = None) -> Path:
     """``postil-notes`` with the format's extension, in ``folder`` (the working folder)."""
     return (folder or Path.cwd()) / f"postil-notes{EXTENSIONS[fmt]}"
@@ -56,6 +80,7 @@ class ExportDialog(ModalScreen[Path | None]):
         Binding(
             "escape", "cancel", "Cancel", tooltip="Close without exporting.", id="export.cancel"
         ),
+        Binding("enter", "export", "Export", tooltip="Write the file.", id="export.ok"),
     ]
 
     @dataclass
@@ -91,7 +116,8 @@ class ExportDialog(ModalScreen[Path | None]):
         noun = "annotation" if count == 1 else "annotations"
         with Vertical(id="export-box", classes="dialog-box"):
             yield Label(Content(f"Export {count} {noun}"), id="export-title")
-            with RadioSet(id="export-format"):
+            yield Label(KEYS_HINT, id="export-keys", markup=False)
+            with FormatChoice(id="export-format"):
                 for index, fmt in enumerate(FORMATS):
                     yield RadioButton(LABELS[fmt], value=index == 0, id=f"format-{fmt}")
             yield Label("File")
@@ -127,6 +153,10 @@ class ExportDialog(ModalScreen[Path | None]):
     @on(Input.Submitted, "#export-path")
     def _export_pressed(self, event: Message) -> None:
         event.stop()
+        self.export(force=False)
+
+    def action_export(self) -> None:
+        """Write the export (Enter, from the format list too)."""
         self.export(force=False)
 
     @on(Button.Pressed, "#export-cancel")

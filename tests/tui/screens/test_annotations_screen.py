@@ -178,6 +178,35 @@ async def test_export_dialog_writes_the_shown_annotations(
             check_export(fmt, dest)
 
 
+async def test_export_by_keyboard_alone(
+    store: AnnotationStore, corpus: list[Post], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """x, then Enter writes Markdown to the suggested file (in the working folder); the
+    arrows choose the format (the file's extension follows) and Enter exports from the
+    format list too."""
+    monkeypatch.chdir(tmp_path)
+    app = app_for(store, corpus, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *'author:"Ada Lovelace"', "enter")
+        await pilot.press("x", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AnnotationsScreen)
+        check_export("markdown", tmp_path / "postil-notes.md")
+        await pilot.press("x", "down", "down")
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        formats = [dialog.format]
+        assert "Enter exports" in str(dialog.query_one("#export-keys").render())
+        await pilot.press("up")
+        formats.append(dialog.format)
+        assert formats == ["csv", "json"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AnnotationsScreen)
+        check_export("json", tmp_path / "postil-notes.json")
+
+
 def check_export(fmt: str, dest: Path) -> None:
     """The file holds the three river annotations, in ``fmt``, private to the user."""
     text = dest.read_text(encoding="utf-8")
