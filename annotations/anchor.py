@@ -548,25 +548,35 @@ def _align(text: str, target: Target, diagonal: int) -> tuple[int, int] | None:
     # or last character must not shrink the span.
     start = max(0, w_lo + first.a - first.b)
     end = min(len(text), w_lo + last.a + last.size + (len(quote) - last.b - last.size))
-    start = _snap_start(text, target, start, slack)
-    end = _snap_end(text, target, end, slack)
+    # An edit near an end can pair the quote's first (last) words with the same words
+    # in the context (a name in the sentence before): the span then reaches into the
+    # context, past where `diagonal` puts the quote. The snaps look near both places.
+    start = _snap_start(text, target, start, slack, diagonal)
+    end = _snap_end(text, target, end, slack, diagonal + len(quote))
     return (start, end) if start < end else None
 
 
-def _snap_start(text: str, target: Target, start: int, slack: int) -> int:
-    """Move the start to just after the stored prefix, if it is found close by."""
+def _snap_start(
+    text: str, target: Target, start: int, slack: int, expected: int | None = None
+) -> int:
+    """Move the start to just after the stored prefix, if it is found close by (near
+    ``start`` or ``expected``)."""
     tail = target.prefix[-8:]
     if len(tail) < 8:
         return start
-    lo = max(0, start - slack - len(tail))
-    hits = _occurrences(text, tail, lo, min(len(text), start + slack))
+    expected = start if expected is None else expected
+    lo = max(0, min(start, expected) - slack - len(tail))
+    hits = _occurrences(text, tail, lo, min(len(text), max(start, expected) + slack))
     return min((h + len(tail) for h in hits), key=lambda s: abs(s - start), default=start)
 
 
-def _snap_end(text: str, target: Target, end: int, slack: int) -> int:
-    """Move the end to just before the stored suffix, if it is found close by."""
+def _snap_end(text: str, target: Target, end: int, slack: int, expected: int | None = None) -> int:
+    """Move the end to just before the stored suffix, if it is found close by (near
+    ``end`` or ``expected``)."""
     head = target.suffix[:8]
     if len(head) < 8:
         return end
-    hits = _occurrences(text, head, max(0, end - slack), min(len(text), end + slack + 8))
+    expected = end if expected is None else expected
+    lo, hi = max(0, min(end, expected) - slack), min(len(text), max(end, expected) + slack + 8)
+    hits = _occurrences(text, head, lo, hi)
     return min(hits, key=lambda s: abs(s - end), default=end)

@@ -118,6 +118,24 @@ def test_few_characters_edited_inside_quote() -> None:
     assert abs(found.end - (start + len(quote) + 1)) <= 1  # type: ignore[operator]
 
 
+def test_an_edit_at_the_quote_start_does_not_pull_it_into_the_context() -> None:
+    """The quote's first clause reworded, its name also in the sentence before: aligning
+    paired the quote's 马斯克 with the one before and the span started in the context,
+    so the highlight was lost (seen on a real post)."""
+    before = "这件事让马斯克损失了二十亿美元，所以马斯克很愤怒。"
+    quote = (
+        "你如果想理解马斯克的愤怒，要先看他连发十八条帖子，"
+        "其实是想求救，意思是谁能告诉他这都是假的。"
+    )
+    after = "但是现实很残酷，现实也不会骗人。"
+    text = "\n\n".join([PARAGRAPHS[0], before + quote + after, PARAGRAPHS[2]])
+    t = make_target(text, *_span(text, quote))
+    edited = text.replace("你如果想理解马斯克的愤怒", "你若想理解他的怒火")
+    found = reanchor(edited, t)
+    start = edited.index("你若想")
+    assert (found.status, found.start, found.end) == ("moved", start, edited.index(after))
+
+
 def test_deleted_passage_is_orphan() -> None:
     t = make_target(TEXT, *_span(TEXT, "Nobody expected the results to arrive so soon"))
     edited = TEXT.replace(PARAGRAPHS[3], "")
