@@ -9,8 +9,8 @@ A target stores the quote, 32 characters of context either side and the offsets.
    a passage), provided the quote stands alone: at least MIN_ALONE_CJK characters of
    Chinese or MIN_ALONE_OTHER of other text (shorter quotes, a name or a phrase, recur by
    chance, so their context must still agree), and unless the passage itself is found a
-   little edited nearer its old place with better context (the occurrence is then a
-   copy, say a caption; see :func:`_alone`). Several occurrences are scored by how well
+   little edited elsewhere with better context (the occurrence is then a copy, say a
+   caption; see :func:`_alone`). Several occurrences are scored by how well
    their prefix and suffix agree; one with both sides intact is taken at once (the
    nearest to the old offset);
 3. the quote with whitespace ignored: the same characters with spaces or line breaks
@@ -248,15 +248,14 @@ def _alone(text: str, target: Target, span: tuple[int, int], budget_s: float) ->
     """The only occurrence of a quote that stands alone, taken whatever its context...
 
     ...unless its context is not intact and the passage itself is found edited a little
-    (MIN_RIVAL_SIMILARITY) nearer the old offset, its context agreeing better on both
-    sides together (an insertion's credit not counted): the occurrence is then a copy
-    elsewhere (a caption or a summary repeating the sentence) and the edited passage is
-    the highlight.
+    (MIN_RIVAL_SIMILARITY) elsewhere, its context agreeing better on both sides together
+    (an insertion's credit not counted): the occurrence is then a copy (a caption or a
+    summary repeating the sentence) and the edited passage is the highlight. Where each
+    lies is no evidence: text added above moves both, and the copy may be the nearer.
     """
     here = _score_spans(text, target, [span], quote=1.0)[0]
     if not here.is_perfect:
         deadline = time.perf_counter() + budget_s
-        distance = abs(span[0] - target.start)
         rivals = [
             c
             for c in _approximate(text, target, deadline, found_any=False)
@@ -264,7 +263,6 @@ def _alone(text: str, target: Target, span: tuple[int, int], budget_s: float) ->
             and c.quote >= MIN_RIVAL_SIMILARITY
             and c.pre + c.suf > here.pre + here.suf
             and not c.credited
-            and abs(c.start - target.start) < distance
         ]
         rival = _choose(rivals, target)
         if rival is not None:

@@ -87,6 +87,23 @@ def test_a_sentence_that_survives_once_elsewhere_is_found_there() -> None:
     assert found.status == "moved" and edited[found.start : found.end] == twin
 
 
+def test_an_edited_passage_beats_its_verbatim_twin_however_far_the_text_moved() -> None:
+    """A caption printed twice; the second, highlighted, has a character cut, and a
+    paragraph was added above both. The verbatim first copy is nearer the old offset
+    (the insertion moved everything), but the edited copy's context agrees on both
+    sides: it is the highlight (the first copy was taken: a wrong place)."""
+    caption = "8月24日，三个蒙古族微信群因议论当局取消母语教学，遭关闭，群主被警察带走。"
+    text = f"群里有五百个人，三个群有一千五百人。\n\n{caption}\n\n{caption}\n\n{PARAGRAPHS[0]}"
+    quote = caption[:28]
+    start = text.rindex(quote)
+    t = make_target(text, start, start + len(quote))
+    added = "A new paragraph was added here by the editors of the site, above the rest.\n\n"
+    cut = start + 10  # a character inside the second copy's quote
+    edited = added + text[:cut] + text[cut + 1 :]
+    found = reanchor(edited, t)
+    assert (found.start, found.end) == (len(added) + start, len(added) + start + len(quote) - 1)
+
+
 def test_repeated_quote_picks_the_one_with_matching_context() -> None:
     text = "alpha beta gamma. The same words. delta epsilon. The same words. zeta eta."
     second = text.rindex("The same words")
