@@ -118,6 +118,27 @@ def test_annotations_screen(
     assert snap_compare(app, terminal_size=size, run_before=_settle)
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_export_dialog(
+    snap_compare: SnapCompare,
+    corpus: list[Post],
+    store: AnnotationStore,
+    tmp_path: Path,
+    size: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """x over the annotations screen: the dialog whole at 80x24 too (its keys, the four
+    formats with JSON chosen by the arrow, the file name following, both buttons). The
+    working folder is / so the suggested name is the same on every machine (nothing is
+    written)."""
+    monkeypatch.chdir("/")
+    app = ScreenApp(
+        lambda: AnnotationsScreen(store, finder(corpus)),
+        DraftStore(tmp_path / "drafts.json"),
+    )
+    assert snap_compare(app, terminal_size=size, run_before=_settle, press=["x", "down"])
+
+
 def _traditional_reader(tmp_path: Path) -> ScreenApp:
     corpus = load_posts(write_posts(tmp_path / "posts", SCRIPT_POSTS))
     post = post_named(corpus, "2024-03-01-taiwan.md")

@@ -205,7 +205,9 @@ class ExportDialog(ModalScreen[Path | None]):
         self.app.push_screen(ConfirmScreen(question, yes="Overwrite", no="Cancel"), answered)
 
     def _error(self, reason: str) -> None:
-        self.query_one("#export-error", Label).update(Content(reason))
+        label = self.query_one("#export-error", Label)
+        label.update(Content(reason))
+        label.display = True
 
 
 def _sentence(error: BaseException) -> str:
