@@ -501,7 +501,7 @@ export, theme) are in the command palette (`ctrl+p`).
                 ),
                 text_left=state.text_left,
                 partial=self.is_partial,
-                sort=self.sort,
+                sort=_order(self.sort, self.filter_query),
                 query=self.filter_bar.applied_text if self.filter_query is not None else "",
             )
         )
@@ -515,9 +515,13 @@ export, theme) are in the command palette (`ctrl+p`).
 
     def _start_search(self, library: Library, query: Query | None) -> None:
         current = self.post_list.highlighted_post
-        order = self.sort if query is None or query.sort is None else query.sort
         self._search(
-            library, query, order, self.marks, current.id if current else None, self._generation
+            library,
+            query,
+            _order(self.sort, query),
+            self.marks,
+            current.id if current else None,
+            self._generation,
         )
 
     @work(thread=True, exclusive=True, group="filter", exit_on_error=False, description="filter")
@@ -578,3 +582,8 @@ export, theme) are in the command palette (`ctrl+p`).
 
 def _nothing(post_id: str) -> Post | None:
     return None
+
+
+def _order(sort: SortOrder, query: Query | None) -> SortKey:
+    """The order the list is in: the query's ``sort:``, else the chosen ``sort``."""
+    return sort if query is None or query.sort is None else query.sort

@@ -88,6 +88,7 @@ SORT_LABELS: dict[str, str] = {
     "oldest": "oldest first",
     "title": "by title",
     "author": "by author",
+    "relevance": "most relevant first",
 }
 """How each sort order is named in the status line and the palette."""
 

@@ -367,6 +367,31 @@ async def test_sort_orders_and_the_config_remembers(
     assert load_config()[0].sort == "author"
 
 
+async def test_the_status_line_names_the_order_the_query_asks_for(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    """``sort:oldest`` in the query lists oldest first, and the status line says so (it
+    said *newest first*, the chosen order the query overrides)."""
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+
+        def status() -> str:
+            return str(app.library.query_one("#status").render())
+
+        assert "newest first" in status()
+        await apply_filter(pilot, "sort:oldest")
+        await settle(app, pilot)
+        assert titles(app)[0] == "On slow trains"
+        assert "oldest first" in status() and "newest" not in status()
+        await apply_filter(pilot, "river sort:relevance")
+        await settle(app, pilot)
+        assert "most relevant first" in status()
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert "newest first" in status()
+
+
 async def test_sort_from_the_command_palette(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:
