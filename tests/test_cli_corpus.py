@@ -47,6 +47,21 @@ def test_ls_json(runner: CliRunner) -> None:
     assert result.stderr == ""
 
 
+def test_ls_drops_bidi_controls_from_titles_and_authors(runner: CliRunner, tmp_path: Path) -> None:
+    """U+202E in a title would make a terminal draw ``txt.exe`` as ``exe.txt``; neither the
+    table nor the JSON keeps it (nor an isolate in an author or a tag)."""
+    (tmp_path / "evil.md").write_text(
+        '---\ntitle: "Invoice \\u202etxt.exe"\nauthor: "\\u2067Ali\\u2069"\n'
+        'tags: ["a\\u202eb"]\n---\nBody.\n',
+        encoding="utf-8",
+    )
+    table = runner.invoke(main, ["ls", str(tmp_path)])
+    [row] = json.loads(runner.invoke(main, ["ls", str(tmp_path), "--json"]).stdout)
+    for shown in (table.stdout, json.dumps(row, ensure_ascii=False)):
+        assert not set(shown) & {"\u202e", "\u2067", "\u2069"}
+    assert (row["title"], row["author"], row["tags"]) == ("Invoice txt.exe", "Ali", ["ab"])
+
+
 def test_ls_limit(runner: CliRunner) -> None:
     result = runner.invoke(main, ["ls", str(POSTS), "--json", "--limit", "3"])
     assert len(json.loads(result.stdout)) == 3

@@ -12,14 +12,22 @@ import re
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 """ESC and the other C0 controls except tab and newline, DEL, and the C1 controls."""
 
+BIDI_CONTROLS = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
+"""The bidi marks, embeddings, overrides and isolates, as a regex class's contents: they
+can reorder what a terminal shows (a title of U+202E and ``txt.exe`` drawn as
+``exe.txt``), so nothing shown keeps them."""
+
+_LINE_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
+
 _WHITESPACE = re.compile(r"\s+")
-NEEDS_CLEANING = re.compile(r"[&\x00-\x1f\x7f-\x9f]|\s\s|[^\S ]")
-"""An entity, a control character, a run of whitespace or whitespace other than a space."""
+NEEDS_CLEANING = re.compile("[&\x00-\x1f\x7f-\x9f" + BIDI_CONTROLS + r"]|\s\s|[^\S ]")
+"""An entity, a control or bidi character, a run of whitespace or whitespace other than a
+space."""
 
 _OTHER_SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c != " ")
 """Every whitespace character but the space (none lies above U+3000; a test checks)."""
 
-_CLEANING_CHAR = re.compile("[&\x00-\x1f\x7f-\x9f" + re.escape(_OTHER_SPACE) + "]")
+_CLEANING_CHAR = re.compile("[&\x00-\x1f\x7f-\x9f" + BIDI_CONTROLS + re.escape(_OTHER_SPACE) + "]")
 
 
 def needs_cleaning(text: str) -> bool:
@@ -67,7 +75,8 @@ def unescape_entities(text: str) -> str:
 
 
 def clean_line(text: str) -> str:
-    """A one-line display value: entities decoded, controls removed, whitespace collapsed.
+    """A one-line display value: entities decoded, control and bidi characters removed,
+    whitespace collapsed.
 
     Args:
         text: A raw title or author from a post file.
@@ -77,7 +86,7 @@ def clean_line(text: str) -> str:
     """
     if not needs_cleaning(text):
         return text.strip()  # the common case: nothing to decode, remove or collapse
-    return _WHITESPACE.sub(" ", sanitize(unescape_entities(text))).strip()
+    return _WHITESPACE.sub(" ", _LINE_CONTROL.sub("", unescape_entities(text))).strip()
 
 
 def display_text(text: str) -> str:

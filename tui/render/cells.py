@@ -10,8 +10,11 @@ import re
 
 from rich.cells import cell_len, set_cell_size
 
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-"""Control characters (C0 but tab, DEL, C1); newlines too, since a row is one line."""
+from tui.corpus.text import BIDI_CONTROLS
+
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f" + BIDI_CONTROLS + "]")
+"""Control characters (C0 but tab, DEL, C1), newlines too since a row is one line, and
+bidi controls."""
 
 
 def clean_cell(text: str) -> str:
@@ -22,7 +25,7 @@ def clean_cell(text: str) -> str:
     """
     if not text:
         return ""
-    if text.isprintable():  # no control character (nor tab or newline): the usual case
+    if text.isprintable():  # no control or bidi character (nor tab or newline): the usual case
         return text
     return _CONTROL.sub("", text.replace("\t", " ").replace("\n", " ").replace("\r", " "))
 

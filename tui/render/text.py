@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from tui.corpus.text import sanitize, unescape_entities
+from tui.corpus.text import BIDI_CONTROLS, sanitize, unescape_entities
 
 __all__ = [
     "AMP",
@@ -31,7 +31,7 @@ __all__ = [
     "strip_reserved",
 ]
 
-_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff\u00ad" + BIDI_CONTROLS + "]")
 """Zero-width space, word joiner, BOM, soft hyphen and bidi controls.
 
 Bidi overrides are dropped: they can reorder what the terminal shows. The zero-width
@@ -70,8 +70,7 @@ never pass through Markdown, whose parser refuses some URLs and prints the rest.
 _RESERVED = re.compile("[\ue000-\ue00f]")
 
 _NEEDS_CLEANING = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e"
-    "\u2066-\u2069\ue000-\ue00f]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff\u00ad" + BIDI_CONTROLS + "\ue000-\ue00f]"
 )
 _SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 

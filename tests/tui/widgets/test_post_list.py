@@ -110,6 +110,7 @@ def test_the_fast_path_characters_are_one_or_two_cells() -> None:
 
 def test_clean_cell_removes_control_characters() -> None:
     assert clean_cell("a\x1b[31mb\x07c\nd\x9be") == "a[31mbc de"
+    assert clean_cell("Evil \u202etxt.exe \u2066x\u2069") == "Evil txt.exe x"  # bidi controls
 
 
 def test_columns_drop_tags_then_author() -> None:
