@@ -348,7 +348,6 @@ class PostilApp(App[None]):
             return
         if step.phase == "error":
             self.post_message(self.CorpusFailed(step.message))
-            return
         if step.phase == "synced" and step.renamed:
             self._follow_renames(step.renamed)
         state, changed = self.index_state.after(step, time.monotonic())

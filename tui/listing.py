@@ -63,6 +63,8 @@ class IndexState:
         again)."""
         if step.phase == "synced":
             return replace(self, checked=True), step.changed
+        if step.phase == "error":
+            return replace(self, checked=True), False  # the check ended: nothing to wait for
         if step.phase == "fields":
             return replace(self, fields=True, text_total=step.total), False
         if step.phase in ("text", "done"):

@@ -167,3 +167,25 @@ async def test_check_for_changed_files_reads_what_changed_while_the_app_runs(
         assert "The river before dawn" in titles(app)
         assert "The river at night" not in titles(app)
         assert "checking" not in str(app.library.query_one("#status").render())
+
+
+async def test_check_for_changed_files_when_the_folder_is_gone(
+    tmp_path: Path, small_corpus_dir: Path, store_path: Path
+) -> None:
+    """The corpus folder removed while the app runs: the check says so once, the list
+    keeps what it showed, and the status line stops saying *checking* (it said it on)."""
+    import shutil
+
+    folder = tmp_path / "posts"
+    shutil.copytree(small_corpus_dir, folder)
+    app = warm_app(folder, store_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        shown = titles(app)
+        shutil.rmtree(folder)
+        app.action_check_files()
+        await settle(app, pilot)
+        assert "checking" not in str(app.library.query_one("#status").render())
+        assert titles(app) == shown
+        [notice] = [n.message for n in app._notifications]
+        assert notice.startswith("The posts could not be loaded: there is no file or folder")
