@@ -195,19 +195,25 @@ async def test_the_passage_line_never_shows_another_posts_passage(
         assert library.snippet._text == clean_cell(passage) != first
 
 
+async def open_from_query(app: PostilApp, pilot: Pilot[None], query: str) -> ReaderScreen:
+    """Apply ``query`` in the library and open the post under the cursor."""
+    await settle(app, pilot)
+    await apply_filter(pilot, query)
+    await settle(app, pilot)
+    await pilot.press("enter")
+    await settle(app, pilot)
+    reader = app.screen
+    assert isinstance(reader, ReaderScreen)
+    return reader
+
+
 async def test_a_post_opened_from_a_text_query_opens_at_its_first_match(
     make_test_app: MakeTestApp, tmp_path: Path
 ) -> None:
     folder = write_posts(tmp_path / "walk", {"walk.md": LONG})
     app = make_test_app([folder])
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        await apply_filter(pilot, "quince")
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
-        reader = app.screen
-        assert isinstance(reader, ReaderScreen)
+        reader = await open_from_query(app, pilot, "quince")
         document = reader.document
         assert document is not None
         assert [document.text[s:e] for s, e in reader.matches] == ["quince"] * 3
@@ -244,13 +250,7 @@ async def test_a_match_off_screen_is_shown_a_third_of_the_way_down(
     folder = write_posts(tmp_path / "walk", {"walk.md": post})
     app = make_test_app([folder])
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        await apply_filter(pilot, "quince")
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
-        reader = app.screen
-        assert isinstance(reader, ReaderScreen)
+        reader = await open_from_query(app, pilot, "quince")
         view = reader.view
         height = view.scrollable_content_region.height
 
