@@ -183,6 +183,27 @@ def test_ls_json_real_subprocess(tmp_path: Path) -> None:
     assert (tmp_path / "cache" / "postil").is_dir()
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [["ls"], ["ls", "--json"], ["show", "--plain"]])
+def test_a_full_disk_under_the_output_is_one_sentence(tmp_path: Path, args: list[str]) -> None:
+    """Output sent to a full disk (/dev/full fails every write with ENOSPC): one sentence
+    and status 1, no traceback (there was one, from the write in click or the table)."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    target = str(POSTS / "full.md") if args[0] == "show" else str(POSTS)
+    with open("/dev/full", "w", encoding="utf-8") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "tui", *args, target],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+    assert proc.returncode == 1
+    assert proc.stderr == "postil: the output could not be written: No space left on device.\n"
+
+
 def test_ls_json_with_undecodable_file_name(runner: CliRunner, tmp_path: Path) -> None:
     with open(os.path.join(os.fsencode(tmp_path), b"bad\xffname.md"), "wb") as f:
         f.write(b"---\ntitle: ok\n---\n")

@@ -8,6 +8,8 @@ traceback for a user mistake.
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from functools import cache
 from pathlib import Path
@@ -32,6 +34,23 @@ class PostilGroup(click.Group):
             if not args[0].startswith("-") or args[0].split("=", 1)[0] == "--store":
                 args = ["open", *args]
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a full disk (or a device error) while writing its output or a
+        file is one sentence, not a traceback."""
+        try:
+            return super().invoke(ctx)
+        except OSError as error:
+            if error.errno not in WRITE_ERRNOS:
+                raise
+            # What is still buffered for stdout cannot be written either: drop it, so the
+            # interpreter's last flush does not fail again.
+            sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+            fail(f"the output could not be written: {error.strerror or error}.", 1)
+
+
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+"""Errors of a write that the user's disk or device causes (full, over quota, too large)."""
 
 
 def say_waiting() -> None:
