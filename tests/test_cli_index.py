@@ -62,6 +62,10 @@ def test_snippets_mark_the_matches(corpus: Path) -> None:
     (row,) = _ls(runner, corpus, "-q", "text:ferry", "--snippets")
     assert "[[ferry]]" in row["snippet"]
     assert "snippet" not in _ls(runner, corpus)[0]
+    # Without --json there is no row to add the field to: said, not ignored.
+    table = runner.invoke(main, ["ls", str(corpus), "-q", "ferry", "--snippets"])
+    assert table.exit_code == 2
+    assert table.stderr == "postil: --snippets adds a field to the JSON rows: give --json too.\n"
 
 
 def test_a_text_query_before_any_index_is_answered(corpus: Path) -> None:

@@ -160,6 +160,8 @@ def ls_command(
     from tui.corpus.index.db import POST_COLUMNS, post_of
     from tui.corpus.query import QueryError, parse_query
 
+    if snippets and not as_json:
+        fail("--snippets adds a field to the JSON rows: give --json too.", 2)
     try:
         query = parse_query(query_text)
     except QueryError as exc:
