@@ -45,12 +45,12 @@ class PostilGroup(click.Group):
                 raise
             # What is still buffered for stdout cannot be written either: drop it, so the
             # interpreter's last flush does not fail again.
-            sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+            sys.stdout = open(os.devnull, "w", encoding="utf-8")
             fail(f"the output could not be written: {error.strerror or error}.", 1)
 
 
 WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
-"""Errors of a write that the user's disk or device causes (full, over quota, too large)."""
+"""Errors of a write that the disk or device causes (full, over quota, file too large, failing)."""
 
 
 def say_waiting() -> None:

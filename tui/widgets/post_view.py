@@ -428,8 +428,8 @@ class PostView(ScrollView, can_focus=True):
             offset: The canonical offset to show.
             top: Put its line at the top of the view.
             jump: A jump to a match or a highlight: when its line is off screen, put it a
-                third of the way down, so the lines around it show (scrolling just far
-                enough left it on the last line, its sentence cut off below).
+                third of the way down, so the lines after it show too, not only those
+                before it.
         """
         if self._layout is None:
             self._pending_position = offset
