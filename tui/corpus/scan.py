@@ -7,7 +7,7 @@ sorted order wins).
 
 `walk` reports the files a folder at a time, as it finds them (`FileBatch`), and says
 when a folder is done; the index's sync compares each folder with what it recorded and
-never holds every file of a large archive at once. `scan` gathers a walk into one list.
+never holds every file of a large archive at once.
 
 The walk stat()s every post file, and a Python statement per file is a good part of
 that, so it works a folder at a time where it can: a folder's names are listed as bytes,
@@ -25,14 +25,13 @@ import stat as st
 import sys
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import compress
 from operator import attrgetter, itemgetter, methodcaller, not_
 from pathlib import Path
-from typing import NamedTuple
 
 from tui.corpus.errors import CorpusError
-from tui.corpus.model import Problem, relative_part
+from tui.corpus.model import Problem
 
 POST_SUFFIXES = (".md", ".markdown", ".html", ".htm")
 """File name endings of post files (compared case-insensitively)."""
@@ -74,31 +73,6 @@ class MissingPath(CorpusError):
     """A corpus path given by the user does not exist."""
 
 
-class FileEntry(NamedTuple):
-    """One post file found by the scan (a named tuple: tens of thousands are made)."""
-
-    path: str
-    """Absolute path (through the links the scan followed, not resolved)."""
-    rel_start: int
-    """Where the path relative to the root it was found under begins in ``path``."""
-    size: int
-    mtime_ns: int
-
-    @property
-    def rel_path(self) -> str:
-        """Path relative to the root it was found under, POSIX separators."""
-        return relative_part(self.path, self.rel_start)
-
-
-@dataclass(slots=True)
-class ScanResult:
-    """The files found and the problems met while walking."""
-
-    files: list[FileEntry] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    roots: list[str] = field(default_factory=list)
-
-
 @dataclass(frozen=True, slots=True)
 class FileBatch:
     """Files of one folder found together, in name order (a folder may give several)."""
@@ -117,45 +91,6 @@ class FileBatch:
 
 OnBatch = Callable[[FileBatch], None]
 OnDone = Callable[[str], None]
-
-
-def is_post_file(name: str) -> bool:
-    """True when a file name has one of the post suffixes."""
-    return name.lower().endswith(POST_SUFFIXES)
-
-
-def scan(
-    paths: Sequence[str | Path], on_folder: Callable[[list[FileEntry]], None] | None = None
-) -> ScanResult:
-    """Walk the corpus paths and gather every file found.
-
-    Args:
-        paths: Folders (walked recursively) or single files (taken whatever their suffix).
-        on_folder: Called after each folder with the files found so far (a list that
-            only grows).
-
-    Returns:
-        The files found in walk order, problems met (unreadable folders, loops, broken
-        links), and the absolute roots.
-
-    Raises:
-        MissingPath: One of ``paths`` does not exist.
-    """
-    files: list[FileEntry] = []
-
-    def gather(batch: FileBatch) -> None:
-        prefix, start = batch.prefix, batch.rel_start
-        files.extend(
-            FileEntry(prefix + name, start, info.st_size, info.st_mtime_ns)
-            for name, info in zip(batch.names, batch.infos, strict=True)
-        )
-
-    def done(group: str) -> None:
-        if on_folder is not None and group.endswith(os.sep):  # not a file given alone
-            on_folder(files)
-
-    problems, roots = walk(paths, gather, done)
-    return ScanResult(files, problems, roots)
 
 
 def walk(

@@ -12,12 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import REALWORLD, ROOT, SAMPLE_POSTS
+from tests.tui.corpus.scanning import is_post_file
 from tui.corpus import files as files_module
 from tui.corpus import parse as parse_module
 from tui.corpus.files import FM_BOUNDARY
 from tui.corpus.ids import post_id
 from tui.corpus.parse import HEAD_BYTES, Parsed, front_bounds, make_post, parse_fields, parse_file
-from tui.corpus.scan import is_post_file
 
 FIXTURES = ROOT / "tests" / "fixtures"
 POSTS = FIXTURES / "posts"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.corpus.scan import MissingPath, scan
+from tests.tui.corpus.scanning import scan
+from tui.corpus.scan import MissingPath
 
 
 def touch(path: Path, text: str = "---\ntitle: t\n---\n") -> Path:

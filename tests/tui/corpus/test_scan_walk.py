@@ -3,7 +3,7 @@
 `reference_scan` below is the walk as it was before it worked a folder at a time (the
 spec, written for clarity): hypothesis builds trees with links, hard links, loops,
 fifos, hidden folders, folders named like posts and names that are not UTF-8, and
-`scan`, its ``on_folder`` calls and `scan_packing` must all agree with it.
+`scan`, its ``on_folder`` calls and the walk under it must all agree with it.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as some
 
+from tests.tui.corpus.scanning import FileEntry, ScanResult, scan
 from tui.corpus.model import Problem
-from tui.corpus.scan import POST_SUFFIXES, FileEntry, ScanResult, scan
+from tui.corpus.scan import POST_SUFFIXES
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="links, fifos and byte names")
 
