@@ -28,8 +28,10 @@ A target stores the quote, 32 characters of context either side and the offsets.
    faithful span is kept. Scores within CONTEXT_TIE of the best count as equal and the
    nearest to the old offset wins (DESIGN.md's tie-break);
 6. a candidate must have each side's context agree at least MIN_SIDE (0.8), the quote
-   at least MIN_QUOTE_SIMILARITY and the score at least MIN_SCORE; otherwise the
-   annotation is an orphan.
+   at least MIN_QUOTE_SIMILARITY and the score at least MIN_SCORE, or be the quote
+   verbatim with one side of its context exactly as stored (the sentence on the other
+   side reworded), when the quote has at least MIN_ONE_SIDE_CJK characters of Chinese or
+   MIN_ONE_SIDE_OTHER of other text; otherwise the annotation is an orphan.
 
 Context that an insertion split off is still credited: when a side does not match next
 to the candidate, but the rest of the stored context is found where an insertion would
@@ -90,6 +92,14 @@ counted) is anchored at its only occurrence whatever its context (see bench_anch
 
 MIN_ALONE_OTHER = 24
 """The same for other text (English): words are longer, so chance repeats are longer."""
+
+MIN_ONE_SIDE_CJK = 4
+"""A mostly Chinese (or Japanese) quote of at least this many characters, found verbatim
+with one side of its context exactly as stored, is anchored there whatever the other
+side says (the sentence before or after it was reworded; see bench_anchor)."""
+
+MIN_ONE_SIDE_OTHER = 8
+"""The same for other text."""
 
 MIN_RIVAL_SIMILARITY = 0.85
 """How close to the quote an edited passage with its context in place must be to win
@@ -192,7 +202,11 @@ class _Candidate:
     def is_perfect(self) -> bool:
         return self.quote == 1.0 and self.pre == 1.0 and self.suf == 1.0 and not self.credited
 
-    def is_acceptable(self) -> bool:
+    def is_acceptable(self, *, one_side: bool = False) -> bool:
+        """Good enough to anchor at; ``one_side``: the quote is long enough to be taken
+        verbatim with one side of its context intact (`MIN_ONE_SIDE_CJK`)."""
+        if one_side and self.quote == 1.0 and max(self.pre, self.suf) == 1.0 and not self.credited:
+            return True
         return (
             self.quote >= MIN_QUOTE_SIMILARITY
             and min(self.pre, self.suf) >= MIN_SIDE
@@ -281,10 +295,16 @@ def stands_alone(quote: str) -> bool:
     Mostly East Asian wide characters (Chinese, Japanese): MIN_ALONE_CJK characters;
     anything else: MIN_ALONE_OTHER. Whitespace is not counted.
     """
+    return _long_enough(quote, MIN_ALONE_CJK, MIN_ALONE_OTHER)
+
+
+def _long_enough(quote: str, cjk: int, other: int) -> bool:
+    """At least ``cjk`` characters when mostly East Asian wide ones, else ``other``
+    (whitespace not counted)."""
     letters = "".join(quote.split())
-    if len(letters) >= MIN_ALONE_OTHER:
+    if len(letters) >= other:
         return True
-    if len(letters) < MIN_ALONE_CJK:
+    if len(letters) < cjk:
         return False
     wide = sum(1 for char in letters if east_asian_width(char) in "WF")
     return 2 * wide >= len(letters)
@@ -309,7 +329,8 @@ def respaced_spans(text: str, quote: str) -> list[tuple[int, int]]:
 
 
 def _choose(candidates: list[_Candidate], target: Target) -> _Candidate | None:
-    accepted = [c for c in candidates if c.is_acceptable()]
+    one_side = _long_enough(target.exact, MIN_ONE_SIDE_CJK, MIN_ONE_SIDE_OTHER)
+    accepted = [c for c in candidates if c.is_acceptable(one_side=one_side)]
     # Overlapping candidates are one place with different boundaries (verbatim, or an
     # approximate span that swallowed an insertion): keep the most faithful of each.
     accepted.sort(key=lambda c: (-c.quote, -c.score, abs(c.start - target.start)))

@@ -153,6 +153,32 @@ def test_an_edit_at_the_quote_start_does_not_pull_it_into_the_context() -> None:
     assert (found.status, found.start, found.end) == ("moved", start, edited.index(after))
 
 
+def test_a_short_quote_is_found_when_the_sentence_before_it_was_reworded() -> None:
+    """A quote too short to stand alone (六个字的短语), verbatim, its suffix as stored and
+    the sentence before reworded: found there (it was an orphan: both sides had to
+    agree). English the same with eight letters or more."""
+    text = "开头的一句话在这里。记者昨天在码头看到渔船回港，天气很好。后面还有一句。"
+    quote = "渔船回港"
+    t = make_target(text, *_span(text, quote))
+    edited = text.replace("记者昨天在码头看到", "据当地居民说，傍晚时分常见")
+    found = reanchor(edited, t)
+    assert (found.status, found.start) == ("moved", edited.index(quote))
+    english = "It rained all day. The ferry left at dawn, as it does. Nobody was on it."
+    t = make_target(english, *_span(english, "ferry left"))
+    edited = english.replace("It rained all day. The", "After a week of storms the")
+    found = reanchor(edited, t)
+    assert (found.status, found.start) == ("moved", edited.index("ferry left"))
+
+
+def test_a_very_short_quote_still_needs_both_sides() -> None:
+    """Three letters (``ran``) or three CJK characters recur by chance: one intact side is
+    not enough for them."""
+    text = "It rained all day. She ran to the harbour and waited there."
+    t = make_target(text, *_span(text, "ran"))
+    edited = text.replace("It rained all day. She", "Later on, he")
+    assert reanchor(edited, t).status == "orphan"
+
+
 def test_deleted_passage_is_orphan() -> None:
     t = make_target(TEXT, *_span(TEXT, "Nobody expected the results to arrive so soon"))
     edited = TEXT.replace(PARAGRAPHS[3], "")

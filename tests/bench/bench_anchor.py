@@ -532,6 +532,29 @@ def sweep_alone(cases: list[Case]) -> None:
         )
 
 
+def sweep_one_side(cases: list[Case]) -> None:
+    """Right, lost and copies for other minimum lengths of a verbatim quote taken with
+    one side of its context intact."""
+    if not hasattr(anchor, "MIN_ONE_SIDE_CJK"):
+        return
+    print("minimum length of a verbatim quote taken with one side of its context (CJK, other):")
+    for cjk, other in ((2, 4), (3, 6), (4, 8), (5, 12), (6, 16), (10**6, 10**6)):
+        swept = with_thresholds(
+            {"MIN_ONE_SIDE_CJK": cjk, "MIN_ONE_SIDE_OTHER": other}, lambda: run(cases)
+        )
+        assert isinstance(swept, tuple)
+        total, by_kind = swept
+        reworded: Counter[str] = Counter()
+        for (kind, verdict), count in by_kind.items():
+            if kind in ("before", "after", "both"):
+                reworded[verdict] += count
+        label = "never" if cjk > 1000 else f"{cjk}, {other}"
+        print(
+            f"  ({label}): right {share(total):.2f}%  reworded neighbours"
+            f" {share(reworded):.2f}%  {_misses(total)}"
+        )
+
+
 def compare_backends(cases: list[Case]) -> None:
     """Accuracy and time of the approximate passes with each similarity library."""
     if not hasattr(anchor, "similarity"):
@@ -572,6 +595,7 @@ def main() -> None:
     report(total, by_kind)
     print(f"mean re-anchor time: {elapsed / len(cases) * 1000:.2f} ms per case")
     sweep_alone(cases)
+    sweep_one_side(cases)
     compare_backends(cases)
     print("threshold sweep (MIN_SIDE, MIN_QUOTE_SIMILARITY, MIN_SCORE):")
     for values in (
