@@ -438,10 +438,34 @@ class PostilApp(App[None]):
         removed while the app runs are read and the list follows them."""
         if self.library_index is None:
             return
+        if self.library_index.is_gone():
+            self._reopen_index(self.library_index)
+            return
         # A new run: its own rate for the time left.
         self.index_state = replace(self.index_state, checked=False, text_since=None)
         self.library.set_state(self.index_state)
         self.run_indexer(self.library_index.roots, again=True)
+
+    @on(LibraryScreen.IndexGone)
+    def _index_gone(self, event: LibraryScreen.IndexGone) -> None:
+        self._reopen_index(event.library)
+
+    def _reopen_index(self, gone: Library) -> None:
+        """The index folder was removed while the app ran (a cache cleaner, ``rm -rf
+        ~/.cache``): open it again as at a start, which builds it anew; the list and the
+        query follow once the indexing process has read the files."""
+        if self.library_index is not gone:
+            return  # opened again already
+        self.library_index = None
+        self.notify(
+            "The index was removed while postil was running: it is being built again.",
+            severity="warning",
+            markup=False,
+        )
+        self.stop_indexer()
+        self.index_state = IndexState()
+        self.library.set_state(self.index_state)
+        self.load_corpus()
 
     @property
     def corpus_values(self) -> dict[str, dict[str, int]]:

@@ -128,6 +128,13 @@ export, theme) are in the command palette (`ctrl+p`).
         marks: Marks
 
     @dataclass
+    class IndexGone(Message):
+        """The index folder was removed while the app ran (found by a search, in a worker):
+        the app opens it again."""
+
+        library: Library
+
+    @dataclass
     class Filtered(Message):
         """A result to show, computed in a worker."""
 
@@ -536,7 +543,16 @@ export, theme) are in the command palette (`ctrl+p`).
     ) -> None:
         """Run a query (None: every post) and post its rows, the first page read, with
         the row of the post that was under the cursor."""
-        found = result_rows(library, query, order, marks, current)
+        try:
+            found = result_rows(library, query, order, marks, current)
+        except Exception:
+            # The engine or the database failing with their files deleted under them.
+            if not library.is_gone():
+                raise
+            found = None
+        if found is None and library.is_gone():
+            self.post_message(self.IndexGone(library))
+            return
         if found is not None and not get_current_worker().is_cancelled:
             rows, cursor = found
             self.post_message(self.Filtered(rows, generation, cursor))

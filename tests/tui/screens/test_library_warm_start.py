@@ -189,3 +189,38 @@ async def test_check_for_changed_files_when_the_folder_is_gone(
         assert titles(app) == shown
         [notice] = [n.message for n in app._notifications]
         assert notice.startswith("The posts could not be loaded: there is no file or folder")
+
+
+async def test_the_index_removed_while_the_app_runs_is_built_again(
+    tmp_path: Path, small_corpus_dir: Path, store_path: Path
+) -> None:
+    """The index folder deleted under the running app (a cache cleaner): a text query
+    then waited for ever, unanswered, and after *Check for changed files* it listed every
+    post, its old connections and the new engine mixed. Now the app says so, builds the
+    index again, and the query answers."""
+    import shutil
+
+    app = warm_app(small_corpus_dir, store_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        library = app.library_index
+        assert library is not None
+        shutil.rmtree(library.folder)
+        app.library.apply_query("渔船")  # only in the harbour post's text
+        await settle(app, pilot)
+        assert titles(app) == ["港口的早晨"]
+        assert app.library_index is not library
+        notices = [n.message for n in app._notifications]
+        assert any(n.startswith("The index was removed while postil was running") for n in notices)
+        assert not [n for n in notices if n.startswith("Could not")], notices
+        # And through the palette's check, with the list showing every post.
+        library = app.library_index
+        assert library is not None
+        app.library.apply_query("")
+        await settle(app, pilot)
+        shutil.rmtree(library.folder)
+        app.action_check_files()
+        await settle(app, pilot)
+        app.library.apply_query("渔船")
+        await settle(app, pilot)
+        assert titles(app) == ["港口的早晨"]

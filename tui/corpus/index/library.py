@@ -42,6 +42,15 @@ SCAN_LIMIT: Final[int] = 5_000
 """How far `ResultRows.position_of` looks for a post in an order it cannot count in."""
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The (device, inode) of a file, or None when it is not there."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
 class Library:
     """Read access to the index of a set of corpus roots, from any thread."""
 
@@ -57,6 +66,14 @@ class Library:
         """(the counter's data version, the count then)."""
         self._engine: Engine | None = None
         self._engine_lock = threading.Lock()
+        self._identity = _identity(self.folder / "posts.sqlite3")
+        """The database file this library reads (see `is_gone`)."""
+
+    def is_gone(self) -> bool:
+        """Whether the index folder was removed (or made again) since this library was
+        opened: its open connections read the old files, new ones would read the new,
+        and the answers would mix the two. The app then opens the index again."""
+        return _identity(self.folder / "posts.sqlite3") != self._identity
 
     # -- the database -----------------------------------------------------------------------
 
