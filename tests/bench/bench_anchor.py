@@ -512,35 +512,36 @@ def report(total: Counter[str], by_kind: Counter[tuple[str, str]]) -> None:
 
 def sweep_alone(cases: list[Case]) -> None:
     """Right, lost and copies for other minimum lengths of a quote that stands alone."""
-    if not hasattr(anchor, "MIN_ALONE_CJK"):
-        return
-    print("minimum length of a quote anchored at its only occurrence (CJK, other):")
-    for cjk, other in ((4, 8), (6, 16), (8, 20), (10, 24), (12, 32), (16, 40), (10**6, 10**6)):
-        swept = with_thresholds(
-            {"MIN_ALONE_CJK": cjk, "MIN_ALONE_OTHER": other}, lambda: run(cases)
-        )
-        assert isinstance(swept, tuple)
-        total, by_kind = swept
-        reworded: Counter[str] = Counter()
-        for (kind, verdict), count in by_kind.items():
-            if kind in ("before", "after", "both"):
-                reworded[verdict] += count
-        label = "never" if cjk > 1000 else f"{cjk}, {other}"
-        print(
-            f"  ({label}): right {share(total):.2f}%  reworded neighbours"
-            f" {share(reworded):.2f}%  {_misses(total)}"
-        )
+    _sweep_lengths(
+        cases,
+        "MIN_ALONE",
+        "minimum length of a quote anchored at its only occurrence (CJK, other):",
+        ((4, 8), (6, 16), (8, 20), (10, 24), (12, 32), (16, 40)),
+    )
 
 
 def sweep_one_side(cases: list[Case]) -> None:
     """Right, lost and copies for other minimum lengths of a verbatim quote taken with
     one side of its context intact."""
-    if not hasattr(anchor, "MIN_ONE_SIDE_CJK"):
+    _sweep_lengths(
+        cases,
+        "MIN_ONE_SIDE",
+        "minimum length of a verbatim quote taken with one side of its context (CJK, other):",
+        ((2, 4), (3, 6), (4, 8), (5, 12), (6, 16)),
+    )
+
+
+def _sweep_lengths(
+    cases: list[Case], prefix: str, title: str, lengths: tuple[tuple[int, int], ...]
+) -> None:
+    """Run the cases with anchor's ``{prefix}_CJK`` and ``{prefix}_OTHER`` set to each
+    pair of ``lengths`` (and to "never"), printing right overall and after a rewording."""
+    if not hasattr(anchor, f"{prefix}_CJK"):
         return
-    print("minimum length of a verbatim quote taken with one side of its context (CJK, other):")
-    for cjk, other in ((2, 4), (3, 6), (4, 8), (5, 12), (6, 16), (10**6, 10**6)):
+    print(title)
+    for cjk, other in (*lengths, (10**6, 10**6)):
         swept = with_thresholds(
-            {"MIN_ONE_SIDE_CJK": cjk, "MIN_ONE_SIDE_OTHER": other}, lambda: run(cases)
+            {f"{prefix}_CJK": cjk, f"{prefix}_OTHER": other}, lambda: run(cases)
         )
         assert isinstance(swept, tuple)
         total, by_kind = swept
