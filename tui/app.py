@@ -199,6 +199,8 @@ class PostilApp(App[None]):
         # SIGHUP (terminal closed, SSH dropped) and SIGTERM flush drafts, then exit.
         install_signal_handlers(self)
         self.load_corpus()
+        if self.script is not None:
+            self._preload_scripts()
 
     def _notify_read_only(self) -> None:
         """Say once, and until dismissed, that nothing can be saved."""
@@ -475,8 +477,17 @@ class PostilApp(App[None]):
     # -- config ----------------------------------------------------------------------------
 
     def watch_script(self, script: Script | None) -> None:
+        if script is not None:
+            self._preload_scripts()
         if script != self.config.script:
             self._update_config(replace(self.config, script=script))
+
+    @work(thread=True, exclusive=True, group="scripts", exit_on_error=False)
+    def _preload_scripts(self) -> None:
+        """Load OpenCC's conversions off the event loop (see `tui.render.script.preload`)."""
+        from tui.render.script import preload
+
+        preload()
 
     def _on_theme_changed(self, theme: Theme) -> None:
         if theme.name != self.config.theme:

@@ -1,15 +1,18 @@
-"""Simplified and traditional Chinese, character for character (OpenCC, no Textual).
+"""Simplified and traditional Chinese, in the same number of characters (OpenCC, no Textual).
 
 Archives mix simplified and traditional Chinese. The reader can show a post in either
-script, and search folds the two together. Both use OpenCC's *character* dictionaries
-only (STCharacters for simplified -> traditional, TSCharacters for the other way), never
-its phrase dictionaries: a phrase conversion may change a text's length (or map one
-character differently by context), and every offset into the canonical text (highlights,
-the selection, the reading position, search matches) must keep pointing at the same
-character. So a conversion is accepted only when it keeps the length; a block whose
-conversion would not is shown as written.
+script, and search folds the two together. Every offset into the canonical text
+(highlights, the selection, the reading position, search matches) must keep pointing at
+the same place, so a text is shown converted only when the conversion keeps its length.
 
-OpenCC is imported and its two dictionaries are loaded on first use, not at import, so
+Shown text goes through OpenCC's phrase conversions (``s2t``, ``t2s``: its phrase
+dictionaries, then its character ones), which pick the character a word needs (头发 ->
+頭髮, 分钟 -> 分鐘, where the character dictionary alone gives 頭發, 分鍾); when that
+changes a text's length, the character dictionary alone is tried, and when that does
+too, the text is shown as written. Search folds with the character dictionary only
+(TSCharacters): one for one, so a folded text always keeps its length.
+
+OpenCC is imported and its dictionaries are loaded on first use, not at import, so
 ``postil ls`` and the app's start pay nothing for it (README's Performance section has
 the figures).
 """
@@ -35,6 +38,9 @@ _DICTIONARIES: dict[Script, str] = {
     "simplified": "TSCharacters.ocd2",
 }
 """The OpenCC character dictionary that converts into each script."""
+
+_PHRASE_CONFIGS: dict[Script, str] = {"traditional": "s2t", "simplified": "t2s"}
+"""The OpenCC conversion (phrases, then characters) that shows text in each script."""
 
 
 SCRIPT_NAMES: dict[Script | None, str] = {
@@ -66,19 +72,36 @@ class _Converter(Protocol):
     def convert(self, text: str) -> str: ...
 
 
-_converters: dict[Script, _Converter] = {}
-_lock = threading.Lock()
+_converters: dict[tuple[Script, bool], _Converter] = {}
+_locks = {(script, phrases): threading.Lock() for script in SCRIPTS for phrases in (False, True)}
+"""One lock a converter: a thread loading one never holds up a thread that needs another."""
 
 
-def _converter(script: Script) -> _Converter:
-    """The OpenCC converter into ``script``, loaded once (thread-safe)."""
-    found = _converters.get(script)
+def _converter(script: Script, *, phrases: bool = False) -> _Converter:
+    """The OpenCC converter into ``script`` (``phrases``: the phrase conversion, else the
+    character dictionary alone), loaded once (thread-safe)."""
+    found = _converters.get((script, phrases))
     if found is not None:
         return found
-    with _lock:
-        if script not in _converters:
-            _converters[script] = _load(_DICTIONARIES[script])
-        return _converters[script]
+    with _locks[script, phrases]:
+        if (script, phrases) not in _converters:
+            loaded = _load_phrases(script) if phrases else _load(_DICTIONARIES[script])
+            _converters[script, phrases] = loaded
+        return _converters[script, phrases]
+
+
+def _load_phrases(script: Script) -> _Converter:
+    """OpenCC's own phrase conversion into ``script`` (a config the package ships)."""
+    try:
+        import opencc
+    except ImportError as error:
+        raise ScriptUnavailable(f"OpenCC is not installed ({error})") from error
+    try:
+        converter: _Converter = opencc.OpenCC(_PHRASE_CONFIGS[script])
+    except Exception as error:  # the binding raises plain Exception subclasses
+        name = _PHRASE_CONFIGS[script]
+        raise ScriptUnavailable(f"OpenCC could not load its {name} conversion ({error})") from error
+    return converter
 
 
 def _load(dictionary: str) -> _Converter:
@@ -121,15 +144,31 @@ def available() -> str | None:
 
 
 def convert(text: str, script: Script | None) -> str:
-    """``text`` in ``script``, character for character; as written when the conversion
-    would change its length, when ``script`` is None, or when OpenCC is unavailable."""
+    """``text`` in ``script`` in as many characters: by phrases, else character by
+    character; as written when both would change its length, when ``script`` is None,
+    or when OpenCC is unavailable."""
     if script is None or text.isascii():
         return text
-    try:
-        converted = _converter(script).convert(text)
-    except ScriptUnavailable:
-        return text
-    return converted if len(converted) == len(text) else text
+    for phrases in (True, False):
+        try:
+            converted = _converter(script, phrases=phrases).convert(text)
+        except ScriptUnavailable:
+            continue
+        if len(converted) == len(text):
+            return converted
+    return text
+
+
+def preload() -> None:
+    """Load every conversion now (in a thread: the phrase dictionary into traditional
+    takes ~50 ms to load, a pause the first conversion would otherwise make on the
+    event loop); what cannot be loaded is left to `convert`'s fallbacks."""
+    for script in SCRIPTS:
+        for phrases in (False, True):
+            try:
+                _converter(script, phrases=phrases)
+            except ScriptUnavailable:
+                pass
 
 
 def convert_block(block: Block, script: Script | None) -> Block:

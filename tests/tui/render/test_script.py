@@ -1,4 +1,4 @@
-"""Simplified and traditional Chinese, character for character (tui/render/script.py)."""
+"""Simplified and traditional Chinese in as many characters (tui/render/script.py)."""
 
 from __future__ import annotations
 
@@ -30,15 +30,17 @@ def test_opencc_is_available_here() -> None:
 @pytest.mark.parametrize(
     ("text", "target", "expected"),
     [
-        ("台湾的发展，后来的头发。", "traditional", "臺灣的發展，後來的頭發。"),
+        ("台湾的发展，后来的头发。", "traditional", "臺灣的發展，後來的頭髮。"),
+        ("四十分钟的路，尽管千里。", "traditional", "四十分鐘的路，儘管千里。"),
         ("臺灣的發展，後來的頭髮。", "simplified", "台湾的发展，后来的头发。"),
         ("English stays, 中文 too", "traditional", "English stays, 中文 too"),
         ("台湾", None, "台湾"),
         ("", "traditional", ""),
     ],
 )
-def test_convert_character_by_character(text: str, target: str | None, expected: str) -> None:
-    """Character level, not phrase level: 头发 becomes 頭發 (a phrase dictionary says 頭髮)."""
+def test_convert_by_phrases(text: str, target: str | None, expected: str) -> None:
+    """By phrases: 头发 becomes 頭髮 and 分钟 分鐘 (character by character they were 頭發
+    and 分鍾, and 千里 became 千裏)."""
     assert convert(text, target) == expected  # type: ignore[arg-type]
 
 
@@ -74,13 +76,38 @@ class _Lengthening:
 def test_a_conversion_that_changes_the_length_is_not_used(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setitem(script._converters, "traditional", _Lengthening())
-    monkeypatch.setitem(script._converters, "simplified", _Lengthening())
+    converters: dict[tuple[str, bool], object] = script._converters  # type: ignore[assignment]
+    # The phrase conversion lengthens: the character one is used.
+    monkeypatch.setitem(converters, ("traditional", True), _Lengthening())
+    assert convert("台湾", "traditional") == "臺灣"
+    # Both do: as written.
+    monkeypatch.setitem(converters, ("traditional", False), _Lengthening())
+    monkeypatch.setitem(converters, ("simplified", False), _Lengthening())
     assert convert("台湾", "traditional") == "台湾"
     block = Block("table", "台 | 湾", rows=(("台", "湾"),))
     assert convert_block(block, "traditional") is block
     # The fold falls back to one character at a time, keeping those that stay one.
     assert fold_script("台湾") == "台湾"
+
+
+class _Unavailable:
+    def convert(self, text: str) -> str:
+        raise script.ScriptUnavailable("no phrase dictionary here")
+
+
+def test_without_the_phrase_conversion_characters_are_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    converters: dict[tuple[str, bool], object] = script._converters  # type: ignore[assignment]
+    monkeypatch.setitem(converters, ("traditional", True), _Unavailable())
+    assert convert("台湾的头发", "traditional") == "臺灣的頭發"
+
+
+def test_preload_loads_every_conversion() -> None:
+    script.preload()
+    assert set(script._converters) == {
+        (target, phrases) for target in ("simplified", "traditional") for phrases in (False, True)
+    }
 
 
 def test_a_block_converts_its_text_and_its_cells() -> None:

@@ -81,7 +81,7 @@ async def test_a_highlight_made_in_traditional_view_is_the_same_in_simplified_vi
         await settle(pilot)
         assert _script(reader) == "traditional" and app.script == "traditional"
         shown = _shown(reader)
-        assert TRADITIONAL_FIRST in shown and "頭髮" not in shown  # characters, not phrases
+        assert TRADITIONAL_FIRST in shown and "頭髮" in shown  # by phrases: not 頭發
         assert "臺灣的發展與後來" in str(reader.query_one("#reader-header").render())
 
         await pilot.press("v", "h")  # the first sentence, highlighted in traditional view
