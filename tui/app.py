@@ -39,7 +39,6 @@ from tui.indexer import Indexer, IndexerFailed
 from tui.lifecycle import install_signal_handlers
 from tui.listing import IndexState
 from tui.messages import AnnotationsChanged, ReadingChanged
-from tui.render.cells import clean_cell
 from tui.render.script import Script
 from tui.screens.library import LibraryScreen
 from tui.store_writer import StoreWriter
@@ -524,43 +523,19 @@ class PostilApp(App[None]):
             self.call_from_thread(self.offer_drafts, drafts)
 
     def offer_drafts(self, drafts: Sequence[Draft]) -> None:
-        """Ask whether to reopen the notes recovered from last time.
-
-        "Restore" opens the first draft's post with its note editor (the reader resumes
-        it); the others stay in the draft store and are offered again. "Later" keeps
-        them all: nothing typed is ever thrown away without being asked.
-        """
-        from tui.screens.confirm import ConfirmScreen
+        """Ask whether to reopen the notes recovered from last time (see
+        `tui.screens.drafts_offer`)."""
+        from tui.screens.drafts_offer import offer_drafts
 
         library = self.library_index
-        found = [library.find(draft.post_id) if library is not None else None for draft in drafts]
-        posts: dict[str, Post] = {post.id: post for post in found if post is not None}
-        usable = [draft for draft in drafts if draft.post_id in posts]
-        if not usable:
-            return
-        count = len(usable)
-        noun = "note" if count == 1 else "notes"
-        titles = ", ".join(sorted({clean_cell(d.title or posts[d.post_id].title) for d in usable}))
 
-        def answered(restore: bool | None) -> None:
-            if restore:
-                draft = usable[0]
-                self.library.open_post(posts[draft.post_id], resume_draft=draft)
-            else:
-                self.notify(
-                    "The drafts are kept; the palette command 'Restore note drafts' reopens them.",
-                    markup=False,
-                )
+        def find(post_id: str) -> Post | None:
+            return library.find(post_id) if library is not None else None
 
-        self.push_screen(
-            ConfirmScreen(
-                f"{count} unsaved {noun} from last time ({titles}). Reopen now?",
-                yes="Restore",
-                no="Later",
-                default_yes=True,
-            ),
-            answered,
-        )
+        def open_post(post: Post, draft: Draft) -> None:
+            self.library.open_post(post, resume_draft=draft)
+
+        offer_drafts(self, drafts, find, open_post)
 
     def action_restore_drafts(self) -> None:
         """Offer the recovered drafts again (palette command)."""
