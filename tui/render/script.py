@@ -24,7 +24,7 @@ import tempfile
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal, Protocol, get_args, runtime_checkable
+from typing import Any, Literal, Protocol, get_args, runtime_checkable
 
 from tui.render.model import Block
 
@@ -90,12 +90,18 @@ def _converter(script: Script, *, phrases: bool = False) -> _Converter:
         return _converters[script, phrases]
 
 
-def _load_phrases(script: Script) -> _Converter:
-    """OpenCC's own phrase conversion into ``script`` (a config the package ships)."""
+def _opencc() -> Any:
+    """The opencc module (imported on first use), or ScriptUnavailable without it."""
     try:
         import opencc
     except ImportError as error:
         raise ScriptUnavailable(f"OpenCC is not installed ({error})") from error
+    return opencc
+
+
+def _load_phrases(script: Script) -> _Converter:
+    """OpenCC's own phrase conversion into ``script`` (a config the package ships)."""
+    opencc = _opencc()
     try:
         converter: _Converter = opencc.OpenCC(_PHRASE_CONFIGS[script])
     except Exception as error:  # the binding raises plain Exception subclasses
@@ -112,10 +118,7 @@ def _load(dictionary: str) -> _Converter:
     one-dictionary config naming the packaged dictionary by its full path is written
     to a temporary folder, read, and removed.
     """
-    try:
-        import opencc
-    except ImportError as error:
-        raise ScriptUnavailable(f"OpenCC is not installed ({error})") from error
+    opencc = _opencc()
     path = Path(opencc.__file__).parent / "clib" / "share" / "opencc" / dictionary
     if not path.is_file():
         raise ScriptUnavailable(f"OpenCC's dictionary {dictionary} is missing")

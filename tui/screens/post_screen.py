@@ -150,9 +150,9 @@ class PostScreen(Screen[None]):
         self._keys_state = (False, False)
         """(has a selection, has a current highlight): what the key bar's keys depend on."""
         self._arrived: PostScreen.Loaded | PostScreen.LoadFailed | None = None
+        """What the loading thread sent first (read by ``on_mount``)."""
         self._no_text = False
         """The whole post is converted and holds no sentence (its body is markup alone)."""
-        """What the loading thread sent first (read by ``on_mount``)."""
         self._arrival = asyncio.Event()
         """Set (on the event loop) once ``_arrived`` is."""
         self._painted = threading.Event()
