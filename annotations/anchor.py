@@ -53,12 +53,11 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from difflib import SequenceMatcher
-from typing import Literal, NamedTuple
+from typing import Literal
 from unicodedata import east_asian_width
 
+from annotations import seeds
 from annotations.model import Target
 
 CONTEXT_CHARS = 32
@@ -119,33 +118,7 @@ AnchorStatus = Literal["anchored", "moved", "orphan"]
 _WORD_RUN = re.compile(r"[^\W_]+")
 """Runs of letters and digits (CJK characters included): what survives normalisation."""
 
-_MAX_OCCURRENCES = 5000
 _MAX_SCORED = 200
-_MAX_SEED_HITS = 40
-_MAX_FUZZY_CANDIDATES = 6
-
-
-class _Block(NamedTuple):
-    """A run of ``size`` equal characters at ``a`` in one string and ``b`` in the other."""
-
-    a: int
-    b: int
-    size: int
-
-
-def _difflib_similarity(a: str, b: str) -> float:
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
-
-
-def _difflib_blocks(a: str, b: str) -> list[tuple[int, int, int]]:
-    return [tuple(m) for m in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()]  # type: ignore[misc]
-
-
-similarity: Callable[[str, str], float] = _difflib_similarity
-"""How alike two strings are, 0..1: twice the matched characters over both lengths."""
-
-matching_blocks: Callable[[str, str], list[tuple[int, int, int]]] = _difflib_blocks
-"""The runs of equal characters that align two strings, as (a, b, size), in order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +205,7 @@ def reanchor(text: str, target: Target, *, budget_s: float = FUZZY_BUDGET_S) -> 
     if text[start:end] == exact and _sides(text, start, end, target) == (1.0, 1.0, False):
         return Anchor("anchored", start, end)
     size = len(exact)
-    spans = [(at, at + size) for at in _occurrences(text, exact)]
+    spans = [(at, at + size) for at in seeds.occurrences(text, exact)]
     alone = stands_alone(exact)
     if len(spans) == 1 and alone:
         return _alone(text, target, spans[0], budget_s)
@@ -324,7 +297,8 @@ def respaced_spans(text: str, quote: str) -> list[tuple[int, int]]:
     # A run of whitespace, then a character it cannot match: never backtracks.
     pattern = re.compile(r"\s*".join(re.escape(char) for char in letters))
     return [
-        (m.start(), m.end()) for m in itertools.islice(pattern.finditer(text), _MAX_OCCURRENCES)
+        (m.start(), m.end())
+        for m in itertools.islice(pattern.finditer(text), seeds.MAX_OCCURRENCES)
     ]
 
 
@@ -395,7 +369,7 @@ def _side_similarity(expected: str, actual: str, *, before: bool) -> tuple[float
             run += 1
     if run == n:
         return 1.0, run
-    ratio = similarity(expected, actual) if actual else 0.0
+    ratio = seeds.similarity(expected, actual) if actual else 0.0
     return max(run / n, ratio), run
 
 
@@ -461,23 +435,10 @@ def _score_spans(
     spans = sorted(set(spans), key=lambda s: abs(s[0] - target.start))[:_MAX_SCORED]
     out = []
     for a, b in spans:
-        agreement = similarity(text[a:b], target.exact) if quote is None else quote
+        agreement = seeds.similarity(text[a:b], target.exact) if quote is None else quote
         pre, suf, credited = _sides(text, a, b, target)
         out.append(_Candidate(a, b, agreement, pre, suf, credited))
     return out
-
-
-def _occurrences(haystack: str, needle: str, lo: int = 0, hi: int | None = None) -> list[int]:
-    hits: list[int] = []
-    hi = len(haystack) if hi is None else hi
-    at = haystack.find(needle, lo, hi)
-    while at >= 0 and len(hits) < _MAX_OCCURRENCES:
-        hits.append(at)
-        at = haystack.find(needle, at + 1, hi)
-    return hits
-
-
-# -- whitespace and punctuation ignored -----------------------------------------------
 
 
 def _edges(text: str) -> tuple[int, int]:
@@ -500,15 +461,15 @@ def _normalised(text: str, target: Target, lo: int, hi: int) -> list[_Candidate]
     # widen each match by as many characters.
     lead, trail = _edges(target.exact)
     spans = []
-    for m in itertools.islice(pattern.finditer(text, lo, hi), _MAX_OCCURRENCES):
+    for m in itertools.islice(pattern.finditer(text, lo, hi), seeds.MAX_OCCURRENCES):
         start = max(0, m.start() - lead)
         end = min(len(text), m.end() + trail)
         # Spacing around the quote's ends may have changed too: the stored context says
         # where they are, if it is found right there.
         if lead:
-            start = min(m.start(), _snap_start(text, target, start, lead + 2))
+            start = min(m.start(), seeds.snap_start(text, target, start, lead + 2))
         if trail:
-            end = max(m.end(), _snap_end(text, target, end, trail + 2))
+            end = max(m.end(), seeds.snap_end(text, target, end, trail + 2))
         spans.append((start, end))
     return _score_spans(text, target, spans, quote=None)
 
@@ -518,84 +479,11 @@ def _normalised(text: str, target: Target, lo: int, hi: int) -> list[_Candidate]
 
 def _fuzzy(text: str, target: Target, lo: int, hi: int, deadline: float) -> list[_Candidate]:
     out = []
-    for diagonal in _candidate_diagonals(text, target.exact, lo, hi):
+    for diagonal in seeds.candidate_diagonals(text, target.exact, lo, hi):
         if time.perf_counter() > deadline:
             break
-        span = _align(text, target, diagonal)
+        span = seeds.align(text, target, diagonal)
         if span is not None:
             scored = _score_spans(text, target, [span], quote=None)
             out += [c for c in scored if c.quote >= MIN_EDITED_SIMILARITY]
     return out
-
-
-def _candidate_diagonals(text: str, quote: str, lo: int, hi: int) -> list[int]:
-    """Likely quote starts: where several seeds of the quote occur in the right order."""
-    size = len(quote)
-    seed_len = 8 if size >= 32 else max(4, size // 3)
-    step = max(seed_len, size // 16)
-    votes: list[int] = []
-    for at in range(0, size - seed_len + 1, step):
-        hits = _occurrences(text, quote[at : at + seed_len], lo, hi)
-        if 0 < len(hits) <= _MAX_SEED_HITS:  # too common a seed tells nothing
-            votes.extend(hit - at for hit in hits)
-    if not votes:
-        return []
-    votes.sort()
-    tolerance = max(4, size // 5)
-    clusters: list[list[int]] = [[votes[0]]]
-    for vote in votes[1:]:
-        if vote - clusters[-1][-1] <= tolerance:
-            clusters[-1].append(vote)
-        else:
-            clusters.append([vote])
-    needed = 2 if size >= 2 * seed_len else 1
-    ranked = sorted((c for c in clusters if len(c) >= needed), key=len, reverse=True)
-    return [c[len(c) // 2] for c in ranked[:_MAX_FUZZY_CANDIDATES]]
-
-
-def _align(text: str, target: Target, diagonal: int) -> tuple[int, int] | None:
-    """The span the quote occupies near ``diagonal``, ends snapped to the stored context."""
-    quote = target.exact
-    slack = max(8, len(quote) // 4)
-    w_lo = max(0, diagonal - slack)
-    window = text[w_lo : diagonal + len(quote) + slack]
-    blocks = [b for b in matching_blocks(window, quote) if b[2]]
-    if not blocks:
-        return None
-    first, last = _Block(*blocks[0]), _Block(*blocks[-1])
-    # Extend to the quote's ends by the unmatched lengths: an edit on the quote's first
-    # or last character must not shrink the span.
-    start = max(0, w_lo + first.a - first.b)
-    end = min(len(text), w_lo + last.a + last.size + (len(quote) - last.b - last.size))
-    # An edit near an end can pair the quote's first (last) words with the same words
-    # in the context (a name in the sentence before): the span then reaches into the
-    # context, past where `diagonal` puts the quote. The snaps look near both places.
-    start = _snap_start(text, target, start, slack, diagonal)
-    end = _snap_end(text, target, end, slack, diagonal + len(quote))
-    return (start, end) if start < end else None
-
-
-def _snap_start(
-    text: str, target: Target, start: int, slack: int, expected: int | None = None
-) -> int:
-    """Move the start to just after the stored prefix, if it is found close by (near
-    ``start`` or ``expected``)."""
-    tail = target.prefix[-8:]
-    if len(tail) < 8:
-        return start
-    expected = start if expected is None else expected
-    lo = max(0, min(start, expected) - slack - len(tail))
-    hits = _occurrences(text, tail, lo, min(len(text), max(start, expected) + slack))
-    return min((h + len(tail) for h in hits), key=lambda s: abs(s - start), default=start)
-
-
-def _snap_end(text: str, target: Target, end: int, slack: int, expected: int | None = None) -> int:
-    """Move the end to just before the stored suffix, if it is found close by (near
-    ``end`` or ``expected``)."""
-    head = target.suffix[:8]
-    if len(head) < 8:
-        return end
-    expected = end if expected is None else expected
-    lo, hi = max(0, min(end, expected) - slack), min(len(text), max(end, expected) + slack + 8)
-    hits = _occurrences(text, head, lo, hi)
-    return min(hits, key=lambda s: abs(s - end), default=end)

@@ -1,6 +1,6 @@
 """The similarity libraries bench_anchor compares for anchor.py's approximate passes.
 
-Each backend replaces anchor.py's ``similarity`` (how alike two strings are, on
+Each backend replaces annotations/seeds.py's ``similarity`` (how alike two strings are, on
 difflib's ratio scale: twice the matched characters over both lengths, so the minimums
 keep their meaning) and ``matching_blocks`` (the runs that align a quote with a window
 of text). diff-match-patch also replaces the search for likely places with its Bitap
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from annotations import anchor
+from annotations import seeds
 
 Blocks = list[tuple[int, int, int]]
 
@@ -70,15 +70,15 @@ def _diff_match_patch() -> dict[str, Any] | None:
         found = dmp.match_main(region, tail, middle + len(quote) // 2 - len(tail))
         return [lo + found - (len(quote) - len(tail))] if found >= 0 else []
 
-    return {"similarity": similarity, "matching_blocks": blocks, "_candidate_diagonals": diagonals}
+    return {"similarity": similarity, "matching_blocks": blocks, "candidate_diagonals": diagonals}
 
 
 BACKENDS: dict[str, dict[str, Any] | None] = {
     "difflib": {
-        "similarity": anchor._difflib_similarity,
-        "matching_blocks": anchor._difflib_blocks,
+        "similarity": seeds._difflib_similarity,
+        "matching_blocks": seeds._difflib_blocks,
     },
     "rapidfuzz": _rapidfuzz(),
     "diff-match-patch": _diff_match_patch(),
 }
-"""Name -> the anchor.py attributes to replace (None: the library is not installed)."""
+"""Name -> the seeds.py attributes to replace (None: the library is not installed)."""

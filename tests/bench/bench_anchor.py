@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from annotations import anchor
+from annotations import anchor, seeds
 from annotations.anchor import make_target, reanchor
 from annotations.model import Target
 from tests.bench import anchor_edits as edits
@@ -429,15 +429,17 @@ def right(total: Counter[str]) -> int:
 
 
 def with_thresholds(values: dict[str, float], fn: Callable[[], object]) -> object:
-    """Run ``fn`` with anchor.py's module thresholds temporarily replaced."""
-    saved = {name: getattr(anchor, name) for name in values}
+    """Run ``fn`` with module attributes temporarily replaced: anchor.py's thresholds,
+    or seeds.py's string comparisons."""
+    modules = {name: anchor if hasattr(anchor, name) else seeds for name in values}
+    saved = {name: getattr(modules[name], name) for name in values}
     try:
         for name, value in values.items():
-            setattr(anchor, name, value)
+            setattr(modules[name], name, value)
         return fn()
     finally:
         for name, value in saved.items():
-            setattr(anchor, name, value)
+            setattr(modules[name], name, value)
 
 
 def timing(texts: list[str]) -> None:
@@ -558,8 +560,6 @@ def _sweep_lengths(
 
 def compare_backends(cases: list[Case]) -> None:
     """Accuracy and time of the approximate passes with each similarity library."""
-    if not hasattr(anchor, "similarity"):
-        return  # anchor.py from before the libraries could be swapped
     from tests.bench import anchor_backends
 
     print("similarity library (right, lost, imprecise, WRONG, mean time per case):")
