@@ -453,9 +453,12 @@ class PostScreen(Screen[None]):
         self.refresh_bindings()
 
     def _show_match(self, index: int) -> None:
+        """Show match ``index`` apart; the search is what the user follows now, so no
+        highlight stays current (the line under the post says which match this is)."""
         if not self._matches:
             return
         start, _ = self._matches.show(index)
+        self.view.set_current(None)
         self.view.set_matches(self._matches.spans, self._matches.index)
         self.view.scroll_to_offset(start, jump=True)
         self._show_current_note()

@@ -290,6 +290,34 @@ async def test_slash_finds_words_in_the_open_post(
         assert reader.matches and reader.view.has_focus
 
 
+async def test_a_find_after_a_highlight_shows_where_the_search_is(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    """The highlight just made stays current until the user searches: then the line under
+    the post says which match is shown (it kept the highlight's colour, and ``n`` seemed
+    to do nothing); ``]`` makes a highlight current again."""
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await apply_filter(pilot, "tag:nature")
+        await settle(app, pilot)
+        await pilot.press("enter")  # the river post
+        await settle(app, pilot)
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        await pilot.press("v", "h")
+        await settle(app, pilot)
+        note = reader.query_one("#reader-note")
+        assert "yellow" in str(note.render())
+        await pilot.press("slash", *"water", "enter")
+        await settle(app, pilot)
+        assert "match 1 of 1" in str(note.render())
+        assert reader.view.current is None
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        assert reader.view.current is not None and "yellow" in str(note.render())
+
+
 async def settle_reader(app: PostilApp, pilot: Pilot[None]) -> None:
     await settle(app, pilot)
 
