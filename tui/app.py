@@ -42,13 +42,14 @@ from tui.messages import AnnotationsChanged, ReadingChanged
 from tui.render.script import Script
 from tui.screens.library import LibraryScreen
 from tui.store_writer import StoreWriter
+from tui.widgets.ordered_keys import OrderedKeysApp
 
 if TYPE_CHECKING:
     from annotations.model import Annotation
     from annotations.store import AnnotationStore
 
 
-class PostilApp(App[None]):
+class PostilApp(OrderedKeysApp[None]):
     """Browse, filter, read and annotate an archive of post files."""
 
     CSS_PATH = ["app.tcss", "reader.tcss"]

@@ -192,6 +192,11 @@ def test_filter_open_highlight_note_quit(tmux: Tmux, e2e_env: dict[str, str]) ->
     tmux.keys("v", "h")
     first = wait_until(lambda: notes(e2e_env), "the highlight in the store", tmux.screen)
     assert [doc["target"]["exact"] for doc in first] == ["The river is dark at night."]
+    # A find typed in one go: its letters are the find's, not the reader's keys (`d`
+    # asked to delete the current highlight and `y` said yes).
+    tmux.burst("/daily", "Enter")
+    tmux.wait_for("Not found")
+    assert len(notes(e2e_env)) == 1
 
     tmux.keys("v", "Down", "n")
     tmux.wait_for("> Lights move on the water.")  # the note editor quotes the selection

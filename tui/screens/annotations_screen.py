@@ -272,7 +272,7 @@ match no post. Orphans (quotes no longer found in their post) are marked.
 
     def action_focus_filter(self) -> None:
         """Focus the filter."""
-        self.query_one("#annotations-filter", Input).focus()
+        self.set_focus(self.query_one("#annotations-filter", Input))  # now, as in the library
 
     def action_unplaced(self) -> None:
         """List the imported annotations that match no post."""

@@ -8,19 +8,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from annotations.model import COLORS
+from tui.widgets.ordered_keys import TypedAheadDialog
 
 
-class ColorDialog(ModalScreen[str | None]):
+class ColorDialog(TypedAheadDialog[str | None]):
     """Choose a colour; Enter (or its number key) answers it, escape None.
 
     Args:
         current: The highlight's colour now (selected when the dialog opens).
     """
+
+    FIELD = "#color-list"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(

@@ -13,12 +13,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 
 from annotations.model import Annotation
 from tui.screens.confirm import ConfirmScreen
-from tui.widgets.ordered_keys import OrderedInput
+from tui.widgets.ordered_keys import OrderedInput, TypedAheadDialog
 
 ExportFormat = Literal["markdown", "json", "csv", "jsonld"]
 FORMATS: tuple[ExportFormat, ...] = ("markdown", "json", "csv", "jsonld")
@@ -67,7 +66,7 @@ def default_path(fmt: ExportFormat, folder: Path | None = None) -> Path:
     return (folder or Path.cwd()) / f"postil-notes{EXTENSIONS[fmt]}"
 
 
-class ExportDialog(ModalScreen[Path | None]):
+class ExportDialog(TypedAheadDialog[Path | None]):
     """Export annotations; answers the file written, or None when cancelled.
 
     Args:
@@ -75,6 +74,8 @@ class ExportDialog(ModalScreen[Path | None]):
         orphans: Ids of the annotations whose quote was not found in their post.
         folder: Where the suggested file name points (the working folder by default).
     """
+
+    FIELD = "#export-format"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(

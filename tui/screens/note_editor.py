@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Label, TextArea
 
@@ -18,13 +17,13 @@ from tui.drafts import Draft, DraftStore
 from tui.render import sanitize
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.key_bar import KeyBar
-from tui.widgets.ordered_keys import OrderedTextArea
+from tui.widgets.ordered_keys import OrderedTextArea, TypedAheadDialog
 
 DRAFT_DELAY = 0.5
 """Seconds of typing pause before the draft is written (a crash loses at most this)."""
 
 
-class NoteEditor(ModalScreen[str | None]):
+class NoteEditor(TypedAheadDialog[str | None]):
     """Edit a note; ``ctrl+s`` (or ``alt+s``, F2) answers the text, escape None.
 
     Escape asks before throwing away text that was typed. While the editor is open,
@@ -38,6 +37,8 @@ class NoteEditor(ModalScreen[str | None]):
         drafts: Where drafts are kept (None: no drafts, e.g. in a read-only store).
         draft: What the draft records besides the text (post, annotation, offsets).
     """
+
+    FIELD = "#note-text"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", priority=True, tooltip="Save the note.", id="note.save"),

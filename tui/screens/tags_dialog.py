@@ -8,10 +8,9 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from tui.widgets.ordered_keys import OrderedInput
+from tui.widgets.ordered_keys import OrderedInput, TypedAheadDialog
 
 
 def parse_tags(text: str) -> tuple[str, ...]:
@@ -24,12 +23,14 @@ def parse_tags(text: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-class TagsDialog(ModalScreen[tuple[str, ...] | None]):
+class TagsDialog(TypedAheadDialog[tuple[str, ...] | None]):
     """Ask for tags; Enter answers the parsed tags, escape None (no change).
 
     Args:
         tags: The current tags, shown for editing.
     """
+
+    FIELD = "#tags-input"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(

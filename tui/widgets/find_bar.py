@@ -60,7 +60,7 @@ class FindBar(Vertical):
         """Show the bar and put the cursor in it."""
         self.display = True
         self.query_one("#find-error", Static).update("")
-        self.input.focus()
+        self.screen.set_focus(self.input)  # now: the keys typed next are routed to it
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Parse the words; post them, or say why there is nothing to find."""

@@ -9,31 +9,99 @@ These widgets run their own bindings, and those of the containers around them (t
 filter bar's history keys), as the key reaches them, before the next key, as the
 upstream fix proposes for the widget's own (textualize/textual#6631); the screen's and
 the app's bindings still run as Textual runs them.
+
+The same reads go wrong around a key that moves the focus. Textual routes every key of a
+read to the widget focused when the read came, and runs a binding once its key has
+bubbled back up, with the bindings of wherever the focus is *then*: ``/daily`` typed in
+the reader opened the find bar, but ``d`` went to the reader's keys and asked to delete
+the current highlight, and ``y`` answered yes. `route_key` runs the binding of a key
+routed to a widget that takes no text as the app routes it, so a key that moves the
+focus has moved it before the next key is routed; and `TypedAheadDialog` hands the keys that
+reach a dialog before its field has focus to that field.
 """
 
 from __future__ import annotations
 
+from typing import Any, ClassVar, TypeVar
+
 from textual import events
+from textual.app import App
+from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 
-async def run_binding_now(widget: Widget, event: events.Key) -> bool:
+async def run_binding_now(
+    widget: Widget, event: events.Key, *, priority: bool = False, whole_chain: bool = False
+) -> bool:
     """Run the binding that ``widget`` or a container of it within its screen has for
     the key of ``event``, the nearest first and only if it is enabled (as the app would
-    run it when the event reached it); whether one ran."""
+    run it when the event reached it); whether one ran.
+
+    Args:
+        widget: Where the key is.
+        event: The key.
+        priority: Run priority bindings (else the others).
+        whole_chain: Look up to the app (the screen's and the app's bindings too).
+    """
     if widget.check_consume_key(event.key, event.character):
         return False  # typed text: the widget's own handler inserts it
-    screen = widget.screen
+    screen = widget.screen if isinstance(widget, Widget) else None
     for node in widget.ancestors_with_self:
-        if node is screen:
+        if node is screen and not whole_chain:
             break
         for binding in node._bindings.key_to_bindings.get(event.key, ()):
-            if not binding.priority and await widget.app.run_action(binding.action, node):
+            if binding.priority == priority and await widget.app.run_action(binding.action, node):
                 event.stop()
                 event.prevent_default()
                 return True
     return False
+
+
+async def route_key(app: App[Any], event: events.Key) -> bool:
+    """Run the binding of a key the app is about to route to a widget that takes no text
+    (a list, the reader's view, a choice, a dialog not focused yet), as Textual would once
+    the key bubbled back up; whether one ran. Keys for a text field are left to it."""
+    target = app.focused or app.screen
+    if isinstance(target, (Input, TextArea)) or app.screen.maximized is not None:
+        return False
+    app.app_focus = True
+    return await run_binding_now(
+        target, event, priority=True, whole_chain=True
+    ) or await run_binding_now(target, event, whole_chain=True)
+
+
+ResultT = TypeVar("ResultT")
+
+
+class OrderedKeysApp(App[ResultT]):
+    """An app whose keys run their bindings as they are routed (see `route_key`)."""
+
+    async def on_event(self, event: events.Event) -> None:
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and await route_key(self, event)
+        ):
+            return
+        await super().on_event(event)
+
+
+class TypedAheadDialog(ModalScreen[ResultT]):
+    """A dialog whose field takes the keys typed before it has the focus (with the key
+    that opened it, in one read), in order, rather than losing them."""
+
+    FIELD: ClassVar[str] = ""
+    """The selector of the field that takes them."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self.focused is None and self.FIELD:
+            field = self.query(self.FIELD).first()
+            self.set_focus(field)
+            event.stop()
+            field._forward_event(events.Key(event.key, event.character))
+            return
+        await super()._on_key(event)
 
 
 class OrderedInput(Input):

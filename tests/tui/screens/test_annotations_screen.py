@@ -8,12 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from annotations.anchor import make_target
 from annotations.model import PostSnapshot, Target
 from annotations.store import AnnotationStore
 from tests.tui.conftest import FIXED_POSTS, write_posts
 from tests.tui.screens.test_reader_support import ScreenApp, finder, load_posts, post_named, settle
+from tests.tui.widgets.test_ordered_keys import arrive_together
 from tui.corpus.model import Post
 from tui.drafts import DraftStore
 from tui.screens.annotations_screen import AnnotationsScreen
@@ -205,6 +207,29 @@ async def test_export_by_keyboard_alone(
         await settle(pilot)
         assert isinstance(app.screen, AnnotationsScreen)
         check_export("json", tmp_path / "postil-notes.json")
+
+
+async def test_keys_typed_in_one_read_follow_the_focus(
+    store: AnnotationStore, corpus: list[Post], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``/`` and a filter, or Tab and a file name, arriving in one read (a fast typist over
+    ssh): the keys after the one that moves the focus went to where the focus had been
+    (the filter's letters to the list's keys; the file name was lost)."""
+    monkeypatch.chdir(tmp_path)
+    app = app_for(store, corpus, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await arrive_together(pilot, "slash", *"color:green", "enter")
+        await settle(pilot)
+        assert shown(app) == ["Later the rain comes."]
+        await arrive_together(pilot, "x", "tab", "ctrl+u", *"mine.md")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        assert dialog.query_one("#export-path", Input).value == "mine.md"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "> Later the rain comes." in (tmp_path / "mine.md").read_text(encoding="utf-8")
 
 
 def check_export(fmt: str, dest: Path) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from textual.geometry import Region
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from tests.tui.conftest import MakeTestApp, write_posts
 from tests.tui.screens.test_library import apply_filter, settle, titles
@@ -288,6 +289,35 @@ async def test_slash_finds_words_in_the_open_post(
         assert "Type a word or a phrase" in str(reader.query_one("#find-error").render())
         await pilot.press("escape")  # closes the bar, the marks stay
         assert reader.matches and reader.view.has_focus
+
+
+async def test_a_word_typed_with_slash_in_one_read_is_found_not_run(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    """``/daily`` arriving in one read (a fast typist over ssh): the letters reached the
+    reader's keys, not the find bar; ``d`` asked to delete the current highlight and
+    ``y`` said yes."""
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await apply_filter(pilot, "tag:nature")
+        await settle(app, pilot)
+        await pilot.press("enter")  # the river post
+        await settle(app, pilot)
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        await pilot.press("v", "h")
+        await settle(app, pilot)
+        assert len(app.store.all()) == 1
+        await arrive_together(pilot, "slash", *"daily", "enter")
+        await settle(app, pilot)
+        assert app.screen is reader
+        assert len(app.store.all()) == 1
+        assert reader.query_one("#find-input", Input).value == "daily"
+        await arrive_together(pilot, "slash", "ctrl+u", *"water", "enter")
+        await settle(app, pilot)
+        assert reader.document is not None
+        assert [reader.document.text[s:e] for s, e in reader.matches] == ["water"]
 
 
 async def test_a_find_after_a_highlight_shows_where_the_search_is(

@@ -12,6 +12,7 @@ from annotations.model import Annotation, PostSnapshot, Target
 from annotations.store import AnnotationStore
 from tests.tui.conftest import write_posts
 from tests.tui.screens.test_reader_support import load_posts, post_named, reader_app, settle
+from tests.tui.widgets.test_ordered_keys import arrive_together
 from tui.corpus.model import Post
 from tui.drafts import DraftStore
 from tui.screens.confirm import ConfirmScreen
@@ -128,6 +129,30 @@ async def test_note_create_edit_delete(
         await settle(pilot)
         assert store.for_post(river.id) == []
         assert app.screen.view.highlights == []  # type: ignore[attr-defined]
+
+
+async def test_keys_typed_with_the_key_that_opens_a_dialog_reach_it(
+    river: Post, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    """A note typed right after ``n`` in one read (a fast typist over ssh) went to the
+    reader, not the editor; so did the tags after ``t`` and the choice after ``c``."""
+    app = reader_app(river, store, drafts)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await arrive_together(pilot, "down", "n", *"calm water")
+        assert isinstance(app.screen, NoteEditor)
+        assert app.screen.text == "calm water"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [ann] = store.for_post(river.id)
+        assert ann.note == "calm water"
+        await arrive_together(pilot, "t", *"quiet", "enter")
+        await settle(pilot)
+        assert store.get(ann.id).tags == ("quiet",)  # type: ignore[union-attr]
+        await arrive_together(pilot, "c", "down", "enter")
+        await settle(pilot)
+        assert store.get(ann.id).color == "green"  # type: ignore[union-attr]
 
 
 async def test_note_editor_escape_asks_before_discarding(

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
 
@@ -21,9 +20,10 @@ from tests.corpus_posts import corpus_posts
 from tui.corpus.model import Post
 from tui.drafts import DraftStore
 from tui.messages import AnnotationsChanged, ReadingChanged
+from tui.widgets.ordered_keys import OrderedKeysApp
 
 
-class ScreenApp(App[None]):
+class ScreenApp(OrderedKeysApp[None]):
     """An app whose only job is to show one screen (built by ``factory``)."""
 
     CSS_PATH = [ROOT / "tui" / "reader.tcss"]
