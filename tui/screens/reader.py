@@ -5,7 +5,7 @@ screen adds the selection keys' results: highlights, notes (kept as drafts while
 are typed), tags, colours and deletes. A new highlight or an edit is shown at once and
 written through the app's writer (`tui.store_writer`), in order; the store's answer
 comes back as a message. The keys of both screens (the contract the e2e tests rely on)
-are listed in ``BINDINGS`` here and in :class:`tui.widgets.post_view.PostView`.
+are listed in ``BINDINGS`` here and in :mod:`tui.widgets.post_view_keys`.
 """
 
 from __future__ import annotations

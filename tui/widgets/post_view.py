@@ -4,8 +4,9 @@ The view draws only the lines on screen from a lazy :class:`tui.render.Layout`: 
 post is wrapped only as far as the reader has scrolled (plus a margin), and re-wrapped
 on resize keeping the reading position by canonical offset. Highlights, search matches
 and the selection are ranges of canonical offsets, painted by
-:class:`~tui.widgets.post_painter.PostPainter`; what the selection keys select is
-:mod:`tui.reading.selection`'s arithmetic.
+:class:`~tui.widgets.post_painter.PostPainter`. The keys are
+:mod:`tui.widgets.post_view_keys`; what they select is :mod:`tui.reading.selection`'s
+arithmetic, and what the mouse points at, :mod:`tui.widgets.post_view_mouse`'s.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.cache import LRUCache
-from textual.geometry import Offset, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -28,7 +29,6 @@ from tui.reading.highlights import Highlight, Highlights
 from tui.reading.selection import (
     Span,
     TextSpans,
-    dragged,
     first_offset,
     first_sentence,
     last_offset,
@@ -38,6 +38,8 @@ from tui.reading.selection import (
 from tui.render.layout import Layout
 from tui.render.script import Script, convert
 from tui.widgets.post_painter import GUTTER, NOTE_MARK, Marked, PostPainter
+from tui.widgets.post_view_keys import KEYS, SELECTING
+from tui.widgets.post_view_mouse import dragged_span, offset_under
 
 if TYPE_CHECKING:
     from tui.render import Document
@@ -48,10 +50,6 @@ MAX_TEXT_WIDTH = 100
 """Lines longer than this are hard to read; wider terminals get a margin on the right."""
 LAYOUT_MARGIN = 50
 """Lines laid out beyond the bottom of the screen, so paging down never waits."""
-_SELECTING = frozenset(
-    {"extend_sentence", "shrink_sentence", "extend_word", "shrink_word", "cancel_selection"}
-)
-"""The actions that apply only while selecting."""
 
 
 class PostView(ScrollView, can_focus=True):
@@ -81,76 +79,7 @@ class PostView(ScrollView, can_focus=True):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "down,j",
-            "down",
-            "Down",
-            show=False,
-            tooltip="Scroll down, or select the next sentence.",
-        ),
-        Binding(
-            "up,k", "up", "Up", show=False, tooltip="Scroll up, or select the previous sentence."
-        ),
-        Binding(
-            "space,pagedown", "page_down", "Page down", show=False, tooltip="Scroll one page down."
-        ),
-        Binding("b,pageup", "page_up", "Page up", show=False, tooltip="Scroll one page up."),
-        Binding("g,home", "top", "Top", show=False, tooltip="Go to the start of the post."),
-        Binding("G,end", "bottom", "Bottom", show=False, tooltip="Go to the end of the post."),
-        Binding(
-            "v",
-            "select",
-            "Select",
-            tooltip="Select the first sentence at the top.",
-            id="reader.select",
-        ),
-        Binding(
-            "shift+down,J",
-            "extend_sentence",
-            "Extend",
-            show=False,
-            tooltip="Extend the selection by one sentence (J).",
-        ),
-        Binding(
-            "shift+up,K",
-            "shrink_sentence",
-            "Shrink",
-            show=False,
-            tooltip="Shrink the selection by one sentence (K).",
-        ),
-        Binding(
-            "shift+right,L",
-            "extend_word",
-            "Extend word",
-            show=False,
-            tooltip="Extend the selection by one word (L).",
-        ),
-        Binding(
-            "shift+left,H",
-            "shrink_word",
-            "Shrink word",
-            show=False,
-            tooltip="Shrink the selection by one word (H).",
-        ),
-        Binding(
-            "right_square_bracket",
-            "next_highlight",
-            "Next",
-            tooltip="Jump to the next highlight.",
-            id="reader.next",
-        ),
-        Binding(
-            "left_square_bracket",
-            "previous_highlight",
-            "Previous",
-            show=False,
-            tooltip="Jump to the previous highlight.",
-        ),
-        Binding(
-            "escape", "cancel_selection", "Cancel", show=False, tooltip="Cancel the selection."
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = KEYS
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "post-view--gutter",
@@ -257,7 +186,10 @@ class PostView(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         """A click on a highlight makes it current."""
-        offset = self._canonical_at(event.screen_offset)
+        widget, point = self.screen.get_widget_and_offset_at(*event.screen_offset)
+        if widget is not self or point is None or self._layout is None:
+            return
+        offset = offset_under(self._layout, point)
         highlight = None if offset is None else self._highlights.at(offset)
         if highlight is not None:
             self.current = highlight.id
@@ -287,7 +219,7 @@ class PostView(ScrollView, can_focus=True):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Selection keys apply only while selecting; escape falls through to the screen."""
-        return self.selection is not None if action in _SELECTING else True
+        return self.selection is not None if action in SELECTING else True
 
     def action_down(self) -> None:
         """Select the next sentence while selecting, else scroll one line."""
@@ -607,28 +539,8 @@ class PostView(ScrollView, can_focus=True):
         self.scroll_to_offset(max(start, end - 1))
         self.scroll_to_offset(start)
 
-    def _canonical_at(self, screen_offset: Offset) -> int | None:
-        """The canonical offset of the character at a screen position, if any."""
-        widget, offset = self.screen.get_widget_and_offset_at(*screen_offset)
-        if widget is not self or offset is None or self._layout is None:
-            return None
-        if not 0 <= offset.y < self._layout.line_count:
-            return None
-        offsets = self._layout.line(offset.y).offsets
-        if 0 <= offset.x < len(offsets) and offsets[offset.x] >= 0:
-            return offsets[offset.x]
-        return None
-
     def _span_from_selection(self, selection: Selection) -> Span | None:
         """Map Textual's (x, line) selection to canonical offsets [start, end)."""
-        layout, document = self._layout, self.document
-        if layout is None or document is None:
+        if self._layout is None or self.document is None:
             return None
-        start, end = selection.start, selection.end
-        return dragged(
-            self._offsets_of,
-            layout.line_count,
-            None if start is None else (start.x, start.y),
-            None if end is None else (end.x, end.y),
-            len(document.text),
-        )
+        return dragged_span(self._layout, len(self.document.text), selection)
