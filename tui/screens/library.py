@@ -32,6 +32,7 @@ from tui.corpus.model import Post, Problem
 from tui.corpus.query import Marks, Query, SortKey
 from tui.listing import IndexState, result_rows, uses_state
 from tui.render.script import ScriptSetting
+from tui.screens.library_status import library_status, list_order, open_store
 from tui.store_writer import store_writer_for
 from tui.widgets.facet_sidebar import FacetSidebar
 from tui.widgets.filter_bar import FilterBar
@@ -39,7 +40,7 @@ from tui.widgets.key_bar import KeyBar
 from tui.widgets.loading_panel import LoadingPanel
 from tui.widgets.post_list import PostList
 from tui.widgets.snippet_line import SnippetLine
-from tui.widgets.status_line import Status, StatusLine
+from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -231,12 +232,6 @@ export, theme) are in the command palette (`ctrl+p`).
     def checked(self) -> bool:
         """Whether the list shows what the files hold (the indexing process compared them)."""
         return self.state.checked
-
-    @property
-    def is_partial(self) -> bool:
-        """Whether the applied query has text terms that not every post's text answers yet."""
-        query = self.filter_query
-        return query is not None and query.has_text_terms and not self.state.text_complete
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -490,33 +485,19 @@ export, theme) are in the command palette (`ctrl+p`).
             self.refresh_bindings()
 
     def _show_status(self) -> None:
-        state = self.state
         self.query_one("#status", StatusLine).show(
-            Status(
+            library_status(
+                self.state,
                 shown=len(self.shown),
                 total=self.total,
                 problems=len(self.problems),
-                store_path=str(self.store.path) if self._has_store() else "",
-                read_only=self._has_store() and bool(self.store.read_only),
+                store=open_store(self.app),
                 loading=self.is_loading,
-                indexing=self.filter_query is not None and not state.fields,
-                checking=not self.is_loading and not state.checked,
-                text_indexed=(
-                    (state.text_done, state.text_total)
-                    if state.fields and not state.text_complete
-                    else None
-                ),
-                text_left=state.text_left,
-                partial=self.is_partial,
-                sort=_order(self.sort, self.filter_query),
-                query=self.filter_bar.applied_text if self.filter_query is not None else "",
+                query=self.filter_query,
+                query_text=self.filter_bar.applied_text,
+                sort=self.sort,
             )
         )
-
-    def _has_store(self) -> bool:
-        """Whether the app's store is open (asking for it sooner would open it here)."""
-        app = self.app
-        return getattr(app, "store_is_open", True) and getattr(app, "store", None) is not None
 
     # -- workers ---------------------------------------------------------------------------
 
@@ -525,7 +506,7 @@ export, theme) are in the command palette (`ctrl+p`).
         self._search(
             library,
             query,
-            _order(self.sort, query),
+            list_order(self.sort, query),
             self.marks,
             current.id if current else None,
             self._generation,
@@ -598,8 +579,3 @@ export, theme) are in the command palette (`ctrl+p`).
 
 def _nothing(post_id: str) -> Post | None:
     return None
-
-
-def _order(sort: SortOrder, query: Query | None) -> SortKey:
-    """The order the list is in: the query's ``sort:``, else the chosen ``sort``."""
-    return sort if query is None or query.sort is None else query.sort
