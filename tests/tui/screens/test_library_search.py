@@ -311,7 +311,7 @@ async def test_a_word_typed_with_slash_in_one_read_is_found_not_run(
         assert len(app.store.all()) == 1
         await arrive_together(pilot, "slash", *"daily", "enter")
         await settle(app, pilot)
-        assert app.screen is reader
+        assert app.screen is reader and isinstance(reader, ReaderScreen)  # no dialog open
         assert len(app.store.all()) == 1
         assert reader.query_one("#find-input", Input).value == "daily"
         await arrive_together(pilot, "slash", "ctrl+u", *"water", "enter")
