@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from rich.segment import Segment
 from rich.text import Text
 from textual import on, work
+from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
@@ -73,9 +74,21 @@ class FacetSidebar(OptionList):
 ## Facets
 
 The sidebar counts the tags, authors, categories and years of the posts shown.
-Enter on a value adds it to the query (for example `tag:"open source"`) and applies it.
-`f` shows or hides the sidebar; it hides itself on narrow terminals.
+Tab reaches it from the list; Enter on a value adds it to the query (for example
+`tag:"open source"`) and applies it. `f` shows or hides the sidebar; it hides itself on
+narrow terminals.
 """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "select",
+            "Add to filter",
+            tooltip="Add the facet under the cursor to the query.",
+            id="facets.choose",
+        ),
+    ]
+    """Enter as OptionList binds it, named in the footer (it is how a facet is chosen)."""
 
     SECTIONS: ClassVar[tuple[tuple[FacetKey, str, str], ...]] = (
         ("tag", "tags", "Tags"),

@@ -213,6 +213,9 @@ async def test_choosing_a_facet_adds_the_term(
         assert sidebar.display
         sidebar.focus()
         sidebar.highlighted = sidebar.get_option_index("tag\x1fnature")
+        await pilot.pause()
+        footer = {b.binding.key: b.binding.description for b in app.active_bindings.values()}
+        assert footer["enter"] == "Add to filter"  # the footer says how a facet is chosen
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.library.filter_bar.applied_text == "tag:nature"
