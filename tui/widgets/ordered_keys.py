@@ -31,27 +31,18 @@ from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 
-async def run_binding_now(
-    widget: Widget, event: events.Key, *, priority: bool = False, whole_chain: bool = False
-) -> bool:
+async def run_binding_now(widget: Widget, event: events.Key) -> bool:
     """Run the binding that ``widget`` or a container of it within its screen has for
     the key of ``event``, the nearest first and only if it is enabled (as the app would
-    run it when the event reached it); whether one ran.
-
-    Args:
-        widget: Where the key is.
-        event: The key.
-        priority: Run priority bindings (else the others).
-        whole_chain: Look up to the app (the screen's and the app's bindings too).
-    """
+    run it when the event reached it); whether one ran."""
     if widget.check_consume_key(event.key, event.character):
         return False  # typed text: the widget's own handler inserts it
-    screen = widget.screen if isinstance(widget, Widget) else None
+    screen = widget.screen
     for node in widget.ancestors_with_self:
-        if node is screen and not whole_chain:
+        if node is screen:
             break
         for binding in node._bindings.key_to_bindings.get(event.key, ()):
-            if binding.priority == priority and await widget.app.run_action(binding.action, node):
+            if not binding.priority and await widget.app.run_action(binding.action, node):
                 event.stop()
                 event.prevent_default()
                 return True
@@ -60,15 +51,16 @@ async def run_binding_now(
 
 async def route_key(app: App[Any], event: events.Key) -> bool:
     """Run the binding of a key the app is about to route to a widget that takes no text
-    (a list, the reader's view, a choice, a dialog not focused yet), as Textual would once
-    the key bubbled back up; whether one ran. Keys for a text field are left to it."""
+    (a list, the reader's view, a choice, a dialog not focused yet) now, as Textual
+    would once the key bubbled back up (the same bindings: `App._check_bindings`, priority
+    first); whether one ran. Keys for a text field are left to it."""
     target = app.focused or app.screen
     if isinstance(target, (Input, TextArea)) or app.screen.maximized is not None:
         return False
     app.app_focus = True
-    return await run_binding_now(
-        target, event, priority=True, whole_chain=True
-    ) or await run_binding_now(target, event, whole_chain=True)
+    return await app._check_bindings(event.key, priority=True) or await app._check_bindings(
+        event.key
+    )
 
 
 ResultT = TypeVar("ResultT")

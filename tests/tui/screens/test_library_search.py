@@ -19,6 +19,7 @@ from tests.tui.widgets.test_ordered_keys import arrive_together
 from tui.app import PostilApp
 from tui.listing import passage_of, result_rows
 from tui.render.cells import clean_cell
+from tui.screens.color_dialog import ColorDialog
 from tui.screens.reader import ReaderScreen
 
 LONG = (
@@ -318,6 +319,27 @@ async def test_a_word_typed_with_slash_in_one_read_is_found_not_run(
         await settle(app, pilot)
         assert reader.document is not None
         assert [reader.document.text[s:e] for s, e in reader.matches] == ["water"]
+
+
+async def test_in_a_dialog_the_apps_keys_stay_out(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    """Keys run their bindings as the app routes them, with Textual's chain: in a dialog
+    whose list has the focus (the colours), ``q`` is not the app's quit."""
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await apply_filter(pilot, "tag:nature")
+        await settle(app, pilot)
+        await pilot.press("enter")  # the river post
+        await settle(app, pilot)
+        await pilot.press("v", "h")
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press("q")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ColorDialog) and app.is_running
 
 
 async def test_a_find_after_a_highlight_shows_where_the_search_is(
