@@ -1,23 +1,22 @@
-"""An Input and a TextArea whose editing keys act in the order they were typed.
+"""Keys that arrive in one read act in the order they were typed, where they were typed.
 
 Textual (8.2.8) inserts a typed character in the widget's own key handler, but runs a
 bound key (backspace, the arrows, ctrl+u, enter) only once its event has bubbled up to
 the app. Keys that arrive in one read, as they do over a slow SSH link or while the app
 is busy, are then applied out of order: ``abc⌫d←e`` gives ``abcd`` instead of ``abed``,
 and ``ctrl+u`` followed by a new query erases the new query (textualize/textual#6605).
-These widgets run their own bindings, and those of the containers around them (the
-filter bar's history keys), as the key reaches them, before the next key, as the
-upstream fix proposes for the widget's own (textualize/textual#6631); the screen's and
-the app's bindings still run as Textual runs them.
+`OrderedInput` and `OrderedTextArea` run their own bindings, and those of the
+containers around them (the filter bar's history keys), as the key reaches them, before
+the next key, as the upstream fix proposes for the widget's own (textualize/textual#6631).
 
 The same reads go wrong around a key that moves the focus. Textual routes every key of a
 read to the widget focused when the read came, and runs a binding once its key has
 bubbled back up, with the bindings of wherever the focus is *then*: ``/daily`` typed in
 the reader opened the find bar, but ``d`` went to the reader's keys and asked to delete
-the current highlight, and ``y`` answered yes. `route_key` runs the binding of a key
-routed to a widget that takes no text as the app routes it, so a key that moves the
-focus has moved it before the next key is routed; and `TypedAheadDialog` hands the keys that
-reach a dialog before its field has focus to that field.
+the current highlight, and ``y`` answered yes. `OrderedKeysApp` runs the binding of a
+key bound for a widget that takes no text as it routes the key, so a key that moves the
+focus has moved it before the next key is routed; `TypedAheadDialog` hands the keys
+that reach a dialog before its field has the focus to that field.
 """
 
 from __future__ import annotations
