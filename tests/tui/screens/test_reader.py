@@ -155,6 +155,30 @@ async def test_keys_typed_with_the_key_that_opens_a_dialog_reach_it(
         assert store.get(ann.id).color == "green"  # type: ignore[union-attr]
 
 
+async def test_the_note_editor_shows_a_long_quote_on_several_lines(
+    river: Post, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    """The quote over the note wraps in the dialog (it was one line as wide as the quote,
+    cut off at the dialog's edge with nothing to say so)."""
+    app = reader_app(river, store, drafts)
+    async with app.run_test(size=(60, 24)) as pilot:  # the smallest terminal supported
+        await settle(pilot)
+        await pilot.press("v", "J", "J", "n")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteEditor)
+        quote = app.screen.query_one("#note-quote").region
+        box = app.screen.query_one("#note-box").content_region
+        assert quote.height == 2 and box.contains_region(quote)
+        await pilot.press(*"long", "ctrl+s")
+        await settle(pilot)
+        await pilot.press("d")  # the question quotes the highlight: wrapped too
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        question = app.screen.query_one("#confirm-question").region
+        box = app.screen.query_one("#confirm-box").content_region
+        assert question.height == 3 and box.contains_region(question)
+
+
 async def test_note_editor_escape_asks_before_discarding(
     river: Post, store: AnnotationStore, drafts: DraftStore
 ) -> None:
