@@ -204,6 +204,26 @@ def test_a_full_disk_under_the_output_is_one_sentence(tmp_path: Path, args: list
     assert proc.stderr == "postil: the output could not be written: No space left on device.\n"
 
 
+@pytest.mark.parametrize("args", [["ls"], ["ls", "--json"], ["show", "--plain"]])
+def test_a_closed_output_is_one_sentence(tmp_path: Path, args: list[str]) -> None:
+    """``postil ls >&-``: standard output closed before postil starts gave a traceback
+    (``ls``) or nothing at all with status 0 (``show``)."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    target = str(POSTS / "full.md") if args[0] == "show" else str(POSTS)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui", *args, target],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert proc.returncode == 1
+    assert proc.stderr == "postil: the output could not be written: standard output is closed.\n"
+
+
 def test_ls_json_with_undecodable_file_name(runner: CliRunner, tmp_path: Path) -> None:
     with open(os.path.join(os.fsencode(tmp_path), b"bad\xffname.md"), "wb") as f:
         f.write(b"---\ntitle: ok\n---\n")

@@ -9,6 +9,7 @@ traceback for a user mistake.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import sys
 from functools import cache
@@ -37,7 +38,9 @@ class PostilGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; a full disk (or a device error) while writing its output or a
-        file is one sentence, not a traceback."""
+        file, or an output closed before postil started, is one sentence, not a traceback."""
+        if sys.stdout is None:  # `postil ls >&-`: the interpreter found no descriptor 1
+            sys.stdout = ClosedOutput()
         try:
             return super().invoke(ctx)
         except OSError as error:
@@ -49,8 +52,21 @@ class PostilGroup(click.Group):
             fail(f"the output could not be written: {error.strerror or error}.", 1)
 
 
-WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
-"""Errors of a write that the disk or device causes (full, over quota, file too large, failing)."""
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF})
+"""Errors of a write that the disk or device causes (full, over quota, file too large,
+failing), or a closed output."""
+
+
+class ClosedOutput(io.TextIOBase):
+    """Standard output when it was closed before postil started: every write fails as a
+    write to a closed descriptor does (click and print would otherwise write nowhere, or
+    fail on None)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
 
 
 def say_waiting() -> None:
