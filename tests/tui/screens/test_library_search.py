@@ -1,5 +1,6 @@
 """Searching the posts' text in the app: progress while the text is indexed, the passage
-under the list, a post opened at its first match, and finding words inside a post."""
+under the list, a post opened at its first match, and finding words inside a post (with
+the find's keys typed in one read)."""
 
 from __future__ import annotations
 
@@ -265,18 +266,30 @@ async def test_a_match_off_screen_is_shown_a_third_of_the_way_down(
         assert reader.match_index == 1 and row_of_match() == height // 3
 
 
+async def open_river(
+    app: PostilApp, pilot: Pilot[None], *, highlight: bool = False
+) -> ReaderScreen:
+    """Open the river post of the small corpus (its first sentence highlighted, if asked)."""
+    await settle(app, pilot)
+    await apply_filter(pilot, "tag:nature")
+    await settle(app, pilot)
+    await pilot.press("enter")
+    await settle(app, pilot)
+    reader = app.screen
+    assert isinstance(reader, ReaderScreen)
+    if highlight:
+        await pilot.press("v", "h")
+        await settle(app, pilot)
+    return reader
+
+
 async def test_slash_finds_words_in_the_open_post(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:
     app = make_test_app([small_corpus_dir])
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        await apply_filter(pilot, "tag:nature")
-        await settle(app, pilot)
-        await pilot.press("enter")  # the river post
-        await settle(app, pilot)
-        reader = app.screen
-        assert isinstance(reader, ReaderScreen) and reader.matches == []
+        reader = await open_river(app, pilot)
+        assert reader.matches == []
         await pilot.press("slash")
         await pilot.press(*"WATER")
         await pilot.press("enter")
@@ -300,15 +313,7 @@ async def test_a_word_typed_with_slash_in_one_read_is_found_not_run(
     ``y`` said yes."""
     app = make_test_app([small_corpus_dir])
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        await apply_filter(pilot, "tag:nature")
-        await settle(app, pilot)
-        await pilot.press("enter")  # the river post
-        await settle(app, pilot)
-        reader = app.screen
-        assert isinstance(reader, ReaderScreen)
-        await pilot.press("v", "h")
-        await settle(app, pilot)
+        reader = await open_river(app, pilot, highlight=True)
         assert len(app.store.all()) == 1
         await arrive_together(pilot, "slash", *"daily", "enter")
         await settle(app, pilot)
@@ -328,13 +333,7 @@ async def test_in_a_dialog_the_apps_keys_stay_out(
     whose list has the focus (the colours), ``q`` is not the app's quit."""
     app = make_test_app([small_corpus_dir])
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        await apply_filter(pilot, "tag:nature")
-        await settle(app, pilot)
-        await pilot.press("enter")  # the river post
-        await settle(app, pilot)
-        await pilot.press("v", "h")
-        await settle(app, pilot)
+        await open_river(app, pilot, highlight=True)
         await pilot.press("c")
         await settle(app, pilot)
         await pilot.press("q")
@@ -350,15 +349,7 @@ async def test_a_find_after_a_highlight_shows_where_the_search_is(
     to do nothing); ``]`` makes a highlight current again."""
     app = make_test_app([small_corpus_dir])
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        await apply_filter(pilot, "tag:nature")
-        await settle(app, pilot)
-        await pilot.press("enter")  # the river post
-        await settle(app, pilot)
-        reader = app.screen
-        assert isinstance(reader, ReaderScreen)
-        await pilot.press("v", "h")
-        await settle(app, pilot)
+        reader = await open_river(app, pilot, highlight=True)
         note = reader.query_one("#reader-note")
         assert "yellow" in str(note.render())
         await pilot.press("slash", *"water", "enter")
