@@ -18,7 +18,7 @@ store can report the document instead of crashing on it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NewType, Protocol
@@ -31,6 +31,26 @@ COLORS: tuple[str, ...] = ("yellow", "green", "blue", "pink", "purple")
 
 SCHEMA = 1
 """The document schema this code reads and writes."""
+
+
+def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Highlight tags as the user means them, in the order given: white space trimmed and
+    collapsed, the ``#`` a hashtag habit puts before a tag, or around it, dropped
+    (``#food`` and ``#话题#`` are ``food`` and ``话题``: a tag shows as ``#food``, so
+    ``##food`` would be wrong, and ``hl-tag:food`` must find it; ``C#`` stays), empty ones
+    and repeats (ignoring case) left out."""
+    seen: dict[str, None] = {}
+    folded: set[str] = set()
+    for raw in tags:
+        tag = " ".join(raw.split())
+        if tag.startswith("#"):
+            tag = tag.lstrip("#")
+            tag = tag.rstrip("#") if tag.endswith("#") else tag
+            tag = tag.strip()
+        if tag and tag.casefold() not in folded:
+            seen[tag] = None
+            folded.add(tag.casefold())
+    return tuple(seen)
 
 
 class InvalidDocument(ValueError):

@@ -84,7 +84,9 @@ def _notes_json(*extra: str) -> list[dict[str, object]]:
 
 def test_highlight_and_notes(corpus: Path, store: Path) -> None:
     post = str(corpus / "2025-06-14-post.md")
-    ann_id = _highlight(post, QUOTE, "--note", "值得一记", "--tag", "预算", "--color", "green")
+    ann_id = _highlight(
+        post, QUOTE, "--note", "值得一记", "--tag", "#预算", "--tag", "预算", "--color", "green"
+    )
     assert len(ann_id) == 36
     docs = _notes_json()
     assert len(docs) == 1 and docs[0]["id"] == ann_id

@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from annotations.model import Annotation, AnnotationId, InvalidDocument, PostSnapshot
+from annotations.model import (
+    Annotation,
+    AnnotationId,
+    InvalidDocument,
+    PostSnapshot,
+    clean_tags,
+)
 from tests.annotations.helpers import snapshot, target
 
 
@@ -90,3 +96,17 @@ def test_snapshot_from_post_like() -> None:
     snap = PostSnapshot.from_post(FakePost())
     assert snap.date == "2023-10-26T22:57:12.000Z"
     assert snap.tags == ("x",)
+
+
+@pytest.mark.parametrize(
+    ("typed", "tags"),
+    [
+        (["quiet", " night ", "", "Quiet"], ("quiet", "night")),
+        (["#food", "#话题#", "##", " # 夏天 "], ("food", "话题", "夏天")),
+        (["C#", "a  b", "#C#"], ("C#", "a b", "C")),
+    ],
+)
+def test_tags_are_cleaned_as_the_user_means_them(typed: list[str], tags: tuple[str, ...]) -> None:
+    """A ``#`` typed out of hashtag habit is not part of the tag (it showed ``##food``, and
+    ``hl-tag:food`` did not find it)."""
+    assert clean_tags(typed) == tags

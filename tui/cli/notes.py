@@ -62,7 +62,7 @@ def highlight_command(
 ) -> None:
     """Highlight QUOTE in POST (a file or a post id) and print the new annotation's id."""
     from annotations.anchor import make_target
-    from annotations.model import PostSnapshot
+    from annotations.model import PostSnapshot, clean_tags
     from annotations.placing import find_quote
     from annotations.store import StoreError
     from tui.corpus.errors import CorpusError
@@ -92,7 +92,7 @@ def highlight_command(
             PostSnapshot.from_post(post),
             make_target(text, found.start, found.end),
             note=note,
-            tags=tags,
+            tags=clean_tags(tags),
             color=color,
         )
     except StoreError as exc:

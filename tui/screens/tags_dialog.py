@@ -10,17 +10,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
+from annotations.model import clean_tags
 from tui.widgets.ordered_keys import OrderedInput, TypedAheadDialog
 
 
 def parse_tags(text: str) -> tuple[str, ...]:
-    """Split comma-separated tags: trimmed, empty ones dropped, duplicates removed."""
-    seen: dict[str, None] = {}
-    for part in text.split(","):
-        tag = " ".join(part.split())
-        if tag and tag.casefold() not in {t.casefold() for t in seen}:
-            seen[tag] = None
-    return tuple(seen)
+    """The comma-separated tags typed, cleaned (`clean_tags`)."""
+    return clean_tags(text.split(","))
 
 
 class TagsDialog(TypedAheadDialog[tuple[str, ...] | None]):
