@@ -37,7 +37,7 @@ LABELS: dict[ExportFormat, str] = {
 }
 
 
-KEYS_HINT = "↑↓ format · Tab file name · Enter exports · Esc cancels"
+KEYS_HINT = "↑↓ format · Tab file · Enter export · Esc cancel"
 """The dialog's keys, under its title."""
 
 
@@ -74,6 +74,9 @@ class ExportDialog(TypedAheadDialog[Path | None]):
         orphans: Ids of the annotations whose quote was not found in their post.
         folder: Where the suggested file name points (the working folder by default).
     """
+
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-tall")]
+    """Under 24 lines the screen has the class ``-short`` (reader.tcss tightens the box)."""
 
     FIELD = "#export-format"
 

@@ -199,7 +199,7 @@ async def test_export_by_keyboard_alone(
         dialog = app.screen
         assert isinstance(dialog, ExportDialog)
         formats = [dialog.format]
-        assert "Enter exports" in str(dialog.query_one("#export-keys").render())
+        assert "Enter export" in str(dialog.query_one("#export-keys").render())
         await pilot.press("up")
         formats.append(dialog.format)
         assert formats == ["csv", "json"]
@@ -230,6 +230,25 @@ async def test_keys_typed_in_one_read_follow_the_focus(
         await pilot.press("enter")
         await settle(pilot)
         assert "> Later the rain comes." in (tmp_path / "mine.md").read_text(encoding="utf-8")
+
+
+async def test_the_export_dialog_fits_the_smallest_terminal(
+    store: AnnotationStore, corpus: list[Post], tmp_path: Path
+) -> None:
+    """At 60x20 (the smallest size supported) the keys fit on one line and the buttons
+    are on screen (they were cut off below the box)."""
+    app = app_for(store, corpus, tmp_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        assert dialog.query_one("#export-keys").region.height == 1
+        box = dialog.query_one("#export-box").region
+        for button in ("#export-ok", "#export-cancel"):
+            region = dialog.query_one(button).region
+            assert box.contains_region(region) and region.bottom <= 20
 
 
 def check_export(fmt: str, dest: Path) -> None:
