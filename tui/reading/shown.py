@@ -60,6 +60,11 @@ class ShownAnnotations:
         self.annotations[ann.id] = ann
         self.spans[ann.id] = (ann.target.start, ann.target.end)
 
+    def at(self, span: Span) -> Annotation | None:
+        """The shown highlight of exactly ``span``, if there is one (a second one of the
+        same passage would only be a copy: the reader makes this one current instead)."""
+        return next((self.annotations[i] for i, shown in self.spans.items() if shown == span), None)
+
     def change(self, ann_id: str, **changes: object) -> bool:
         """Show an edit before it is written; False when the annotation is not shown."""
         shown = self.annotations.get(ann_id)

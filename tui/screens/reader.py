@@ -250,9 +250,10 @@ first match, every match marked.
         return True
 
     def action_highlight(self) -> None:
-        """Save the selection as a highlight (ends the selection)."""
+        """Save the selection as a highlight (ends the selection); a passage highlighted
+        already is made current instead."""
         target = self._take_selection()
-        if target is not None:
+        if target is not None and self._existing(target) is None:
             self._create(target)
 
     def action_note(self) -> None:
@@ -265,6 +266,10 @@ first match, every match marked.
         """
         target = self._take_selection()
         if target is None:
+            return
+        existing = self._existing(target)
+        if existing is not None:
+            self._edit(existing)
             return
         ann = self._create(target)
         draft = draft_for(self.post, None, target)
@@ -404,6 +409,15 @@ first match, every match marked.
             self._resume(self.resume_draft)
 
     # -- private: store writes (threads) ---------------------------------------------------
+
+    def _existing(self, target: Target) -> Annotation | None:
+        """The highlight of exactly ``target``'s passage, made current and said so."""
+        ann = self.placed.at((target.start, target.end))
+        if ann is not None:
+            self.view.set_current(ann.id, scroll=False)
+            self._show_current_note()
+            self.notify("That passage is highlighted already.", timeout=3)
+        return ann
 
     def _create(self, target: Target) -> Annotation:
         """Show a new highlight at once, current, and save it through the app's writer.

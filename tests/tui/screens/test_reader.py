@@ -179,6 +179,29 @@ async def test_the_note_editor_shows_a_long_quote_on_several_lines(
         assert question.height == 3 and box.contains_region(question)
 
 
+async def test_a_passage_highlighted_already_is_not_copied(
+    river: Post, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    """``h`` on a passage that is highlighted already made a second, identical highlight
+    (twice in every export); it makes the first current. ``n`` edits its note."""
+    app = reader_app(river, store, drafts)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("v", "h")
+        await settle(pilot)
+        [first] = store.for_post(river.id)
+        await pilot.press("v", "down", "h", "v", "h")
+        await settle(pilot)
+        assert len(store.for_post(river.id)) == 2
+        assert app.screen.view.current == first.id  # type: ignore[attr-defined]
+        await pilot.press("v", "n")
+        assert isinstance(app.screen, NoteEditor)
+        await pilot.press(*"dark", "ctrl+s")
+        await settle(pilot)
+        notes = {a.target.exact: a.note for a in store.for_post(river.id)}
+        assert notes == {"The river is dark at night.": "dark", "Lights move on the water.": ""}
+
+
 async def test_note_editor_escape_asks_before_discarding(
     river: Post, store: AnnotationStore, drafts: DraftStore
 ) -> None:
