@@ -140,6 +140,15 @@ def new_highlight(post: Post, target: Target) -> Annotation:
     )
 
 
+def delete_question(ann: Annotation) -> str:
+    """What the reader and the annotations screen ask before deleting ``ann``."""
+    quote = " ".join(sanitize(ann.target.exact).split())
+    if len(quote) > 60:
+        quote = quote[:59] + "…"
+    what = "highlight and its note" if ann.has_note else "highlight"
+    return f"Delete this {what}?\n“{quote}”"
+
+
 def draft_for(post: Post, ann: Annotation | None, target: Target) -> Draft:
     """The note draft of ``ann`` (None: a highlight not made yet) at ``target``."""
     return Draft(

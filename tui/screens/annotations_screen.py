@@ -6,6 +6,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
@@ -23,7 +24,11 @@ from annotations.placing import Placer, is_unplaced
 from annotations.store import AnnotationStore, StoreError
 from tui.corpus.model import Post
 from tui.corpus.query import Query, QueryError, matches_annotation, parse_query
+from tui.messages import AnnotationsChanged
+from tui.reading.shown import delete_question
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.export_dialog import ExportDialog
+from tui.store_writer import store_writer_for
 from tui.widgets.annotation_list import AnnotationList
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.ordered_keys import OrderedInput
@@ -58,6 +63,13 @@ class AnnotationsScreen(Screen[None]):
             id="annotations.export",
         ),
         Binding(
+            "d",
+            "delete",
+            "Delete",
+            tooltip="Delete the highlight under the cursor (after asking).",
+            id="annotations.delete",
+        ),
+        Binding(
             "u",
             "unplaced",
             "Unplaced",
@@ -69,8 +81,9 @@ class AnnotationsScreen(Screen[None]):
     HELP = """\
 **Annotations.** Every highlight and note. `/` filters with the query language plus
 `note:WORD`, `quote:WORD`, `hl-tag:X`, `color:C`, `is:orphan` and `is:unplaced`; Enter opens
-the post at the highlight; `x` exports what is shown; `u` lists the imported annotations that
-match no post. Orphans (quotes no longer found in their post) are marked.
+the post at the highlight; `d` deletes the one under the cursor (after asking: the only way
+to remove an orphan or an unplaced one); `x` exports what is shown; `u` lists the imported
+annotations that match no post. Orphans (quotes no longer found in their post) are marked.
 """
 
     @dataclass
@@ -91,6 +104,18 @@ match no post. Orphans (quotes no longer found in their post) are marked.
     @dataclass
     class LoadFailed(Message):
         """The store could not be read (from a thread)."""
+
+        reason: str
+
+    @dataclass
+    class Deleted(Message):
+        """An annotation was deleted from the store (from a thread)."""
+
+        annotation_id: str
+
+    @dataclass
+    class DeleteFailed(Message):
+        """A deletion could not be written; ``reason`` is one sentence (from a thread)."""
 
         reason: str
 
@@ -245,6 +270,7 @@ match no post. Orphans (quotes no longer found in their post) are marked.
             )
         ]
         self.annotation_list.show(shown, self.orphans, self.unplaced)
+        self.refresh_bindings()  # Delete needs an entry under the cursor
         if self.annotations:
             status = f"{len(shown)} of {len(self.annotations)} annotations"
         else:
@@ -261,10 +287,54 @@ match no post. Orphans (quotes no longer found in their post) are marked.
     # -- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide the unplaced list's key while every annotation belongs to a post."""
+        """Hide the unplaced list's key while every annotation belongs to a post; grey out
+        Delete with nothing under the cursor."""
         if action == "unplaced":
             return bool(self.unplaced)
+        if action == "delete":
+            return True if self.annotation_list.current is not None else None
         return True
+
+    def action_delete(self) -> None:
+        """Delete the annotation under the cursor, after a confirmation."""
+        ann = self.annotation_list.current
+        if ann is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                store_writer_for(self.app).run(
+                    self.app, partial(self._delete_thread, ann), "delete highlight"
+                )
+
+        self.app.push_screen(ConfirmScreen(delete_question(ann), yes="Delete", no="Keep"), answered)
+
+    def _delete_thread(self, ann: Annotation) -> None:
+        """Delete in the app's store writer, after the writes queued before."""
+        try:
+            self.store.delete(ann.id)
+        except StoreError as error:
+            self.post_message(self.DeleteFailed(str(error)))
+            return
+        self.post_message(self.Deleted(ann.id))
+        self.app.post_message(AnnotationsChanged(ann.post.id))
+
+    @on(Deleted)
+    def _deleted(self, event: Deleted) -> None:
+        """Take it off the list; the cursor stays where it was (on the next one)."""
+        at = self.annotation_list.cursor
+        self.annotations = [a for a in self.annotations if a.id != event.annotation_id]
+        self.orphans -= {event.annotation_id}
+        self.unplaced -= {event.annotation_id}
+        self._refresh_list()
+        self.annotation_list.cursor = min(at, max(len(self.annotation_list.shown) - 1, 0))
+        self.notify("Highlight deleted.")
+
+    @on(DeleteFailed)
+    def _delete_failed(self, event: DeleteFailed) -> None:
+        self.notify(
+            f"Not deleted: {event.reason}", title="Not deleted", severity="error", markup=False
+        )
 
     def action_back(self) -> None:
         """Go back."""

@@ -26,8 +26,7 @@ from tui.corpus.model import Post
 from tui.corpus.query import Query
 from tui.drafts import Draft, DraftStore, drafts_for
 from tui.messages import AnnotationsChanged
-from tui.reading.shown import draft_for, new_highlight
-from tui.render import sanitize
+from tui.reading.shown import delete_question, draft_for, new_highlight
 from tui.screens.color_dialog import ColorDialog
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.note_editor import NoteEditor
@@ -313,17 +312,12 @@ first match, every match marked.
         ann = self._current()
         if ann is None:
             return
-        quote = " ".join(sanitize(ann.target.exact).split())
-        if len(quote) > 60:
-            quote = quote[:59] + "…"
-        what = "highlight and its note" if ann.has_note else "highlight"
-        question = f"Delete this {what}?\n“{quote}”"
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self._delete(ann.id)
 
-        self.app.push_screen(ConfirmScreen(question, yes="Delete", no="Keep"), answered)
+        self.app.push_screen(ConfirmScreen(delete_question(ann), yes="Delete", no="Keep"), answered)
 
     # -- private: selection and notes ------------------------------------------------------
 

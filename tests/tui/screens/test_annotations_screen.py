@@ -92,6 +92,33 @@ async def test_lists_every_annotation_and_marks_orphans(
         assert "4 of 4 annotations" in status and "1 orphan" in status
 
 
+async def test_d_deletes_the_annotation_under_the_cursor_after_asking(
+    store: AnnotationStore, corpus: list[Post], tmp_path: Path
+) -> None:
+    """An orphan could not be deleted at all (the reader cannot reach it); ``d`` asks,
+    ``n`` keeps it, ``y`` deletes it and the cursor stays on the next one."""
+    app = app_for(store, corpus, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AnnotationsScreen)
+        at = shown(app).index(ORPHAN_QUOTE)
+        screen.annotation_list.cursor = at
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert len(store.all()) == 4
+        before = shown(app)
+        await pilot.press("d", "y")
+        await settle(pilot)
+        assert ORPHAN_QUOTE not in [a.target.exact for a in store.all()]
+        assert shown(app) == [q for q in before if q != ORPHAN_QUOTE]
+        assert screen.annotation_list.cursor == min(at, 2)
+        status = str(screen.query_one("#annotations-status").render())
+        assert "3 of 3 annotations" in status and "orphan" not in status
+
+
 FILTERS = [
     ("is:orphan", [ORPHAN_QUOTE]),
     ("note:calm", ["Lights move on the water."]),
