@@ -172,6 +172,12 @@ class Placer:
             return ann
 
 
+def highlight_at(placements: Iterable[Placement], span: tuple[int, int]) -> Annotation | None:
+    """The placed annotation of exactly ``span``, if any: the same passage highlighted
+    again is that highlight, not a copy (`postil highlight` adds nothing for it)."""
+    return next((p.annotation for p in placements if p.span == span), None)
+
+
 @dataclass(frozen=True, slots=True)
 class QuoteMatch:
     """Where a quote given by the user was found in a canonical text."""

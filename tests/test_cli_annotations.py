@@ -82,6 +82,25 @@ def _notes_json(*extra: str) -> list[dict[str, object]]:
     return docs
 
 
+def test_highlight_twice_adds_nothing(corpus: Path, store: Path) -> None:
+    """Run twice (a script re-run), ``highlight`` made a copy of the same passage; it
+    prints the highlight there is. A note or tags it would add are not dropped without a
+    word: status 1, nothing changed."""
+    post = str(corpus / "2025-06-14-post.md")
+    first = _highlight(post, QUOTE, "--note", "值得一记", "--tag", "预算")
+    again = run("highlight", post, "--quote", QUOTE, "--tag", "#预算")
+    assert again.exit_code == 0 and again.stdout.strip() == first
+    assert "highlighted already; nothing was added" in again.stderr
+    other = run("highlight", post, "--quote", QUOTE, "--note", "另一条")
+    assert other.exit_code == 1
+    assert other.stderr == (
+        f"postil: the passage is highlighted already ({first}) with another note or other"
+        " tags; nothing was changed.\n"
+    )
+    [doc] = _notes_json()
+    assert doc["note"] == "值得一记" and doc["tags"] == ["预算"]
+
+
 def test_highlight_and_notes(corpus: Path, store: Path) -> None:
     post = str(corpus / "2025-06-14-post.md")
     ann_id = _highlight(

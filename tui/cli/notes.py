@@ -63,7 +63,7 @@ def highlight_command(
     """Highlight QUOTE in POST (a file or a post id) and print the new annotation's id."""
     from annotations.anchor import make_target
     from annotations.model import PostSnapshot, clean_tags
-    from annotations.placing import find_quote
+    from annotations.placing import Placer, find_quote, highlight_at
     from annotations.store import StoreError
     from tui.corpus.errors import CorpusError
     from tui.corpus.text import sanitize
@@ -87,6 +87,20 @@ def highlight_command(
             err=True,
         )
     opened = _open_store(store, writing=True)
+    placed = Placer(lambda _post: text, opened).place_all(opened.for_post(post.id))
+    existing = highlight_at(placed, (found.start, found.end))
+    if existing is not None:
+        # Run twice, the command adds nothing; a note or tags it would add are not
+        # dropped without a word.
+        if (note and note != existing.note) or not set(clean_tags(tags)) <= set(existing.tags):
+            fail(
+                f"the passage is highlighted already ({existing.id}) with another note or"
+                " other tags; nothing was changed.",
+                1,
+            )
+        click.echo("postil: the passage is highlighted already; nothing was added.", err=True)
+        click.echo(existing.id)
+        return
     try:
         ann = opened.create(
             PostSnapshot.from_post(post),

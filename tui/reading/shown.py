@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from annotations.model import COLORS, Annotation, AnnotationId, PostSnapshot, Target, utc_now_iso
-from annotations.placing import Placer
+from annotations.placing import Placement, Placer, highlight_at
 from annotations.store import AnnotationStore
 from tui.corpus.model import Post
 from tui.corpus.text import sanitize
@@ -61,9 +61,13 @@ class ShownAnnotations:
         self.spans[ann.id] = (ann.target.start, ann.target.end)
 
     def at(self, span: Span) -> Annotation | None:
-        """The shown highlight of exactly ``span``, if there is one (a second one of the
-        same passage would only be a copy: the reader makes this one current instead)."""
-        return next((self.annotations[i] for i, shown in self.spans.items() if shown == span), None)
+        """The shown highlight of exactly ``span``, if there is one (`highlight_at`: the
+        reader makes it current rather than add a copy)."""
+        placed = (
+            Placement(self.annotations[ann_id], "anchored", *shown)
+            for ann_id, shown in self.spans.items()
+        )
+        return highlight_at(placed, span)
 
     def change(self, ann_id: str, **changes: object) -> bool:
         """Show an edit before it is written; False when the annotation is not shown."""
