@@ -504,10 +504,10 @@ class PostilApp(OrderedKeysApp[None]):
         """Write the config file off the event loop; a failure is a notice, not a crash."""
         try:
             save_config(config, self.config_path)
-        except OSError as error:
+        except (OSError, ValueError) as error:  # ValueError: the file is not valid TOML
             self.call_from_thread(
                 self.notify,
-                f"Could not save the settings: {error.strerror or error}.",
+                f"Could not save the settings: {getattr(error, 'strerror', None) or error}.",
                 severity="warning",
                 markup=False,
             )

@@ -1,9 +1,11 @@
 """The user's config file: corpus folders, theme, store path, sort order and script.
 
-The file is TOML in ``locations.config_file()``. It is read with ``tomllib`` and written
-with the tiny writer below (only strings and lists of strings are ever written), so no
-extra dependency is needed. A broken file never stops the app: the defaults are used and
-the caller shows the one-sentence notice that :func:`load_config` returns.
+The file is TOML in ``locations.config_file()``, read with ``tomllib``. The file is the
+user's: when the app saves a setting (theme, sort order, script), only the keys whose
+value changed are edited, in place, with ``tomlkit``; comments, other keys and their
+layout stay as written, and a file that is not valid TOML is never overwritten. A
+broken file never stops the app: the defaults are used and the caller shows the
+one-sentence notice that :func:`load_config` returns.
 
 Precedence, highest first: command-line arguments, environment (``POSTIL_CORPUS``,
 ``POSTIL_STORE``), the config file, the built-in defaults.
@@ -114,25 +116,15 @@ def _from_mapping(data: dict[str, object], path: Path) -> tuple[Config, str | No
     return config, None
 
 
-def dump_config(config: Config) -> str:
-    """Serialise ``config`` as TOML (only the keys that differ from the defaults)."""
-    lines = ["# postil settings (rewritten by the app when the theme, sort or script changes)"]
-    if config.corpus:
-        items = ", ".join(_toml_string(item) for item in config.corpus)
-        lines.append(f"corpus = [{items}]")
-    if config.theme:
-        lines.append(f"theme = {_toml_string(config.theme)}")
-    if config.store:
-        lines.append(f"store = {_toml_string(config.store)}")
-    if config.sort != "newest":
-        lines.append(f"sort = {_toml_string(config.sort)}")
-    if config.script:
-        lines.append(f"script = {_toml_string(config.script)}")
-    return "\n".join(lines) + "\n"
+NEW_FILE_HEADER = (
+    "# postil settings: the app updates theme, sort and script here; the rest is yours\n"
+)
+"""The first line of a config file the app creates."""
 
 
 def save_config(config: Config, path: Path | None = None) -> None:
-    """Write ``config`` atomically (temporary file, fsync, rename); blocking: call from a thread.
+    """Make the file's settings those of ``config``, editing only the keys that differ
+    (written atomically: temporary file, fsync, rename); blocking: call from a thread.
 
     Args:
         config: The settings to write.
@@ -140,11 +132,51 @@ def save_config(config: Config, path: Path | None = None) -> None:
 
     Raises:
         OSError: When the folder or file cannot be written.
+        ValueError: The file is not valid TOML (it is left as it is).
     """
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
     path = path or locations.config_file()
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        text = NEW_FILE_HEADER
+    except UnicodeDecodeError:
+        raise ValueError(f"the config file {path} is not UTF-8; it was left as it is") from None
+    try:
+        document = tomlkit.parse(text)
+    except TOMLKitError:
+        raise ValueError(
+            f"the config file {path} is not valid TOML; it was left as it is"
+        ) from None
+    current, _ = _from_mapping(document.unwrap(), path)
+    for key, value in _changed_values(current, config).items():
+        if value is None:
+            document.pop(key, None)
+        else:
+            document[key] = value
+    _write_atomically(path, tomlkit.dumps(document).encode("utf-8"))
+
+
+def _changed_values(current: Config, wanted: Config) -> dict[str, str | list[str] | None]:
+    """The keys to set (None: to remove) to turn ``current`` into ``wanted``; a default
+    value is written as no key."""
+    values: dict[str, str | list[str] | None] = {
+        "corpus": list(wanted.corpus) or None,
+        "theme": wanted.theme,
+        "store": wanted.store,
+        "sort": None if wanted.sort == "newest" else wanted.sort,
+        "script": wanted.script,
+    }
+    return {
+        key: value for key, value in values.items() if getattr(current, key) != getattr(wanted, key)
+    }
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
     locations.ensure_private_dir(path.parent)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    data = dump_config(config).encode("utf-8")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -155,18 +187,6 @@ def save_config(config: Config, path: Path | None = None) -> None:
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-
-
-def _toml_string(value: str) -> str:
-    """Quote ``value`` as a TOML basic string."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    out = []
-    for char in escaped:
-        if ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
 
 
 def resolve_corpus(cli_paths: Sequence[str | Path], config: Config) -> list[Path]:

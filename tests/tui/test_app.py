@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,8 @@ from tests.tui.screens.test_reader_support import settle as settle_workers
 from tui import locations
 from tui.app import PostilApp, make_app
 from tui.config import (
+    NEW_FILE_HEADER,
     Config,
-    dump_config,
     load_config,
     resolve_corpus,
     resolve_store,
@@ -46,7 +47,45 @@ def test_config_round_trips(tmp_path: Path) -> None:
     save_config(config)
     assert load_config()[0] == config
     assert (locations.config_file().stat().st_mode & 0o777) == 0o600
-    assert dump_config(Config()).count("=") == 0
+    save_config(Config())
+    assert locations.config_file().read_text(encoding="utf-8") == NEW_FILE_HEADER
+
+
+USERS_FILE = """# my settings: the archive on the big disk
+corpus = "/data/posts"   # the NAS mount
+sort = "title"
+future_key = 3
+
+[future_table]
+x = 1
+"""
+
+
+def test_saving_a_setting_keeps_the_users_file(tmp_path: Path) -> None:
+    """The app rewrote the whole file when the theme or the order changed: comments, keys
+    of a newer postil and the user's layout were lost."""
+    path = locations.config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(USERS_FILE, encoding="utf-8")
+    config, _ = load_config()
+    save_config(replace(config, theme="nord", sort="newest"))
+    assert path.read_text(encoding="utf-8") == USERS_FILE.replace('sort = "title"\n', "").replace(
+        "future_key = 3\n", 'future_key = 3\ntheme = "nord"\n'
+    )
+    assert load_config()[0] == replace(config, theme="nord", sort="newest")
+
+
+def test_a_broken_config_file_is_never_overwritten() -> None:
+    """A file that is not valid TOML gave the defaults, and the next setting saved wrote
+    the defaults over it: the user's file was gone."""
+    path = locations.config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('corpus = "/data/posts\ntheme = "nord"\n', encoding="utf-8")
+    config, notice = load_config()
+    assert notice is not None
+    with pytest.raises(ValueError, match="not valid TOML; it was left as it is"):
+        save_config(replace(config, sort="title"))
+    assert path.read_text(encoding="utf-8") == 'corpus = "/data/posts\ntheme = "nord"\n'
 
 
 @pytest.mark.parametrize(
@@ -91,6 +130,10 @@ async def test_broken_config_is_a_notice_not_a_crash(small_corpus_dir: Path) -> 
         await settle(app, pilot)
         assert app.library.total == 6
         assert any("not valid TOML" in n.message for n in app._notifications)
+        app.set_sort("title")  # saving a setting leaves the broken file as it is
+        await settle(app, pilot)
+        assert path.read_text(encoding="utf-8") == "theme = [oops"
+        assert any("Could not save the settings" in n.message for n in app._notifications)
 
 
 # -- drafts and export ---------------------------------------------------------------------
