@@ -159,6 +159,14 @@ the history.
             id="filter.newer",
         ),
         Binding(
+            "tab",
+            "complete",
+            "Complete",
+            show=False,
+            tooltip="Accept the completion shown (without one, Tab moves on as usual).",
+            id="filter.complete",
+        ),
+        Binding(
             "escape",
             "leave",
             "Back to list",
@@ -285,6 +293,18 @@ the history.
         self.suggester.completer = completer
 
     # -- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Tab completes only while a completion is shown; else it moves the focus."""
+        if action == "complete":
+            field = self.input
+            # Input keeps the completion it shows in a private reactive (Textual 8).
+            return field.cursor_at_end and len(field._suggestion) > len(field.value)
+        return True
+
+    def action_complete(self) -> None:
+        """Accept the completion shown (as → at the end of the text does)."""
+        self.input.action_cursor_right()
 
     def action_history(self, step: int) -> None:
         """Replace the input with an older (-1) or newer (+1) query from the history."""

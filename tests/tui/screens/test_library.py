@@ -203,6 +203,28 @@ async def test_completion_of_tag_values(make_test_app: MakeTestApp, small_corpus
         assert titles(app) == ["Winter letters"]
 
 
+async def test_tab_accepts_the_completion_shown(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    """Tab (the shell's completion key) left the completion and moved the focus to the
+    facets, so the Enter after it acted there; it accepts the completion shown, and with
+    none shown it still moves the focus."""
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        bar = app.library.filter_bar
+        await pilot.press("slash", *"tag:LE")
+        await settle(app, pilot)
+        await pilot.press("tab")
+        assert bar.value == "tag:letters" and bar.input.has_focus
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert bar.applied_text == "tag:letters"
+        await pilot.press("slash")
+        await pilot.press("tab")  # nothing to complete: the focus moves on
+        assert not bar.input.has_focus
+
+
 async def test_choosing_a_facet_adds_the_term(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:
