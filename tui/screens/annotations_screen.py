@@ -79,7 +79,9 @@ class AnnotationsScreen(Screen[None]):
     ]
 
     HELP = """\
-**Annotations.** Every highlight and note. `/` filters with the query language plus
+## Annotations
+
+Every highlight and note. `/` filters with the query language plus
 `note:WORD`, `quote:WORD`, `hl-tag:X`, `color:C`, `is:orphan` and `is:unplaced`; Enter opens
 the post at the highlight; `d` deletes the one under the cursor (after asking: the only way
 to remove an orphan or an unplaced one); `x` exports what is shown; `u` lists the imported

@@ -149,7 +149,9 @@ class ReaderScreen(PostScreen):
     ]
 
     HELP = """\
-**Reader.** `v` selects the first sentence on screen; `down`/`up` move it, `shift+down`/`shift+up`
+## Reader
+
+`v` selects the first sentence on screen; `down`/`up` move it, `shift+down`/`shift+up`
 (or `J`/`K`) grow and shrink it by a sentence, `shift+right`/`shift+left` (or `L`/`H`) by a word.
 `h` saves a highlight, `n` a highlight with a note. `]`/`[` jump between highlights; `e`, `t`,
 `c`, `d` edit the current one's note, tags, colour, or delete it. `y` copies a quote.

@@ -42,7 +42,9 @@ class UnplacedScreen(Screen[None]):
     ]
 
     HELP = """\
-**Unplaced annotations.** Imported annotations whose page matches no post of the loaded
+## Unplaced annotations
+
+Imported annotations whose page matches no post of the loaded
 folders (by source URL, else by title). They are kept. Load the folder that holds their
 posts and run `postil import` on the same file again: they are placed, nothing is added
 twice. Enter or `y` copies the page's URL.

@@ -465,6 +465,23 @@ async def test_help_lists_the_keys_of_the_screen(
         assert current_screen(app) is app.library
 
 
+def test_every_help_section_has_a_name_not_a_class_name() -> None:
+    """The annotations, reader and unplaced screens' help was headed AnnotationsScreen,
+    ReaderScreen and UnplacedScreen (their prose did not start with a heading)."""
+    from rich.console import Console
+
+    from tui.screens.annotations_screen import AnnotationsScreen
+    from tui.screens.help import HelpSection, help_renderable
+    from tui.screens.reader import ReaderScreen
+    from tui.screens.unplaced_screen import UnplacedScreen
+
+    for screen in (AnnotationsScreen, ReaderScreen, UnplacedScreen, LibraryScreen):
+        console = Console(width=100, record=True)
+        console.print(help_renderable([HelpSection(screen.__name__, screen.HELP.strip(), ())]))
+        first = console.export_text().strip().splitlines()[0]
+        assert first and "Screen" not in first, (screen.__name__, first)
+
+
 async def test_theme_is_saved_and_restored(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:
