@@ -75,6 +75,9 @@ class AnnotationList(ScrollView, can_focus=True):
     }
     """
 
+    HELP = "## The list"
+    """The heading of its keys in the help screen (not its class's name)."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select", "Open", tooltip="Open the post at this highlight."),
         Binding("down,j", "cursor(1)", "Down", show=False, tooltip="Next annotation."),

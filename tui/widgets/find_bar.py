@@ -33,6 +33,9 @@ class FindBar(Vertical):
     }
     """
 
+    HELP = "## Find bar"
+    """The heading of its keys in the help screen (not its class's name)."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", tooltip="Close the find bar.", id="find.close"),
     ]

@@ -79,6 +79,9 @@ class PostView(ScrollView, can_focus=True):
     }
     """
 
+    HELP = "## Moving and selecting"
+    """The heading of its keys in the help screen (not its class's name)."""
+
     BINDINGS: ClassVar[list[BindingType]] = KEYS
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {

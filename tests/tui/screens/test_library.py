@@ -466,20 +466,28 @@ async def test_help_lists_the_keys_of_the_screen(
 
 
 def test_every_help_section_has_a_name_not_a_class_name() -> None:
-    """The annotations, reader and unplaced screens' help was headed AnnotationsScreen,
-    ReaderScreen and UnplacedScreen (their prose did not start with a heading)."""
+    """The help was headed AnnotationsScreen, ReaderScreen, UnplacedScreen, PostView,
+    AnnotationList and FindBar (their HELP did not start with a heading)."""
     from rich.console import Console
 
     from tui.screens.annotations_screen import AnnotationsScreen
     from tui.screens.help import HelpSection, help_renderable
     from tui.screens.reader import ReaderScreen
     from tui.screens.unplaced_screen import UnplacedScreen
+    from tui.widgets.annotation_list import AnnotationList
+    from tui.widgets.facet_sidebar import FacetSidebar
+    from tui.widgets.filter_bar import FilterBar
+    from tui.widgets.find_bar import FindBar
+    from tui.widgets.post_view import PostView
 
-    for screen in (AnnotationsScreen, ReaderScreen, UnplacedScreen, LibraryScreen):
+    for node in (
+        *(AnnotationsScreen, ReaderScreen, UnplacedScreen, LibraryScreen),
+        *(PostView, AnnotationList, FindBar, PostList, FilterBar, FacetSidebar),
+    ):
         console = Console(width=100, record=True)
-        console.print(help_renderable([HelpSection(screen.__name__, screen.HELP.strip(), ())]))
+        console.print(help_renderable([HelpSection(node.__name__, node.HELP.strip(), ())]))
         first = console.export_text().strip().splitlines()[0]
-        assert first and "Screen" not in first, (screen.__name__, first)
+        assert first and first != node.__name__, first
 
 
 async def test_theme_is_saved_and_restored(
