@@ -44,9 +44,7 @@ def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
     for raw in tags:
         tag = " ".join(raw.split())
         if tag.startswith("#"):
-            tag = tag.lstrip("#")
-            tag = tag.rstrip("#") if tag.endswith("#") else tag
-            tag = tag.strip()
+            tag = tag.strip("#").strip()
         if tag and tag.casefold() not in folded:
             seen[tag] = None
             folded.add(tag.casefold())
