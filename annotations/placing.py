@@ -172,10 +172,13 @@ class Placer:
             return ann
 
 
-def highlight_at(placements: Iterable[Placement], span: tuple[int, int]) -> Annotation | None:
-    """The placed annotation of exactly ``span``, if any: the same passage highlighted
-    again is that highlight, not a copy (`postil highlight` adds nothing for it)."""
-    return next((p.annotation for p in placements if p.span == span), None)
+def highlight_at(
+    placed: Iterable[tuple[Annotation, tuple[int, int] | None]], span: tuple[int, int]
+) -> Annotation | None:
+    """Of the (annotation, where it is now) pairs, the annotation of exactly ``span``, if
+    any: the same passage highlighted again is that highlight, not a copy (the reader
+    makes it current, `postil highlight` adds nothing)."""
+    return next((ann for ann, where in placed if where == span), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,7 +88,7 @@ def highlight_command(
         )
     opened = _open_store(store, writing=True)
     placed = Placer(lambda _post: text, opened).place_all(opened.for_post(post.id))
-    existing = highlight_at(placed, (found.start, found.end))
+    existing = highlight_at(((p.annotation, p.span) for p in placed), (found.start, found.end))
     if existing is not None:
         # Run twice, the command adds nothing; a note or tags it would add are not
         # dropped without a word.

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from annotations.model import COLORS, Annotation, AnnotationId, PostSnapshot, Target, utc_now_iso
-from annotations.placing import Placement, Placer, highlight_at
+from annotations.placing import Placer, highlight_at
 from annotations.store import AnnotationStore
 from tui.corpus.model import Post
 from tui.corpus.text import sanitize
@@ -63,11 +63,7 @@ class ShownAnnotations:
     def at(self, span: Span) -> Annotation | None:
         """The shown highlight of exactly ``span``, if there is one (`highlight_at`: the
         reader makes it current rather than add a copy)."""
-        placed = (
-            Placement(self.annotations[ann_id], "anchored", *shown)
-            for ann_id, shown in self.spans.items()
-        )
-        return highlight_at(placed, span)
+        return highlight_at(((self.annotations[i], at) for i, at in self.spans.items()), span)
 
     def change(self, ann_id: str, **changes: object) -> bool:
         """Show an edit before it is written; False when the annotation is not shown."""
