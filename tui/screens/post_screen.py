@@ -161,6 +161,7 @@ class PostScreen(Screen[None]):
         """Holds the cyclic garbage collector off until the first frame (`tui.collector`)."""
         self._matches = Matches()
         """Where the search (the library's text query, or ``/``) found its words."""
+        self._find_waiting: Query | None = None  # a ``/`` typed ahead of the body: run on arrival
 
     def compose(self) -> ComposeResult:
         """Header, orphan notice, the post, the current note, the keys.
@@ -315,8 +316,9 @@ class PostScreen(Screen[None]):
         self._position = event.reading.position
         self._refresh_keys()
         self.call_after_refresh(self._first_frame_drawn)
-        if self.search is not None:
-            self._find(self.search, event.document)
+        search = self._find_waiting or self.search
+        if search is not None:
+            self._find(search, event.document)
 
     def _first_frame_drawn(self) -> None:
         """The post is on screen: the deferred work may start."""
@@ -372,8 +374,7 @@ class PostScreen(Screen[None]):
     def _hide_spinner(self) -> None:
         if self._spinner is not None:
             self._spinner.stop()
-        if self.view.loading:
-            self.view.loading = False
+        self.view.loading = False
 
     def _refresh_keys(self) -> None:
         """Refresh the key bar only when a key becomes usable or unusable.
@@ -396,7 +397,7 @@ class PostScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out keys that need the post, a selection or a current highlight."""
         if self.document is None or not self.is_mounted:
-            return action in {"back", "open_source"} or None
+            return action in {"back", "open_source", "find"} or None
         view = self.view
         if action in {"next_match", "previous_match", "clear_find"}:
             return bool(self._matches) and view.selection is None
@@ -427,6 +428,7 @@ class PostScreen(Screen[None]):
     def _find_submitted(self, event: FindBar.Submitted) -> None:
         event.stop()
         self.view.focus()
+        self._find_waiting = event.query if self.document is None else None
         if self.document is not None:
             self._find(event.query, self.document)
 

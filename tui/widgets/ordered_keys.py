@@ -17,15 +17,24 @@ the current highlight, and ``y`` answered yes. `OrderedKeysApp` runs the binding
 key bound for a widget that takes no text as it routes the key, so a key that moves the
 focus has moved it before the next key is routed; `TypedAheadDialog` hands the keys
 that reach a dialog before its field has the focus to that field.
+
+A binding may also act through a message (the list's Enter posts ``Selected``, and the
+library opens the reader when it gets it) or open a screen that is not mounted yet: the
+keys typed with it (``enter /water enter``) reached the library's filter bar instead of
+the reader's find. So the keys that come after a binding are held until the messages it
+posted have gone through the focused widget and its containers and the screen that is
+then on top is mounted, and only then routed, in order.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any, ClassVar, TypeVar
 
 from textual import events
 from textual.app import App
-from textual.screen import ModalScreen
+from textual.message_pump import MessagePump
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
@@ -66,16 +75,61 @@ ResultT = TypeVar("ResultT")
 
 
 class OrderedKeysApp(App[ResultT]):
-    """An app whose keys run their bindings as they are routed (see `route_key`)."""
+    """An app whose keys run their bindings as they are routed (see `route_key`), the
+    keys after a binding held until what it set going has settled (see the module)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held_keys: deque[events.Key] = deque()
+        self._settling = False
+        """A binding ran and what it posted is still on its way: keys wait in `_held_keys`."""
 
     async def on_event(self, event: events.Event) -> None:
-        if (
-            isinstance(event, events.Key)
-            and not event.is_forwarded
-            and await route_key(self, event)
-        ):
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._settling or self._held_keys:
+                self._held_keys.append(event)
+                return
+            await self._route(event)
             return
         await super().on_event(event)
+
+    async def _route(self, event: events.Key) -> None:
+        if await route_key(self, event):
+            self._settle()
+        else:
+            await super().on_event(event)
+
+    def _settle(self) -> None:
+        """Hold the keys until the focused widget, its containers and the screen have
+        handled what is in their queues now (what the binding posted, passed up), then
+        until the screen on top is mounted."""
+        self._settling = True
+        focused = self.focused
+        chain: list[MessagePump] = []
+        if focused is not None:
+            screen = focused.screen
+            chain = [node for node in focused.ancestors_with_self if node is not self]
+            chain = chain[: chain.index(screen) + 1] if screen in chain else chain
+        self._after(chain, self._settled)
+
+    def _after(self, chain: list[MessagePump], then: Any) -> None:
+        """Call ``then`` in this app's turn once each pump of ``chain`` in turn has handled
+        the messages before it (a pump that is closed is passed over)."""
+        for index, pump in enumerate(chain):
+            if pump.call_later(self._after, chain[index + 1 :], then):
+                return
+        self.call_later(then)
+
+    async def _settled(self, seen: Screen[Any] | None = None) -> None:
+        """Route the held keys, once the screen on top has had a turn since it was seen
+        there: a screen's queue runs once it is mounted, and what its mounting handed to
+        the app (a focus) comes before this (a closed screen is passed over)."""
+        screen = self.screen
+        if screen is not seen and screen.call_later(self.call_later, self._settled, screen):
+            return
+        self._settling = False
+        while self._held_keys and not self._settling:
+            await self._route(self._held_keys.popleft())
 
 
 class TypedAheadDialog(ModalScreen[ResultT]):

@@ -447,6 +447,25 @@ async def test_open_post_by_title_from_the_palette(
         assert app.screen.post.title == "Winter letters"
 
 
+async def test_a_command_typed_with_ctrl_p_in_one_read_reaches_the_palette(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    """The letters typed with ctrl+p (one read over ssh) reach the palette's field, though
+    they arrive before it is mounted (the app now holds them until it is)."""
+    from textual.command import CommandPalette
+    from textual.widgets import Input
+
+    from tests.tui.widgets.test_ordered_keys import arrive_together
+
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await arrive_together(pilot, "ctrl+p", *"winter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CommandPalette)
+        assert app.screen.query_one(Input).value == "winter"
+
+
 async def test_help_lists_the_keys_of_the_screen(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:

@@ -326,6 +326,29 @@ async def test_a_word_typed_with_slash_in_one_read_is_found_not_run(
         assert [reader.document.text[s:e] for s, e in reader.matches] == ["water"]
 
 
+async def test_keys_typed_with_the_enter_that_opens_a_post_reach_the_reader(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    """``enter /water enter`` in one read: the list's Enter opens the reader through a
+    message, so the find's keys reached the library first (its filter bar took
+    ``water`` and applied it) and the reader found nothing."""
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await apply_filter(pilot, "tag:nature")
+        await settle(app, pilot)
+        await arrive_together(pilot, "enter", "slash", *"water", "enter")
+        await settle(app, pilot)
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        assert reader.document is not None
+        assert [reader.document.text[s:e] for s, e in reader.matches] == ["water"]
+        await arrive_together(pilot, "escape", "escape")  # clear the marks, then back
+        await settle(app, pilot)
+        assert app.screen is app.library
+        assert app.library.query_one("#filter-input", Input).value == "tag:nature"
+
+
 async def test_in_a_dialog_the_apps_keys_stay_out(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:

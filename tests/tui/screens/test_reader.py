@@ -155,6 +155,38 @@ async def test_keys_typed_with_the_key_that_opens_a_dialog_reach_it(
         assert store.get(ann.id).color == "green"  # type: ignore[union-attr]
 
 
+async def test_a_find_typed_before_the_post_arrives_runs_when_it_does(
+    river: Post, store: AnnotationStore, drafts: DraftStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``/water`` and Enter typed ahead while a slow disk holds the post back: the find
+    waits for the text (it was dropped: there was no text to search yet)."""
+    import tui.corpus.files
+
+    gate = threading.Event()
+    read_body = tui.corpus.files.read_body
+
+    def held_read_body(path: Path) -> object:
+        gate.wait(10)
+        return read_body(path)
+
+    monkeypatch.setattr(tui.corpus.files, "read_body", held_read_body)
+    app = reader_app(river, store, drafts)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ReaderScreen)
+            while not screen.is_mounted:
+                await pilot.pause(0.01)
+            await arrive_together(pilot, "slash", *"water", "enter")
+            assert screen.document is None
+            gate.set()
+            await settle(pilot)
+            assert screen.document is not None
+            assert [screen.document.text[s:e] for s, e in screen.matches] == ["water"]
+    finally:
+        gate.set()
+
+
 async def test_the_note_editor_shows_a_long_quote_on_several_lines(
     river: Post, store: AnnotationStore, drafts: DraftStore
 ) -> None:
