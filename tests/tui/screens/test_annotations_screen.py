@@ -166,6 +166,22 @@ async def test_bad_filter_keeps_the_list_and_says_why(
         assert "date:2023-13" in str(error.render())
 
 
+async def test_a_long_filter_error_wraps_on_a_narrow_screen(
+    store: AnnotationStore, corpus: list[Post], tmp_path: Path
+) -> None:
+    """The error was one line as wide as its text, cut off at the screen's edge (at 80
+    columns the keys ``is:`` accepts were lost)."""
+    app = app_for(store, corpus, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"is:foo", "enter")
+        await pilot.pause()
+        error = app.screen.query_one("#annotations-error")
+        assert error.region.right <= 80 and error.region.height == 2
+        lines = app.export_screenshot()  # the text as drawn, across its lines
+        assert "is:unplaced)" in lines
+
+
 async def test_enter_opens_the_post_at_the_highlight(
     store: AnnotationStore, corpus: list[Post], tmp_path: Path
 ) -> None:
