@@ -10,6 +10,10 @@ of the two encodings Chinese archives were commonly written in:
    byte ranges, so step 1 does not swallow it);
 3. GB18030 for the rest of what it decodes (GBK-only characters).
 
+A file that starts with a UTF-16 or UTF-32 byte order mark (what Windows editors save as
+"Unicode") is decoded as that encoding: the mark leaves no doubt, and its NUL bytes would
+otherwise call it binary.
+
 Anything else is an `UndecodableFile`. A file with NUL bytes is a `BinaryFile`. The
 loader reports fallback-decoded files as recovered problems, so nothing is silent.
 """
@@ -24,6 +28,14 @@ from pathlib import Path
 from tui.corpus.errors import BinaryFile, EmptyFile, UndecodableFile, UnreadableFile
 
 BOM = b"\xef\xbb\xbf"
+
+WIDE_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16's: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+"""Byte order marks of the encodings decoded by their mark alone, and those encodings."""
 
 FM_BOUNDARY = re.compile(r"^-{3,}\s*$", re.MULTILINE)
 """python-frontmatter's YAML delimiter: a line of three or more dashes.
@@ -97,20 +109,37 @@ def decode_bytes(data: bytes, *, partial: bool = False) -> tuple[str, str]:
     """
     if data.startswith(BOM):
         data = data[len(BOM) :]
-    if not data or data.isspace():
+    wide = next((name for mark, name in WIDE_BOMS if data.startswith(mark)), None)
+    if wide is not None:
+        text, encoding = _decode_wide(data, wide, partial), wide
+        if not text or text.isspace():
+            raise EmptyFile("the file is empty.")
+        if "\x00" in text:
+            raise BinaryFile("it contains NUL characters, so it is a binary file, not text.")
+    elif not data or data.isspace():
         raise EmptyFile("the file is empty.")
-    if b"\x00" in data:
+    elif b"\x00" in data:
         raise BinaryFile("it contains NUL bytes, so it is a binary file, not text.")
-    try:
-        # The usual case in one call: utf_8_decode with final=False leaves an incomplete
-        # trailing sequence undecoded, exactly what trimming it would give.
-        text = codecs.utf_8_decode(data, "strict", not partial)[0]
-        encoding = "utf-8"
-    except UnicodeDecodeError:
-        text, encoding = _decode(data, partial)
+    else:
+        try:
+            # The usual case in one call: utf_8_decode with final=False leaves an
+            # incomplete trailing sequence undecoded, exactly what trimming it would give.
+            text = codecs.utf_8_decode(data, "strict", not partial)[0]
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            text, encoding = _decode(data, partial)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, encoding
+
+
+def _decode_wide(data: bytes, encoding: str, partial: bool) -> str:
+    """UTF-16 or UTF-32 text after its byte order mark (which gives the byte order and
+    is dropped); a partial read's cut last character is left out."""
+    try:
+        return codecs.getincrementaldecoder(encoding)("strict").decode(data, final=not partial)
+    except UnicodeDecodeError:
+        raise UndecodableFile(f"it starts as {encoding.upper()} text but is not.") from None
 
 
 def _decode(data: bytes, partial: bool) -> tuple[str, str]:

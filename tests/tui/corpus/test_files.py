@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,26 @@ def test_big5_fallback(tmp_path: Path) -> None:
     text, encoding = read_text(path)
     assert encoding == "big5"
     assert "繁體中文標題" in text
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_utf16_and_utf32_with_a_byte_order_mark(tmp_path: Path, encoding: str) -> None:
+    """What Windows editors save as "Unicode": it was called a binary file (its NULs)."""
+    post = "---\r\ntitle: 雨季\r\n---\r\n<p>河水涨了。</p>\r\n"
+    path = write(tmp_path, ("\ufeff" + post).encode(encoding))
+    text, name = read_text(path)
+    assert text == post.replace("\r\n", "\n")
+    assert name == encoding[:6]
+    head = path.read_bytes()[:13]  # a listing's partial read, cut inside a character
+    start = decode_bytes(head, partial=True)[0]
+    assert start in {"--", "---\n"} and text.startswith(start)  # whole characters only
+    with pytest.raises(UndecodableFile, match=encoding[:6].upper()):
+        decode_bytes(head)
+
+
+def test_a_byte_order_mark_alone_is_empty() -> None:
+    with pytest.raises(EmptyFile):
+        decode_bytes(codecs.BOM_UTF16_LE + " \n".encode("utf-16-le"))
 
 
 def test_latin1_is_undecodable(tmp_path: Path) -> None:
