@@ -33,6 +33,7 @@ from tests.e2e.served import (
 )
 from tui import serve as serve_module
 from tui.cli import main
+from tui.locations import own_module_command
 from tui.serve import app_command, exposure_warning, is_loopback
 
 SERVE = ["--port", "0", str(SAMPLE_POSTS)]
@@ -70,14 +71,17 @@ def test_exposure_warning_names_host_port_and_the_safe_choice() -> None:
 
 
 def test_app_command_runs_this_interpreter_on_absolute_paths(tmp_path: Path) -> None:
-    """Each browser session runs ``python -m tui open`` with absolute paths and store."""
+    """Each browser session runs ``python -m tui open`` (this package's, see
+    `own_module_command`) with absolute paths and store."""
     os.chdir(tmp_path)
     command = shlex.split(app_command(["corpus dir", "ls"], store="notes.json"))
-    assert command[:4] == [sys.executable, "-m", "tui", "open"]
-    assert command[4:6] == ["--store", str(tmp_path / "notes.json")]
+    opening = own_module_command("tui", "open")
+    assert command[: len(opening)] == opening
+    rest = command[len(opening) :]
+    assert rest[:2] == ["--store", str(tmp_path / "notes.json")]
     # "--" keeps a folder named like a command ("ls") a path.
-    assert command[6:] == ["--", str(tmp_path / "corpus dir"), str(tmp_path / "ls")]
-    assert shlex.split(app_command([])) == [sys.executable, "-m", "tui", "open"]
+    assert rest[2:] == ["--", str(tmp_path / "corpus dir"), str(tmp_path / "ls")]
+    assert shlex.split(app_command([])) == opening
 
 
 def _fake_serve(calls: list[dict[str, object]]) -> object:

@@ -12,10 +12,10 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Callable, Iterator, Sequence
 
 from tui.corpus.index.build import Event
+from tui.locations import own_module_command
 
 STOP_S = 2.0
 """How long the indexing processes are given to stop when the app quits (then they are
@@ -52,7 +52,7 @@ class Indexer:
         """
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "tui.corpus.index.build", *self.roots],
+                own_module_command("tui.corpus.index.build", *self.roots),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -10,8 +11,24 @@ import platformdirs
 
 APP_NAME = "postil"
 
-SAMPLE_POSTS = Path(__file__).resolve().parent.parent / "sample_posts"
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+"""The folder that holds the ``tui`` package this process runs."""
+
+SAMPLE_POSTS = PACKAGE_ROOT / "sample_posts"
 """The bundled archive, the corpus when nothing else is configured."""
+
+
+def own_module_command(module: str, *args: str) -> list[str]:
+    """The command line that runs ``python -m module args`` with the ``tui`` package this
+    process runs, whatever folder it is started in.
+
+    ``python -m`` looks for modules in the working folder first: started in a folder that
+    holds a ``tui`` package of its own (another project's), the indexing process imported
+    that one and failed. ``-P`` leaves the working folder out, and ``PYTHONPATH`` (through
+    ``env``, so the line also suits a shell) puts this package's folder first.
+    """
+    path = os.pathsep.join([str(PACKAGE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+    return ["env", f"PYTHONPATH={path}", sys.executable, "-P", "-m", module, *args]
 
 
 def data_dir() -> Path:

@@ -62,3 +62,22 @@ def test_stopping_the_indexer_mid_text_ends_its_workers_too(tmp_path: Path) -> N
     assert not alive, "a process of the indexer's group outlived stop()"
     assert not drained.is_alive(), "the reports' pipe stayed open after stop()"
     assert indexer.failure() is None  # stopped, not failed
+
+
+def test_the_indexer_runs_this_postil_whatever_folder_it_starts_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started in a folder holding another project's ``tui`` package, the indexing
+    process imported that one (``python -m`` looks in the working folder first) and
+    failed: the app said the posts could not be loaded."""
+    project = tmp_path / "project"
+    (project / "tui").mkdir(parents=True)
+    (project / "tui" / "__init__.py").write_text("raise ImportError('not postil')\n")
+    monkeypatch.chdir(project)
+    indexer = Indexer([str(_corpus(tmp_path / "posts", 3))])
+    indexer.start()
+    try:
+        phases = [event.phase for event in indexer.events(lambda: False)]
+    finally:
+        indexer.stop()
+    assert phases and phases[-1] == "done", phases

@@ -55,7 +55,7 @@ def app_command(paths: Sequence[str | Path], *, store: str | Path | None = None)
     Returns:
         One shell-quoted command line running this interpreter's ``python -m tui open``.
     """
-    parts = [sys.executable, "-m", "tui", "open"]
+    parts = locations.own_module_command("tui", "open")
     if store is not None:
         parts += ["--store", str(Path(store).expanduser().absolute())]
     if paths:
