@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tui.app_keys import APP_BINDINGS
 from tui.commands import PostilCommands
 from tui.config import Config, SortOrder, load_config, resolve_corpus, resolve_store, save_config
 from tui.corpus.errors import CorpusError
@@ -55,20 +56,7 @@ class PostilApp(OrderedKeysApp[None]):
     CSS_PATH = ["app.tcss", "reader.tcss"]
     TITLE = "postil"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", tooltip="Quit postil.", id="app.quit"),
-        Binding(
-            "question_mark", "help", "Help", tooltip="Show every key of this screen.", id="app.help"
-        ),
-        Binding(
-            "ctrl+p",
-            "command_palette",
-            "Commands",
-            show=False,
-            tooltip="Open the command palette: open a post, filter, sort, export, theme.",
-            id="app.palette",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = APP_BINDINGS
 
     COMMANDS = App.COMMANDS | {PostilCommands}
 
@@ -196,6 +184,8 @@ class PostilApp(OrderedKeysApp[None]):
         if self.store_is_open:
             self._notify_read_only()
         self.theme_changed_signal.subscribe(self, self._on_theme_changed)
+        # Back from ctrl+z (fg): the terminal's screen was the shell's; draw it all again.
+        self.app_resume_signal.subscribe(self, lambda _: self.refresh(layout=True))
         # SIGHUP (terminal closed, SSH dropped) and SIGTERM flush drafts, then exit.
         install_signal_handlers(self)
         self.load_corpus()

@@ -138,17 +138,22 @@ def corpus(tmp_path: Path) -> Path:
 
 @contextmanager
 def postil_in_tmux(
-    env: dict[str, str], name: str, corpus: Path, size: tuple[int, int]
+    env: dict[str, str], name: str, corpus: Path, size: tuple[int, int], *, shell: bool = False
 ) -> Iterator[Tmux]:
     """A private tmux server (named after ``name``) running ``postil CORPUS`` at
-    ``size``; killed afterwards."""
+    ``size`` (typed in an interactive shell, with its job control, if ``shell``); killed
+    afterwards."""
     server = Tmux(f"postil-{name}-{os.getpid()}", env)
     command = " ".join(f"'{part}'" for part in [*postil_command(), str(corpus)])
     width, height = size
+    session = "bash --norc --noprofile -i" if shell else command
     server.run(
         "-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", str(width), "-y", str(height),
-        command,
+        session,
     )  # fmt: skip
+    if shell:
+        server.type(command)
+        server.keys("Enter")
     try:
         yield server
     finally:
@@ -262,3 +267,23 @@ def test_a_body_word_finds_its_post_and_opens_it_at_the_match(
         tmux.burst("Enter", "/walk", "Enter")
         tmux.wait_for("match 1 of 80")
         tmux.keys("q")
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash for job control")
+def test_ctrl_z_suspends_to_the_shell_and_fg_brings_it_back_whole(
+    e2e_env: dict[str, str], tmp_path: Path, corpus: Path
+) -> None:
+    """ctrl+z did nothing; with it bound, ``fg`` brought back a screen drawn only where
+    something changed after (the filter bar, the status line and the keys stayed blank)."""
+    with postil_in_tmux(e2e_env, f"tstp-{tmp_path.name}", corpus, (100, 30), shell=True) as tmux:
+        tmux.wait_for("posts ·")
+        tmux.keys("C-z")
+        screen = tmux.wait_for("Stopped")
+        assert "/ to filter" not in screen  # the shell's screen, not the app's
+        tmux.type("fg")
+        tmux.keys("Enter")
+        screen = tmux.wait_for("/ to filter")
+        assert "posts ·" in screen and "Quit" in screen
+        tmux.keys("q")
+        prompt = lambda: tmux.screen().rstrip().endswith(("$", "#"))  # noqa: E731
+        wait_until(prompt, "the shell's prompt", tmux.screen)
