@@ -37,6 +37,11 @@ RISKY_KEYS = {
 """Keys a terminal, tmux or the line discipline commonly swallow, and why."""
 
 
+DONE_BY_THE_TERMINAL = {"suspend_process"}
+"""Actions whose key, where a terminal swallows it, does the same there: with ISIG on,
+ctrl+z suspends the process itself."""
+
+
 def is_risky(key: str) -> bool:
     """True for keys that may never reach the app (alt keys are eaten by some setups)."""
     return key in RISKY_KEYS or key.startswith(("alt+", "meta+"))
@@ -251,7 +256,7 @@ def _risky_without_alternative(nodes: list[DOMNode]) -> list[str]:
             )
         for action, keys in keys_by_action.items():
             risky = {k for k in keys if is_risky(k)}
-            if not risky:
+            if not risky or action in DONE_BY_THE_TERMINAL:
                 continue
             if risky == keys:
                 problems.append(f"{type(node).__name__}.{action}: only {sorted(keys)}")
