@@ -8,19 +8,24 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Label, TextArea
 
 from tui.drafts import Draft, DraftStore
 from tui.render import sanitize
+from tui.render.cells import fit
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.ordered_keys import OrderedTextArea, TypedAheadDialog
 
 DRAFT_DELAY = 0.5
 """Seconds of typing pause before the draft is written (a crash loses at most this)."""
+
+QUOTE_CELLS = 150
+"""The quote over the note is cut to this many cells (with …): four lines hold it at 60
+columns, the smallest terminal supported, so it is never clipped unmarked."""
 
 
 class NoteEditor(TypedAheadDialog[str | None]):
@@ -80,10 +85,12 @@ class NoteEditor(TypedAheadDialog[str | None]):
     def compose(self) -> ComposeResult:
         """The quote, the editor, the keys."""
         with Vertical(id="note-box", classes="dialog-box"):
-            quote = sanitize(self._quote)
-            if len(quote) > 300:
-                quote = quote[:299] + "…"
-            yield Label(Content(f"> {quote}"), id="note-quote")
+            # After the mark, in a column of its own: a long Chinese quote (one word to the
+            # wrapper) left the mark alone on the first line and was clipped at the fourth.
+            quote = fit(" ".join(sanitize(self._quote).split()), QUOTE_CELLS).rstrip()
+            with Horizontal(id="note-quote"):
+                yield Label(">", id="note-quote-mark")
+                yield Label(Content(quote), id="note-quote-text")
             yield OrderedTextArea(
                 self._text, id="note-text", soft_wrap=True, show_line_numbers=False
             )

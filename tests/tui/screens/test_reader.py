@@ -12,6 +12,7 @@ from annotations.model import Annotation, PostSnapshot, Target
 from annotations.store import AnnotationStore
 from tests.tui.conftest import write_posts
 from tests.tui.screens.test_reader_support import load_posts, post_named, reader_app, settle
+from tests.tui.test_terminals import screen_lines
 from tests.tui.widgets.test_ordered_keys import arrive_together
 from tui.corpus.model import Post
 from tui.drafts import DraftStore
@@ -209,6 +210,30 @@ async def test_the_note_editor_shows_a_long_quote_on_several_lines(
         question = app.screen.query_one("#confirm-question").region
         box = app.screen.query_one("#confirm-box").content_region
         assert question.height == 3 and box.contains_region(question)
+
+
+async def test_a_long_chinese_quote_over_the_note_starts_beside_its_mark_and_is_cut_marked(
+    tmp_path: Path, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    """A Chinese sentence is one word to the wrapper: the quote's first line held only
+    the ``>`` mark, and what did not fit the quote's four lines was cut with no sign."""
+    sentence = "河水在夜里涨了三尺，堤上的人提着马灯来回走，" * 8 + "天亮时大家都还醒着。"
+    text = f"---\ntitle: 防汛\ndate: 2024-01-01\n---\n<p>{sentence}</p>\n"
+    [post] = load_posts(write_posts(tmp_path / "zh", {"2024-01-01-flood.md": text}))
+    app = reader_app(post, store, drafts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("v", "n")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteEditor)
+        # Inside the dialog's box (the reader shows around it).
+        shown = [line.split("│")[1].strip() if "│" in line else "" for line in screen_lines(app)]
+        first = next(line for line in shown if line.startswith(">"))
+        assert first.startswith("> 河水在夜里涨了三尺")
+        quote = app.screen.query_one("#note-quote").region
+        assert quote.height <= 4
+        last = shown[quote.bottom - 1]
+        assert last.endswith("…")
 
 
 async def test_a_passage_highlighted_already_is_not_copied(
