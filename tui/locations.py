@@ -22,10 +22,10 @@ def own_module_command(module: str, *args: str) -> list[str]:
     """The command line that runs ``python -m module args`` with the ``tui`` package this
     process runs, whatever folder it is started in.
 
-    ``python -m`` looks for modules in the working folder first: started in a folder that
-    holds a ``tui`` package of its own (another project's), the indexing process imported
-    that one and failed. ``-P`` leaves the working folder out, and ``PYTHONPATH`` (through
-    ``env``, so the line also suits a shell) puts this package's folder first.
+    ``python -m`` looks for modules in the working folder first, so a folder holding
+    another project's ``tui`` package would be imported instead. ``-P`` leaves the working
+    folder out, and ``PYTHONPATH`` (through ``env``, so the line also suits a shell) puts
+    this package's folder first.
     """
     path = os.pathsep.join([str(PACKAGE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     return ["env", f"PYTHONPATH={path}", sys.executable, "-P", "-m", module, *args]

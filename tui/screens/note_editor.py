@@ -85,8 +85,8 @@ class NoteEditor(TypedAheadDialog[str | None]):
     def compose(self) -> ComposeResult:
         """The quote, the editor, the keys."""
         with Vertical(id="note-box", classes="dialog-box"):
-            # After the mark, in a column of its own: a long Chinese quote (one word to the
-            # wrapper) left the mark alone on the first line and was clipped at the fourth.
+            # The mark in a column of its own: a Chinese quote is one word to the wrapper,
+            # which would leave the mark alone on the first line.
             quote = fit(" ".join(sanitize(self._quote).split()), QUOTE_CELLS).rstrip()
             with Horizontal(id="note-quote"):
                 yield Label(">", id="note-quote-mark")
