@@ -29,6 +29,7 @@ then on top is mounted, and only then routed, in order.
 from __future__ import annotations
 
 from collections import deque
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 from textual import events
@@ -94,15 +95,16 @@ class OrderedKeysApp(App[ResultT]):
         await super().on_event(event)
 
     async def _route(self, event: events.Key) -> None:
+        before = self.screen
         if await route_key(self, event):
-            self._settle()
+            self._settle(before)
         else:
             await super().on_event(event)
 
-    def _settle(self) -> None:
+    def _settle(self, before: Screen[Any]) -> None:
         """Hold the keys until the focused widget, its containers and the screen have
-        handled what is in their queues now (what the binding posted, passed up), then
-        until the screen on top is mounted."""
+        handled what is in their queues now (what the binding posted, passed up), then,
+        if the binding changed the screen on top (``before`` was), until it is mounted."""
         self._settling = True
         focused = self.focused
         chain: list[MessagePump] = []
@@ -110,7 +112,7 @@ class OrderedKeysApp(App[ResultT]):
             screen = focused.screen
             chain = [node for node in focused.ancestors_with_self if node is not self]
             chain = chain[: chain.index(screen) + 1] if screen in chain else chain
-        self._after(chain, self._settled)
+        self._after(chain, partial(self._settled, before))
 
     def _after(self, chain: list[MessagePump], then: Any) -> None:
         """Call ``then`` in this app's turn once each pump of ``chain`` in turn has handled
@@ -120,10 +122,11 @@ class OrderedKeysApp(App[ResultT]):
                 return
         self.call_later(then)
 
-    async def _settled(self, seen: Screen[Any] | None = None) -> None:
+    async def _settled(self, seen: Screen[Any]) -> None:
         """Route the held keys, once the screen on top has had a turn since it was seen
         there: a screen's queue runs once it is mounted, and what its mounting handed to
-        the app (a focus) comes before this (a closed screen is passed over)."""
+        the app (a focus) comes before this (a closed screen is passed over). The screen
+        the keys were typed on, still on top, needs no turn (the common case: a move)."""
         screen = self.screen
         if screen is not seen and screen.call_later(self.call_later, self._settled, screen):
             return
