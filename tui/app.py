@@ -508,9 +508,15 @@ class PostilApp(OrderedKeysApp[None]):
         thread=True, exclusive=True, group="drafts", exit_on_error=False, description="read drafts"
     )
     def _offer_drafts(self) -> None:
-        """Offer the notes typed when the app last ended without saving them."""
+        """Offer the notes typed when the app last ended without saving them, once the
+        keys rest (`UNASKED_QUIET_S`): the question must not come up under a typist."""
         drafts = self.drafts.pending()
-        if drafts:
+        if not drafts:
+            return
+        worker = get_current_worker()
+        while (wait := self.keys_rest_in()) > 0 and not worker.is_cancelled:
+            time.sleep(wait)
+        if not worker.is_cancelled:
             self.call_from_thread(self.offer_drafts, drafts)
 
     def offer_drafts(self, drafts: Sequence[Draft]) -> None:

@@ -258,6 +258,7 @@ def test_dropped_connection_keeps_the_draft(tmp_path: Path) -> None:
         f"expect {TARGET_TITLE}",
         # The next start offers the draft back; Enter takes the offer.
         "expect unsaved note",
+        "sleep 0.6",  # keys typed sooner are taken as typed for the list (UnaskedDialog)
         "send Enter",
         "expect half a thought",
         "send C-s",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from tui.config import (
     resolve_store,
     save_config,
 )
+from tui.widgets.ordered_keys import UNASKED_READ_S
 
 
 async def settle(app: PostilApp, pilot: Pilot[None]) -> None:
@@ -162,6 +165,7 @@ async def test_drafts_left_by_a_crash_are_offered(
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmScreen)
         assert "1 unsaved note" in app.screen.question
+        await pilot.pause(UNASKED_READ_S)  # read before answered (see UnaskedDialog)
         await pilot.press("y")
         await settle(app, pilot)
         reader = app.screen_stack[1]
@@ -181,10 +185,83 @@ async def test_drafts_kept_when_later_is_chosen(
     app = make_test_app([small_corpus_dir])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
+        await pilot.pause(UNASKED_READ_S)
         await pilot.press("n")
         await settle(app, pilot)
         assert app.screen is app.library
     assert [d.text for d in DraftStore().pending()] == ["keep me"]
+
+
+def held_drafts(app: PostilApp, post_dir: Path) -> threading.Event:
+    """Leave a draft of the first post in the store and hold the app's reading of the
+    drafts until the returned event is set (the offer comes once the list shows)."""
+    from tests.corpus_posts import corpus_posts
+    from tui.drafts import DraftStore, draft_key
+
+    post = corpus_posts([post_dir])[0]
+    store = DraftStore()
+    store.save(draft_key(post.id, None, 0, 9), "typed before", post_id=post.id, start=0, end=9)
+    gate = threading.Event()
+    read = store.pending
+
+    def pending() -> Any:
+        gate.wait(10)
+        return read()
+
+    app.drafts.pending = pending  # type: ignore[method-assign]
+    return gate
+
+
+async def until(pilot: Pilot[None], condition: Any, timeout: float = 10.0) -> None:
+    """Pause until ``condition()`` holds (or fail after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.02)
+
+
+async def test_the_drafts_offer_ignores_keys_typed_before_it_could_be_read(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    """An Enter meant for the list, typed as the offer came up, answered it (Restore)."""
+    from tui.screens.confirm import ConfirmScreen
+    from tui.screens.reader import ReaderScreen
+
+    app = make_test_app([small_corpus_dir])
+    gate = held_drafts(app, small_corpus_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.is_loaded and app.library.post_list.posts)
+        gate.set()
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("enter", "down")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)  # still asking
+        await pilot.pause(UNASKED_READ_S)
+        await pilot.press("enter")  # now read: Restore
+        await settle(app, pilot)
+        assert any(isinstance(screen, ReaderScreen) for screen in app.screen_stack)
+
+
+async def test_the_drafts_offer_waits_until_the_keys_rest(
+    make_test_app: MakeTestApp, small_corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The offer came up under a typist, taking the keys meant for the list."""
+    from tui.screens.confirm import ConfirmScreen
+    from tui.widgets import ordered_keys
+
+    monkeypatch.setattr(ordered_keys, "UNASKED_QUIET_S", 2.0)
+    app = make_test_app([small_corpus_dir])
+    gate = held_drafts(app, small_corpus_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.is_loaded and app.library.post_list.posts)
+        typed = time.monotonic()
+        await pilot.press("down")
+        gate.set()
+        await pilot.pause(0.3)
+        assert app.screen is app.library
+        assert app.library.post_list.cursor == 1
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert time.monotonic() - typed >= 2.0
 
 
 async def test_export_command_opens_the_dialog(

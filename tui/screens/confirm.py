@@ -11,6 +11,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from tui.widgets.ordered_keys import UnaskedDialog
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Ask a yes/no question; ``y``/Enter on Yes answer True, ``n``/escape False.
@@ -64,3 +66,8 @@ class ConfirmScreen(ModalScreen[bool]):
     def action_answer(self, value: bool) -> None:
         """Answer ``value``."""
         self.dismiss(value)
+
+
+class UnaskedConfirmScreen(UnaskedDialog, ConfirmScreen):
+    """A `ConfirmScreen` that comes up without a key asking for it: keys typed for the
+    screen under it do not answer it (see `UnaskedDialog`)."""

@@ -10,7 +10,7 @@ from textual.app import App
 from tui.corpus.model import Post
 from tui.drafts import Draft
 from tui.render.cells import clean_cell
-from tui.screens.confirm import ConfirmScreen
+from tui.screens.confirm import UnaskedConfirmScreen
 
 
 def offer_drafts(
@@ -24,7 +24,8 @@ def offer_drafts(
     "Restore" opens the first draft's post with its note editor (the reader resumes it);
     the others stay in the draft store and are offered again. "Later" keeps them all:
     nothing typed is ever thrown away without being asked. Drafts of posts no longer in
-    the index are not offered (they stay in the store).
+    the index are not offered (they stay in the store). The question comes up unasked, so
+    keys typed for the screen under it do not answer it (`UnaskedDialog`).
 
     Args:
         app: The app to ask in.
@@ -52,7 +53,7 @@ def offer_drafts(
             )
 
     app.push_screen(
-        ConfirmScreen(
+        UnaskedConfirmScreen(
             f"{count} unsaved {noun} from last time ({titles}). Reopen now?",
             yes="Restore",
             no="Later",

@@ -24,12 +24,19 @@ keys typed with it (``enter /water enter``) reached the library's filter bar ins
 the reader's find. So the keys that come after a binding are held until the messages it
 posted have gone through the focused widget and its containers and the screen that is
 then on top is mounted, and only then routed, in order.
+
+A dialog that comes up unasked (the offer of last time's drafts, after the list) must
+not take the keys typed for what was under it: an Enter meant for the list answered it.
+It waits until no key has been read for `UNASKED_QUIET_S` (`OrderedKeysApp.keys_rest_in`),
+and drops the keys read before it had been on the screen for `UNASKED_READ_S`
+(`UnaskedDialog`).
 """
 
 from __future__ import annotations
 
 from collections import deque
 from functools import partial
+from time import monotonic
 from typing import Any, ClassVar, TypeVar
 
 from textual import events
@@ -74,6 +81,26 @@ async def route_key(app: App[Any], event: events.Key) -> bool:
 
 ResultT = TypeVar("ResultT")
 
+UNASKED_QUIET_S = 1.0
+"""How long no key must have been read before a dialog comes up unasked."""
+
+UNASKED_READ_S = 0.5
+"""How long an unasked dialog is on the screen before a key can answer it: a key read
+sooner was typed before it could be read (a reaction to it takes longer)."""
+
+
+class UnaskedDialog:
+    """A screen that comes up without a key asking for it (mixed into a `ModalScreen`):
+    `OrderedKeysApp` drops the keys read before `keys_from` while it is on top."""
+
+    keys_from: float = float("inf")
+    """The time (`time.monotonic`, Textual's stamp of an `events.Key` on POSIX) from
+    which keys reach it: none until it is mounted, then `UNASKED_READ_S` after."""
+
+    def on_mount(self) -> None:
+        """Take keys from `UNASKED_READ_S` from now."""
+        self.keys_from = monotonic() + UNASKED_READ_S
+
 
 class OrderedKeysApp(App[ResultT]):
     """An app whose keys run their bindings as they are routed (see `route_key`), the
@@ -84,9 +111,16 @@ class OrderedKeysApp(App[ResultT]):
         self._held_keys: deque[events.Key] = deque()
         self._settling = False
         """A binding ran and what it posted is still on its way: keys wait in `_held_keys`."""
+        self._last_key_time = float("-inf")
+
+    def keys_rest_in(self) -> float:
+        """Seconds until no key will have been read for `UNASKED_QUIET_S` (0 when none
+        was); safe to call from a thread."""
+        return max(0.0, self._last_key_time + UNASKED_QUIET_S - monotonic())
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
+            self._last_key_time = max(self._last_key_time, event.time)
             if self._settling or self._held_keys:
                 self._held_keys.append(event)
                 return
@@ -96,6 +130,8 @@ class OrderedKeysApp(App[ResultT]):
 
     async def _route(self, event: events.Key) -> None:
         before = self.screen
+        if isinstance(before, UnaskedDialog) and event.time < before.keys_from:
+            return  # typed for the screen under it (see `UnaskedDialog`)
         if await route_key(self, event):
             self._settle(before)
         else:

@@ -14,6 +14,7 @@ from tui.drafts import DraftStore, draft_key
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.note_editor import NoteEditor
 from tui.screens.reader import ReaderScreen
+from tui.widgets.ordered_keys import UNASKED_READ_S
 
 
 async def test_typed_note_survives_a_crash_and_is_offered_back(
@@ -40,6 +41,7 @@ async def test_typed_note_survives_a_crash_and_is_offered_back(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
+        await pilot.pause(UNASKED_READ_S)  # read before answered (see UnaskedDialog)
         await pilot.press("enter")  # Restore is the default button
         await settle(pilot)
         editor = app.screen
