@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.tui.conftest import FIXED_POSTS, write_posts
 from tui.corpus import parse as parse_module
@@ -285,6 +287,69 @@ def test_posts_of_one_source_get_distinct_ids_the_first_the_plain_one(tmp_path: 
     index.sync(workers=1)
     ids = {p.title: p.id for p in index.db.posts_newest_first()}
     assert ids == {"B": post_id(SAME_SOURCE, "b.md"), "C": derived_id(SAME_SOURCE, "c.md")}
+
+
+NAMES = ("a.md", "b.md", "c.md", "d/a.md", "d/z.md", "e.md")
+SOURCES = (None, SAME_SOURCE, "https://example.com/news/other.htm")
+Step = tuple[str, int, int, int]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["write", "remove", "rename"]),
+            st.integers(0, len(NAMES) - 1),
+            st.integers(0, len(NAMES) - 1),
+            st.integers(0, len(SOURCES) - 1),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_ids_after_any_changes_are_those_of_a_first_sync(steps: list[Step]) -> None:
+    """Each sync gives new ids only to the posts of the sources its changes touched;
+    whatever the changes (files added, edited to another source, removed, renamed before
+    or after the others of their source), the ids are those a sync from nothing gives."""
+    import shutil
+    import tempfile
+
+    from tui import locations
+
+    def synced_ids(folder: Path) -> dict[str, str]:
+        index = CorpusIndex([folder])
+        try:
+            index.sync(workers=1)
+            return {
+                str(Path(p.path).relative_to(folder)): p.id for p in index.db.posts_newest_first()
+            }
+        finally:
+            index.close()
+
+    shutil.rmtree(locations.cache_dir(), ignore_errors=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "posts"
+        (folder / "d").mkdir(parents=True)
+        tick = 1_600_000_000
+        for name in NAMES[:3]:
+            post = f"---\ntitle: {name}\nfrom: {SAME_SOURCE}\n---\n<p>x</p>\n"
+            (folder / name).write_text(post, encoding="utf-8")
+        synced_ids(folder)
+        for op, first, second, source in steps:
+            path, other = folder / NAMES[first], folder / NAMES[second]
+            if op == "write":
+                tick += 10
+                line = "" if SOURCES[source] is None else f"from: {SOURCES[source]}\n"
+                path.write_text(f"---\ntitle: t{tick}\n{line}---\n<p>x</p>\n", "utf-8")
+                os.utime(path, (tick, tick))
+            elif op == "remove" and path.exists():
+                path.unlink()
+            elif op == "rename" and path.exists() and not other.exists():
+                path.rename(other)
+            synced_ids(folder)
+        incremental = synced_ids(folder)
+        shutil.rmtree(locations.cache_dir())
+        assert incremental == synced_ids(folder)
 
 
 def test_an_index_of_this_format_without_the_base_ids_index_gets_it_in_place(
