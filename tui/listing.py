@@ -30,6 +30,8 @@ class IndexState:
     """The files were compared with the index (the list shows what they hold)."""
     fields: bool = False
     """Every post's fields are searchable: filtering works."""
+    fields_done: tuple[int, int] | None = None
+    """(posts whose fields are searchable, all posts) while they are being indexed."""
     text_done: int = 0
     """Posts whose text is searchable..."""
     text_total: int = 0
@@ -65,8 +67,10 @@ class IndexState:
             return replace(self, checked=True), step.changed
         if step.phase == "error":
             return replace(self, checked=True), False  # the check ended: nothing to wait for
+        if step.phase == "fields_progress":
+            return replace(self, fields_done=(step.done, step.total)), False
         if step.phase == "fields":
-            return replace(self, fields=True, text_total=step.total), False
+            return replace(self, fields=True, fields_done=None, text_total=step.total), False
         if step.phase in ("text", "done"):
             since = self.text_since or (now, step.done)
             return (

@@ -10,8 +10,11 @@ def test_the_state_follows_the_steps() -> None:
     state = IndexState()
     state, changed = state.after(Event("synced", changed=True))
     assert state.checked and changed
+    state, changed = state.after(Event("fields_progress", done=5, total=10))
+    assert state.fields_done == (5, 10) and not state.fields and not changed
     state, changed = state.after(Event("fields", total=10))
-    assert state.fields and not state.text_complete and not changed
+    assert state.fields and state.fields_done is None
+    assert not state.text_complete and not changed
     state, _ = state.after(Event("text", done=4, total=10))
     assert (state.text_done, state.text_complete) == (4, False)
     state, _ = state.after(Event("done", done=10, total=10))

@@ -96,21 +96,22 @@ def _searchable(index: CorpusIndex, query: Query) -> None:
     from tui.corpus.errors import CorpusError
     from tui.corpus.index.engine import EngineBusy
 
+    bar = ProgressBar()
     try:
-        index.feed_fields()
+        index.feed_fields(progress=bar.callback("indexing the posts' fields"))
         if not query.has_text_terms:
             return
         with index.text_indexer() as mine:
             if mine:
-                bar = ProgressBar()
-                try:
-                    index.feed_text(progress=bar.callback("indexing the posts' text"))
-                finally:
-                    bar.close()
+                index.feed_text(progress=bar.callback("indexing the posts' text"))
     except EngineBusy as exc:
+        bar.close()
         click.echo(f"postil: {exc}; this answer may be incomplete.", err=True)
     except CorpusError as exc:
+        bar.close()
         fail(str(exc), 1)
+    finally:
+        bar.close()
     total, _, with_text = index.stage_counts()
     if with_text < total:
         click.echo(
@@ -231,11 +232,14 @@ def index_command(paths: tuple[str, ...]) -> None:
     index = _index(paths, synced=False)
     bar = ProgressBar()
     reading = bar.callback("reading post files")
+    fields = bar.callback("indexing the posts' fields")
     indexing = bar.callback("indexing the posts' text")
 
     def report(event: Event) -> None:
         if event.phase == "files":
             reading(event.done, event.total)
+        elif event.phase == "fields_progress":
+            fields(event.done, event.total)
         elif event.phase == "text":
             indexing(event.done, event.total)
         elif event.phase == "notice":

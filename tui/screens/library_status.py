@@ -71,6 +71,7 @@ def library_status(
         read_only=store is not None and bool(store.read_only),
         loading=loading,
         indexing=query is not None and not state.fields,
+        fields_indexed=state.fields_done,
         checking=not loading and not state.checked,
         text_indexed=(
             (state.text_done, state.text_total)

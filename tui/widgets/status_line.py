@@ -28,6 +28,8 @@ class Status:
     """Whether the corpus is still loading."""
     indexing: bool = False
     """Whether a query waits for the index to be built."""
+    fields_indexed: tuple[int, int] | None = None
+    """(posts whose fields are searchable, all posts) while they are being indexed."""
     checking: bool = False
     """Whether the list (from the index) is still being checked against the files."""
     text_indexed: tuple[int, int] | None = None
@@ -53,7 +55,10 @@ def status_text(status: Status) -> Text:
         noun = "problem" if status.problems == 1 else "problems"
         parts.append(f"{status.problems:,} {noun} (p)")
     parts.append(SORT_LABELS.get(status.sort, status.sort))
-    if status.indexing:
+    if status.indexing and status.fields_indexed is not None:
+        done, total = status.fields_indexed
+        parts.append(f"indexing {done:,} of {total:,}, then the filter applies…")
+    elif status.indexing:
         parts.append("indexing, the filter applies in a moment…")
     if status.checking:
         parts.append("checking for changed files…")

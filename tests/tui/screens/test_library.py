@@ -575,6 +575,33 @@ async def test_query_typed_while_indexing_applies_when_the_index_arrives(
         assert "indexing" not in str(library.query_one("#status").render())
 
 
+async def test_a_query_waiting_for_the_fields_shows_how_far_they_are(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    """At 500k posts the fields take ~45 s to index; "in a moment" said nothing more."""
+    from dataclasses import replace
+
+    from tui.corpus.index.build import Event
+
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        library = app.library
+        app.index_state = replace(app.index_state, fields=False)  # before the fields are in
+        library.set_state(app.index_state)
+        await apply_filter(pilot, "tag:nature")
+        await settle(app, pilot)
+        status = library.query_one("#status")
+        assert "indexing, the filter applies in a moment…" in str(status.render())
+        app.post_message(PostilApp.IndexProgress(Event("fields_progress", 150_000, 500_000)))
+        await pilot.pause()
+        assert "indexing 150,000 of 500,000, then the filter applies…" in str(status.render())
+        app.post_message(PostilApp.IndexProgress(Event("fields", 6, 6)))
+        await settle(app, pilot)
+        assert titles(app) == ["The river at night", "Winter letters"]
+        assert "indexing" not in str(status.render())
+
+
 async def test_palette_filters_by_tag_and_author_with_plain_text_hits(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:

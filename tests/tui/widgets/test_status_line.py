@@ -22,3 +22,16 @@ def test_the_time_left_comes_last_so_a_narrow_line_cuts_it_first() -> None:
         "3 of 50,000 posts · newest first · indexing 12,000 of 50,000"
         " · partial: text not all indexed yet · about 10 min left"
     )
+
+
+def test_a_filter_waiting_for_the_fields_says_how_far_they_are() -> None:
+    waiting = Status(shown=0, total=500_000, query="tag:x", indexing=True)
+    assert str(status_text(waiting)) == (
+        "0 of 500,000 posts · newest first · indexing, the filter applies in a moment…"
+    )
+    counted = Status(
+        shown=0, total=500_000, query="tag:x", indexing=True, fields_indexed=(150_000, 500_000)
+    )
+    assert str(status_text(counted)) == (
+        "0 of 500,000 posts · newest first · indexing 150,000 of 500,000, then the filter applies…"
+    )

@@ -145,8 +145,10 @@ class CorpusIndex:
             if not engine.fresh:
                 self.notices.append("postil: the search index had lost documents; refilling it.")
 
-    def feed_fields(self) -> int:
-        """Give every post its searchable fields (quick); forget removed posts.
+    def feed_fields(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Give every post its searchable fields (~10 s per 100,000 posts); forget
+        removed posts. ``progress`` is called with (posts with fields, all posts) as it
+        goes (see `feed.feed_fields`).
 
         Raises:
             EngineBusy: Another process keeps the engine's writer.
@@ -155,7 +157,7 @@ class CorpusIndex:
         from tui.corpus.index.feed import feed_fields
 
         try:
-            return feed_fields(self.db, self.engine)
+            return feed_fields(self.db, self.engine, progress=progress)
         except (OSError, ValueError, sqlite3.OperationalError) as exc:
             raise IndexFailed(_failure("update", exc)) from exc
 

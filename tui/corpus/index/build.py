@@ -19,7 +19,7 @@ from tui.corpus.errors import CorpusError
 from tui.corpus.index import SYNC_WAIT_NOTICE, CorpusIndex
 from tui.corpus.index.engine import EngineBusy
 
-Phase = Literal["files", "synced", "fields", "text", "done", "error", "notice"]
+Phase = Literal["files", "synced", "fields_progress", "fields", "text", "done", "error", "notice"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,11 @@ def build(index: CorpusIndex, report: Report, *, workers: int | None = None) -> 
     )
     report(Event("synced", changed=sync.touched, renamed=tuple(sync.renamed)))
     _notices(index, report)
-    _with_writer(index.feed_fields)
+    _with_writer(
+        lambda: index.feed_fields(
+            progress=lambda done, total: report(Event("fields_progress", done, total))
+        )
+    )
     total, fields, _ = index.stage_counts()
     report(Event("fields", fields, total))
 

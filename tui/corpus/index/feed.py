@@ -27,6 +27,9 @@ engine then merges: the 50k archive's fields took 4.8-8.3 s (median 5.6 s) in on
 and 7.0-10.3 s (median 8.0 s) in commits of 5,000; the batch's rows cost ~80 MB at the
 peak, below what the text stage takes after it."""
 
+FIELDS_PROGRESS_EVERY: Final[int] = 5_000
+"""Posts between two reports of the fields' progress (about half a second's work)."""
+
 TEXT_BATCH: Final[int] = 1_000
 """Posts per engine commit when indexing text: small enough that a query during a first
 build soon sees some, and that another process waiting for the writer gets its turn."""
@@ -35,7 +38,7 @@ TEXT_CHUNK: Final[int] = 50
 """Posts per rendering task sent to a worker."""
 
 Progress = Callable[[int, int], None]
-"""progress(done, total): posts whose text is indexed, out of all posts."""
+"""progress(done, total): posts whose fields (or text) are indexed, out of all posts."""
 
 Fields = dict[str, Any]
 """A document's values (`engine.document_fields`)."""
@@ -44,14 +47,21 @@ Row = tuple[Any, ...]
 """A post's row, its `POST_COLUMNS`."""
 
 
-def feed_fields(db: Database, engine: Engine) -> int:
+def feed_fields(db: Database, engine: Engine, *, progress: Progress | None = None) -> int:
     """Index the fields of every post that has no document; forget removed posts.
+
+    Args:
+        db: The database.
+        engine: The engine.
+        progress: Called with (posts given their fields so far, all posts) before the
+            first post and every `FIELDS_PROGRESS_EVERY` posts, when there are any to do.
 
     Returns:
         How many posts got a document.
     """
     gone = [row[0] for row in db.conn.execute("SELECT key FROM gone")]
     count = 0
+    total = already = 0
     with engine.writer() as writer:
         for key in gone:
             writer.delete_documents_by_term("key", key)
@@ -63,9 +73,14 @@ def feed_fields(db: Database, engine: Engine) -> int:
             ).fetchall()
             if not rows:
                 break
-            for row in rows:
+            if progress is not None and not total:
+                total, already, _ = db.stage_counts()
+                progress(already, total)
+            for added, row in enumerate(rows, 1):
                 writer.delete_documents_by_term("key", row[0])
                 writer.add_document(make_document(post_of(row), row[0], None))
+                if progress is not None and added % FIELDS_PROGRESS_EVERY == 0:
+                    progress(min(already + count + added, total), total)
             writer.commit()
             # A row another process's sync rewrote meanwhile stays behind: this loop
             # (or that process) indexes it again as it is now.
@@ -76,6 +91,8 @@ def feed_fields(db: Database, engine: Engine) -> int:
                     [(Stage.FIELDS, key, Stage.FIELDS) for key in keys],
                 )
             count += len(keys)
+            if progress is not None:
+                progress(min(already + count, total), total)
     with db.writing() as conn:
         conn.executemany("DELETE FROM gone WHERE key = ?", [(key,) for key in gone])
     return count

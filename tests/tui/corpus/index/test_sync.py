@@ -434,6 +434,29 @@ def rewrite_row(index: CorpusIndex, key: int, title: str, stage: int) -> None:
         )
 
 
+def test_the_fields_report_their_progress_as_they_go(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 500k posts the fields take ~45 s: a filter waiting for them, and ``ls -q``,
+    say how far they are."""
+    from tui.corpus.index import feed
+
+    monkeypatch.setattr(feed, "FIELDS_BATCH", 4)
+    monkeypatch.setattr(feed, "FIELDS_PROGRESS_EVERY", 2)
+    index = CorpusIndex([folder])
+    index.sync(workers=1)
+    steps: list[tuple[int, int]] = []
+    assert index.feed_fields(progress=lambda done, total: steps.append((done, total))) == 6
+    assert steps == [(0, 6), (2, 6), (4, 6), (4, 6), (6, 6), (6, 6)]
+    steps.clear()
+    assert index.feed_fields(progress=lambda done, total: steps.append((done, total))) == 0
+    assert steps == []  # nothing to do, nothing said
+    index.db.conn.execute("UPDATE files SET stage = ?", (Stage.NONE,))
+    events: list[str] = []
+    build(index, lambda event: events.append(event.phase), workers=1)
+    assert events.index("fields_progress") < events.index("fields") < events.index("done")
+
+
 def test_fields_indexed_from_a_row_another_sync_rewrote_meanwhile_are_indexed_again(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
