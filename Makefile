@@ -17,12 +17,12 @@ run: $(STAMP)
 	$(BIN)/postil $(CORPUS)
 
 # Lint, strict typing and the import contracts first (seconds), then the suite: unit,
-# property, Pilot, snapshot and e2e (tmux, ssh) tests.
+# property, Pilot, snapshot and e2e (tmux, ssh) tests, spread over the cores (pytest-xdist).
 test: $(STAMP)
 	$(BIN)/ruff check annotations tui tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --numprocesses=auto --maxprocesses=4
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

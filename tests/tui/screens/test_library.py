@@ -554,28 +554,7 @@ async def test_config_paths_are_used_when_none_given(
         assert app.library.total == len(app.library.post_list.posts) == 6
 
 
-async def test_query_typed_while_indexing_applies_when_the_index_arrives(
-    make_test_app: MakeTestApp, small_corpus_dir: Path
-) -> None:
-    from dataclasses import replace
-
-    app = make_test_app([small_corpus_dir])
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        library = app.library
-        ready = library.state
-        library.set_state(replace(ready, fields=False))  # as before the fields are indexed
-        await apply_filter(pilot, "tag:nature")
-        await settle(app, pilot)
-        assert len(titles(app)) == 6
-        assert "indexing" in str(library.query_one("#status").render())
-        library.set_state(ready)
-        await settle(app, pilot)
-        assert titles(app) == ["The river at night", "Winter letters"]
-        assert "indexing" not in str(library.query_one("#status").render())
-
-
-async def test_a_query_waiting_for_the_fields_shows_how_far_they_are(
+async def test_a_query_typed_before_the_fields_are_indexed_says_how_far_they_are_then_applies(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:
     """At 500k posts the fields take ~45 s to index; "in a moment" said nothing more."""
