@@ -507,21 +507,24 @@ class PostilApp(OrderedKeysApp[None]):
     @work(
         thread=True, exclusive=True, group="drafts", exit_on_error=False, description="read drafts"
     )
-    def _offer_drafts(self) -> None:
-        """Offer the notes typed when the app last ended without saving them, once the
-        keys rest (`UNASKED_QUIET_S`): the question must not come up under a typist."""
+    def _offer_drafts(self, *, asked: bool = False) -> None:
+        """Offer the notes typed when the app last ended without saving them. Unasked (at
+        a start), once the keys rest (`UNASKED_QUIET_S`): the question must not come up
+        under a typist. Asked for (the palette), at once, and saying so when there are none."""
         drafts = self.drafts.pending()
         if not drafts:
+            if asked:
+                self.call_from_thread(self.notify, "There are no note drafts.", markup=False)
             return
         worker = get_current_worker()
-        while (wait := self.keys_rest_in()) > 0 and not worker.is_cancelled:
+        while not asked and (wait := self.keys_rest_in()) > 0 and not worker.is_cancelled:
             time.sleep(wait)
         if not worker.is_cancelled:
-            self.call_from_thread(self.offer_drafts, drafts)
+            self.call_from_thread(self.offer_drafts, drafts, asked=asked)
 
-    def offer_drafts(self, drafts: Sequence[Draft]) -> None:
+    def offer_drafts(self, drafts: Sequence[Draft], *, asked: bool = False) -> None:
         """Ask whether to reopen the notes recovered from last time (see
-        `tui.screens.drafts_offer`)."""
+        `tui.screens.drafts_offer`); ``asked``: the user asked for it (the palette)."""
         from tui.screens.drafts_offer import offer_drafts
 
         library = self.library_index
@@ -532,11 +535,11 @@ class PostilApp(OrderedKeysApp[None]):
         def open_post(post: Post, draft: Draft) -> None:
             self.library.open_post(post, resume_draft=draft)
 
-        offer_drafts(self, drafts, find, open_post)
+        offer_drafts(self, drafts, find, open_post, asked=asked)
 
     def action_restore_drafts(self) -> None:
         """Offer the recovered drafts again (palette command)."""
-        self._offer_drafts()
+        self._offer_drafts(asked=True)
 
     def action_discard_drafts(self) -> None:
         """Drop every recovered draft (palette command)."""

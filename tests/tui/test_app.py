@@ -264,6 +264,40 @@ async def test_the_drafts_offer_waits_until_the_keys_rest(
         assert time.monotonic() - typed >= 2.0
 
 
+async def test_drafts_asked_for_from_the_palette_are_offered_at_once(
+    make_test_app: MakeTestApp, small_corpus_dir: Path
+) -> None:
+    """The palette's "Restore note drafts" waited for the keys to rest, like the offer at
+    a start, and then took no key for half a second: the user had asked for it."""
+    from tui.screens.confirm import ConfirmScreen
+    from tui.screens.reader import ReaderScreen
+
+    app = make_test_app([small_corpus_dir])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p", *"restore note drafts")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is app.library
+        assert any("There are no note drafts." in n.message for n in app._notifications)
+
+    app = make_test_app([small_corpus_dir])
+    held_drafts(app, small_corpus_dir).set()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.pause(UNASKED_READ_S)
+        await pilot.press("n")  # Later
+        await settle(app, pilot)
+        await pilot.press("ctrl+p", *"restore note drafts")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("enter")  # Restore, at once
+        await settle(app, pilot)
+        assert isinstance(app.screen_stack[1], ReaderScreen)
+
+
 async def test_export_command_opens_the_dialog(
     make_test_app: MakeTestApp, small_corpus_dir: Path
 ) -> None:

@@ -10,7 +10,7 @@ from textual.app import App
 from tui.corpus.model import Post
 from tui.drafts import Draft
 from tui.render.cells import clean_cell
-from tui.screens.confirm import UnaskedConfirmScreen
+from tui.screens.confirm import ConfirmScreen, UnaskedConfirmScreen
 
 
 def offer_drafts(
@@ -18,25 +18,34 @@ def offer_drafts(
     drafts: Sequence[Draft],
     find: Callable[[str], Post | None],
     open_post: Callable[[Post, Draft], None],
+    *,
+    asked: bool = False,
 ) -> None:
     """Ask whether to reopen the notes recovered from last time.
 
     "Restore" opens the first draft's post with its note editor (the reader resumes it);
     the others stay in the draft store and are offered again. "Later" keeps them all:
     nothing typed is ever thrown away without being asked. Drafts of posts no longer in
-    the index are not offered (they stay in the store). The question comes up unasked, so
-    keys typed for the screen under it do not answer it (`UnaskedDialog`).
+    the index are not offered (they stay in the store). Unless ``asked`` (the palette), the
+    question comes up unasked, so keys typed for the screen under it do not answer it
+    (`UnaskedDialog`).
 
     Args:
         app: The app to ask in.
         drafts: The drafts recovered.
         find: The post of an id, if the index has it.
         open_post: Opens a post in the reader, resuming a draft.
+        asked: Whether the user asked for the offer (then a plain question, and a notice
+            when no draft's post is here).
     """
     found = [find(draft.post_id) for draft in drafts]
     posts: dict[str, Post] = {post.id: post for post in found if post is not None}
     usable = [draft for draft in drafts if draft.post_id in posts]
     if not usable:
+        if asked:
+            app.notify(
+                "The note drafts are of posts not in these folders; they are kept.", markup=False
+            )
         return
     count = len(usable)
     noun = "note" if count == 1 else "notes"
@@ -52,8 +61,9 @@ def offer_drafts(
                 markup=False,
             )
 
+    question = ConfirmScreen if asked else UnaskedConfirmScreen
     app.push_screen(
-        UnaskedConfirmScreen(
+        question(
             f"{count} unsaved {noun} from last time ({titles}). Reopen now?",
             yes="Restore",
             no="Later",
