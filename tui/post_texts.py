@@ -8,7 +8,7 @@ Blocking: call it from a worker or the CLI.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from annotations.model import PostSnapshot
@@ -30,18 +30,37 @@ class PostTexts:
 
     def __call__(self, post: PostSnapshot) -> str | None:
         """The text of ``post`` (None: no file for it, or it cannot be read)."""
-        from tui.corpus.errors import CorpusError
-        from tui.render.document import canonical_text
+        path = self.path_of(post)
+        return None if path is None else _text_at(path)
 
-        path = self._path_of(post)
-        if path is None:
-            return None
-        try:
-            return canonical_text(path)
-        except (CorpusError, OSError, UnicodeError, ValueError):
-            return None
+    def read_all(
+        self, posts: Iterable[PostSnapshot], progress: Progress | None = None
+    ) -> dict[str, str | None]:
+        """The texts of these posts by id, each read once, rendered in worker processes
+        when there are many (`run_chunks`): rendering is most of what placing thousands
+        of annotations costs (`postil notes` and `export`).
 
-    def _path_of(self, post: PostSnapshot) -> str | None:
+        Args:
+            posts: The posts.
+            progress: Called with (posts read, posts to read) as the chunks come back.
+        """
+        from tui.corpus.workers import run_chunks
+
+        paths: dict[str, str | None] = {}
+        for post in posts:
+            if post.id not in paths:
+                paths[post.id] = self.path_of(post)
+        texts: dict[str, str | None] = {pid: None for pid, path in paths.items() if not path}
+        ids = [pid for pid, path in paths.items() if path]
+        chunks = [ids[start : start + TEXTS_CHUNK] for start in range(0, len(ids), TEXTS_CHUNK)]
+        files = ([paths[pid] or "" for pid in chunk] for chunk in chunks)
+        for chunk, chunk_texts in zip(chunks, run_chunks(_texts_chunk, files), strict=True):
+            texts.update(zip(chunk, chunk_texts, strict=True))
+            if progress is not None:
+                progress(len(texts) - (len(paths) - len(ids)), len(ids))
+        return texts
+
+    def path_of(self, post: PostSnapshot) -> str | None:
         """The corpus's file for the post's id, else the snapshot's path if it is a file."""
         if isinstance(self._paths, Mapping) and (found := self._paths.get(post.id)):
             return found
@@ -50,6 +69,29 @@ class PostTexts:
         if not isinstance(self._paths, Mapping):
             self._paths = self._paths()  # loaded once, only for a post that moved
         return self._paths.get(post.id)
+
+
+TEXTS_CHUNK = 50
+"""Posts rendered per worker task by `PostTexts.read_all`."""
+
+Progress = Callable[[int, int], None]
+"""progress(done, total)."""
+
+
+def _text_at(path: str) -> str | None:
+    """The canonical text of the post file at ``path``, None when it cannot be read."""
+    from tui.corpus.errors import CorpusError
+    from tui.render.document import canonical_text
+
+    try:
+        return canonical_text(path)
+    except (CorpusError, OSError, UnicodeError, ValueError):
+        return None
+
+
+def _texts_chunk(paths: list[str]) -> list[str | None]:
+    """Worker task: the texts of a chunk of post files."""
+    return [_text_at(path) for path in paths]
 
 
 class PathsOf(Mapping[str, str]):

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from annotations.placing import Placement, Placer
+from annotations.placing import Placement, Placer, is_unplaced
 
 if TYPE_CHECKING:
     from annotations.importing import ImportSummary
-    from annotations.model import Annotation
+    from annotations.model import Annotation, PostSnapshot
     from annotations.store import AnnotationStore
     from tui.corpus.index import CorpusIndex
     from tui.corpus.model import Post
@@ -56,8 +56,11 @@ def corpus_posts() -> list[Post]:
     return [] if index is None else index.db.posts_newest_first()
 
 
-def placer_for(store: AnnotationStore) -> Placer:
-    """The placing policy over the posts' current texts, saving moves in ``store``."""
+def placer_for(store: AnnotationStore, anns: Sequence[Annotation] = ()) -> Placer:
+    """The placing policy over the posts' current texts, saving moves in ``store``; the
+    texts of the posts of ``anns`` are read first, all at once (`PostTexts.read_all`),
+    with a progress bar on a terminal."""
+    from tui.cli.corpus_output import ProgressBar
     from tui.post_texts import PathsOf, PostTexts
 
     index: list[CorpusIndex | None] = []
@@ -67,7 +70,20 @@ def placer_for(store: AnnotationStore) -> Placer:
             index.append(corpus_index())  # only for a post whose file moved
         return None if index[0] is None else index[0].db.find_post(post_id)
 
-    return Placer(PostTexts(PathsOf(find)), store, warn=warn)
+    texts = PostTexts(PathsOf(find))
+    bar = ProgressBar()
+    try:
+        read = texts.read_all(
+            (ann.post for ann in anns if not is_unplaced(ann)),
+            bar.callback("reading the annotated posts"),
+        )
+    finally:
+        bar.close()
+
+    def text_of(post: PostSnapshot) -> str | None:
+        return read[post.id] if post.id in read else texts(post)
+
+    return Placer(text_of, store, warn=warn)
 
 
 def select_placements(
@@ -104,7 +120,7 @@ def select_placements(
     needs_place = "orphan" in folded or "unplaced" in folded
     if not needs_place:
         anns = [a for a in anns if matches_annotation(query, a, is_orphan=False, state=state)]
-    placer = placer_for(store)
+    placer = placer_for(store, anns)
     chosen = []
     for ann in anns:
         placed = placer.place(ann)
