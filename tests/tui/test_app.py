@@ -212,6 +212,16 @@ def held_drafts(app: PostilApp, post_dir: Path) -> threading.Event:
     return gate
 
 
+def offered(app: PostilApp) -> bool:
+    """Whether the drafts offer is up and ready: mounted, a button focused (a test that
+    ended while it mounted left its on_mount without its buttons)."""
+    from textual.widgets import Button
+
+    from tui.screens.confirm import ConfirmScreen
+
+    return isinstance(app.screen, ConfirmScreen) and isinstance(app.focused, Button)
+
+
 async def until(pilot: Pilot[None], condition: Any, timeout: float = 10.0) -> None:
     """Pause until ``condition()`` holds (or fail after ``timeout`` seconds)."""
     deadline = time.monotonic() + timeout
@@ -232,7 +242,7 @@ async def test_the_drafts_offer_ignores_keys_typed_before_it_could_be_read(
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.is_loaded and app.library.post_list.posts)
         gate.set()
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await until(pilot, lambda: offered(app))
         await pilot.press("enter", "down")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)  # still asking
@@ -246,7 +256,6 @@ async def test_the_drafts_offer_waits_until_the_keys_rest(
     make_test_app: MakeTestApp, small_corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The offer came up under a typist, taking the keys meant for the list."""
-    from tui.screens.confirm import ConfirmScreen
     from tui.widgets import ordered_keys
 
     monkeypatch.setattr(ordered_keys, "UNASKED_QUIET_S", 2.0)
@@ -260,7 +269,7 @@ async def test_the_drafts_offer_waits_until_the_keys_rest(
         await pilot.pause(0.3)
         assert app.screen is app.library
         assert app.library.post_list.cursor == 1
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await until(pilot, lambda: offered(app))
         assert time.monotonic() - typed >= 2.0
 
 
@@ -269,7 +278,6 @@ async def test_drafts_asked_for_from_the_palette_are_offered_at_once(
 ) -> None:
     """The palette's "Restore note drafts" waited for the keys to rest, like the offer at
     a start, and then took no key for half a second: the user had asked for it."""
-    from tui.screens.confirm import ConfirmScreen
     from tui.screens.reader import ReaderScreen
 
     app = make_test_app([small_corpus_dir])
@@ -285,14 +293,14 @@ async def test_drafts_asked_for_from_the_palette_are_offered_at_once(
     app = make_test_app([small_corpus_dir])
     held_drafts(app, small_corpus_dir).set()
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await until(pilot, lambda: offered(app))
         await pilot.pause(UNASKED_READ_S)
         await pilot.press("n")  # Later
         await settle(app, pilot)
         await pilot.press("ctrl+p", *"restore note drafts")
         await pilot.pause(0.5)
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await until(pilot, lambda: offered(app))
         await pilot.press("enter")  # Restore, at once
         await settle(app, pilot)
         assert isinstance(app.screen_stack[1], ReaderScreen)
