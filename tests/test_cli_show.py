@@ -127,3 +127,20 @@ def test_control_characters_in_title_never_reach_the_terminal(tmp_path: Path) ->
     result = CliRunner().invoke(main, ["show", str(path)])
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+
+
+def test_the_header_breaks_a_chinese_title_as_the_body_is_broken(tmp_path: Path) -> None:
+    """Rich's wrapping of the header started a line with ！ or ended one with “."""
+    from tui.render.wrap import CLOSING, OPENING
+
+    title = "（25039）" + "".join(f"他说“{'一二三四五六七'[: n + 1]}”！" for n in range(6))
+    path = tmp_path / "2024-01-01-title.md"
+    path.write_text(f'---\ntitle: "{title}"\ndate: 2024-01-01\n---\n<p>正文。</p>\n', "utf-8")
+    for width in range(24, 61):
+        result = CliRunner().invoke(main, ["show", "--width", str(width), str(path)])
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        title_lines = lines[: next(i for i, x in enumerate(lines) if "UTC" in x)]
+        assert "".join(title_lines) == title, width
+        assert all(cell_len(x) <= width for x in title_lines), width
+        assert not [x for x in title_lines if x[0] in CLOSING or x[-1] in OPENING], width

@@ -12,6 +12,7 @@ from tui.corpus.model import Post
 from tui.render.document import Document
 from tui.render.layout import DECORATION, Layout
 from tui.render.text import header_line, readable_url
+from tui.render.wrap import wrap
 
 TITLE = Style(bold=True, color="bright_white")
 META = Style(color="bright_black")
@@ -62,9 +63,9 @@ def render_console(
         post: The post record, for the header's metadata.
     """
     header = header_lines(doc, post)
-    for line in header:
-        line.no_wrap = False
-        console.print(line, width=width, overflow="fold", crop=False)
+    for line in header:  # broken as the body is (no line starts with closing punctuation)
+        for start, end in wrap(line.plain, width):
+            console.print(line[start:end], crop=False, soft_wrap=True)
     if header:
         console.print(Text("─" * min(width, 40), style=DECORATION), crop=False)
         console.print()

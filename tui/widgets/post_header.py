@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from textual.content import Content
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.widget import Widget
 
 from tui.corpus.model import Post
 from tui.render import sanitize
 from tui.render.script import Script, convert
+from tui.render.wrap import wrap
 
 
 def _clean(text: str) -> str:
@@ -15,10 +17,10 @@ def _clean(text: str) -> str:
     return " ".join(sanitize(text).split())
 
 
-def header_content(
+def header_lines(
     post: Post, *, title: str | None = None, script: Script | None = None
-) -> Content:
-    """The header's lines as Content (never parsed as markup).
+) -> list[tuple[str, str]]:
+    """The header's lines as (text, style), one per field, not wrapped.
 
     Args:
         post: The post shown.
@@ -31,21 +33,28 @@ def header_content(
         parts.append(_clean(post.author))
     if post.date is not None:
         parts.append(post.date.strftime("%Y-%m-%d %H:%M UTC"))
-    meta = " · ".join(parts)
-    lines: list[Content] = [Content.styled(heading, "bold $text-primary")]
-    if meta:
-        lines.append(Content.styled(meta, "$text-muted"))
+    lines = [(heading, "bold $text-primary")]
+    if parts:
+        lines.append((" · ".join(parts), "$text-muted"))
     if post.tags:
-        lines.append(
-            Content.styled(" ".join(f"#{_clean(tag)}" for tag in post.tags), "$text-accent")
-        )
+        lines.append((" ".join(f"#{_clean(tag)}" for tag in post.tags), "$text-accent"))
     if post.source:
-        lines.append(Content.styled(_clean(post.source), "$text-muted underline"))
-    return Content("\n").join(lines)
+        lines.append((_clean(post.source), "$text-muted underline"))
+    return lines
 
 
-class PostHeader(Static):
-    """The post's metadata, drawn from untrusted text without markup.
+def header_content(lines: list[tuple[str, str]], width: int) -> Content:
+    """The header's lines broken to ``width`` cells by the reader's own rule
+    (`tui.render.wrap`: no line starts with closing punctuation), never parsed as markup."""
+    broken: list[Content] = []
+    for text, style in lines:
+        broken += [Content.styled(text[start:end], style) for start, end in wrap(text, width)]
+    return Content("\n").join(broken)
+
+
+class PostHeader(Widget):
+    """The post's metadata, drawn from untrusted text without markup, its lines broken as
+    the post's text is (Textual's own wrapping would start a line with ``”``).
 
     Args:
         post: The post shown.
@@ -60,18 +69,31 @@ class PostHeader(Static):
     """
 
     def __init__(self, post: Post, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(header_content(post), id=id, classes=classes, markup=False)
+        super().__init__(id=id, classes=classes, markup=False)
         self.post = post
         """The post whose metadata is shown."""
         self._title: str | None = None
         self._script: Script | None = None
+        self._lines = header_lines(post)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """As many lines as the fields take at ``width``."""
+        return sum(len(wrap(text, width)) for text, _ in self._lines) if width else 0
+
+    def render(self) -> Content:
+        """The lines, broken to the width the header has."""
+        return header_content(self._lines, self.content_size.width)
 
     def set_title(self, title: str | None) -> None:
         """Use ``title`` (from the archive header) when the post itself has none."""
         self._title = title
-        self.update(header_content(self.post, title=title, script=self._script))
+        self._update()
 
     def set_script(self, script: Script | None) -> None:
         """Show the title in ``script`` (None: as written)."""
         self._script = script
-        self.update(header_content(self.post, title=self._title, script=script))
+        self._update()
+
+    def _update(self) -> None:
+        self._lines = header_lines(self.post, title=self._title, script=self._script)
+        self.refresh(layout=True)

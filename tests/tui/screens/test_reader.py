@@ -48,6 +48,29 @@ async def test_open_shows_post_and_marks_it_read(
         assert app.reading_changed == [river.id]
 
 
+async def test_the_header_breaks_a_chinese_title_as_the_text_is_broken(
+    river: Post, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    """Textual's wrapping started a line of the title with a closing quote (”！) where
+    the post's own text never does (DESIGN: no line starts with closing punctuation)."""
+    from dataclasses import replace
+
+    from tui.render.wrap import CLOSING
+
+    title = "（25039）" + "".join(f"他说“{'一二三四五六七'[: n % 7 + 1]}”！" for n in range(6))
+    app = reader_app(replace(river, title=title), store, drafts)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        header = app.screen.query_one(PostHeader)
+        for width in range(40, 101, 3):
+            await pilot.resize_terminal(width, 30)
+            await pilot.pause()
+            lines = [header.render_line(y).text.strip() for y in range(header.size.height)]
+            title_lines = lines[: lines.index(next(x for x in lines if "UTC" in x))]
+            assert "".join(title_lines) == title, width
+            assert not [x for x in title_lines if x[0] in CLOSING], (width, title_lines)
+
+
 async def test_select_and_highlight_by_keyboard(
     river: Post, store: AnnotationStore, drafts: DraftStore
 ) -> None:
