@@ -44,6 +44,7 @@ from tui.widgets.find_bar import FindBar
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.post_header import PostHeader
 from tui.widgets.post_view import PostView
+from tui.widgets.wrapped_text import WrappedText
 
 if TYPE_CHECKING:
     from tui.render import Document
@@ -175,7 +176,7 @@ class PostScreen(Screen[None]):
         yield PostHeader(self.post, id="reader-header")
         yield Static("", id="reader-orphans", markup=False)
         yield PostView(id="post-view")
-        yield Static("", id="reader-note", markup=False)
+        yield WrappedText(id="reader-note")
         yield FindBar(id="reader-find")
         yield KeyBar()
 
@@ -564,8 +565,8 @@ class PostScreen(Screen[None]):
         text, is_hint = note_line(
             self.view.selection, self._current(), self._matches, no_text=self._no_text
         )
-        bar = self.query_one("#reader-note", Static)
-        bar.update(Content(text))
+        bar = self.query_one("#reader-note", WrappedText)
+        bar.set_lines([(text, "")])
         bar.set_class(is_hint, "-hint")
 
     @work(thread=True, group="reader-open", exit_on_error=False, description="open browser")

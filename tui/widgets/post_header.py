@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from textual.content import Content
-from textual.geometry import Size
-from textual.widget import Widget
-
 from tui.corpus.model import Post
 from tui.render import sanitize
 from tui.render.script import Script, convert
-from tui.render.wrap import wrap
+from tui.widgets.wrapped_text import Line, WrappedText
 
 
 def _clean(text: str) -> str:
@@ -19,7 +15,7 @@ def _clean(text: str) -> str:
 
 def header_lines(
     post: Post, *, title: str | None = None, script: Script | None = None
-) -> list[tuple[str, str]]:
+) -> list[Line]:
     """The header's lines as (text, style), one per field, not wrapped.
 
     Args:
@@ -43,18 +39,9 @@ def header_lines(
     return lines
 
 
-def header_content(lines: list[tuple[str, str]], width: int) -> Content:
-    """The header's lines broken to ``width`` cells by the reader's own rule
-    (`tui.render.wrap`: no line starts with closing punctuation), never parsed as markup."""
-    broken: list[Content] = []
-    for text, style in lines:
-        broken += [Content.styled(text[start:end], style) for start, end in wrap(text, width)]
-    return Content("\n").join(broken)
-
-
-class PostHeader(Widget):
+class PostHeader(WrappedText):
     """The post's metadata, drawn from untrusted text without markup, its lines broken as
-    the post's text is (Textual's own wrapping would start a line with ``”``).
+    the post's text is (`WrappedText`).
 
     Args:
         post: The post shown.
@@ -69,31 +56,18 @@ class PostHeader(Widget):
     """
 
     def __init__(self, post: Post, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes, markup=False)
+        super().__init__(header_lines(post), id=id, classes=classes)
         self.post = post
         """The post whose metadata is shown."""
         self._title: str | None = None
         self._script: Script | None = None
-        self._lines = header_lines(post)
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        """As many lines as the fields take at ``width``."""
-        return sum(len(wrap(text, width)) for text, _ in self._lines) if width else 0
-
-    def render(self) -> Content:
-        """The lines, broken to the width the header has."""
-        return header_content(self._lines, self.content_size.width)
 
     def set_title(self, title: str | None) -> None:
         """Use ``title`` (from the archive header) when the post itself has none."""
         self._title = title
-        self._update()
+        self.set_lines(header_lines(self.post, title=title, script=self._script))
 
     def set_script(self, script: Script | None) -> None:
         """Show the title in ``script`` (None: as written)."""
         self._script = script
-        self._update()
-
-    def _update(self) -> None:
-        self._lines = header_lines(self.post, title=self._title, script=self._script)
-        self.refresh(layout=True)
+        self.set_lines(header_lines(self.post, title=self._title, script=script))

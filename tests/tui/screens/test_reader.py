@@ -71,6 +71,26 @@ async def test_the_header_breaks_a_chinese_title_as_the_text_is_broken(
             assert not [x for x in title_lines if x[0] in CLOSING], (width, title_lines)
 
 
+async def test_a_chinese_note_under_the_post_is_broken_as_the_text_is(
+    river: Post, store: AnnotationStore, drafts: DraftStore
+) -> None:
+    """The note bar, a Static, started a line of a Chinese note with ！ or ”."""
+    from tui.render.wrap import CLOSING, OPENING
+
+    note = "".join(f"她说“{'一二三四五六七'[: n % 7 + 1]}”！" for n in range(5))
+    ann_id = add(store, river, RIVER, "The river is dark at night.", note=note)
+    app = reader_app(river, store, drafts, focus_annotation=ann_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one("#reader-note")
+        for width in range(40, 101, 3):
+            await pilot.resize_terminal(width, 30)
+            await pilot.pause()
+            lines = [bar.render_line(y).text.strip() for y in range(bar.size.height)]
+            assert "".join(lines).startswith("✎ " + note), width
+            assert not [x for x in lines if x[0] in CLOSING or x[-1] in OPENING], (width, lines)
+
+
 async def test_select_and_highlight_by_keyboard(
     river: Post, store: AnnotationStore, drafts: DraftStore
 ) -> None:
