@@ -100,9 +100,10 @@ def _newlines(text: str) -> set[int]:
 def _wrap_segment(text: str, i: int, end: int, width: int, lines: list[tuple[int, int]]) -> None:
     while end - i > width:
         cut = text.rfind(" ", i + 1, i + width + 1)
-        if cut < 0:
-            lines.append((i, i + width))
-            i += width
+        if cut < 0:  # a word longer than the line
+            cut = _hard_break(text, i, i + width)
+            lines.append((i, cut))
+            i = cut
         else:
             lines.append((i, cut))
             i = cut + 1

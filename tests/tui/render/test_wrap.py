@@ -47,6 +47,12 @@ def test_latin_breaks_at_spaces_and_long_words_break_hard() -> None:
     ]
 
 
+def test_a_latin_word_too_long_for_the_line_keeps_its_closing_punctuation() -> None:
+    """The ASCII fast path broke ``highlight?`` at 9 cells right before the ``?``."""
+    text = "Delete this highlight?"
+    assert [text[a:b] for a, b in wrap(text, 9)] == ["Delete", "this", "highligh", "t?"]
+
+
 def test_mixed_cjk_latin_line_breaks_naturally() -> None:
     text = "人工智能 artificial intelligence 迅猛发展"
     lines = [text[a:b] for a, b in wrap(text, 20)]
