@@ -9,9 +9,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label
+from textual.widgets import Button
 
 from tui.widgets.ordered_keys import UnaskedDialog
+from tui.widgets.wrapped_text import WrappedText
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -49,7 +50,8 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         """A question over two buttons."""
         with Vertical(id="confirm-box", classes="dialog-box"):
-            yield Label(Content(self.question), id="confirm-question")
+            lines = [(line, "") for line in self.question.split("\n")]
+            yield WrappedText(lines, id="confirm-question")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(Content(self._yes), variant="error", id="confirm-yes")
                 yield Button(Content(self._no), variant="primary", id="confirm-no")

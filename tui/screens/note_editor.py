@@ -9,7 +9,6 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Label, TextArea
 
@@ -19,6 +18,7 @@ from tui.render.cells import fit
 from tui.screens.confirm import ConfirmScreen
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.ordered_keys import OrderedTextArea, TypedAheadDialog
+from tui.widgets.wrapped_text import WrappedText
 
 DRAFT_DELAY = 0.5
 """Seconds of typing pause before the draft is written (a crash loses at most this)."""
@@ -90,7 +90,7 @@ class NoteEditor(TypedAheadDialog[str | None]):
             quote = fit(" ".join(sanitize(self._quote).split()), QUOTE_CELLS).rstrip()
             with Horizontal(id="note-quote"):
                 yield Label(">", id="note-quote-mark")
-                yield Label(Content(quote), id="note-quote-text")
+                yield WrappedText([(quote, "")], id="note-quote-text")
             yield OrderedTextArea(
                 self._text, id="note-text", soft_wrap=True, show_line_numbers=False
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from textual.content import Content
 from textual.geometry import Size
 from textual.widget import Widget
@@ -33,6 +34,7 @@ class WrappedText(Widget):
 
     DEFAULT_CSS = """
     WrappedText {
+        width: 1fr;
         height: auto;
     }
     """
@@ -48,6 +50,10 @@ class WrappedText(Widget):
         if lines != self._lines:
             self._lines = lines
             self.refresh(layout=True)
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        """The widest line unbroken (for a width of ``auto``)."""
+        return max((cell_len(text) for text, _ in self._lines), default=0)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """As many rows as the lines take at ``width``."""
