@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -47,3 +47,27 @@ def isolated_home(
     # Pin truecolor so snapshots do not depend on the shell that runs the tests.
     monkeypatch.setenv("COLORTERM", "truecolor")
     yield home
+
+
+@pytest.fixture
+def bars_drawn(monkeypatch: pytest.MonkeyPatch) -> Callable[[], str]:
+    """Make the CLI's progress bars draw at once, as on a terminal, into a buffer; the
+    returned function gives what they drew (escape sequences removed)."""
+    import io
+    import re
+
+    import tui.cli.corpus_output as output
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    made = output.ProgressBar.__init__
+
+    def on_terminal(self: output.ProgressBar, stream: object = None) -> None:
+        made(self, terminal)
+
+    monkeypatch.setattr(output.ProgressBar, "__init__", on_terminal)
+    monkeypatch.setattr(output, "PROGRESS_AFTER_S", 0.0)
+    return lambda: re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal.getvalue())

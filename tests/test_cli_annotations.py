@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -251,14 +252,11 @@ def test_empty_store_lists_nothing(corpus: Path) -> None:
 
 
 def test_notes_of_many_posts_read_them_in_worker_processes_with_progress(
-    corpus: Path, monkeypatch: pytest.MonkeyPatch
+    corpus: Path, monkeypatch: pytest.MonkeyPatch, bars_drawn: Callable[[], str]
 ) -> None:
     """Placing 10,000 highlights over 9,000 posts took 17-24 s of rendering in one
     process, with nothing on the terminal; the posts are now read in worker processes
     (11-12 s on two cores) under a progress bar."""
-    import re
-
-    import tui.cli.corpus_output as output
     import tui.post_texts as post_texts
 
     (corpus / "2025-06-14-post.md").unlink()
@@ -271,18 +269,6 @@ def test_notes_of_many_posts_read_them_in_worker_processes_with_progress(
     posts[1].write_text(posts[1].read_text().replace("p/1801", "p/1"), encoding="utf-8")
     posts[2].unlink()
 
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    terminal = Terminal()
-    made = output.ProgressBar.__init__
-
-    def on_terminal(self: output.ProgressBar, stream: object = None) -> None:
-        made(self, terminal)
-
-    monkeypatch.setattr(output.ProgressBar, "__init__", on_terminal)
-    monkeypatch.setattr(output, "PROGRESS_AFTER_S", 0.0)
     monkeypatch.setattr(post_texts, "TEXTS_CHUNK", 1)  # a chunk a post: the pool is used
     statuses = {
         doc["post"]["path"]: doc["anchor"]["status"]  # type: ignore[index]
@@ -295,5 +281,4 @@ def test_notes_of_many_posts_read_them_in_worker_processes_with_progress(
         str(posts[3]): "anchored",
         str(posts[4]): "anchored",
     }
-    drawn = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal.getvalue())
-    assert "reading the annotated posts" in drawn and "4/4" in drawn
+    assert "reading the annotated posts" in bars_drawn() and "4/4" in bars_drawn()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -122,29 +123,15 @@ def test_index_says_it_follows_another_process_indexing_the_text(corpus: Path) -
 
 @pytest.mark.parametrize("args", [["index"], ["ls", "-q", "author:wen"]])
 def test_a_terminal_sees_the_fields_being_indexed(
-    corpus: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+    corpus: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    bars_drawn: Callable[[], str],
+    args: list[str],
 ) -> None:
     """At 500k posts the fields take ~45 s; ``ls -q`` and ``index`` said nothing then."""
-    import io
-    import re
-
-    import tui.cli.corpus_output as output
     from tui.corpus.index import feed
 
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    terminal = Terminal()
-    made = output.ProgressBar.__init__
-
-    def on_terminal(self: output.ProgressBar, stream: object = None) -> None:
-        made(self, terminal)
-
-    monkeypatch.setattr(output.ProgressBar, "__init__", on_terminal)
-    monkeypatch.setattr(output, "PROGRESS_AFTER_S", 0.0)
     monkeypatch.setattr(feed, "FIELDS_PROGRESS_EVERY", 1)
     result = CliRunner().invoke(main, [args[0], str(corpus), *args[1:]])
     assert result.exit_code == 0, result.output
-    drawn = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal.getvalue())
-    assert "indexing the posts' fields" in drawn and "3/3" in drawn
+    assert "indexing the posts' fields" in bars_drawn() and "3/3" in bars_drawn()
