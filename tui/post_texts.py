@@ -54,10 +54,12 @@ class PostTexts:
         ids = [pid for pid, path in paths.items() if path]
         chunks = [ids[start : start + TEXTS_CHUNK] for start in range(0, len(ids), TEXTS_CHUNK)]
         files = ([paths[pid] or "" for pid in chunk] for chunk in chunks)
+        done = 0
         for chunk, chunk_texts in zip(chunks, run_chunks(_texts_chunk, files), strict=True):
             texts.update(zip(chunk, chunk_texts, strict=True))
+            done += len(chunk)
             if progress is not None:
-                progress(len(texts) - (len(paths) - len(ids)), len(ids))
+                progress(done, len(ids))
         return texts
 
     def path_of(self, post: PostSnapshot) -> str | None:
