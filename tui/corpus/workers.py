@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from itertools import chain, islice
 from typing import TYPE_CHECKING, TypeVar
 
@@ -42,7 +42,7 @@ def run_chunks(
     workers: int | None = None,
     pool_from: int = 2,
     ahead: int | None = None,
-) -> Iterator[R]:
+) -> Generator[R, None, None]:
     """``function(chunk)`` for every chunk, in order, in worker processes if worth it.
 
     ``function`` must be a module-level function (workers import it by name), and its
@@ -127,7 +127,45 @@ def _new_pool(n_workers: int) -> ProcessPoolExecutor | None:
     method = _start_method()
     if method is None:
         return None
+    initializer = None
     try:
-        return ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context(method))
+        if method == "spawn" and not _has_stderr_fd():
+            _start_resource_tracker()
+            initializer = _quiet_stderr  # the app's terminal is not for the workers
+        return ProcessPoolExecutor(
+            n_workers, mp_context=multiprocessing.get_context(method), initializer=initializer
+        )
     except (OSError, RuntimeError, ImportError, ValueError):
         return None
+
+
+def _has_stderr_fd() -> bool:
+    """Whether ``sys.stderr`` is a file with a descriptor (in the app it is Textual's
+    capture of what is printed, whose ``fileno()`` is -1)."""
+    try:
+        return sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker, which a spawned pool needs, with
+    /dev/null as its standard error: it hands ``sys.stderr.fileno()`` on, and a -1 (the
+    app's capture) makes the start fail with ValueError, so no pool could start in the
+    app. Anything printed to ``sys.stderr`` in that moment is lost."""
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    with open(os.devnull, "w") as null:
+        sys.stderr = null
+        try:
+            resource_tracker.ensure_running()
+        finally:
+            sys.stderr = saved
+
+
+def _quiet_stderr() -> None:
+    """Worker start in the app: standard error to /dev/null (it is the app's terminal)."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    os.close(null)

@@ -4,7 +4,10 @@ happens to the pool."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +98,39 @@ def test_default_workers_without_affinity_count_the_cpus(monkeypatch: pytest.Mon
     assert workers.default_workers() == 1
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     assert workers.default_workers() == 2
+
+
+APP_SCRIPT = """
+import os, sys
+from textual.app import App
+from tui.corpus.workers import run_chunks
+from tests.tui.corpus.test_workers import CHUNKS, pid_of
+
+
+class Probe(App[set]):
+    def on_mount(self) -> None:
+        self.run_worker(self.work, thread=True)
+
+    def work(self) -> None:
+        pids = set(run_chunks(pid_of, CHUNKS, workers=2))
+        self.call_from_thread(self.exit, pids)
+
+
+if __name__ == "__main__":
+    pids = Probe().run(headless=True)
+    print("workers" if pids and os.getpid() not in pids else f"here: {pids}")
+"""
+
+
+def test_workers_start_in_a_textual_app(tmp_path: Path) -> None:
+    """In the app, ``sys.stderr`` is Textual's capture (``fileno()`` is -1) and there are
+    threads, so the pool is spawned: multiprocessing's resource tracker, which it needs,
+    used to fail to start on that -1, and the work was all done in the app's process."""
+    script = tmp_path / "probe.py"
+    script.write_text(APP_SCRIPT, encoding="utf-8")
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.stdout.strip() == "workers", done.stdout + done.stderr
