@@ -24,12 +24,12 @@ Reading a post's canonical text is the caller's (``tui`` renders posts): a
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeAlias
 
 from annotations.anchor import Anchor, make_target, reanchor, respaced_spans
-from annotations.model import Annotation, PostSnapshot, Target
+from annotations.model import Annotation, AnnotationId, PostSnapshot, Target
 
 PlaceStatus = Literal["anchored", "moved", "orphan", "unplaced"]
 """``anchored`` at the stored offsets, ``moved`` elsewhere, ``orphan`` (the quote or the
@@ -37,6 +37,10 @@ post file is gone), ``unplaced`` (imported, and no post matched its source)."""
 
 TextSource = Callable[[PostSnapshot], "str | None"]
 """A post's current canonical text, or None when its file is gone or unreadable."""
+
+Found: TypeAlias = tuple[Anchor, Target | None] | None
+"""Where an annotation is in its post's text and what to save (:func:`locate`); None when
+the post has no text."""
 
 
 class Saver(Protocol):
@@ -115,11 +119,20 @@ def locate(text: str, ann: Annotation) -> tuple[Anchor, Target | None]:
     return anchor, settled_target(text, ann.target, anchor)
 
 
+def locate_each(text: str | None, anns: Iterable[Annotation]) -> list[Found]:
+    """:func:`locate` for each of a post's annotations (None each when it has no text)."""
+    if text is None:
+        return [None for _ in anns]
+    return [locate(text, ann) for ann in anns]
+
+
 class Placer:
     """Places annotations in their posts' current texts and saves what the rule says.
 
-    Each post's text is asked of ``texts`` once. Saving needs a writable ``store``; a
-    failed save is reported through ``warn`` and the annotation is still placed.
+    Each post's text is asked of ``texts`` once; an annotation in ``found`` (by id: what
+    :func:`locate_each` answered elsewhere, e.g. in worker processes) is not searched for
+    again. Saving needs a writable ``store``; a failed save is reported through ``warn``
+    and the annotation is still placed.
     """
 
     def __init__(
@@ -128,10 +141,12 @@ class Placer:
         store: Saver | None = None,
         *,
         warn: Callable[[str], None] | None = None,
+        found: Mapping[AnnotationId, Found] | None = None,
     ) -> None:
         self._texts = texts
         self._store = store
         self._warn = warn
+        self._found = found or {}
         self._cache: dict[str, str | None] = {}
 
     def text_of(self, post: PostSnapshot) -> str | None:
@@ -144,10 +159,14 @@ class Placer:
         """Where ``ann`` is now; a verbatim move is saved (the stored version returned)."""
         if is_unplaced(ann):
             return Placement(ann, "unplaced")
-        text = self.text_of(ann.post)
-        if text is None:
+        if ann.id in self._found:
+            found = self._found[ann.id]
+        else:
+            text = self.text_of(ann.post)
+            found = None if text is None else locate(text, ann)
+        if found is None:
             return Placement(ann, "orphan")
-        anchor, target = locate(text, ann)
+        anchor, target = found
         if anchor.start is None or anchor.end is None:
             return Placement(ann, "orphan")
         if target is not None:

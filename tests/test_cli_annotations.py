@@ -281,4 +281,4 @@ def test_notes_of_many_posts_read_them_in_worker_processes_with_progress(
         str(posts[3]): "anchored",
         str(posts[4]): "anchored",
     }
-    assert "reading the annotated posts" in bars_drawn() and "4/4" in bars_drawn()
+    assert "reading the annotated posts" in bars_drawn() and "5/5" in bars_drawn()

@@ -1,4 +1,5 @@
-"""The canonical text of an annotated post, for the placing policy (``annotations.placing``).
+"""The canonical text of an annotated post, for the placing policy (``annotations.placing``),
+and where many annotations are in their posts' texts, found in worker processes.
 
 An annotation's snapshot names its post's id and path; the post is looked up in the
 loaded corpus by id first (the file may have moved), else read at the snapshot's path.
@@ -11,7 +12,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from annotations.model import PostSnapshot
+from annotations.model import Annotation, AnnotationId, PostSnapshot
+from annotations.placing import Found, is_unplaced, locate_each
 
 if TYPE_CHECKING:
     from tui.corpus.model import Post
@@ -33,34 +35,47 @@ class PostTexts:
         path = self.path_of(post)
         return None if path is None else _text_at(path)
 
-    def read_all(
-        self, posts: Iterable[PostSnapshot], progress: Progress | None = None
-    ) -> dict[str, str | None]:
-        """The texts of these posts by id, each read once, rendered in worker processes
-        when there are many (`run_chunks`): rendering is most of what placing thousands
-        of annotations costs (`postil notes` and `export`).
+    def locate_all(
+        self, anns: Iterable[Annotation], progress: Progress | None = None
+    ) -> dict[AnnotationId, Found]:
+        """Where each annotation is in its post's current text, by annotation id
+        (`locate_chunks`); for a `Placer`'s ``found``.
 
         Args:
-            posts: The posts.
-            progress: Called with (posts read, posts to read) as the chunks come back.
+            anns: The annotations (unplaced ones are left out: they have no post).
+            progress: Called with (posts done, posts to do) as the chunks come back.
         """
-        from tui.corpus.workers import run_chunks
-
-        paths: dict[str, str | None] = {}
-        for post in posts:
-            if post.id not in paths:
-                paths[post.id] = self.path_of(post)
-        texts: dict[str, str | None] = {pid: None for pid, path in paths.items() if not path}
-        ids = [pid for pid, path in paths.items() if path]
-        chunks = [ids[start : start + TEXTS_CHUNK] for start in range(0, len(ids), TEXTS_CHUNK)]
-        files = ([paths[pid] or "" for pid in chunk] for chunk in chunks)
-        done = 0
-        for chunk, chunk_texts in zip(chunks, run_chunks(_texts_chunk, files), strict=True):
-            texts.update(zip(chunk, chunk_texts, strict=True))
-            done += len(chunk)
+        found: dict[AnnotationId, Found] = {}
+        chunks = self.locate_chunks(anns)
+        for chunk in chunks:
+            found.update(chunk)
             if progress is not None:
-                progress(done, len(ids))
-        return texts
+                progress(chunks.done, chunks.total)
+        return found
+
+    def locate_chunks(self, anns: Iterable[Annotation], *, pool_from: int = 2) -> Located:
+        """Where each annotation is in its post's current text (`placing.locate_each`),
+        by annotation id, a chunk of posts at a time; in worker processes when there are
+        many: rendering the posts and searching for quotes that moved or went is all of
+        what placing thousands of annotations costs (`postil notes` and `export`, the
+        annotations screen), and in the app it would take the event loop's turn.
+
+        Args:
+            anns: The annotations (unplaced ones are left out: they have no post).
+            pool_from: Use worker processes only for at least this many chunks of
+                `TEXTS_CHUNK` posts (starting them costs a moment).
+        """
+        groups: dict[str, list[Annotation]] = {}
+        paths: dict[str, str | None] = {}
+        for ann in anns:
+            if is_unplaced(ann):
+                continue
+            group = groups.get(ann.post.id)
+            if group is None:
+                group = groups[ann.post.id] = []
+                paths[ann.post.id] = self.path_of(ann.post)
+            group.append(ann)
+        return Located(groups, paths, pool_from)
 
     def path_of(self, post: PostSnapshot) -> str | None:
         """The corpus's file for the post's id, else the snapshot's path if it is a file."""
@@ -73,8 +88,59 @@ class PostTexts:
         return self._paths.get(post.id)
 
 
+class Located(Iterator[dict[AnnotationId, Found]]):
+    """Where annotations are (annotation id -> `Found`), a chunk of posts at a time in
+    the posts' order; closing it (or the end) stops the worker processes.
+
+    Args:
+        groups: Each post's annotations, by post id.
+        paths: Each post's file, by post id (None: no file: its annotations are orphans).
+        pool_from: See `PostTexts.locate_chunks`.
+    """
+
+    def __init__(
+        self, groups: dict[str, list[Annotation]], paths: dict[str, str | None], pool_from: int
+    ) -> None:
+        from tui.corpus.workers import run_chunks
+
+        self.total = len(groups)
+        """How many posts there are to read."""
+        self.done = 0
+        """How many posts' annotations were given so far."""
+        ids = [pid for pid in groups if paths[pid]]
+        chunks = [ids[at : at + TEXTS_CHUNK] for at in range(0, len(ids), TEXTS_CHUNK)]
+        self._chunks = iter(chunks)
+        self._results = run_chunks(
+            _locate_chunk,
+            ([(paths[pid] or "", groups[pid]) for pid in chunk] for chunk in chunks),
+            pool_from=pool_from,
+        )
+        self._groups = groups
+        self._missing = [pid for pid, path in paths.items() if not path]
+
+    def __next__(self) -> dict[AnnotationId, Found]:
+        found: dict[AnnotationId, Found] = {}
+        if self._missing:  # first, the posts without a file: nothing to wait for
+            chunk, self._missing = self._missing, []
+            results: list[list[Found]] = [[None] * len(self._groups[pid]) for pid in chunk]
+        else:
+            chunk = next(self._chunks, [])  # a chunk is never empty
+            if not chunk:
+                self.close()
+                raise StopIteration
+            results = next(self._results)
+        for pid, where in zip(chunk, results, strict=True):
+            found.update(zip([ann.id for ann in self._groups[pid]], where, strict=True))
+        self.done += len(chunk)
+        return found
+
+    def close(self) -> None:
+        """Stop (the worker processes end once their current chunk is done)."""
+        self._results.close()
+
+
 TEXTS_CHUNK = 50
-"""Posts rendered per worker task by `PostTexts.read_all`."""
+"""Posts rendered per worker task by `PostTexts.locate_chunks`."""
 
 Progress = Callable[[int, int], None]
 """progress(done, total)."""
@@ -91,9 +157,9 @@ def _text_at(path: str) -> str | None:
         return None
 
 
-def _texts_chunk(paths: list[str]) -> list[str | None]:
-    """Worker task: the texts of a chunk of post files."""
-    return [_text_at(path) for path in paths]
+def _locate_chunk(posts: list[tuple[str, list[Annotation]]]) -> list[list[Found]]:
+    """Worker task: for each post file and its annotations, where each is in its text."""
+    return [locate_each(_text_at(path), anns) for path, anns in posts]
 
 
 class PathsOf(Mapping[str, str]):

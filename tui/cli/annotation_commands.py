@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from annotations.placing import Placement, Placer, is_unplaced
+from annotations.placing import Placement, Placer
 
 if TYPE_CHECKING:
     from annotations.importing import ImportSummary
-    from annotations.model import Annotation, PostSnapshot
+    from annotations.model import Annotation
     from annotations.store import AnnotationStore
     from tui.corpus.index import CorpusIndex
     from tui.corpus.model import Post
@@ -57,9 +57,9 @@ def corpus_posts() -> list[Post]:
 
 
 def placer_for(store: AnnotationStore, anns: Sequence[Annotation] = ()) -> Placer:
-    """The placing policy over the posts' current texts, saving moves in ``store``; the
-    texts of the posts of ``anns`` are read first, all at once (`PostTexts.read_all`),
-    with a progress bar on a terminal."""
+    """The placing policy over the posts' current texts, saving moves in ``store``; where
+    ``anns`` are is found first, all at once (`PostTexts.locate_all`: in worker
+    processes), with a progress bar on a terminal."""
     from tui.cli.corpus_output import ProgressBar
     from tui.post_texts import PathsOf, PostTexts
 
@@ -73,17 +73,10 @@ def placer_for(store: AnnotationStore, anns: Sequence[Annotation] = ()) -> Place
     texts = PostTexts(PathsOf(find))
     bar = ProgressBar()
     try:
-        read = texts.read_all(
-            (ann.post for ann in anns if not is_unplaced(ann)),
-            bar.callback("reading the annotated posts"),
-        )
+        found = texts.locate_all(anns, bar.callback("reading the annotated posts"))
     finally:
         bar.close()
-
-    def text_of(post: PostSnapshot) -> str | None:
-        return read[post.id] if post.id in read else texts(post)
-
-    return Placer(text_of, store, warn=warn)
+    return Placer(texts, store, warn=warn, found=found)
 
 
 def select_placements(

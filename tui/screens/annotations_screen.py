@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -35,6 +34,10 @@ from tui.widgets.ordered_keys import OrderedInput
 
 REPORT_INTERVAL = 0.5
 """Seconds between two reports of the orphans found so far."""
+
+POOL_FROM = 4
+"""Chunks of posts (`TEXTS_CHUNK` each) from which their texts are read in worker
+processes: fewer are read here sooner than processes start."""
 
 
 class AnnotationsScreen(Screen[None]):
@@ -172,27 +175,32 @@ annotations that match no post. Orphans (quotes no longer found in their post) a
         self._find_orphans(annotations)
 
     def _find_orphans(self, annotations: list[Annotation]) -> None:
-        """Place them with the one policy (moves saved by its rule) in the loading thread,
-        post by post; report in batches so the list fills early."""
+        """Place them with the one policy (moves saved by its rule), found a chunk of
+        posts at a time (in worker processes when there are many, `locate_chunks`);
+        report now and then so the list fills early."""
         from tui.post_texts import PathsOf, PostTexts
 
         worker = get_current_worker()
-        placer = Placer(PostTexts(PathsOf(self.find_post)), self.store)
-        by_post: dict[str, list[Annotation]] = defaultdict(list)
-        for ann in annotations:
-            by_post[ann.post.id].append(ann)
+        texts = PostTexts(PathsOf(self.find_post))
+        by_id = {ann.id: ann for ann in annotations}
         orphans: set[str] = set()
-        checked = 0
+        checked = sum(map(is_unplaced, annotations))  # nothing to find
         last_report = time.monotonic()
-        for anns in by_post.values():
-            if worker.is_cancelled:
-                return
-            orphans.update(p.annotation.id for p in placer.place_all(anns) if p.is_orphan)
-            checked += len(anns)
-            # Report now and then (each report redraws the list), not per post.
-            if time.monotonic() - last_report > REPORT_INTERVAL:
-                last_report = time.monotonic()
-                self.post_message(self.OrphansFound(frozenset(orphans), checked, False))
+        chunks = texts.locate_chunks(annotations, pool_from=POOL_FROM)
+        try:
+            for found in chunks:
+                if worker.is_cancelled:
+                    return
+                placer = Placer(texts, self.store, found=found)
+                placed = [placer.place(by_id[ann_id]) for ann_id in found]
+                orphans.update(p.annotation.id for p in placed if p.is_orphan)
+                checked += len(placed)
+                # Report now and then (each report redraws the list), not per chunk.
+                if time.monotonic() - last_report > REPORT_INTERVAL:
+                    last_report = time.monotonic()
+                    self.post_message(self.OrphansFound(frozenset(orphans), checked, False))
+        finally:
+            chunks.close()
         self.post_message(self.OrphansFound(frozenset(orphans), checked, True))
 
     @on(Loaded)

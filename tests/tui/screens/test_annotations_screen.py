@@ -92,6 +92,40 @@ async def test_lists_every_annotation_and_marks_orphans(
         assert "4 of 4 annotations" in status and "1 orphan" in status
 
 
+async def test_orphans_are_found_in_worker_processes(
+    store: AnnotationStore, corpus: list[Post], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With many posts to read (here: from one chunk), their texts are read and the
+    quotes looked for in worker processes, spawned from the app; the answer is the same."""
+    from tui.corpus import workers
+    from tui.screens import annotations_screen
+
+    pools: list[object] = []
+    new_pool = workers._new_pool
+
+    def recorded(n_workers: int) -> object:
+        pools.append(pool := new_pool(n_workers))
+        return pool
+
+    monkeypatch.setattr(annotations_screen, "POOL_FROM", 1)
+    monkeypatch.setattr("tui.post_texts.TEXTS_CHUNK", 1)
+    monkeypatch.setattr(workers, "_start_method", lambda: "spawn")
+    monkeypatch.setattr(workers, "_new_pool", recorded)
+    app = app_for(store, corpus, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, AnnotationsScreen)
+        for _ in range(600):
+            await pilot.pause(0.05)
+            if screen._checked:
+                break
+        [orphan] = [a for a in screen.annotations if a.target.exact == ORPHAN_QUOTE]
+        assert screen.orphans == {orphan.id}
+        assert pools and pools[0] is not None
+        status = str(screen.query_one("#annotations-status").render())
+        assert "4 of 4 annotations" in status and "1 orphan" in status
+
+
 async def test_d_deletes_the_annotation_under_the_cursor_after_asking(
     store: AnnotationStore, corpus: list[Post], tmp_path: Path
 ) -> None:
