@@ -15,13 +15,13 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from annotations.import_formats import Incoming, Record, Skipped
 from annotations.model import PostLike, PostSnapshot, Target
-from annotations.placing import TextSource, placed_target
+from annotations.placing import Found, TextSource, locate_each
 from annotations.store import AnnotationStore, StoreError
 
 TRACKING_PARAMETERS = frozenset(
@@ -177,67 +177,98 @@ def unplaced_snapshot(record: Incoming) -> PostSnapshot:
     )
 
 
+Locator = Callable[[list[tuple[int, PostSnapshot, Target]]], Mapping[int, Found]]
+"""Where each target is in its post's current text (:func:`annotations.placing.locate`),
+all at once, by the key given with it (``postil import`` finds them in worker processes)."""
+
+
 def import_records(
     records: Sequence[Record],
     posts: Iterable[PostLike],
     store: AnnotationStore,
     texts: TextSource,
+    *,
+    locator: Locator | None = None,
 ) -> ImportSummary:
     """Match, place and store the records; stop at the first store error.
+
+    Every record that matched a post and is not stored yet (or is stored unplaced) is
+    looked for in its post first, all at once; then they are stored in order.
 
     Args:
         records: What the file held.
         posts: The corpus.
         store: A writable store.
         texts: A post's current canonical text (the placing policy's text source).
+        locator: Finds the targets (default: one by one here, through ``texts``).
     """
     summary = ImportSummary()
     matcher = PostMatcher(posts)
-    read: dict[str, str | None] = {}
-
-    def text_of(post: PostSnapshot) -> str | None:
-        """Each post's text rendered once, however many records it has."""
-        if post.id not in read:
-            read[post.id] = texts(post)
-        return read[post.id]
-
+    matched: list[PostSnapshot | None] = []
+    wanted: list[tuple[int, PostSnapshot, Target]] = []
+    for index, record in enumerate(records):
+        snapshot = None
+        if not isinstance(record, Skipped) and (post := matcher.match(record)) is not None:
+            snapshot = PostSnapshot.from_post(post)
+            if not _stored_placed(store, record.id):
+                wanted.append((index, snapshot, _target(record)))
+        matched.append(snapshot)
+    found = (locator or _locator_here(texts))(wanted)
     try:
-        for record in records:
+        for index, record in enumerate(records):
             if isinstance(record, Skipped):
                 summary.skipped[record.reason] += 1
             else:
-                _import_one(record, matcher, store, text_of, summary)
+                _import_one(record, matched[index], found.get(index), store, summary)
     except StoreError as error:
         summary.error = str(error)
     return summary
 
 
+def _stored_placed(store: AnnotationStore, ann_id: str) -> bool:
+    """Whether the annotation is stored already, with a post (an import adds nothing)."""
+    existing = store.get(ann_id)
+    return existing is not None and bool(existing.post.path)
+
+
+def _locator_here(texts: TextSource) -> Locator:
+    """The targets found one by one in this process, each post's text read once."""
+
+    def locate_here(wanted: list[tuple[int, PostSnapshot, Target]]) -> dict[int, Found]:
+        read: dict[str, str | None] = {}
+        found: dict[int, Found] = {}
+        for key, snapshot, target in wanted:
+            if snapshot.id not in read:
+                read[snapshot.id] = texts(snapshot)
+            [found[key]] = locate_each(read[snapshot.id], [target])
+        return found
+
+    return locate_here
+
+
 def _import_one(
     record: Incoming,
-    matcher: PostMatcher,
+    snapshot: PostSnapshot | None,
+    found: Found,
     store: AnnotationStore,
-    texts: TextSource,
     summary: ImportSummary,
 ) -> None:
-    post = matcher.match(record)
     existing = store.get(record.id)
     if existing is not None:
-        if existing.post.path or post is None:
+        if existing.post.path or snapshot is None:
             summary.skipped["already imported"] += 1
             return
-        snapshot = PostSnapshot.from_post(post)
-        _, target = _place(record, snapshot, texts)
+        _, target = _settle(record, found)
         store.update(record.id, post=snapshot, target=target)
         summary.placed += 1
         return
-    if post is None:
+    if snapshot is None:
         snapshot = unplaced_snapshot(record)
-        target, found = _target(record), False
+        target = _target(record)
         summary.unplaced += 1
     else:
-        snapshot = PostSnapshot.from_post(post)
-        found, target = _place(record, snapshot, texts)
-        if found:
+        placed, target = _settle(record, found)
+        if placed:
             summary.anchored += 1
         else:
             summary.orphaned += 1
@@ -258,11 +289,11 @@ def _target(record: Incoming) -> Target:
     return Target(record.exact, record.prefix, record.suffix, start, start + len(record.exact))
 
 
-def _place(record: Incoming, snapshot: PostSnapshot, texts: TextSource) -> tuple[bool, Target]:
-    """(found in the post's text, the target to store) by the placing policy."""
+def _settle(record: Incoming, found: Found) -> tuple[bool, Target]:
+    """(found in the post's text, the target to store) by the placing policy: after a
+    verbatim find, the fresh target; else the record's own."""
     target = _target(record)
-    text = texts(snapshot)
-    if text is None:
+    if found is None:
         return False, target
-    anchor, stored = placed_target(text, target)
-    return not anchor.is_orphan, stored
+    anchor, settled = found
+    return not anchor.is_orphan, settled or target

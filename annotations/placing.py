@@ -106,24 +106,17 @@ def settled_target(text: str, stored: Target, anchor: Anchor) -> Target | None:
     return None if fresh == stored else fresh
 
 
-def placed_target(text: str, target: Target) -> tuple[Anchor, Target]:
-    """Find ``target`` in ``text``; the target to store for it by the rule (the fresh one
-    after a verbatim find, else ``target`` itself). Used for imports."""
+def locate(text: str, target: Target) -> tuple[Anchor, Target | None]:
+    """Find ``target`` in ``text`` and say what to save (see :func:`settled_target`)."""
     anchor = reanchor(text, target)
-    return anchor, settled_target(text, target, anchor) or target
+    return anchor, settled_target(text, target, anchor)
 
 
-def locate(text: str, ann: Annotation) -> tuple[Anchor, Target | None]:
-    """Find ``ann`` in ``text`` and say what to save (see :func:`settled_target`)."""
-    anchor = reanchor(text, ann.target)
-    return anchor, settled_target(text, ann.target, anchor)
-
-
-def locate_each(text: str | None, anns: Iterable[Annotation]) -> list[Found]:
-    """:func:`locate` for each of a post's annotations (None each when it has no text)."""
+def locate_each(text: str | None, targets: Iterable[Target]) -> list[Found]:
+    """:func:`locate` for each of a post's targets (None each when it has no text)."""
     if text is None:
-        return [None for _ in anns]
-    return [locate(text, ann) for ann in anns]
+        return [None for _ in targets]
+    return [locate(text, target) for target in targets]
 
 
 class Placer:
@@ -163,7 +156,7 @@ class Placer:
             found = self._found[ann.id]
         else:
             text = self.text_of(ann.post)
-            found = None if text is None else locate(text, ann)
+            found = None if text is None else locate(text, ann.target)
         if found is None:
             return Placement(ann, "orphan")
         anchor, target = found

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from annotations.model import Annotation, AnnotationId, PostSnapshot
+from annotations.model import Annotation, AnnotationId, PostSnapshot, Target
 from annotations.placing import Found, is_unplaced, locate_each
 
 if TYPE_CHECKING:
     from tui.corpus.model import Post
+
+K = TypeVar("K")
+
+Placeable = tuple[K, PostSnapshot, Target]
+"""A target to find in a post's text, and the key its answer is given under."""
 
 
 class PostTexts:
@@ -36,45 +41,43 @@ class PostTexts:
         return None if path is None else _text_at(path)
 
     def locate_all(
-        self, anns: Iterable[Annotation], progress: Progress | None = None
-    ) -> dict[AnnotationId, Found]:
-        """Where each annotation is in its post's current text, by annotation id
-        (`locate_chunks`); for a `Placer`'s ``found``.
+        self, items: Iterable[Placeable[K]], progress: Progress | None = None
+    ) -> dict[K, Found]:
+        """Where each target is in its post's current text, by its key (`locate_chunks`),
+        all at once.
 
         Args:
-            anns: The annotations (unplaced ones are left out: they have no post).
+            items: (key, post, target) triples (`placeable` makes them of annotations).
             progress: Called with (posts done, posts to do) as the chunks come back.
         """
-        found: dict[AnnotationId, Found] = {}
-        chunks = self.locate_chunks(anns)
+        found: dict[K, Found] = {}
+        chunks = self.locate_chunks(items)
         for chunk in chunks:
             found.update(chunk)
             if progress is not None:
                 progress(chunks.done, chunks.total)
         return found
 
-    def locate_chunks(self, anns: Iterable[Annotation], *, pool_from: int = 2) -> Located:
-        """Where each annotation is in its post's current text (`placing.locate_each`),
-        by annotation id, a chunk of posts at a time; in worker processes when there are
-        many: rendering the posts and searching for quotes that moved or went is all of
-        what placing thousands of annotations costs (`postil notes` and `export`, the
-        annotations screen), and in the app it would take the event loop's turn.
+    def locate_chunks(self, items: Iterable[Placeable[K]], *, pool_from: int = 2) -> Located[K]:
+        """Where each target is in its post's current text (`placing.locate_each`), by
+        its key, a chunk of posts at a time; in worker processes when there are many:
+        rendering the posts and searching for quotes that moved or went is all of what
+        placing thousands of annotations costs (`postil notes`, `export` and `import`,
+        the annotations screen), and in the app it would take the event loop's turn.
 
         Args:
-            anns: The annotations (unplaced ones are left out: they have no post).
+            items: (key, post, target) triples (`placeable` makes them of annotations).
             pool_from: Use worker processes only for at least this many chunks of
                 `TEXTS_CHUNK` posts (starting them costs a moment).
         """
-        groups: dict[str, list[Annotation]] = {}
+        groups: dict[str, list[tuple[K, Target]]] = {}
         paths: dict[str, str | None] = {}
-        for ann in anns:
-            if is_unplaced(ann):
-                continue
-            group = groups.get(ann.post.id)
+        for key, post, target in items:
+            group = groups.get(post.id)
             if group is None:
-                group = groups[ann.post.id] = []
-                paths[ann.post.id] = self.path_of(ann.post)
-            group.append(ann)
+                group = groups[post.id] = []
+                paths[post.id] = self.path_of(post)
+            group.append((key, target))
         return Located(groups, paths, pool_from)
 
     def path_of(self, post: PostSnapshot) -> str | None:
@@ -88,38 +91,44 @@ class PostTexts:
         return self._paths.get(post.id)
 
 
-class Located(Iterator[dict[AnnotationId, Found]]):
-    """Where annotations are (annotation id -> `Found`), a chunk of posts at a time in
-    the posts' order; closing it (or the end) stops the worker processes.
+class Located(Iterator[dict[K, Found]]):
+    """Where targets are (key -> `Found`), a chunk of posts at a time in the posts'
+    order; closing it (or the end) stops the worker processes.
 
     Args:
-        groups: Each post's annotations, by post id.
-        paths: Each post's file, by post id (None: no file: its annotations are orphans).
+        groups: Each post's keys and targets, by post id.
+        paths: Each post's file, by post id (None: no file: its targets are not found).
         pool_from: See `PostTexts.locate_chunks`.
     """
 
     def __init__(
-        self, groups: dict[str, list[Annotation]], paths: dict[str, str | None], pool_from: int
+        self,
+        groups: dict[str, list[tuple[K, Target]]],
+        paths: dict[str, str | None],
+        pool_from: int,
     ) -> None:
         from tui.corpus.workers import run_chunks
 
         self.total = len(groups)
         """How many posts there are to read."""
         self.done = 0
-        """How many posts' annotations were given so far."""
+        """How many posts' targets were given so far."""
         ids = [pid for pid in groups if paths[pid]]
         chunks = [ids[at : at + TEXTS_CHUNK] for at in range(0, len(ids), TEXTS_CHUNK)]
         self._chunks = iter(chunks)
         self._results = run_chunks(
             _locate_chunk,
-            ([(paths[pid] or "", groups[pid]) for pid in chunk] for chunk in chunks),
+            (
+                [(paths[pid] or "", [target for _, target in groups[pid]]) for pid in chunk]
+                for chunk in chunks
+            ),
             pool_from=pool_from,
         )
         self._groups = groups
         self._missing = [pid for pid, path in paths.items() if not path]
 
-    def __next__(self) -> dict[AnnotationId, Found]:
-        found: dict[AnnotationId, Found] = {}
+    def __next__(self) -> dict[K, Found]:
+        found: dict[K, Found] = {}
         if self._missing:  # first, the posts without a file: nothing to wait for
             chunk, self._missing = self._missing, []
             results: list[list[Found]] = [[None] * len(self._groups[pid]) for pid in chunk]
@@ -130,13 +139,19 @@ class Located(Iterator[dict[AnnotationId, Found]]):
                 raise StopIteration
             results = next(self._results)
         for pid, where in zip(chunk, results, strict=True):
-            found.update(zip([ann.id for ann in self._groups[pid]], where, strict=True))
+            found.update(zip([key for key, _ in self._groups[pid]], where, strict=True))
         self.done += len(chunk)
         return found
 
     def close(self) -> None:
         """Stop (the worker processes end once their current chunk is done)."""
         self._results.close()
+
+
+def placeable(anns: Iterable[Annotation]) -> Iterator[Placeable[AnnotationId]]:
+    """The annotations that belong to a post (not the unplaced), as `locate_chunks` takes
+    them: (id, post, target)."""
+    return ((ann.id, ann.post, ann.target) for ann in anns if not is_unplaced(ann))
 
 
 TEXTS_CHUNK = 50
@@ -157,9 +172,9 @@ def _text_at(path: str) -> str | None:
         return None
 
 
-def _locate_chunk(posts: list[tuple[str, list[Annotation]]]) -> list[list[Found]]:
-    """Worker task: for each post file and its annotations, where each is in its text."""
-    return [locate_each(_text_at(path), anns) for path, anns in posts]
+def _locate_chunk(posts: list[tuple[str, list[Target]]]) -> list[list[Found]]:
+    """Worker task: for each post file and targets, where each is in its text."""
+    return [locate_each(_text_at(path), targets) for path, targets in posts]
 
 
 class PathsOf(Mapping[str, str]):

@@ -54,7 +54,7 @@ def test_an_approximate_find_is_shown_but_nothing_is_saved(store: AnnotationStor
 
 def test_settled_target_rule() -> None:
     target = make_target(TEXT, *_target())
-    anchor, saved = locate(TEXT, _annotation(target))
+    anchor, saved = locate(TEXT, target)
     assert anchor.status == "anchored" and saved is None  # nothing changed: nothing saved
     assert settled_target(TEXT, target, anchor) is None
 

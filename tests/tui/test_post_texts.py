@@ -15,7 +15,7 @@ from tests.tui.conftest import FIXED_POSTS, write_posts
 from tests.tui.screens.test_reader_support import load_posts, post_named
 from tui import post_texts
 from tui.corpus import workers
-from tui.post_texts import PostTexts
+from tui.post_texts import PostTexts, placeable
 
 
 @pytest.mark.parametrize("method", [None, "fork"])
@@ -40,12 +40,12 @@ def test_found_in_chunks_as_placed_one_by_one(
 
     monkeypatch.setattr(post_texts, "TEXTS_CHUNK", 1)  # a chunk a post
     monkeypatch.setattr(workers, "_start_method", lambda: method)
-    chunks = texts.locate_chunks(anns, pool_from=1)
+    chunks = texts.locate_chunks(placeable(anns), pool_from=1)
     found = list(chunks)
     assert chunks.total == 3  # the two posts and the gone one; the unplaced has none
     assert len(found) == 3 and all(found)  # the gone post's first, then a post a chunk
     merged = {ann_id: where for chunk in found for ann_id, where in chunk.items()}
-    assert merged == texts.locate_all(anns)
+    assert merged == texts.locate_all(placeable(anns))
     one_by_one = [Placer(texts).place(ann) for ann in anns]
     assert [Placer(texts, found=merged).place(ann) for ann in anns] == one_by_one
     statuses = sorted(placed.status for placed in one_by_one)

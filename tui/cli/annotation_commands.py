@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from annotations.placing import Placement, Placer
+from annotations.placing import Found, Placement, Placer
 
 if TYPE_CHECKING:
     from annotations.importing import ImportSummary
-    from annotations.model import Annotation
+    from annotations.model import Annotation, PostSnapshot, Target
     from annotations.store import AnnotationStore
     from tui.corpus.index import CorpusIndex
     from tui.corpus.model import Post
@@ -61,7 +61,7 @@ def placer_for(store: AnnotationStore, anns: Sequence[Annotation] = ()) -> Place
     ``anns`` are is found first, all at once (`PostTexts.locate_all`: in worker
     processes), with a progress bar on a terminal."""
     from tui.cli.corpus_output import ProgressBar
-    from tui.post_texts import PathsOf, PostTexts
+    from tui.post_texts import PathsOf, PostTexts, placeable
 
     index: list[CorpusIndex | None] = []
 
@@ -73,7 +73,7 @@ def placer_for(store: AnnotationStore, anns: Sequence[Annotation] = ()) -> Place
     texts = PostTexts(PathsOf(find))
     bar = ProgressBar()
     try:
-        found = texts.locate_all(anns, bar.callback("reading the annotated posts"))
+        found = texts.locate_all(placeable(anns), bar.callback("reading the annotated posts"))
     finally:
         bar.close()
     return Placer(texts, store, warn=warn, found=found)
@@ -202,6 +202,7 @@ def import_file(path: Path, fmt: str | None, store: AnnotationStore) -> ImportSu
         read_records,
     )
     from annotations.importing import import_records
+    from tui.cli.corpus_output import ProgressBar
     from tui.post_texts import PostTexts
 
     try:
@@ -216,4 +217,13 @@ def import_file(path: Path, fmt: str | None, store: AnnotationStore) -> ImportSu
     except ImportFileError as exc:
         raise CommandError(f"{path} cannot be imported: {exc}", 1) from None
     posts = corpus_posts()
-    return import_records(records, posts, store, PostTexts({p.id: p.path for p in posts}))
+    texts = PostTexts({p.id: p.path for p in posts})
+
+    def locator(wanted: list[tuple[int, PostSnapshot, Target]]) -> dict[int, Found]:
+        bar = ProgressBar()
+        try:
+            return texts.locate_all(wanted, bar.callback("reading the annotated posts"))
+        finally:
+            bar.close()
+
+    return import_records(records, posts, store, texts, locator=locator)

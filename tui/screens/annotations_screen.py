@@ -178,7 +178,7 @@ annotations that match no post. Orphans (quotes no longer found in their post) a
         """Place them with the one policy (moves saved by its rule), found a chunk of
         posts at a time (in worker processes when there are many, `locate_chunks`);
         report now and then so the list fills early."""
-        from tui.post_texts import PathsOf, PostTexts
+        from tui.post_texts import PathsOf, PostTexts, placeable
 
         worker = get_current_worker()
         texts = PostTexts(PathsOf(self.find_post))
@@ -186,7 +186,7 @@ annotations that match no post. Orphans (quotes no longer found in their post) a
         orphans: set[str] = set()
         checked = sum(map(is_unplaced, annotations))  # nothing to find
         last_report = time.monotonic()
-        chunks = texts.locate_chunks(annotations, pool_from=POOL_FROM)
+        chunks = texts.locate_chunks(placeable(annotations), pool_from=POOL_FROM)
         try:
             for found in chunks:
                 if worker.is_cancelled:
