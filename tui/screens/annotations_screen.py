@@ -137,6 +137,8 @@ annotations that match no post. Orphans (quotes no longer found in their post) a
         self.unplaced: frozenset[str] = frozenset()
         """Ids of imported annotations that matched no post."""
         self._checked = False
+        self._checked_count = 0
+        """Annotations checked so far (reported every `REPORT_INTERVAL`)."""
         self._query: Query = parse_query("", annotation_keys=True)
 
     def compose(self) -> ComposeResult:
@@ -215,10 +217,13 @@ annotations that match no post. Orphans (quotes no longer found in their post) a
 
     @on(OrphansFound)
     def _orphans_found(self, event: OrphansFound) -> None:
+        self._checked_count = event.checked
         if event.orphans != self.orphans or event.done:
             self.orphans = event.orphans
             self._checked = event.done
             self._refresh_list()
+        else:
+            self._show_status()
 
     @on(LoadFailed)
     def _load_failed(self, event: LoadFailed) -> None:
@@ -281,8 +286,13 @@ annotations that match no post. Orphans (quotes no longer found in their post) a
         ]
         self.annotation_list.show(shown, self.orphans, self.unplaced)
         self.refresh_bindings()  # Delete needs an entry under the cursor
+        self._show_status()
+
+    def _show_status(self) -> None:
+        """The status line: how many are shown, orphans, unplaced, the check's progress."""
         if self.annotations:
-            status = f"{len(shown)} of {len(self.annotations)} annotations"
+            shown, total = len(self.annotation_list.shown), len(self.annotations)
+            status = f"{shown} of {total} annotations"
         else:
             status = "no highlights yet: in a post, v selects a sentence and h highlights it"
         if self.orphans:
@@ -291,7 +301,10 @@ annotations that match no post. Orphans (quotes no longer found in their post) a
         if self.unplaced:
             status += f" · {len(self.unplaced)} unplaced (u lists them)"
         if not self._checked and self.annotations:
-            status += " · checking which quotes are still in their posts…"
+            status += " · checking which quotes are still in their posts"
+            if self._checked_count:
+                status += f": {self._checked_count:,} of {total:,}"
+            status += "…"
         self.query_one("#annotations-status", Label).update(Content(status))
 
     # -- actions ---------------------------------------------------------------------------

@@ -126,6 +126,32 @@ async def test_orphans_are_found_in_worker_processes(
         assert "4 of 4 annotations" in status and "1 orphan" in status
 
 
+async def test_the_status_line_counts_the_quotes_checked(
+    store: AnnotationStore, corpus: list[Post], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checking 10,000 annotations takes seconds: the status line says how far it got."""
+    monkeypatch.setattr(AnnotationsScreen, "_find_orphans", lambda self, annotations: None)
+    app = app_for(store, corpus, tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AnnotationsScreen)
+
+        def status() -> str:
+            return str(screen.query_one("#annotations-status").render())
+
+        assert status().endswith(
+            "4 of 4 annotations · checking which quotes are still in their posts…"
+        )
+        screen.post_message(AnnotationsScreen.OrphansFound(frozenset(), 2, False))
+        await settle(pilot)
+        assert status().endswith("checking which quotes are still in their posts: 2 of 4…")
+        [orphan] = [a.id for a in screen.annotations if a.target.exact == ORPHAN_QUOTE]
+        screen.post_message(AnnotationsScreen.OrphansFound(frozenset({orphan}), 4, True))
+        await settle(pilot)
+        assert status() == "4 of 4 annotations · 1 orphan"
+
+
 async def test_d_deletes_the_annotation_under_the_cursor_after_asking(
     store: AnnotationStore, corpus: list[Post], tmp_path: Path
 ) -> None:
