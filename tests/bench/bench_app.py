@@ -31,6 +31,10 @@ every frame, only the bytes to the terminal are skipped.
   ``render_line`` with laid-out text, then that frame's update, encoded to terminal
   bytes as a real terminal would get them), for ~15 posts of median size and for the
   700 KB post; each post opened once, unread, so marking it read is part of the work;
+- annotations: with those 10,000 annotations (one in ten an orphan: its quote is in no
+  post), from ``a`` posted to the app to the annotations screen's list, and to every
+  quote checked (its status line done), with a ``down`` key posted every 0.2 s meanwhile
+  (from the key to the cursor's move);
 - memory: peak RSS (VmHWM) of ``postil`` with 10,000 annotations in the store, once
   the list is checked, a filter and the text queries answered with their facets.
 
@@ -364,6 +368,51 @@ async def _interactive(folders: str, store: str, big: str, queries: list[str]) -
     _emit(result)
 
 
+def child_annotations(folders: str, store: str) -> None:
+    """The annotations screen: from ``a`` to its list, and to every quote checked."""
+    from tui.app import make_app
+
+    asyncio.run(_annotations(make_app(_folders(folders), store_path=Path(store))))
+
+
+async def _annotations(app: Any) -> None:
+    from textual import events
+
+    from tui.screens.annotations_screen import AnnotationsScreen
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not (app.index_state.fields and app.index_state.checked):
+            await asyncio.sleep(0.05)
+        await _settle(app, pilot)
+        started = time.perf_counter()
+        app.post_message(events.Key("a", "a"))
+        while not (isinstance(app.screen, AnnotationsScreen) and app.screen.annotations):
+            await asyncio.sleep(0.005)
+        listed = time.perf_counter() - started
+        screen = app.screen
+        keys: list[float] = []
+        while not screen._checked:
+            before = screen.annotation_list.cursor
+            pressed = time.perf_counter()
+            app.post_message(events.Key("down", None))
+            while screen.annotation_list.cursor == before and not screen._checked:
+                await asyncio.sleep(0.001)
+            keys.append((time.perf_counter() - pressed) * 1000)
+            await asyncio.sleep(0.2)
+        checked = time.perf_counter() - started
+        orphans = len(screen.orphans)
+    _emit(
+        {
+            "listed_ms": listed * 1000,
+            "checked_s": checked,
+            "orphans": orphans,
+            "key_median_ms": statistics.median(keys) if keys else 0.0,
+            "key_max_ms": max(keys, default=0.0),
+            "maxrss_mb": _maxrss_mb(),
+        }
+    )
+
+
 def child(argv: list[str]) -> None:
     """Entry point of the child processes."""
     mode, *args = argv
@@ -373,6 +422,8 @@ def child(argv: list[str]) -> None:
         child_start(*args)
     elif mode == "memory":
         child_memory(*args)
+    elif mode == "annotations":
+        child_annotations(*args)
     else:
         child_interactive(*args)
 
@@ -450,14 +501,27 @@ def _big_post(folder: Path) -> Path:
 
 
 def _annotation_store(path: Path, folders: list[Path], count: int) -> None:
-    """A TinyDB store file with ``count`` annotations spread over the corpus's posts."""
+    """A TinyDB store file with ``count`` annotations spread over the corpus's posts, each
+    a real passage of its post but one in ten, whose quote is in no post (an orphan, the
+    costly case for placing: it is searched for approximately)."""
+    from annotations.anchor import make_target
     from tests.corpus_posts import corpus_posts
+    from tui.corpus.workers import run_chunks
 
     posts = corpus_posts(folders)
     rng = random.Random(3)
+    chosen = [rng.choice(posts) for _ in range(count)]
+    paths = sorted({post.path for post in chosen})
+    chunks = [paths[at : at + 50] for at in range(0, len(paths), 50)]
+    texts = dict(zip(paths, (t for ts in run_chunks(_texts_of, chunks) for t in ts), strict=True))
     docs: dict[str, Any] = {}
-    for i in range(count):
-        post = rng.choice(posts)
+    for i, post in enumerate(chosen):
+        text = texts[post.path]
+        target = {"exact": "quote", "prefix": "", "suffix": "", "start": 0, "end": 5}
+        if text and i % 10:
+            size = rng.randint(8, 30)
+            start = rng.randrange(0, max(1, len(text) - size))
+            target = make_target(text, start, min(len(text), start + size)).to_doc()
         docs[str(i + 1)] = {
             "id": str(uuid.UUID(int=rng.getrandbits(128))),
             "post": {
@@ -469,7 +533,7 @@ def _annotation_store(path: Path, folders: list[Path], count: int) -> None:
                 "date": post.date.isoformat() if post.date else None,
                 "tags": list(post.tags),
             },
-            "target": {"exact": "quote", "prefix": "", "suffix": "", "start": 0, "end": 5},
+            "target": target,
             "note": "a note" if i % 3 == 0 else "",
             "tags": [],
             "color": "yellow",
@@ -479,6 +543,13 @@ def _annotation_store(path: Path, folders: list[Path], count: int) -> None:
         }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"annotations": docs}), encoding="utf-8")
+
+
+def _texts_of(paths: list[str]) -> list[str]:
+    """Worker task: the canonical texts of post files."""
+    from tui.render.document import canonical_text
+
+    return [canonical_text(path) for path in paths]
 
 
 def _sizes() -> tuple[int, ...]:
@@ -589,6 +660,14 @@ def main() -> None:
             print(
                 f"  peak memory with {ANNOTATIONS:,} annotations, after the list, a filter and"
                 f" text queries: {mem['maxrss_mb']:.0f} MB (empty app {empty['maxrss_mb']:.0f} MB)"
+            )
+            marks, _ = _run_child(env, "annotations", joined, str(annotated))
+            print(
+                f"  annotations screen, {ANNOTATIONS:,} annotations ({marks['orphans']:,} of"
+                f" them orphans): the list {marks['listed_ms']:.0f} ms after `a`, every quote"
+                f" checked {marks['checked_s']:.1f} s; a key meanwhile: median"
+                f" {marks['key_median_ms']:.0f} ms, max {marks['key_max_ms']:.0f} ms;"
+                f" peak {marks['maxrss_mb']:.0f} MB"
             )
             env["POSTIL_STORE"] = str(store)
             inter, _ = _run_child(
