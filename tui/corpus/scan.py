@@ -115,6 +115,89 @@ def walk(
     return walker.problems, walker.roots
 
 
+@dataclass(slots=True)
+class PartWalked:
+    """What `walk_part` met besides the files it handed over."""
+
+    problems: list[Problem]
+    files: dict[int, set[int]]
+    """The inode numbers of the files listed, by device."""
+    folders: set[tuple[int, int]]
+    """The (device, inode) of the folders entered (not the root)."""
+    clash: bool
+    """The root's own files met a file of these folders: the whole walk may differ."""
+
+
+def split_root(root: str, parts: int) -> list[list[str]] | None:
+    """The subfolders of the folder ``root``, in walk order, cut into ``parts`` runs of
+    about as many folders, to walk side by side (`walk_part`); None when its walk cannot
+    be cut so: fewer subfolders than parts, or right in it a link, a fifo or a name that
+    is not UTF-8 (their place among the subfolders' walks would matter)."""
+    names: list[bytes] = []
+    try:
+        with os.scandir(os.fsencode(root)) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    return None
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name[:1] != b".":
+                        names.append(entry.name)
+                elif not entry.is_file(follow_symlinks=False):
+                    return None
+    except OSError:
+        return None
+    if len(names) < parts or not all(map(_is_utf8, names)):
+        return None
+    names.sort()
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    size, extra = divmod(len(names), parts)
+    runs: list[list[str]] = []
+    start = 0
+    for part in range(parts):
+        end = start + size + (part < extra)
+        runs.append([prefix + os.fsdecode(name) for name in names[start:end]])
+        start = end
+    return runs
+
+
+def walk_part(
+    index: int, root: str, folders: list[str], own_files: bool, on_batch: OnBatch, on_done: OnDone
+) -> PartWalked:
+    """Walk a run of `split_root`'s subfolders of the ``index``-th corpus root as the
+    whole walk does them; the last run (``own_files``) then lists the root's own files
+    and ends the root, as its walk ends. Walking every run in order gives what `walk`
+    gives, unless two runs meet the same file or folder (a link, a hard link): compare
+    their `PartWalked` first (`parts_agree`).
+
+    Raises:
+        OSError: The root cannot be reached any more.
+    """
+    walker = _Walker(on_batch, on_done)
+    root_key = walker.walk_part(index, root, folders, own_files)
+    return PartWalked(
+        walker.problems, walker.seen_files, walker.seen_dirs - {root_key}, walker.clash
+    )
+
+
+def parts_agree(parts: Sequence[PartWalked]) -> bool:
+    """Whether walking these runs gave what the whole walk gives: no run met a file or
+    folder another run met (the whole walk lists each once, the first time)."""
+    if any(part.clash for part in parts):
+        return False
+    files: dict[int, set[int]] = {}
+    folders: set[tuple[int, int]] = set()
+    for part in parts:
+        if not folders.isdisjoint(part.folders):
+            return False
+        folders |= part.folders
+        for dev, inos in part.files.items():
+            seen = files.setdefault(dev, set())
+            if not seen.isdisjoint(inos):
+                return False
+            seen |= inos
+    return True
+
+
 def resolve_roots(paths: Sequence[str | Path]) -> list[str]:
     """The absolute corpus roots of ``paths`` (``~`` expanded, links not resolved).
 
@@ -189,6 +272,8 @@ class _Walker:
         """Where paths relative to the root being walked begin."""
         self.root_tag = ""
         """The root being walked, as it starts every group (see `FileBatch.group`)."""
+        self.clash = False
+        """`walk_part`: the root's own files met a file its folders listed."""
 
     def walk(self, roots: list[str]) -> None:
         for index, root in enumerate(roots):
@@ -212,7 +297,39 @@ class _Walker:
         self.rel_start = len(root if root.endswith(os.sep) else root + os.sep)
         self._walk(root, [key])
 
-    def _walk(self, folder: str, ancestors: list[tuple[int, int]]) -> None:
+    def walk_part(
+        self, index: int, root: str, folders: list[str], own_files: bool
+    ) -> tuple[int, int]:
+        """Walk these subfolders of the ``index``-th root as its whole walk would (the
+        same groups, batches and problems, in the same order); with ``own_files``, then
+        the root's own files and its end, as its walk ends (see `walk_part`). Returns the
+        root's (device, inode)."""
+        self.roots.append(root)
+        self.root_tag = f"{index}\0"
+        self.rel_start = len(root if root.endswith(os.sep) else root + os.sep)
+        info = os.stat(root)
+        key = (info.st_dev, info.st_ino)
+        self.seen_dirs.add(key)
+        for folder in folders:
+            try:
+                found = os.stat(folder)
+            except OSError as exc:
+                self._problem_from_os(folder, exc, folder=True)
+                continue
+            self._enter(found, folder, [key])
+        if own_files:
+            listed, self.seen_files = self.seen_files, {}
+            self._walk(root, [key], enter=False)
+            # The whole walk lists the root's files among its folders by name: one that
+            # is also in a folder (a hard link) might be listed there instead.
+            self.clash = any(
+                not inos.isdisjoint(listed.get(dev, ())) for dev, inos in self.seen_files.items()
+            )
+            for dev, inos in listed.items():
+                self.seen_files.setdefault(dev, set()).update(inos)
+        return key
+
+    def _walk(self, folder: str, ancestors: list[tuple[int, int]], *, enter: bool = True) -> None:
         # The folder is opened once and its files are stat()ed relative to it
         # (fstatat): the kernel does not walk the whole path again for every file,
         # which is most of the cost of a walk.
@@ -247,7 +364,7 @@ class _Walker:
             self._problem_from_os(folder, exc, folder=True)
             return
         try:
-            self._walk_entries(folder, fd, listing, posts, others, ancestors)
+            self._walk_entries(folder, fd, listing, posts, others, ancestors, enter)
         finally:
             if fd is not None:
                 os.close(fd)
@@ -260,9 +377,10 @@ class _Walker:
         posts: list[bytes],
         others: list[os.DirEntry[bytes]],
         ancestors: list[tuple[int, int]],
+        enter: bool = True,
     ) -> None:
-        """List the folder's files and enter its folders, all in name order (``listing``:
-        all the folder's names, each followed by a NUL)."""
+        """List the folder's files and enter its folders (unless not ``enter``), all in
+        name order (``listing``: all the folder's names, each followed by a NUL)."""
         prefix = folder if folder.endswith(os.sep) else folder + os.sep
         key, texts = self._sort(posts, listing)
         # Besides the post files: the folders to enter and the problems to report,
@@ -309,6 +427,8 @@ class _Walker:
             path = prefix + os.fsdecode(name)
             if what == _PROBLEM:
                 self._problem_from_os(path, payload)  # type: ignore[arg-type]
+            elif not enter:
+                continue
             elif what == _ENTER:
                 try:
                     info = payload.stat()  # type: ignore[attr-defined]

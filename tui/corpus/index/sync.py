@@ -18,6 +18,7 @@ in ``gone`` (the engine may be updated later, by another process).
 from __future__ import annotations
 
 import hashlib
+import os
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,8 +37,18 @@ from tui.corpus.index.db import (
     stored_path,
 )
 from tui.corpus.model import Problem
-from tui.corpus.scan import FileBatch, walk
-from tui.corpus.workers import run_chunks
+from tui.corpus.scan import (
+    FileBatch,
+    OnBatch,
+    OnDone,
+    PartWalked,
+    parts_agree,
+    resolve_roots,
+    split_root,
+    walk,
+    walk_part,
+)
+from tui.corpus.workers import default_workers, run_chunks
 
 Progress = Callable[[int, int], None]
 """progress(done, total): files parsed so far out of those to parse."""
@@ -54,6 +65,9 @@ CHUNK: Final[int] = 400
 
 BATCH: Final[int] = 4000
 """Files written per transaction."""
+
+WALK_SPLIT_FROM: Final[int] = 20_000
+"""Files (as many as the last sync recorded) from which the walk is split in parts."""
 
 
 @dataclass(slots=True)
@@ -83,6 +97,13 @@ class _Group:
     sizes: list[int] = field(default_factory=list)
     mtimes: list[int] = field(default_factory=list)
     inos: list[int] = field(default_factory=list)
+
+    def add(self, batch: FileBatch) -> None:
+        """Add a batch of the folder's files."""
+        self.names += batch.names
+        self.sizes += [info.st_size for info in batch.infos]
+        self.mtimes += [info.st_mtime_ns for info in batch.infos]
+        self.inos += [info.st_ino for info in batch.infos]
 
     def signature(self) -> bytes:
         digest = hashlib.blake2b(digest_size=16)
@@ -142,26 +163,24 @@ def sync(
         path_of(grp): signature
         for grp, signature in db.conn.execute("SELECT grp, signature FROM groups")
     }
-    groups: dict[str, _Group] = {}
 
-    def on_batch(batch: FileBatch) -> None:
-        group = groups.get(batch.group)
-        if group is None:
-            group = groups[batch.group] = _Group(batch.prefix, batch.rel_start)
-        group.names += batch.names
-        group.sizes += [info.st_size for info in batch.infos]
-        group.mtimes += [info.st_mtime_ns for info in batch.infos]
-        group.inos += [info.st_ino for info in batch.infos]
-
-    def on_done(name: str) -> None:
-        group = groups.pop(name, None) or _Group()
-        signature = group.signature()
+    def settle(name: str, signature: bytes, group: _Group | None) -> None:
+        """A folder walked: compare its files with their rows if its signature changed
+        (``group``: its files; None only when the signature is the recorded one)."""
         if known.pop(name, None) == signature:
             return
-        _compare(db, name, group, diff)
+        _compare(db, name, group or _Group(), diff)
         diff.signatures[name] = signature
 
-    problems, _ = walk(db.roots, on_batch, on_done)
+    parts = _walk_in_parts(db, known)
+    if parts is None:
+        problems, _ = walk(db.roots, *_collector(settle))
+    else:
+        problems = []
+        for part in parts:
+            problems += part.walked.problems
+            for done in part.groups:
+                settle(*done)
     for name in known:  # folders that are gone, whole
         diff.gone_groups.append(name)
         for key, ino, size, mtime, pid in db.conn.execute(
@@ -172,6 +191,76 @@ def sync(
     _match_renames(diff, report)
     _write(db, diff, report, progress, workers)
     return report
+
+
+Settle = Callable[[str, bytes, "_Group | None"], None]
+"""settle(folder's group name, its signature, its files or None when unchanged)."""
+
+
+def _collector(settle: Settle, known: dict[str, bytes] | None = None) -> tuple[OnBatch, OnDone]:
+    """The walk's callbacks: gather each folder's files, then ``settle`` it (with its
+    files only when its signature is not the one in ``known``, if given)."""
+    groups: dict[str, _Group] = {}
+
+    def on_batch(batch: FileBatch) -> None:
+        group = groups.get(batch.group)
+        if group is None:
+            group = groups[batch.group] = _Group(batch.prefix, batch.rel_start)
+        group.add(batch)
+
+    def on_done(name: str) -> None:
+        group = groups.pop(name, None) or _Group()
+        signature = group.signature()
+        unchanged = known is not None and known.get(name) == signature
+        settle(name, signature, None if unchanged else group)
+
+    return on_batch, on_done
+
+
+@dataclass(slots=True)
+class _Part:
+    """A run of a root's folders walked in a worker process (`_walk_run`)."""
+
+    groups: list[tuple[str, bytes, _Group | None]]
+    """Each folder as `sync`'s ``settle`` takes it, in walk order."""
+    walked: PartWalked
+
+
+def _walk_in_parts(db: Database, known: dict[str, bytes]) -> list[_Part] | None:
+    """The walk of a lone root folder with many files, its subfolders cut in runs
+    walked side by side in worker processes, one a core (stat() is most of a walk, and
+    the kernel serves several processes at once: threads did not help); None when it
+    is not worth it or cannot be done so (then `scan.walk` walks it whole)."""
+    roots = resolve_roots(db.roots)
+    if len(roots) != 1 or not os.path.isdir(roots[0]):
+        return None
+    files = db.conn.execute("SELECT max(key) FROM files").fetchone()[0]
+    if files is None or files < WALK_SPLIT_FROM:
+        return None
+    workers = default_workers()
+    runs = split_root(roots[0], workers) if workers > 1 else None
+    if runs is None:
+        return None
+    last = len(runs) - 1
+    tasks = [(roots[0], run, index == last, known) for index, run in enumerate(runs)]
+    parts = list(run_chunks(_walk_run, tasks, workers=workers))
+    if any(part is None for part in parts):
+        return None
+    done = [part for part in parts if part is not None]
+    return done if parts_agree([part.walked for part in done]) else None
+
+
+def _walk_run(task: tuple[str, list[str], bool, dict[str, bytes]]) -> _Part | None:
+    """Worker task: walk a run of the root's folders (see `scan.walk_part`); None when
+    the root cannot be reached any more (the whole walk then says why)."""
+    root, folders, own_files, known = task
+    groups: list[tuple[str, bytes, _Group | None]] = []
+    on_batch, on_done = _collector(lambda *done: groups.append(done), known)
+    try:
+        walked = walk_part(0, root, folders, own_files, on_batch, on_done)
+    except OSError:
+        return None
+    return _Part(groups, walked)
 
 
 def _compare(db: Database, name: str, group: _Group, diff: _Diff) -> None:
