@@ -169,7 +169,9 @@ def sync(
         (``group``: its files; None only when the signature is the recorded one)."""
         if known.pop(name, None) == signature:
             return
-        _compare(db, name, group or _Group(), diff)
+        if group is None:  # a part left out the files of a folder that changed
+            raise RuntimeError(f"the walk lost the files of {name!r}")
+        _compare(db, name, group, diff)
         diff.signatures[name] = signature
 
     parts = _walk_in_parts(db, known)
