@@ -83,6 +83,18 @@ def test_ls_table_is_sanitized_and_aligned(runner: CliRunner) -> None:
     assert starts == {cell_len(cjk) - cell_len("王五")}
 
 
+def test_ls_query_table_fits_the_author_column_to_its_rows(runner: CliRunner) -> None:
+    """The author column was as wide as the archive's widest author for any query, and
+    reading every author cost 0.23 s at 500k posts; a query's rows are read first."""
+    env = {"COLUMNS": "90"}
+    whole = runner.invoke(main, ["ls", str(POSTS)], env=env).stdout.splitlines()
+    one = runner.invoke(main, ["ls", str(POSTS), "-q", 'author:"Lin Wei"'], env=env)
+    [line] = one.stdout.splitlines()
+    assert line.endswith("  Lin Wei") and cell_len(line) == 90
+    [same] = [shown for shown in whole if shown.startswith(line[:12])]
+    assert same.endswith("  Lin Wei") and cell_len(same) < 90  # a wider author elsewhere
+
+
 def test_ls_table_dates_are_the_utc_days_of_the_json_dates(runner: CliRunner) -> None:
     table = runner.invoke(main, ["ls", str(POSTS)], env={"COLUMNS": "120"})
     listing = runner.invoke(main, ["ls", str(POSTS), "--json"])

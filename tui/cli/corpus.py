@@ -136,6 +136,11 @@ def _warn_problems(index: CorpusIndex) -> None:
         click.echo(f"postil: {n} {noun} listed with problems (run postil check).", err=True)
 
 
+TABLE_ROWS_HELD = 10_000
+"""Rows `ls` reads before printing its table, to fit the author column to them (more
+are printed as they are read, the column fitted to every author of the archive)."""
+
+
 @main.command("ls")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-q", "--query", "query_text", default="", help="Only posts matching QUERY.")
@@ -172,17 +177,25 @@ def ls_command(
     rows: Iterable[tuple[Any, ...]]
     if query.is_empty and query.sort is None:
         rows = index.db.iter_rows_newest_first(columns, limit=limit)
+        count = limit
     else:
         _searchable(index, query)
         search = index.search(query, _cli_state(query))
-        rows = batched_rows(index, search.keys(0, limit), columns)
+        keys = search.keys(0, limit)
+        rows = batched_rows(index, keys, columns)
+        count = len(keys)
     if as_json:
         posts: Iterable[Post] = map(post_of, rows)
         objects: Iterable[dict[str, Any]] = map(post_json, posts)
         if snippets and query.has_text_terms:
             objects = _with_snippets(posts, query)
         write_json(objects, sys.stdout)
+    elif count is not None and count <= TABLE_ROWS_HELD:
+        # The column fits the authors printed (a query's few rows, read first).
+        rows = list(rows)
+        write_table(rows, sys.stdout, author_width(row[4] for row in rows if row[4]))
     else:
+        # Too many rows to hold: the column fits every author of the archive.
         write_table(rows, sys.stdout, author_width(index.db.authors()))
     _warn_problems(index)
 
