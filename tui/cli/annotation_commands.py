@@ -7,7 +7,7 @@ only when a post file moved or an import needs it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -17,10 +17,11 @@ from annotations.placing import Found, Placement, Placer
 
 if TYPE_CHECKING:
     from annotations.importing import ImportSummary
-    from annotations.model import Annotation, PostSnapshot, Target
+    from annotations.model import Annotation
     from annotations.store import AnnotationStore
     from tui.corpus.index import CorpusIndex
     from tui.corpus.model import Post
+    from tui.post_texts import K, Placeable, PostTexts
 
 
 class CommandError(Exception):
@@ -60,7 +61,6 @@ def placer_for(store: AnnotationStore, anns: Sequence[Annotation] = ()) -> Place
     """The placing policy over the posts' current texts, saving moves in ``store``; where
     ``anns`` are is found first, all at once (`PostTexts.locate_all`: in worker
     processes), with a progress bar on a terminal."""
-    from tui.cli.corpus_output import ProgressBar
     from tui.post_texts import PathsOf, PostTexts, placeable
 
     index: list[CorpusIndex | None] = []
@@ -71,12 +71,18 @@ def placer_for(store: AnnotationStore, anns: Sequence[Annotation] = ()) -> Place
         return None if index[0] is None else index[0].db.find_post(post_id)
 
     texts = PostTexts(PathsOf(find))
+    return Placer(texts, store, warn=warn, found=_located(texts, placeable(anns)))
+
+
+def _located(texts: PostTexts, items: Iterable[Placeable[K]]) -> dict[K, Found]:
+    """`PostTexts.locate_all`, with a progress bar on a terminal."""
+    from tui.cli.corpus_output import ProgressBar
+
     bar = ProgressBar()
     try:
-        found = texts.locate_all(placeable(anns), bar.callback("reading the annotated posts"))
+        return texts.locate_all(items, bar.callback("reading the annotated posts"))
     finally:
         bar.close()
-    return Placer(texts, store, warn=warn, found=found)
 
 
 def select_placements(
@@ -202,7 +208,6 @@ def import_file(path: Path, fmt: str | None, store: AnnotationStore) -> ImportSu
         read_records,
     )
     from annotations.importing import import_records
-    from tui.cli.corpus_output import ProgressBar
     from tui.post_texts import PostTexts
 
     try:
@@ -218,12 +223,6 @@ def import_file(path: Path, fmt: str | None, store: AnnotationStore) -> ImportSu
         raise CommandError(f"{path} cannot be imported: {exc}", 1) from None
     posts = corpus_posts()
     texts = PostTexts({p.id: p.path for p in posts})
-
-    def locator(wanted: list[tuple[int, PostSnapshot, Target]]) -> dict[int, Found]:
-        bar = ProgressBar()
-        try:
-            return texts.locate_all(wanted, bar.callback("reading the annotated posts"))
-        finally:
-            bar.close()
-
-    return import_records(records, posts, store, texts, locator=locator)
+    return import_records(
+        records, posts, store, texts, locator=lambda wanted: _located(texts, wanted)
+    )
