@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.tui.conftest import MakeTestApp
+from tests.tui.screens.test_reader_support import run_command
 from tests.tui.screens.test_reader_support import settle as settle_workers
 from tui import locations
 from tui.app import PostilApp, make_app
@@ -230,6 +233,19 @@ async def until(pilot: Pilot[None], condition: Any, timeout: float = 10.0) -> No
         await pilot.pause(0.02)
 
 
+@contextlib.asynccontextmanager
+async def listed_with_held_drafts(
+    make_test_app: MakeTestApp, corpus_dir: Path
+) -> AsyncIterator[tuple[PostilApp, Pilot[None], threading.Event]]:
+    """The app on ``corpus_dir`` with a draft whose reading is held (`held_drafts`: set
+    the event to let it through), once its list shows."""
+    app = make_test_app([corpus_dir])
+    gate = held_drafts(app, corpus_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.is_loaded and app.library.post_list.posts)
+        yield app, pilot, gate
+
+
 async def test_the_drafts_offer_ignores_keys_typed_before_it_could_be_read(
     make_test_app: MakeTestApp, small_corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -240,10 +256,7 @@ async def test_the_drafts_offer_ignores_keys_typed_before_it_could_be_read(
     # Longer than a loaded machine can take between the offer's mount and the keys (half
     # a second was, once, under the parallel suite); its end is then set by hand.
     monkeypatch.setattr(ordered_keys, "UNASKED_READ_S", 60.0)
-    app = make_test_app([small_corpus_dir])
-    gate = held_drafts(app, small_corpus_dir)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: app.is_loaded and app.library.post_list.posts)
+    async with listed_with_held_drafts(make_test_app, small_corpus_dir) as (app, pilot, gate):
         gate.set()
         await until(pilot, lambda: offered(app))
         await pilot.press("enter", "down")
@@ -263,10 +276,7 @@ async def test_the_drafts_offer_waits_until_the_keys_rest(
     from tui.widgets import ordered_keys
 
     monkeypatch.setattr(ordered_keys, "UNASKED_QUIET_S", 2.0)
-    app = make_test_app([small_corpus_dir])
-    gate = held_drafts(app, small_corpus_dir)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: app.is_loaded and app.library.post_list.posts)
+    async with listed_with_held_drafts(make_test_app, small_corpus_dir) as (app, pilot, gate):
         typed = time.monotonic()
         await pilot.press("down")
         gate.set()
@@ -287,9 +297,7 @@ async def test_drafts_asked_for_from_the_palette_are_offered_at_once(
     app = make_test_app([small_corpus_dir])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("ctrl+p", *"restore note drafts")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
+        await run_command(pilot, "restore note drafts")
         await settle(app, pilot)
         assert app.screen is app.library
         assert any("There are no note drafts." in n.message for n in app._notifications)
@@ -301,9 +309,7 @@ async def test_drafts_asked_for_from_the_palette_are_offered_at_once(
         await pilot.pause(UNASKED_READ_S)
         await pilot.press("n")  # Later
         await settle(app, pilot)
-        await pilot.press("ctrl+p", *"restore note drafts")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
+        await run_command(pilot, "restore note drafts")
         await until(pilot, lambda: offered(app))
         await pilot.press("enter")  # Restore, at once
         await settle(app, pilot)

@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 
 from tests.tui.conftest import MakeTestApp
+from tests.tui.screens.test_reader_support import run_command
 from tests.tui.screens.test_reader_support import settle as settle_workers
 from tui.app import PostilApp
 from tui.config import Config, load_config
@@ -423,9 +424,7 @@ async def test_sort_from_the_command_palette(
     app = make_test_app([small_corpus_dir])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("ctrl+p", *"oldest")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
+        await run_command(pilot, "oldest")
         await settle(app, pilot)
         assert app.library.sort == "oldest"
         assert titles(app)[0] == "On slow trains"
@@ -439,9 +438,7 @@ async def test_open_post_by_title_from_the_palette(
     app = make_test_app([small_corpus_dir])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        await pilot.press("ctrl+p", *"winter")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
+        await run_command(pilot, "winter")
         await pilot.pause()
         assert isinstance(app.screen, ReaderScreen)
         assert app.screen.post.title == "Winter letters"

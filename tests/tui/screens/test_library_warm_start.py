@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.pilot import Pilot
 
 from tests.corpus_posts import corpus_posts
+from tests.tui.screens.test_reader_support import run_command
 from tests.tui.screens.test_reader_support import settle as settle_workers
 from tui.app import PostilApp, make_app
 from tui.config import Config
@@ -159,9 +160,7 @@ async def test_check_for_changed_files_reads_what_changed_while_the_app_runs(
             ),
             encoding="utf-8",
         )
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"check for changed", "enter")
+        await run_command(pilot, "check for changed")
         await settle(app, pilot)
         assert titles(app)[0] == "The harbour at dawn"
         assert "The river before dawn" in titles(app)

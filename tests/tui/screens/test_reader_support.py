@@ -86,3 +86,11 @@ async def settle(pilot: Pilot[Any], rounds: int = 2, pause: float | None = None)
     while any(not worker.is_finished for worker in pilot.app.workers):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause(pause)
+
+
+async def run_command(pilot: Pilot[Any], text: str) -> None:
+    """Type ``text`` into the command palette and run its first match (the palette
+    searches in a worker: it is given half a second before Enter)."""
+    await pilot.press("ctrl+p", *text)
+    await pilot.pause(0.5)
+    await pilot.press("enter")
