@@ -87,8 +87,9 @@ CREATE TABLE IF NOT EXISTS gone(key INTEGER PRIMARY KEY);
 
 def stored_path(path: str) -> bytes:
     """A path as the database keeps it: its bytes (a file name that is not UTF-8 is
-    kept as it is, which SQLite's text cannot hold)."""
-    return os.fsencode(path)
+    kept as it is, which SQLite's text cannot hold): `os.fsencode` of text, without its
+    type checks."""
+    return path.encode(_FS_ENCODING, _FS_ERRORS)
 
 
 def path_of(stored: bytes) -> str:
@@ -200,6 +201,11 @@ class Database:
     folder: Path
     roots: list[str]
     conn: sqlite3.Connection
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self.folder / DATABASE_FILE
 
     # -- reading -----------------------------------------------------------------------
 
@@ -350,6 +356,9 @@ class Database:
         self.conn.close()
 
 
+DATABASE_FILE: Final[str] = "posts.sqlite3"
+"""The database's file in its index folder."""
+
 _COUNT_POSTS = "SELECT count(*) FROM files WHERE base_id IS NOT NULL"
 
 _KINDS: Final[frozenset[str]] = frozenset(
@@ -378,7 +387,7 @@ def open_database(roots: Sequence[str], *, notices: list[str] | None = None) -> 
     folder = index_folder(roots)
     locations.ensure_private_dir(folder.parent)
     locations.ensure_private_dir(folder)
-    path = folder / "posts.sqlite3"
+    path = folder / DATABASE_FILE
     try:
         return _open(folder, path, roots)
     except (IndexUnusable, sqlite3.DatabaseError) as exc:
@@ -389,11 +398,19 @@ def open_database(roots: Sequence[str], *, notices: list[str] | None = None) -> 
     return _open(folder, path, roots)
 
 
+def open_reader(path: str) -> sqlite3.Connection:
+    """Another connection to an open index's database, for reading only (a worker
+    process's: a connection must not cross a fork)."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
 def remove_index(folder: Path) -> None:
     """Delete an index folder's files (the database and the engine's)."""
     import shutil
 
-    for name in ("posts.sqlite3", "posts.sqlite3-wal", "posts.sqlite3-shm"):
+    for name in (DATABASE_FILE, f"{DATABASE_FILE}-wal", f"{DATABASE_FILE}-shm"):
         with contextlib.suppress(FileNotFoundError):
             (folder / name).unlink()
     shutil.rmtree(folder / "text", ignore_errors=True)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Final, overload
 
 from tui.corpus.index.db import (
     BUSY_TIMEOUT_S,
+    DATABASE_FILE,
     Database,
     index_folder,
 )
@@ -66,14 +67,14 @@ class Library:
         """(the counter's data version, the count then)."""
         self._engine: Engine | None = None
         self._engine_lock = threading.Lock()
-        self._identity = _identity(self.folder / "posts.sqlite3")
+        self._identity = _identity(self.folder / DATABASE_FILE)
         """The database file this library reads (see `is_gone`)."""
 
     def is_gone(self) -> bool:
         """Whether the index folder was removed (or made again) since this library was
         opened: its open connections read the old files, new ones would read the new,
         and the answers would mix the two. The app then opens the index again."""
-        return _identity(self.folder / "posts.sqlite3") != self._identity
+        return _identity(self.folder / DATABASE_FILE) != self._identity
 
     # -- the database -----------------------------------------------------------------------
 
@@ -96,7 +97,7 @@ class Library:
 
     def _connect(self) -> Database:
         conn = sqlite3.connect(
-            self.folder / "posts.sqlite3",
+            self.folder / DATABASE_FILE,
             timeout=BUSY_TIMEOUT_S,
             isolation_level=None,
             check_same_thread=False,

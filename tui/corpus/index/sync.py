@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from tui.corpus.index.db import (
     Stage,
     date_to_us,
     make_indexes,
+    open_reader,
     path_of,
     sort_key_us,
     stored_path,
@@ -133,8 +135,8 @@ class _Todo:
 @dataclass(slots=True)
 class _Diff:
     todo: list[_Todo] = field(default_factory=list)
-    removed: dict[int, tuple[int, int, int, str | None]] = field(default_factory=dict)
-    """key -> (ino, size, mtime, id) of rows whose file is gone."""
+    removed: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    """key -> (ino, size, mtime) of rows whose file is gone."""
     signatures: dict[str, bytes] = field(default_factory=dict)
     """New signatures of the folders that changed."""
     gone_groups: list[str] = field(default_factory=list)
@@ -164,19 +166,20 @@ def sync(
         for grp, signature in db.conn.execute("SELECT grp, signature FROM groups")
     }
 
-    def settle(name: str, signature: bytes, group: _Group | None) -> None:
-        """A folder walked: compare its files with their rows if its signature changed
-        (``group``: its files; None only when the signature is the recorded one)."""
+    def settle(name: str, signature: bytes, changes: _Changes | None) -> None:
+        """A folder walked: take what changed in it if its signature did (``changes``:
+        None only when the signature is the recorded one)."""
         if known.pop(name, None) == signature:
             return
-        if group is None:  # a part left out the files of a folder that changed
+        if changes is None:  # a part left out a folder that changed
             raise RuntimeError(f"the walk lost the files of {name!r}")
-        _compare(db, name, group, diff)
+        diff.todo += changes[0]
+        diff.removed.update(changes[1])
         diff.signatures[name] = signature
 
     parts = _walk_in_parts(db, known)
     if parts is None:
-        problems, _ = walk(db.roots, *_collector(settle))
+        problems, _ = walk(db.roots, *_collector(settle, db.conn))
     else:
         problems = []
         for part in parts:
@@ -185,23 +188,31 @@ def sync(
                 settle(*done)
     for name in known:  # folders that are gone, whole
         diff.gone_groups.append(name)
-        for key, ino, size, mtime, pid in db.conn.execute(
-            "SELECT key, ino, size, mtime_ns, id FROM files WHERE grp = ?", (stored_path(name),)
+        for key, ino, size, mtime in db.conn.execute(
+            "SELECT key, ino, size, mtime_ns FROM files WHERE grp = ?", (stored_path(name),)
         ):
-            diff.removed[key] = (ino, size, mtime, pid)
+            diff.removed[key] = (ino, size, mtime)
     report = SyncReport(walk_problems=problems)
-    _match_renames(diff, report)
+    _match_renames(db, diff, report)
     _write(db, diff, report, progress, workers)
     return report
 
 
-Settle = Callable[[str, bytes, "_Group | None"], None]
-"""settle(folder's group name, its signature, its files or None when unchanged)."""
+_Changes = tuple[list[_Todo], dict[int, tuple[int, int, int]]]
+"""What changed in a folder: the files to parse, and the rows whose file is gone (as
+`_Diff` holds them)."""
+
+Settle = Callable[[str, bytes, "_Changes | None"], None]
+"""settle(folder's group name, its signature, what changed in it or None when its
+signature is the recorded one)."""
 
 
-def _collector(settle: Settle, known: dict[str, bytes] | None = None) -> tuple[OnBatch, OnDone]:
-    """The walk's callbacks: gather each folder's files, then ``settle`` it (with its
-    files only when its signature is not the one in ``known``, if given)."""
+def _collector(
+    settle: Settle, conn: sqlite3.Connection, known: dict[str, bytes] | None = None
+) -> tuple[OnBatch, OnDone]:
+    """The walk's callbacks: gather each folder's files, then ``settle`` it, with what
+    changed (its files compared with their rows in ``conn``) unless its signature is
+    the one in ``known``, if given."""
     groups: dict[str, _Group] = {}
 
     def on_batch(batch: FileBatch) -> None:
@@ -213,8 +224,10 @@ def _collector(settle: Settle, known: dict[str, bytes] | None = None) -> tuple[O
     def on_done(name: str) -> None:
         group = groups.pop(name, None) or _Group()
         signature = group.signature()
-        unchanged = known is not None and known.get(name) == signature
-        settle(name, signature, None if unchanged else group)
+        if known is not None and known.get(name) == signature:
+            settle(name, signature, None)
+        else:
+            settle(name, signature, _compare(conn, name, group))
 
     return on_batch, on_done
 
@@ -223,7 +236,7 @@ def _collector(settle: Settle, known: dict[str, bytes] | None = None) -> tuple[O
 class _Part:
     """A run of a root's folders walked in a worker process (`_walk_run`)."""
 
-    groups: list[tuple[str, bytes, _Group | None]]
+    groups: list[tuple[str, bytes, _Changes | None]]
     """Each folder as `sync`'s ``settle`` takes it, in walk order."""
     walked: PartWalked
 
@@ -231,8 +244,9 @@ class _Part:
 def _walk_in_parts(db: Database, known: dict[str, bytes]) -> list[_Part] | None:
     """The walk of a lone root folder with many files, its subfolders cut in runs
     walked side by side in worker processes, one a core (stat() is most of a walk, and
-    the kernel serves several processes at once: threads did not help); None when it
-    is not worth it or cannot be done so (then `scan.walk` walks it whole)."""
+    the kernel serves several processes at once: threads did not help); each worker
+    also compares the folders that changed with their rows. None when it is not worth
+    it or cannot be done so (then `scan.walk` walks it whole)."""
     roots = resolve_roots(db.roots)
     if len(roots) != 1 or not os.path.isdir(roots[0]):
         return None
@@ -244,7 +258,8 @@ def _walk_in_parts(db: Database, known: dict[str, bytes]) -> list[_Part] | None:
     if runs is None:
         return None
     last = len(runs) - 1
-    tasks = [(roots[0], run, index == last, known) for index, run in enumerate(runs)]
+    path = str(db.path)
+    tasks = [(path, roots[0], run, index == last, known) for index, run in enumerate(runs)]
     parts = list(run_chunks(_walk_run, tasks, workers=workers))
     if any(part is None for part in parts):
         return None
@@ -252,25 +267,31 @@ def _walk_in_parts(db: Database, known: dict[str, bytes]) -> list[_Part] | None:
     return done if parts_agree([part.walked for part in done]) else None
 
 
-def _walk_run(task: tuple[str, list[str], bool, dict[str, bytes]]) -> _Part | None:
-    """Worker task: walk a run of the root's folders (see `scan.walk_part`); None when
-    the root cannot be reached any more (the whole walk then says why)."""
-    root, folders, own_files, known = task
-    groups: list[tuple[str, bytes, _Group | None]] = []
-    on_batch, on_done = _collector(lambda *done: groups.append(done), known)
+def _walk_run(task: tuple[str, str, list[str], bool, dict[str, bytes]]) -> _Part | None:
+    """Worker task: walk a run of the root's folders (see `scan.walk_part`), comparing
+    those that changed with the database at ``path`` (this sync's process holds the
+    sync lock: no other writes their rows meanwhile); None when the root cannot be
+    reached any more (the whole walk then says why)."""
+    path, root, folders, own_files, known = task
+    groups: list[tuple[str, bytes, _Changes | None]] = []
+    conn = open_reader(path)
     try:
+        on_batch, on_done = _collector(lambda *done: groups.append(done), conn, known)
         walked = walk_part(0, root, folders, own_files, on_batch, on_done)
     except OSError:
         return None
+    finally:
+        conn.close()
     return _Part(groups, walked)
 
 
-def _compare(db: Database, name: str, group: _Group, diff: _Diff) -> None:
-    """Find what changed in a folder whose signature did."""
+def _compare(conn: sqlite3.Connection, name: str, group: _Group) -> _Changes:
+    """What changed in a folder whose signature did."""
+    todo: list[_Todo] = []
     rows = {
-        path_of(row[0]): row[1:]
-        for row in db.conn.execute(
-            "SELECT path, key, size, mtime_ns, ino, id FROM files WHERE grp = ?",
+        row[0]: row[1:]
+        for row in conn.execute(
+            "SELECT path, key, size, mtime_ns, ino FROM files WHERE grp = ?",
             (stored_path(name),),
         )
     }
@@ -279,30 +300,29 @@ def _compare(db: Database, name: str, group: _Group, diff: _Diff) -> None:
         group.names, group.sizes, group.mtimes, group.inos, strict=True
     ):
         path = prefix + name_
-        row = rows.pop(path, None)
+        row = rows.pop(stored_path(path), None)
         if row is None:
-            diff.todo.append(_Todo(name, path, group.rel_start, size, mtime, ino))
-        elif (row[1], row[2]) != (size, mtime):
-            diff.todo.append(_Todo(name, path, group.rel_start, size, mtime, ino, key=row[0]))
-        elif row[3] != ino:
-            # The same size and time but another file (replaced in place): read it again.
-            diff.todo.append(_Todo(name, path, group.rel_start, size, mtime, ino, key=row[0]))
-    for key, size, mtime, ino, pid in rows.values():
-        diff.removed[key] = (ino, size, mtime, pid)
+            todo.append(_Todo(name, path, group.rel_start, size, mtime, ino))
+        elif (row[1], row[2], row[3]) != (size, mtime, ino):
+            # Changed; or the same size and time but another file (replaced in place).
+            todo.append(_Todo(name, path, group.rel_start, size, mtime, ino, key=row[0]))
+    return todo, {key: (ino, size, mtime) for key, size, mtime, ino in rows.values()}
 
 
-def _match_renames(diff: _Diff, report: SyncReport) -> None:
+def _match_renames(db: Database, diff: _Diff, report: SyncReport) -> None:
     """New files that are removed ones under another name take over their rows."""
     if not diff.removed or not diff.todo:
         return
-    by_file = {(ino, size, mtime): key for key, (ino, size, mtime, _) in diff.removed.items()}
+    by_file = {(ino, size, mtime): key for key, (ino, size, mtime) in diff.removed.items()}
     for todo in diff.todo:
         if todo.key is not None:
             continue
         key = by_file.pop((todo.ino, todo.size, todo.mtime_ns), None)
         if key is not None:
+            del diff.removed[key]
             todo.key = key
-            todo.old_id = diff.removed.pop(key)[3]
+            row = db.conn.execute("SELECT id FROM files WHERE key = ?", (key,)).fetchone()
+            todo.old_id = row[0]
 
 
 def _write(
@@ -328,6 +348,7 @@ def _write(
             _write_batch(db, pending, report)
             pending = []
     with db.writing() as conn:
+        touched = _touched_bases(conn, diff, pending)
         _write_rows(conn, pending, report)
         _remove(conn, diff, report)
         conn.executemany(
@@ -341,12 +362,40 @@ def _write(
         )
         make_indexes(conn)
         if diff.todo or diff.removed:
-            _dedupe(conn)
+            _dedupe(conn, touched)
+            conn.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (IDS_SETTLED,))
 
 
 def _write_batch(db: Database, pending: list[tuple[_Todo, _Parsed]], report: SyncReport) -> None:
     with db.writing() as conn:
+        conn.execute("DELETE FROM meta WHERE key = ?", (IDS_SETTLED,))
         _write_rows(conn, pending, report)
+
+
+IDS_SETTLED: Final[str] = "ids_settled"
+"""The ``meta`` key present while every post's id is settled (`_dedupe`): a sync that
+writes rows in more than one transaction removes it first and sets it again in its
+last, so the sync after a killed one settles the ids of every source."""
+
+
+def _touched_bases(conn: Any, diff: _Diff, pending: list[tuple[_Todo, _Parsed]]) -> set[str] | None:
+    """The base ids whose posts' ids the last transaction may change (before it writes):
+    those of the rows it writes, replaces or deletes; None for all of them, when rows
+    were written before it (by this sync or a killed one: `IDS_SETTLED`)."""
+    if conn.execute("SELECT 1 FROM meta WHERE key = ?", (IDS_SETTLED,)).fetchone() is None:
+        return None
+    bases = {wire[0] for _, (wire, _) in pending if wire is not None}
+    keys = [todo.key for todo, _ in pending if todo.key is not None]
+    keys += diff.removed
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        bases.update(
+            base
+            for (base,) in conn.execute(f"SELECT base_id FROM files WHERE key IN ({marks})", chunk)
+            if base is not None
+        )
+    return bases
 
 
 _Parsed = tuple[list[Any] | None, list[tuple[str, str, bool]]]
@@ -484,22 +533,24 @@ def _remove(conn: Any, diff: _Diff, report: SyncReport) -> None:
     )
 
 
-def _dedupe(conn: Any) -> None:
-    """Give every post a distinct id again.
+def _dedupe(conn: Any, bases: set[str] | None) -> None:
+    """Give every post of these base ids (None: of all) a distinct id again.
 
     The first file of a source URL (by path) keeps the plain id; the others get one that
     also holds their relative path (`ids.derived_id`). A post whose id changes is put
-    back to stage 0, since its engine document holds its id. (One pass over the base ids'
-    index finds the groups to look at; each group is then read through it.)
+    back to stage 0, since its engine document holds its id. (For all of them, one pass
+    over the base ids' index finds the groups to look at; each group is then read
+    through it.)
     """
-    bases = [
-        row[0]
-        for row in conn.execute(
-            "SELECT base_id FROM files WHERE base_id IS NOT NULL GROUP BY base_id"
-            " HAVING count(*) > 1 OR max(id IS NOT base_id)"
-        )
-    ]
-    for base in bases:
+    if bases is None:
+        bases = {
+            row[0]
+            for row in conn.execute(
+                "SELECT base_id FROM files WHERE base_id IS NOT NULL GROUP BY base_id"
+                " HAVING count(*) > 1 OR max(id IS NOT base_id)"
+            )
+        }
+    for base in sorted(bases):
         rows = conn.execute(
             "SELECT key, path, rel_start, source, id FROM files WHERE base_id = ? ORDER BY path",
             (base,),

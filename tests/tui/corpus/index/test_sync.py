@@ -128,9 +128,9 @@ def test_a_removed_folder_removes_its_posts(tmp_path: Path) -> None:
     assert report.removed == 2 and len(titles(index)) == 2
 
 
-def test_a_sync_killed_midway_is_completed_by_the_next(
-    folder: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def sync_killed_after_a_batch(folder: Path, monkeypatch: pytest.MonkeyPatch) -> CorpusIndex:
+    """The index of ``folder`` after a sync that wrote its first two files in a
+    transaction of their own and was killed before its next one."""
     monkeypatch.setattr(sync_module, "BATCH", 2)
     monkeypatch.setattr(sync_module, "CHUNK", 1)
     real = sync_module._write_batch
@@ -146,10 +146,17 @@ def test_a_sync_killed_midway_is_completed_by_the_next(
     killed = CorpusIndex([folder])
     with pytest.raises(KeyboardInterrupt):
         killed.sync(workers=1)
+    monkeypatch.setattr(sync_module, "_write_batch", real)
+    return killed
+
+
+def test_a_sync_killed_midway_is_completed_by_the_next(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    killed = sync_killed_after_a_batch(folder, monkeypatch)
     assert 0 < killed.db.post_count() < len(FIXED_POSTS)
     assert indexes(killed) == set()  # a first sync makes them at its end
     killed.close()
-    monkeypatch.setattr(sync_module, "_write_batch", real)
     index = CorpusIndex([folder])
     assert indexes(index) == set(FILES_INDEXES) and index.notices == []
     index.sync(workers=1)
@@ -287,6 +294,30 @@ def test_posts_of_one_source_get_distinct_ids_the_first_the_plain_one(tmp_path: 
     index.sync(workers=1)
     ids = {p.title: p.id for p in index.db.posts_newest_first()}
     assert ids == {"B": post_id(SAME_SOURCE, "b.md"), "C": derived_id(SAME_SOURCE, "c.md")}
+
+
+def test_ids_a_killed_sync_wrote_are_settled_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync settles the ids of the sources its changes touch; after a killed one, of
+    every source, since the rows it wrote are not among the next sync's changes."""
+    post = "---\ntitle: {}\nfrom: {}\n---\n<p>x</p>\n"
+    other = "https://example.com/news/other.htm"
+    folder = write_posts(tmp_path / "posts", {"a.md": post.format("A", SAME_SOURCE)})
+    CorpusIndex([folder]).sync(workers=1)
+    for name, source in (("b", SAME_SOURCE), ("c", SAME_SOURCE), ("d", other), ("e", other)):
+        (folder / f"{name}.md").write_text(post.format(name.upper(), source), "utf-8")
+    sync_killed_after_a_batch(folder, monkeypatch).close()  # b and c written, not settled
+    index = CorpusIndex([folder])
+    index.sync(workers=1)  # reads d and e only
+    ids = {p.title: p.id for p in index.db.posts_newest_first()}
+    assert ids == {
+        "A": post_id(SAME_SOURCE, "a.md"),
+        "B": derived_id(SAME_SOURCE, "b.md"),
+        "C": derived_id(SAME_SOURCE, "c.md"),
+        "D": post_id(other, "d.md"),
+        "E": derived_id(other, "e.md"),
+    }
 
 
 NAMES = ("a.md", "b.md", "c.md", "d/a.md", "d/z.md", "e.md")
