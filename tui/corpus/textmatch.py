@@ -2,8 +2,10 @@
 
 Text is compared *folded*: each character NFKC-normalised, case-folded and, for Chinese,
 turned from traditional into simplified (character by character, so ``臺灣`` and ``台湾``
-are the same), zero-width characters dropped, every other space a plain space and every
-line break a newline.
+are the same), invisible characters dropped (zero-width spaces and joiners, soft hyphens,
+variation selectors, bidi marks: Unicode's default-ignorable code points, so ``葛󠄀城``
+written with an ideographic variation selector is ``葛城``), every other space a plain
+space and every line break a newline.
 
 Folded text is a sequence of *tokens*: each Chinese or Japanese character (Han, kana) is
 a token of its own; any other run of letters, digits and combining marks is one token (a
@@ -50,8 +52,31 @@ GAP: Final[str] = "\ue001"
 """Joins the two tokens of an indexed pair that a gap separates."""
 
 _LINE_BREAKS: Final[str] = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-_DROPPED: Final[str] = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
-"""Soft hyphen and zero-width characters: removed (the canonical text has none)."""
+_DROPPED: Final[frozenset[int]] = frozenset(
+    code
+    for first, last in (
+        (0x00AD, 0x00AD),
+        (0x034F, 0x034F),
+        (0x061C, 0x061C),
+        (0x115F, 0x1160),
+        (0x17B4, 0x17B5),
+        (0x180B, 0x180F),
+        (0x200B, 0x200F),
+        (0x202A, 0x202E),
+        (0x2060, 0x206F),
+        (0x3164, 0x3164),
+        (0xFE00, 0xFE0F),
+        (0xFEFF, 0xFEFF),
+        (0xFFA0, 0xFFA0),
+        (0xFFF0, 0xFFF8),
+        (0x1BCA0, 0x1BCA3),
+        (0x1D173, 0x1D17A),
+        (0xE0000, 0xE0FFF),
+    )
+    for code in range(first, last + 1)
+)
+"""Unicode's default-ignorable code points (DerivedCoreProperties.txt): drawn as nothing,
+so removed; between two characters they leave them adjacent."""
 
 
 @cache
@@ -110,7 +135,7 @@ class _Patterns:
 
 def _fold_char(char: str) -> str:
     """One character folded (see the module's docstring)."""
-    if char in _DROPPED:
+    if ord(char) in _DROPPED:
         return ""
     if char in _LINE_BREAKS:
         return "\n"

@@ -45,6 +45,11 @@ def chain(term: str) -> Chain:
         ("हि", "यह हिन्दी है", False),
         ("2023年", "2023年的冬天", True),
         ("2023", "2023年", True),
+        # Invisible characters are nothing: an ideographic variation sequence, a variation
+        # selector, a bidi mark.
+        ("葛城", "葛\U000e0100城の町", True),
+        ("中国", "中\ufe00国", True),
+        ("trade market", "trade\u200e market", True),
     ],
 )
 def test_term_matches(term: str, text: str, expected: bool) -> None:
@@ -54,6 +59,7 @@ def test_term_matches(term: str, text: str, expected: bool) -> None:
 def test_fold() -> None:
     assert fold("臺灣 ＡＢＣ Straße ﬁ") == "台湾 abc strasse fi"
     assert fold("a\u200bb\u00adc") == "abc"  # zero-width and soft hyphen dropped
+    assert fold("a\ufe0fb\U000e0101c\u200ed\u2066e") == "abcde"  # selectors, bidi marks
     assert fold("a\u3000b\xa0c\u2028d") == "a b c\nd"
     assert fold("snake_case") == "snake-case"
 
@@ -84,9 +90,35 @@ def test_find_spans_are_offsets_into_the_text_as_written() -> None:
     assert find_spans(chain("台湾"), text) == [(0, 2), (3, 5)]
     assert [text[s:e] for s, e in find_spans(chain("ss"), text)] == ["ß"]
     assert [text[s:e] for s, e in find_spans(chain("file"), text)] == ["ﬁle"]
+    marked = "葛\U000e0100城"  # the selector is inside the match, as it is drawn
+    assert find_spans(chain("葛城"), marked) == [(0, 3)]
 
 
-PIECES = st.sampled_from(["中", "国", "臺", "台", "river", "ss", "ß", " ", "，", "\n\n", "-", ""])
+def test_a_lone_variation_selector_is_no_token() -> None:
+    assert index_terms("☃\ufe0f snow") == ("snow", "")
+
+
+PIECES = st.sampled_from(
+    # Variation selectors (\ufe00, an ideographic variation sequence's \U000e0100) and a
+    # bidi mark (\u200e) are invisible: between two characters they are nothing.
+    [
+        "中",
+        "国",
+        "臺",
+        "台",
+        "river",
+        "ss",
+        "ß",
+        " ",
+        "，",
+        "\n\n",
+        "-",
+        "",
+        "\ufe00",
+        "\U000e0100",
+        "\u200e",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
