@@ -188,7 +188,14 @@ _TABLE = _FoldTable()
 
 
 def fold(text: str) -> str:
-    """``text`` folded for comparison (see the module's docstring)."""
+    """``text`` folded for comparison (see the module's docstring).
+
+    Characters are folded one by one, which cannot compose a letter written as a base
+    and a combining mark (``e`` + U+0301, as some front matter has it) into the one the
+    query holds (``é``): text that is not NFC is made so first. (Canonical text is.)
+    """
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     return text.translate(_TABLE)
 
 
@@ -318,7 +325,8 @@ def find_spans(chain: Chain, text: str) -> list[tuple[int, int]]:
 
     Args:
         chain: The term.
-        text: Unfolded text (a post's canonical text, a title).
+        text: Unfolded NFC text (a post's canonical text): offsets are counted in it
+            character by character, so it is not made NFC as `fold` would.
 
     Returns:
         Non-overlapping spans in order, each covering whole characters of ``text``.

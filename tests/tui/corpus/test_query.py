@@ -295,6 +295,28 @@ def test_site_compares_punycode_and_unicode_hosts(tmp_path: Path) -> None:
         assert [int(p.id[1:]) for p in posts if query.matches_post(p)] == expected
 
 
+def test_words_find_fields_written_with_combining_marks(tmp_path: Path) -> None:
+    """Front matter may spell é as e and a combining accent (NFD); a query typed as é
+    finds it in the title, the author and the tags, by the engine and the reference."""
+    posts = [
+        make_post(0, title="Cafe\u0301 society", author="Jose\u0301", tags=("re\u0301sume\u0301",)),
+        make_post(1, title="Café society"),
+        make_post(2, title="Cafe society"),
+    ]
+    for number, (text, expected) in enumerate(
+        (
+            ("title:café", [0, 1]),
+            ("josé", [0]),
+            ("résumé", [0]),
+            ('"cafe\u0301 society"', [0, 1]),
+        )
+    ):
+        query = parse_query(text)
+        found = Searched(tmp_path / str(number), posts).search(query)
+        assert sorted(int(p.id[1:]) for p in found) == expected, text
+        assert [int(p.id[1:]) for p in posts if query.matches_post(p)] == expected, text
+
+
 def test_empty_state_matches_nothing_but_unread() -> None:
     assert hits("has:notes") == []
     assert hits("has:highlights") == []

@@ -49,6 +49,8 @@ def chain(term: str) -> Chain:
         # selector, a bidi mark.
         ("葛城", "葛\U000e0100城の町", True),
         ("中国", "中\ufe00国", True),
+        ("café", "Cafe\u0301", True),  # a letter and a combining mark: one letter
+        ("cafe", "Cafe\u0301", False),
         ("trade market", "trade\u200e market", True),
     ],
 )
