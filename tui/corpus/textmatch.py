@@ -53,7 +53,7 @@ GAP: Final[str] = "\ue001"
 """Joins the two tokens of an indexed pair that a gap separates."""
 
 _LINE_BREAKS: Final[str] = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-_DROPPED: Final[frozenset[int]] = frozenset(
+INVISIBLE: Final[frozenset[int]] = frozenset(
     code
     for first, last in (
         (0x00AD, 0x00AD),
@@ -77,7 +77,15 @@ _DROPPED: Final[frozenset[int]] = frozenset(
     for code in range(first, last + 1)
 )
 """Unicode's default-ignorable code points (DerivedCoreProperties.txt): drawn as nothing,
-so removed; between two characters they leave them adjacent."""
+so removed by every folding (here and the query's fields); between two characters they
+leave them adjacent."""
+
+_WITHOUT_INVISIBLE: Final[dict[int, None]] = dict.fromkeys(INVISIBLE)
+
+
+def without_invisible(text: str) -> str:
+    """``text`` without its `INVISIBLE` characters."""
+    return text.translate(_WITHOUT_INVISIBLE)
 
 
 _WITHOUT_MARKS: Final[tuple[tuple[int, int], ...]] = (
@@ -154,7 +162,7 @@ class _Patterns:
 
 def _fold_char(char: str) -> str:
     """One character folded (see the module's docstring)."""
-    if ord(char) in _DROPPED:
+    if ord(char) in INVISIBLE:
         return ""
     if char in _LINE_BREAKS:
         return "\n"

@@ -317,6 +317,23 @@ def test_words_find_fields_written_with_combining_marks(tmp_path: Path) -> None:
         assert [int(p.id[1:]) for p in posts if query.matches_post(p)] == expected, text
 
 
+def test_fields_with_invisible_characters_match_as_they_read(tmp_path: Path) -> None:
+    """A zero-width space or a byte-order mark pasted into a tag or an author is nothing:
+    tag:economy and author:"li wei" find them, by the engine and the reference."""
+    posts = [
+        make_post(0, author="Li Wei", tags=("economy",)),
+        make_post(1, author="Li\u200b Wei", tags=("\ufeffeconomy",)),
+        make_post(2, author="Li Wen", tags=("eco nomy",)),
+    ]
+    for number, (text, expected) in enumerate(
+        (("tag:economy", [0, 1]), ('author:"li wei"', [0, 1]), ("tag:\u200beconomy", [0, 1]))
+    ):
+        query = parse_query(text)
+        found = Searched(tmp_path / str(number), posts).search(query)
+        assert sorted(int(p.id[1:]) for p in found) == expected, text
+        assert [int(p.id[1:]) for p in posts if query.matches_post(p)] == expected, text
+
+
 def test_empty_state_matches_nothing_but_unread() -> None:
     assert hits("has:notes") == []
     assert hits("has:highlights") == []

@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from annotations.model import COLORS as _MODEL_COLORS
 from tui.corpus.query.state import EMPTY_STATE, PostState
-from tui.corpus.textmatch import Chain
+from tui.corpus.textmatch import Chain, without_invisible
 
 if TYPE_CHECKING:
     from tui.corpus.model import Post
@@ -91,6 +91,7 @@ def fold_text(text: str) -> str:
     """`fold` without the cache, for text that rarely repeats (titles, notes)."""
     if text.isascii():
         return " ".join(text.lower().split())
+    text = without_invisible(text)
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     text = text.casefold()
@@ -102,7 +103,8 @@ def fold_text(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """Normalise text for comparison: NFKC, case folding, whitespace collapsed.
+    """Normalise text for comparison: NFKC, case folding, whitespace collapsed, invisible
+    characters (`textmatch.INVISIBLE`: a zero-width space pasted into a tag) removed.
 
     Cached, since tags, authors and query values repeat across posts and keystrokes.
 
