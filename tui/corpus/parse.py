@@ -397,7 +397,13 @@ def _date(
             return date
         shown = sanitize(F.as_text(raw_date))[:60]
         problems.append(
-            Problem(path, "fields", f"the date '{shown}' is not a real date; ignored.", True)
+            Problem(
+                path,
+                "fields",
+                f"the date '{shown}' is not a date postil reads (use YYYY-MM-DD, with a time"
+                " if any); ignored.",
+                True,
+            )
         )
     found = header.get()
     if found.epoch_ms is not None:
