@@ -95,8 +95,8 @@ _WITHOUT_MARKS: Final[tuple[tuple[int, int], ...]] = (
     (0xD800, 0xF8FF),  # surrogates, private use
     (0x20000, 0x2FFFF),  # CJK extensions B-H
 )
-"""Blocks that hold no combining mark, skipped when `_marks` lists them (three times
-faster: 25 ms of a command's start that tokenizes)."""
+"""Blocks that hold no combining mark (a test checks), skipped when `_marks` lists them:
+the scan is at the start of every process that tokenizes."""
 
 
 @cache
