@@ -40,3 +40,48 @@ def test_realworld_layouts_give_the_expected_fields() -> None:
     # No-front-matter archives take their source URL from the [title](url) header.
     assert all(s.startswith("http") for s in by_folder["duty-machine-chinadigitaltimes"])
     assert len({p.id for p in result.posts}) == len(result.posts)
+
+
+def test_words_of_every_realworld_post_find_it() -> None:
+    """Search on real posts of every layout: random Chinese words (one to four
+    characters of a run), as written and in simplified characters (character by
+    character, as the index folds them), and whole Latin words, each taken from a post's
+    canonical text, find that post through the index, the way the app and `ls -q` ask."""
+    import random
+    import re
+
+    from tui.corpus.errors import CorpusError
+    from tui.corpus.index import CorpusIndex
+    from tui.corpus.query import parse_query
+    from tui.render.document import canonical_text
+    from tui.render.script import fold_script
+
+    index = CorpusIndex([REALWORLD])
+    index.sync(workers=1)
+    index.feed_fields()
+    index.feed_text(workers=1)
+    chinese = re.compile(r"[\u4e00-\u9fff]+")
+    latin = re.compile(r"(?<!\w)[A-Za-z]{4,}(?!\w)")
+    pick = random.Random(12)
+    missed: list[tuple[str, str]] = []
+    tried = 0
+    for post in index.db.posts_newest_first():
+        try:
+            text = canonical_text(post.path)
+        except CorpusError:
+            continue
+        runs, words = chinese.findall(text), latin.findall(text)
+        terms = []
+        for run in pick.sample(runs, min(3, len(runs))):
+            size = min(pick.randint(1, 4), len(run))
+            start = pick.randrange(len(run) - size + 1)
+            word = run[start : start + size]
+            terms += [word, fold_script(word)]
+        terms += pick.sample(words, min(2, len(words)))
+        for term in terms:
+            tried += 1
+            found = index.search(parse_query(f'"{term}"')).keys(0, None)
+            if post.id not in {p.id for p in index.db.posts_by_key(found)}:
+                missed.append((post.rel_path, term))
+    assert tried > 800
+    assert missed == []
