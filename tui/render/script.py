@@ -9,8 +9,10 @@ Shown text goes through OpenCC's phrase conversions (``s2t``, ``t2s``: its phras
 dictionaries, then its character ones), which pick the character a word needs (头发 ->
 頭髮, 分钟 -> 分鐘, where the character dictionary alone gives 頭發, 分鍾); when that
 changes a text's length, the character dictionary alone is tried, and when that does
-too, the text is shown as written. Search folds with the character dictionary only
-(TSCharacters): one for one, so a folded text always keeps its length.
+too, the text is shown as written. Search folds with character dictionaries only, one
+for one, so a folded text always keeps its length: the Taiwan and Hong Kong standards'
+variants to OpenCC's traditional characters (TWVariantsRev, HKVariantsRev: 隨著 as
+Taiwan writes 隨着), then traditional to simplified (TSCharacters).
 
 OpenCC is imported and its dictionaries are loaded on first use, not at import, so
 ``postil ls`` and the app's start pay nothing for it (README's Performance section has
@@ -38,6 +40,13 @@ _DICTIONARIES: dict[Script, str] = {
     "simplified": "TSCharacters.ocd2",
 }
 """The OpenCC character dictionary that converts into each script."""
+
+_FOLD_CHAIN: tuple[str, ...] = ("TWVariantsRev.ocd2", "HKVariantsRev.ocd2", "TSCharacters.ocd2")
+"""The character dictionaries search folds with, in turn (see the module's docstring)."""
+
+_KEPT_IN_FOLD: dict[str, str] = {"么": "么"}
+"""Characters the fold leaves as written: TWVariantsRev takes every 么 for 幺 (OpenCC marks
+that one ambiguous), and simplified text writes 么 in 什么 and 怎么."""
 
 _PHRASE_CONFIGS: dict[Script, str] = {"traditional": "s2t", "simplified": "t2s"}
 """The OpenCC conversion (phrases, then characters) that shows text in each script."""
@@ -75,6 +84,8 @@ class _Converter(Protocol):
 _converters: dict[tuple[Script, bool], _Converter] = {}
 _locks = {(script, phrases): threading.Lock() for script in SCRIPTS for phrases in (False, True)}
 """One lock a converter: a thread loading one never holds up a thread that needs another."""
+_folds: list[_Converter] = []
+_fold_lock = threading.Lock()
 
 
 def _converter(script: Script, *, phrases: bool = False) -> _Converter:
@@ -88,6 +99,15 @@ def _converter(script: Script, *, phrases: bool = False) -> _Converter:
             loaded = _load_phrases(script) if phrases else _load(_DICTIONARIES[script])
             _converters[script, phrases] = loaded
         return _converters[script, phrases]
+
+
+def _fold_converter() -> _Converter:
+    """The converter search folds with (`_FOLD_CHAIN`), loaded once (thread-safe)."""
+    if not _folds:
+        with _fold_lock:
+            if not _folds:
+                _folds.append(_load(*_FOLD_CHAIN))
+    return _folds[0]
 
 
 def _opencc() -> Any:
@@ -110,21 +130,25 @@ def _load_phrases(script: Script) -> _Converter:
     return converter
 
 
-def _load(dictionary: str) -> _Converter:
-    """An OpenCC converter using one character dictionary of the opencc package.
+def _load(*dictionaries: str) -> _Converter:
+    """An OpenCC converter using character dictionaries of the opencc package in turn.
 
     OpenCC reads a conversion from a JSON config file and looks for its dictionaries
     beside that file; the package ships configs only for the phrase conversions, so a
-    one-dictionary config naming the packaged dictionary by its full path is written
-    to a temporary folder, read, and removed.
+    config naming the packaged dictionaries by their full paths is written to a
+    temporary folder, read, and removed.
     """
     opencc = _opencc()
-    path = Path(opencc.__file__).parent / "clib" / "share" / "opencc" / dictionary
-    if not path.is_file():
-        raise ScriptUnavailable(f"OpenCC's dictionary {dictionary} is missing")
+    shared = Path(opencc.__file__).parent / "clib" / "share" / "opencc"
+    for dictionary in dictionaries:
+        if not (shared / dictionary).is_file():
+            raise ScriptUnavailable(f"OpenCC's dictionary {dictionary} is missing")
     config = {
-        "name": f"postil: {dictionary} only",
-        "conversion_chain": [{"dict": {"type": "ocd2", "file": str(path)}}],
+        "name": f"postil: {', '.join(dictionaries)}",
+        "conversion_chain": [
+            {"dict": {"type": "ocd2", "file": str(shared / dictionary)}}
+            for dictionary in dictionaries
+        ],
     }
     with tempfile.TemporaryDirectory(prefix="postil-opencc-") as folder:
         file = Path(folder) / "characters.json"
@@ -132,7 +156,8 @@ def _load(dictionary: str) -> _Converter:
         try:
             converter: _Converter = opencc.OpenCC(str(file))
         except Exception as error:  # the binding raises plain Exception subclasses
-            raise ScriptUnavailable(f"OpenCC could not load {dictionary} ({error})") from error
+            names = ", ".join(dictionaries)
+            raise ScriptUnavailable(f"OpenCC could not load {names} ({error})") from error
     return converter
 
 
@@ -193,19 +218,21 @@ def convert_block(block: Block, script: Script | None) -> Block:
 
 
 def fold_script(text: str) -> str:
-    """Traditional characters folded to simplified, one for one (for search).
+    """Traditional characters (and the Taiwan and Hong Kong standards' variants) folded
+    to simplified, one for one (for search; see the module's docstring).
 
     The result always has the length of ``text``: a character whose conversion is not
-    one character stays as written. Text without Chinese is returned as is.
+    one character stays as written, as do `_KEPT_IN_FOLD`. Text without Chinese is
+    returned as is.
     """
     if text.isascii():
         return text
     try:
-        converter = _converter("simplified")
+        converter = _fold_converter()
     except ScriptUnavailable:
         return text
     folded = converter.convert(text)
-    if len(folded) == len(text):
+    if len(folded) == len(text) and not any(char in text for char in _KEPT_IN_FOLD):
         return folded
-    single = (converter.convert(char) for char in text)
+    single = (_KEPT_IN_FOLD.get(char) or converter.convert(char) for char in text)
     return "".join(new if len(new) == 1 else old for old, new in zip(text, single, strict=True))

@@ -29,6 +29,8 @@ def chain(term: str) -> Chain:
         ("台湾", "臺灣的山", True),  # traditional and simplified fold together
         ("臺灣", "台湾的山", True),
         ("發展", "发展经济", True),
+        ("随着", "隨著時間", True),  # the Taiwan standard's 著 for 着
+        ("看著", "看着", True),
         ("trade market", "Trade  market", True),  # case and spaces
         ("trade market", "trade, market", False),
         ('"trade, market"', "trade; market", True),  # any gap matches a gap

@@ -66,6 +66,16 @@ def test_fold_brings_both_scripts_together() -> None:
     assert fold_script("plain ascii") == "plain ascii"
 
 
+def test_fold_takes_the_taiwan_and_hong_kong_variants_too() -> None:
+    """The Taiwan standard writes 着 as 著, Hong Kong's 卫 as 衞: each folds as the
+    character it stands for; 么 stays 么 (not the rare 幺 it may stand for)."""
+    assert fold_script("隨著時間") == fold_script("随着时间") == "随着时间"
+    assert fold_script("著名") == fold_script("着名")  # one character for search
+    assert fold_script("衞生 敍述") == fold_script("卫生 叙述") == "卫生 叙述"
+    assert fold_script("什麼 什么") == "什么 什么"
+    assert fold_script("幺") == "幺"
+
+
 class _Lengthening:
     """A converter whose output has another length (as a phrase dictionary may)."""
 

@@ -30,7 +30,7 @@ import orjson
 from tui import __version__, locations
 from tui.corpus.model import Post, Problem, ProblemKind, post_from_row
 
-FORMAT: Final[int] = 5
+FORMAT: Final[int] = 6
 """The database and engine format. Bump it whenever the schema, the parsing of post files,
 the canonical text or the tokenizing change: every index is then rebuilt once."""
 
