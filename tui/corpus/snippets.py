@@ -8,9 +8,13 @@ marked (``[[`` and ``]]`` in the CLI's text, styled in the app).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from tui.corpus.query import Query, WordTerm
 from tui.corpus.textmatch import find_spans
+
+if TYPE_CHECKING:
+    from tui.render.script import Script
 
 CONTEXT = 40
 """Characters shown on either side of the first match (fewer at a paragraph's edge)."""
@@ -25,13 +29,31 @@ def _one(char: str) -> int:
 
 
 def match_spans(
-    text: str, query: Query, scopes: tuple[str, ...] = ("any", "text")
+    text: str,
+    query: Query,
+    scopes: tuple[str, ...] = ("any", "text"),
+    shown_in: Script | None = None,
 ) -> list[tuple[int, int]]:
-    """Every match in ``text`` of the query's positive text terms, in order, merged."""
+    """Every match in ``text`` of the query's positive text terms, in order, merged.
+
+    With ``shown_in`` (the reader shows the text in that script), the matches in the
+    text as shown count too: it is converted by phrases (凭借 shown as 憑藉), which the
+    search's folding, character by character, does not undo, and a word typed as it
+    is shown must be found. The conversion keeps the text's length (`convert`), so its
+    offsets are the text's.
+    """
+    texts = [text]
+    if shown_in is not None:
+        from tui.render.script import convert
+
+        shown = convert(text, shown_in)
+        if shown != text:
+            texts.append(shown)
     spans: list[tuple[int, int]] = []
     for term in query.terms:
         if isinstance(term, WordTerm) and not term.negated and term.scope in scopes:
-            spans += find_spans(term.chain, text)
+            for searched in texts:
+                spans += find_spans(term.chain, searched)
     spans.sort()
     merged: list[tuple[int, int]] = []
     for start, end in spans:

@@ -31,6 +31,7 @@ from tui.clipboard import copy_text
 from tui.collector import CollectorHold
 from tui.corpus.model import Post
 from tui.corpus.query import Query
+from tui.corpus.snippets import match_spans
 from tui.messages import ReadingChanged
 from tui.reading.find import Matches
 from tui.reading.selection import Span
@@ -440,10 +441,9 @@ class PostScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="reader-find", exit_on_error=False, description="find")
     def _find(self, query: Query, document: Document) -> None:
-        """Find the query's words in the whole text (converted first, if need be)."""
-        from tui.corpus.snippets import match_spans
-
-        self.post_message(self.MatchesFound(match_spans(document.text, query)))
+        """Find the query's words in the whole text, as written and as shown (its script)."""
+        spans = match_spans(document.text, query, shown_in=self.view.script)
+        self.post_message(self.MatchesFound(spans))
 
     @on(MatchesFound)
     def _matches_found(self, event: MatchesFound) -> None:

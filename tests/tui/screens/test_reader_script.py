@@ -129,3 +129,30 @@ async def test_the_remembered_script_is_shown_from_the_start(
         await pilot.press("s")  # traditional -> as written
         await settle(pilot)
         assert _script(reader) is None and SIMPLIFIED_FIRST in _shown(reader)
+
+
+async def test_a_word_typed_as_the_other_script_shows_it_is_found(
+    make_test_app: MakeTestApp, tmp_path: Path
+) -> None:
+    """Shown in traditional characters, 凭借 reads 憑藉 (converted by phrases), which the
+    search's folding, character by character, makes 凭藉: typed as shown, it is found
+    all the same, at the text's own offsets."""
+    from textual.widgets import Input
+
+    post = """---
+title: "凭借"
+date: 2024-03-01T08:00:00.000Z
+---
+<p>他凭借努力成功了。</p>
+"""
+    folder = write_posts(tmp_path / "posts", {"2024-03-01-a.md": post})
+    app = make_test_app(paths=[folder], config=Config(script="traditional"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        reader = await _open_first_post(pilot, app, "憑藉")
+        assert "他憑藉努力成功了。" in _shown(reader)
+        await pilot.press("slash")
+        reader.query_one("#find-input", Input).value = "憑藉"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert reader.document is not None
+        assert [reader.document.text[s:e] for s, e in reader.matches] == ["凭借"]
