@@ -11,8 +11,8 @@ dictionaries, then its character ones), which pick the character a word needs (�
 changes a text's length, the character dictionary alone is tried, and when that does
 too, the text is shown as written. Search folds with character dictionaries only, one
 for one, so a folded text always keeps its length: the Taiwan and Hong Kong standards'
-variants to OpenCC's traditional characters (TWVariantsRev, HKVariantsRev: 隨著 as
-Taiwan writes 隨着), then traditional to simplified (TSCharacters).
+variants to OpenCC's traditional characters (TWVariantsRev, HKVariantsRev: the Taiwan
+standard's 隨著 becomes 隨着), then traditional to simplified (TSCharacters).
 
 OpenCC is imported and its dictionaries are loaded on first use, not at import, so
 ``postil ls`` and the app's start pay nothing for it (README's Performance section has
@@ -44,7 +44,7 @@ _DICTIONARIES: dict[Script, str] = {
 _FOLD_CHAIN: tuple[str, ...] = ("TWVariantsRev.ocd2", "HKVariantsRev.ocd2", "TSCharacters.ocd2")
 """The character dictionaries search folds with, in turn (see the module's docstring)."""
 
-_KEPT_IN_FOLD: dict[str, str] = {"么": "么"}
+_KEPT_IN_FOLD: frozenset[str] = frozenset("么")
 """Characters the fold leaves as written: TWVariantsRev takes every 么 for 幺 (OpenCC marks
 that one ambiguous), and simplified text writes 么 in 什么 and 怎么."""
 
@@ -232,7 +232,7 @@ def fold_script(text: str) -> str:
     except ScriptUnavailable:
         return text
     folded = converter.convert(text)
-    if len(folded) == len(text) and not any(char in text for char in _KEPT_IN_FOLD):
+    if len(folded) == len(text) and _KEPT_IN_FOLD.isdisjoint(text):
         return folded
-    single = (_KEPT_IN_FOLD.get(char) or converter.convert(char) for char in text)
+    single = (char if char in _KEPT_IN_FOLD else converter.convert(char) for char in text)
     return "".join(new if len(new) == 1 else old for old, new in zip(text, single, strict=True))
