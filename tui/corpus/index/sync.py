@@ -348,7 +348,7 @@ def _write(
             _write_batch(db, pending, report)
             pending = []
     with db.writing() as conn:
-        touched = _touched_bases(conn, diff, pending)
+        touched = _touched_bases(db, diff, pending)
         _write_rows(conn, pending, report)
         _remove(conn, diff, report)
         conn.executemany(
@@ -378,23 +378,18 @@ writes rows in more than one transaction removes it first and sets it again in i
 last, so the sync after a killed one settles the ids of every source."""
 
 
-def _touched_bases(conn: Any, diff: _Diff, pending: list[tuple[_Todo, _Parsed]]) -> set[str] | None:
+def _touched_bases(
+    db: Database, diff: _Diff, pending: list[tuple[_Todo, _Parsed]]
+) -> set[str] | None:
     """The base ids whose posts' ids the last transaction may change (before it writes):
     those of the rows it writes, replaces or deletes; None for all of them, when rows
     were written before it (by this sync or a killed one: `IDS_SETTLED`)."""
-    if conn.execute("SELECT 1 FROM meta WHERE key = ?", (IDS_SETTLED,)).fetchone() is None:
+    if db.meta(IDS_SETTLED) is None:
         return None
     bases = {wire[0] for _, (wire, _) in pending if wire is not None}
     keys = [todo.key for todo, _ in pending if todo.key is not None]
     keys += diff.removed
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        bases.update(
-            base
-            for (base,) in conn.execute(f"SELECT base_id FROM files WHERE key IN ({marks})", chunk)
-            if base is not None
-        )
+    bases.update(base for _, base in db.rows_by_key(keys, "key, base_id") if base is not None)
     return bases
 
 
