@@ -155,8 +155,7 @@ class Placer:
         if ann.id in self._found:
             found = self._found[ann.id]
         else:
-            text = self.text_of(ann.post)
-            found = None if text is None else locate(text, ann.target)
+            [found] = locate_each(self.text_of(ann.post), [ann.target])
         if found is None:
             return Placement(ann, "orphan")
         anchor, target = found
