@@ -24,9 +24,10 @@ from __future__ import annotations
 import json
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal, Protocol, get_args, runtime_checkable
+from typing import Any, Literal, Protocol, TypeVar, get_args, runtime_checkable
 
 from tui.render.model import Block
 
@@ -84,30 +85,40 @@ class _Converter(Protocol):
 _converters: dict[tuple[Script, bool], _Converter] = {}
 _locks = {(script, phrases): threading.Lock() for script in SCRIPTS for phrases in (False, True)}
 """One lock a converter: a thread loading one never holds up a thread that needs another."""
-_folds: list[_Converter] = []
+_folds: dict[str, _Converter] = {}
+"""Search's fold converter (`_FOLD_CHAIN`), once loaded, under ``"fold"``."""
 _fold_lock = threading.Lock()
+
+K = TypeVar("K")
+
+
+def _loaded_once(
+    cache: dict[K, _Converter], key: K, lock: threading.Lock, load: Callable[[], _Converter]
+) -> _Converter:
+    """``cache[key]``, made with ``load()`` the first time (thread-safe)."""
+    found = cache.get(key)
+    if found is not None:
+        return found
+    with lock:
+        if key not in cache:
+            cache[key] = load()
+        return cache[key]
 
 
 def _converter(script: Script, *, phrases: bool = False) -> _Converter:
     """The OpenCC converter into ``script`` (``phrases``: the phrase conversion, else the
-    character dictionary alone), loaded once (thread-safe)."""
-    found = _converters.get((script, phrases))
-    if found is not None:
-        return found
-    with _locks[script, phrases]:
-        if (script, phrases) not in _converters:
-            loaded = _load_phrases(script) if phrases else _load(_DICTIONARIES[script])
-            _converters[script, phrases] = loaded
-        return _converters[script, phrases]
+    character dictionary alone), loaded once."""
+    return _loaded_once(
+        _converters,
+        (script, phrases),
+        _locks[script, phrases],
+        lambda: _load_phrases(script) if phrases else _load(_DICTIONARIES[script]),
+    )
 
 
 def _fold_converter() -> _Converter:
-    """The converter search folds with (`_FOLD_CHAIN`), loaded once (thread-safe)."""
-    if not _folds:
-        with _fold_lock:
-            if not _folds:
-                _folds.append(_load(*_FOLD_CHAIN))
-    return _folds[0]
+    """The converter search folds with (`_FOLD_CHAIN`), loaded once."""
+    return _loaded_once(_folds, "fold", _fold_lock, lambda: _load(*_FOLD_CHAIN))
 
 
 def _opencc() -> Any:
